@@ -1,0 +1,53 @@
+# govhall — the README's two commands, and the benchmarks.
+#   make run    demo hall on http://127.0.0.1:8000 (SQLite under var/)
+#   make test   the whole suite on SQLite, then on PostgreSQL when reachable
+#   make bench  benchmarks, as ratios measured in the same run
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres bench install install-dev clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py demo
+	@echo ""
+	@echo "govhall: http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+# PostgreSQL: GOVHALL_TEST_POSTGRES_URL, or a server answering on the local
+# default (postgres://postgres@127.0.0.1:5432/test); skipped with a message
+# when neither is there.
+test: test-sqlite test-postgres
+
+test-sqlite: install-dev
+	@echo "== tests on SQLite =="
+	env -u GOVHALL_DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: install-dev
+	@url="$${GOVHALL_TEST_POSTGRES_URL:-$$($(PY) scripts/pg_probe.py)}"; \
+	if [ -z "$$url" ]; then echo "== PostgreSQL not reachable: PostgreSQL run skipped (set GOVHALL_TEST_POSTGRES_URL) =="; \
+	else echo "== tests on PostgreSQL =="; GOVHALL_DATABASE_URL="$$url" $(PY) -m pytest $(PYTEST_ARGS); fi
+
+bench: install-dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

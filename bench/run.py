@@ -1,0 +1,14 @@
+"""`make bench`: every benchmark, each figure a ratio measured in the same run."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHES = ["bench_timing.py", "bench_startup.py"]
+
+failed = False
+for name in BENCHES:
+    print(f"== {name} ==", flush=True)
+    failed |= subprocess.run([sys.executable, str(HERE / name)]).returncode != 0
+sys.exit(1 if failed else 0)

@@ -1,0 +1,55 @@
+"""Installation facts and the general audit log of reference-data changes.
+
+Case events have their own hash-chained log (DESIGN 3.6); this log records
+changes to organization, calendar and other reference data.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Installation(models.Model):
+    """One row describing this database: whether it holds the sample hall."""
+
+    demo = models.BooleanField("示例数据", default=False)
+    demo_loaded_at = models.DateTimeField("示例数据载入时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "安装信息"
+        verbose_name_plural = "安装信息"
+
+    @classmethod
+    def current(cls) -> "Installation":
+        return cls.objects.order_by("pk").first() or cls(demo=False)
+
+
+class AuditEvent(models.Model):
+    """Append-only record of one change made through a service."""
+
+    at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_role = models.CharField("角色", max_length=32, blank=True)
+    action = models.CharField("操作", max_length=64)
+    target_type = models.CharField("对象类型", max_length=64)
+    target_id = models.CharField("对象编号", max_length=64)
+    data = models.JSONField("数据", default=dict, blank=True)
+    client_address = models.GenericIPAddressField("客户端地址", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # "history of this object" on the admin and object pages
+            models.Index(fields=["target_type", "target_id", "at"], name="audit_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"

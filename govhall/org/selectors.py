@@ -1,0 +1,141 @@
+"""Reads of the organization, each carrying the reader's scope.
+
+The scope rules are written once here (DESIGN 5):
+- staff of a department see their department (window clerks also the
+  departments they are authorized to accept for at a comprehensive window);
+- center managers and hotline operators see their center and every center
+  below it;
+- supervisors and system administrators see everything (supervisors only
+  read);
+- applicants see no staff-side data.
+
+Other apps scope their own querysets with ``scope_q``, naming the lookups
+that lead from their model to a department id and to a center path.
+"""
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from govhall.org.models import (
+    AWAY_STATUSES,
+    Attendance,
+    Authorization,
+    Center,
+    Department,
+    Post,
+    User,
+    Window,
+)
+from govhall.org.roles import CENTER_ROLES, DEPARTMENT_ROLES, GLOBAL_ROLES, READ_ONLY_ROLES
+
+NOTHING = Q(pk__in=[])
+
+
+def user_department_ids(user: User) -> set[int]:
+    """The departments a department-role user works for: their own and those
+    they hold authorizations in (comprehensive windows accept for many)."""
+    ids = set(
+        Authorization.objects.filter(staff_id=user.pk).values_list("department_id", flat=True)
+    )
+    if user.department_id:
+        ids.add(user.department_id)
+    return ids
+
+
+def scope_q(user: User, *, department_id: str, center_path: str) -> Q:
+    """A filter limiting any queryset to what ``user`` may see.
+
+    ``department_id`` is the lookup from the model to a department id (e.g.
+    ``"department_id"``, or ``"id"`` on Department itself) and
+    ``center_path`` the lookup to the path of the center it belongs to.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.role in GLOBAL_ROLES or user.is_superuser:
+        return Q()
+    if user.role in CENTER_ROLES:
+        if user.center_id is None:
+            return NOTHING
+        return Q(**{f"{center_path}__startswith": user.center.path})
+    if user.role in DEPARTMENT_ROLES:
+        return Q(**{f"{department_id}__in": user_department_ids(user)})
+    return NOTHING
+
+
+def is_read_only(user: User) -> bool:
+    """Supervisors watch everything and change nothing."""
+    return user.role in READ_ONLY_ROLES
+
+
+def center_list_visible(*, user: User) -> QuerySet[Center]:
+    if user.role in DEPARTMENT_ROLES:
+        ids = set(Department.objects.filter(pk__in=user_department_ids(user)).values_list("center_id", flat=True))
+        if user.center_id:
+            ids.add(user.center_id)
+        return Center.objects.filter(pk__in=ids)
+    return Center.objects.filter(scope_q(user, department_id="departments__id", center_path="path")).distinct()
+
+
+def department_list_visible(*, user: User) -> QuerySet[Department]:
+    return Department.objects.filter(
+        scope_q(user, department_id="id", center_path="center__path")
+    ).select_related("center")
+
+
+def window_list_visible(*, user: User) -> QuerySet[Window]:
+    q = scope_q(user, department_id="department_id", center_path="center__path")
+    if user.role in DEPARTMENT_ROLES and user.window_id:
+        q |= Q(pk=user.window_id)  # a clerk at a comprehensive window sees it
+    return Window.objects.filter(q).select_related("center", "department")
+
+
+def staff_list_visible(*, user: User) -> QuerySet[User]:
+    """Staff (not applicants) in the user's scope."""
+    return (
+        User.objects.exclude(role="applicant")
+        .filter(scope_q(user, department_id="department_id", center_path="center__path"))
+        .select_related("center", "department", "window")
+        .order_by("center__path", "department__code", "username")
+    )
+
+
+def staff_get_visible(*, user: User, staff_id: int) -> User | None:
+    return staff_list_visible(user=user).filter(pk=staff_id).first()
+
+
+def attendance_list_visible(*, user: User, on: date) -> QuerySet[Attendance]:
+    return (
+        Attendance.objects.filter(date=on)
+        .filter(scope_q(user, department_id="staff__department_id", center_path="staff__center__path"))
+        .select_related("staff", "staff__department")
+    )
+
+
+def staff_is_authorized(staff: User, *, department: Department, action: str, item_code: str = "") -> bool:
+    """Whether ``staff`` may do ``action`` on the item ``item_code`` of
+    ``department`` (an authorization for all of the department's items, or
+    for this very item)."""
+    return Authorization.objects.filter(
+        staff=staff, department=department, action=action, item_code__in={"", item_code}
+    ).exists()
+
+
+def staff_is_away(staff: User, *, on: date) -> bool:
+    return Attendance.objects.filter(staff=staff, date=on, status__in=AWAY_STATUSES).exists()
+
+
+def post_acting_staff(post: Post, *, on: date) -> User:
+    """Who acts at this post on ``on``: the holder (A岗), or the backup (B岗)
+    when the holder's attendance records leave, a trip or an absence."""
+    return post.backup if staff_is_away(post.holder, on=on) else post.holder
+
+
+def staff_may_act_for(staff: User, *, holder: User, on: date) -> bool:
+    """Whether ``staff`` may act for ``holder`` on ``on``: they are the holder,
+    or the backup of one of the holder's posts while the holder is away."""
+    if staff.pk == holder.pk:
+        return True
+    if not Post.objects.filter(holder=holder, backup=staff).exists():
+        return False
+    return staff_is_away(holder, on=on)

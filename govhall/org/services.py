@@ -1,0 +1,247 @@
+"""Changes to the organization. Each service checks the actor, runs in one
+transaction and writes one audit event. ``actor=None`` means the system
+itself (a command run by an administrator at the console, the demo loader).
+"""
+
+import uuid
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from govhall.core import clock
+from govhall.core.audit import audit_record
+from govhall.core.errors import DomainError, NotPermitted
+from govhall.org.models import (
+    Action,
+    Attendance,
+    AttendanceStatus,
+    Authorization,
+    Center,
+    CenterLevel,
+    Department,
+    Post,
+    User,
+    Window,
+    WindowKind,
+)
+from govhall.org.roles import DEPARTMENT_REQUIRED_ROLES, Role
+
+# Which level may sit below which (a branch hall belongs to any center).
+CHILD_LEVELS = {
+    None: {CenterLevel.CITY, CenterLevel.DISTRICT},
+    CenterLevel.CITY: {CenterLevel.DISTRICT, CenterLevel.BRANCH},
+    CenterLevel.DISTRICT: {CenterLevel.TOWN, CenterLevel.BRANCH},
+    CenterLevel.TOWN: {CenterLevel.VILLAGE, CenterLevel.BRANCH},
+    CenterLevel.VILLAGE: set(),
+    CenterLevel.BRANCH: set(),
+}
+
+
+def _require_org_admin(actor: User | None, center: Center | None) -> None:
+    """System administrators change any organization; center managers change
+    their own center's subtree; nobody else changes it."""
+    if actor is None or actor.role == Role.SYSTEM_ADMIN or actor.is_superuser:
+        return
+    if actor.role == Role.CENTER_MANAGER and actor.center_id and center is not None:
+        if center.path.startswith(actor.center.path):
+            return
+    raise NotPermitted(_("您无权修改该中心的组织机构。"))
+
+
+@transaction.atomic
+def center_create(
+    *, actor: User | None, code: str, name: str, level: str, parent: Center | None = None,
+    address: str = "", phone: str = "", office_hours: str = "",
+) -> Center:
+    """Create a service center below ``parent`` (or a root center)."""
+    _require_org_admin(actor, parent)
+    if level not in CHILD_LEVELS.get(parent.level if parent else None, set()):
+        raise DomainError(_("该层级的中心不能设在所选上级之下。"), field="level")
+    if Center.objects.filter(code=code).exists():
+        raise DomainError(_("中心编码已存在。"), field="code")
+    # The path needs the primary key: insert with a unique placeholder first.
+    center = Center.objects.create(
+        code=code, name=name, level=level, parent=parent, path=f"tmp-{uuid.uuid4().hex}",
+        address=address, phone=phone, office_hours=office_hours,
+    )
+    center.path = f"{parent.path if parent else ''}{center.pk:05d}."
+    center.save(update_fields=["path"])
+    audit_record(actor=actor, action="center_create", target=center, data={"code": code, "level": level})
+    return center
+
+
+@transaction.atomic
+def department_create(
+    *, actor: User | None, center: Center, code: str, name: str, short_name: str,
+    credit_code: str = "", phone: str = "", complaint_phone: str = "", source: str = "",
+) -> Department:
+    """Station a department (进驻单位) at ``center``."""
+    _require_org_admin(actor, center)
+    if Department.objects.filter(code=code).exists():
+        raise DomainError(_("部门编码已存在。"), field="code")
+    department = Department.objects.create(
+        center=center, code=code, name=name, short_name=short_name, credit_code=credit_code,
+        phone=phone, complaint_phone=complaint_phone, source=source,
+    )
+    audit_record(actor=actor, action="department_create", target=department, data={"code": code})
+    return department
+
+
+@transaction.atomic
+def window_create(
+    *, actor: User | None, center: Center, number: str, name: str, kind: str,
+    department: Department | None = None,
+) -> Window:
+    """Open a window: comprehensive (no department) or dedicated (one department)."""
+    _require_org_admin(actor, center)
+    if kind == WindowKind.COMPREHENSIVE and department is not None:
+        raise DomainError(_("综合窗口不属于单一部门。"), field="department")
+    if kind == WindowKind.DEDICATED and department is None:
+        raise DomainError(_("专业窗口必须指定所属部门。"), field="department")
+    if Window.objects.filter(center=center, number=number).exists():
+        raise DomainError(_("该中心已有此窗口号。"), field="number")
+    window = Window.objects.create(center=center, number=number, name=name, kind=kind, department=department)
+    audit_record(actor=actor, action="window_create", target=window, data={"number": number, "kind": kind})
+    return window
+
+
+@transaction.atomic
+def user_create(
+    *, actor: User | None, username: str, password: str = "", password_hash: str = "", role: str, full_name: str = "",
+    center: Center | None = None, department: Department | None = None, window: Window | None = None,
+    phone: str = "", id_number: str = "",
+) -> User:
+    """Create a login: staff (with center, department and window as the role
+    needs) or an applicant. ``password_hash`` (from ``make_password``) lets a
+    loader that creates many logins with one password hash it once."""
+    if role not in Role.values:
+        raise DomainError(_("未知的角色。"), field="role")
+    if role != Role.APPLICANT:
+        _require_org_admin(actor, center or (department.center if department else None))
+    if role in DEPARTMENT_REQUIRED_ROLES and department is None:
+        raise DomainError(_("部门岗位人员必须指定所属部门。"), field="department")
+    if role != Role.APPLICANT and center is None:
+        center = department.center if department else None
+        if center is None:
+            raise DomainError(_("工作人员必须指定所属中心。"), field="center")
+    if User.objects.filter(username=username).exists():
+        raise DomainError(_("用户名已存在。"), field="username")
+    user = User(
+        username=username, role=role, full_name=full_name, center=center, department=department,
+        window=window, phone=phone, id_number=id_number,
+        # Only system administrators reach the Django admin (reference data).
+        is_staff=role == Role.SYSTEM_ADMIN, is_superuser=role == Role.SYSTEM_ADMIN,
+    )
+    if password_hash:
+        user.password = password_hash
+    elif password:
+        user.set_password(password)
+    else:
+        raise DomainError(_("请设置密码。"), field="password")
+    user.save()
+    audit_record(actor=actor, action="user_create", target=user, data={"username": username, "role": role})
+    return user
+
+
+@transaction.atomic
+def authorization_grant(
+    *, actor: User | None, staff: User, department: Department, action: str, item_code: str = "",
+) -> Authorization:
+    """Authorize ``staff`` for ``action`` on the items of ``department``
+    (one item by base code, or all of them when ``item_code`` is empty)."""
+    _require_org_admin(actor, staff.center)
+    if action not in Action.values:
+        raise DomainError(_("未知的操作。"), field="action")
+    if staff.role == Role.APPLICANT:
+        raise DomainError(_("申请人不能被授权办理事项。"), field="staff")
+    authorization, created = Authorization.objects.get_or_create(
+        staff=staff, department=department, item_code=item_code, action=action,
+        defaults={"granted_by": actor, "granted_at": clock.now()},
+    )
+    if created:
+        audit_record(
+            actor=actor, action="authorization_grant", target=authorization,
+            data={"staff": staff.username, "department": department.code, "item_code": item_code, "action": action},
+        )
+    return authorization
+
+
+@transaction.atomic
+def authorization_revoke(*, actor: User | None, authorization: Authorization) -> None:
+    _require_org_admin(actor, authorization.staff.center)
+    audit_record(
+        actor=actor, action="authorization_revoke", target=authorization,
+        data={"staff": authorization.staff.username, "action": authorization.action},
+    )
+    authorization.delete()
+
+
+@transaction.atomic
+def post_create(*, actor: User | None, window: Window, name: str, holder: User, backup: User) -> Post:
+    """Set up an A/B post: ``backup`` acts while ``holder`` is away."""
+    _require_org_admin(actor, window.center)
+    if holder.pk == backup.pk:
+        raise DomainError(_("B岗不能与A岗为同一人。"), field="backup")
+    for field, person in (("holder", holder), ("backup", backup)):
+        if person.role == Role.APPLICANT:
+            raise DomainError(_("申请人不能担任窗口岗位。"), field=field)
+    post = Post.objects.create(window=window, name=name, holder=holder, backup=backup)
+    audit_record(actor=actor, action="post_create", target=post, data={"holder": holder.username, "backup": backup.username})
+    return post
+
+
+def _attendance_for(staff: User, day: date) -> Attendance:
+    # get_or_create retries the read when a concurrent click created the row.
+    attendance, _created = Attendance.objects.get_or_create(
+        staff=staff, date=day, defaults={"status": AttendanceStatus.PRESENT}
+    )
+    return attendance
+
+
+@transaction.atomic
+def attendance_check_in(*, staff: User, at: datetime | None = None) -> Attendance:
+    """A staff member signs in for the day (签到)."""
+    if staff.role == Role.APPLICANT:
+        raise NotPermitted(_("申请人无需签到。"))
+    at = at or clock.now()
+    attendance = _attendance_for(staff, clock.to_local_date(at))
+    if attendance.check_in is not None:
+        raise DomainError(_("今天已经签到。"), field="check_in")
+    attendance.check_in = at
+    attendance.status = AttendanceStatus.PRESENT
+    attendance.save(update_fields=["check_in", "status"])
+    audit_record(actor=staff, action="attendance_check_in", target=attendance)
+    return attendance
+
+
+@transaction.atomic
+def attendance_check_out(*, staff: User, at: datetime | None = None) -> Attendance:
+    """A staff member signs out (签退); signing in first is required."""
+    at = at or clock.now()
+    attendance = Attendance.objects.filter(staff=staff, date=clock.to_local_date(at)).first()
+    if attendance is None or attendance.check_in is None:
+        raise DomainError(_("请先签到。"), field="check_out")
+    if attendance.check_out is not None:
+        raise DomainError(_("今天已经签退。"), field="check_out")
+    attendance.check_out = at
+    attendance.save(update_fields=["check_out"])
+    audit_record(actor=staff, action="attendance_check_out", target=attendance)
+    return attendance
+
+
+@transaction.atomic
+def attendance_record(*, actor: User | None, staff: User, day: date, status: str, note: str = "") -> Attendance:
+    """A manager records leave, a trip or an absence (or corrects a day)."""
+    _require_org_admin(actor, staff.center)
+    if status not in AttendanceStatus.values:
+        raise DomainError(_("未知的考勤状态。"), field="status")
+    if status != AttendanceStatus.PRESENT and not note:
+        raise DomainError(_("请假、公出或缺勤须填写说明。"), field="note")
+    attendance = _attendance_for(staff, day)
+    attendance.status = status
+    attendance.note = note
+    attendance.recorded_by = actor
+    attendance.save(update_fields=["status", "note", "recorded_by"])
+    audit_record(actor=actor, action="attendance_record", target=attendance, data={"status": status, "note": note})
+    return attendance

@@ -1,0 +1,75 @@
+"""Personas for tests, built through the real services (STYLE 13).
+
+A small hall: a city center with a district center below it, a town center
+below that; department A (审批局) and department B (住建局) at the district;
+a comprehensive window and a dedicated window of B; and the people:
+
+- ``applicant`` — a citizen;
+- ``clerk`` — comprehensive-window clerk, authorized to accept A's items;
+- ``reviewer``, ``approver``, ``head`` — department A;
+- ``clerk_b`` — dedicated clerk of department B, who must not see A's data;
+- ``manager`` — district center manager; ``town_manager`` — town manager;
+- ``supervisor`` — read-only, sees everything; ``admin`` — system admin;
+- ``hotline`` — hotline operator of the district.
+"""
+
+from dataclasses import dataclass
+
+from govhall.org import services as org
+from govhall.org.models import Action, Center, CenterLevel, Department, User, Window, WindowKind
+from govhall.org.roles import Role
+
+PASSWORD = "persona-password"
+
+
+@dataclass
+class Hall:
+    city: Center
+    district: Center
+    town: Center
+    dept_a: Department
+    dept_b: Department
+    comprehensive: Window
+    window_b: Window
+    applicant: User
+    clerk: User
+    reviewer: User
+    approver: User
+    head: User
+    clerk_b: User
+    manager: User
+    town_manager: User
+    supervisor: User
+    admin: User
+    hotline: User
+
+
+def build_hall() -> Hall:
+    city = org.center_create(actor=None, code="C1", name="示例市政务服务中心", level=CenterLevel.CITY)
+    district = org.center_create(actor=None, code="D1", name="示例区政务服务中心", level=CenterLevel.DISTRICT, parent=city)
+    town = org.center_create(actor=None, code="T1", name="示例镇便民服务中心", level=CenterLevel.TOWN, parent=district)
+    dept_a = org.department_create(actor=None, center=district, code="A", name="示例区行政审批局", short_name="审批局")
+    dept_b = org.department_create(actor=None, center=district, code="B", name="示例区住房和城乡建设局", short_name="住建局")
+    comprehensive = org.window_create(actor=None, center=district, number="01", name="综合窗口", kind=WindowKind.COMPREHENSIVE)
+    window_b = org.window_create(actor=None, center=district, number="11", name="住建窗口", kind=WindowKind.DEDICATED, department=dept_b)
+
+    def user(username, role, **kw):
+        return org.user_create(actor=None, username=username, password=PASSWORD, role=role, full_name=username, **kw)
+
+    hall = Hall(
+        city=city, district=district, town=town, dept_a=dept_a, dept_b=dept_b,
+        comprehensive=comprehensive, window_b=window_b,
+        applicant=user("applicant", Role.APPLICANT, phone="13912345678", id_number="110101199003070011"),
+        clerk=user("clerk", Role.CLERK, center=district, window=comprehensive, phone="13800000001"),
+        reviewer=user("reviewer", Role.REVIEWER, department=dept_a),
+        approver=user("approver", Role.APPROVER, department=dept_a),
+        head=user("head", Role.DEPARTMENT_HEAD, department=dept_a),
+        clerk_b=user("clerk_b", Role.CLERK, department=dept_b, window=window_b),
+        manager=user("manager", Role.CENTER_MANAGER, center=district),
+        town_manager=user("town_manager", Role.CENTER_MANAGER, center=town),
+        supervisor=user("supervisor", Role.SUPERVISOR, center=city),
+        admin=user("admin", Role.SYSTEM_ADMIN, center=city),
+        hotline=user("hotline", Role.HOTLINE_OPERATOR, center=district),
+    )
+    org.authorization_grant(actor=None, staff=hall.clerk, department=dept_a, action=Action.ACCEPT)
+    return hall
