@@ -13,14 +13,18 @@ ALIASES = {
 }
 
 
+def manage_args(args: list[str]) -> list[str]:
+    """The manage.py arguments for a ``govhall`` command line."""
+    if args and args[0] in ALIASES:
+        return ALIASES[args[0]] + args[1:]
+    return args
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govhall.settings")
     from django.core.management import execute_from_command_line
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in ALIASES:
-        args = ALIASES[args[0]] + args[1:]
-    execute_from_command_line(["govhall", *args])
+    execute_from_command_line(["govhall", *manage_args(list(sys.argv[1:] if argv is None else argv))])
 
 
 if __name__ == "__main__":

@@ -170,6 +170,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 GOVHALL_CALENDAR_PROVISIONAL_YEARS = env_int("GOVHALL_CALENDAR_PROVISIONAL_YEARS", 1)
 # Warning-light scheme: "standard" (yellow near, red overdue) or "prompt".
 GOVHALL_LIGHT_SCHEME = env_str("GOVHALL_LIGHT_SCHEME", "standard")
+if GOVHALL_LIGHT_SCHEME not in {"standard", "prompt"}:
+    raise ImproperlyConfigured(
+        f"GOVHALL_LIGHT_SCHEME must be 'standard' or 'prompt', got {GOVHALL_LIGHT_SCHEME!r}"
+    )
 
 LOGGING = {
     "version": 1,
