@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "govhall.core",
     "govhall.org",
     "govhall.calendars",
+    "govhall.catalog",
     "govhall.web",
     "govhall.demo",
 ]

@@ -1,0 +1,142 @@
+"""Reads of the catalog: what the portal shows, what the workbench lists,
+what an item still lacks, and the interchange form of a version."""
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from govhall.catalog.models import Item, ItemVersion, Theme, VersionStatus
+from govhall.catalog.spec import CATCH_ALL_MARKERS, spec_missing_elements
+from govhall.org.models import User
+from govhall.org.selectors import scope_q
+
+
+def version_missing_elements(version: ItemVersion) -> list[str]:
+    """The required elements a version still lacks (待完善), in Chinese.
+
+    A version with anything listed here cannot be published (DESIGN 3.2).
+    """
+    return spec_missing_elements(version_to_spec(version))
+
+
+def version_quality_issues(version: ItemVersion) -> list[str]:
+    """What national spot-checks of service portals keep finding (DESIGN 3.2):
+    catch-all materials, steps given only as names, time limits that do not add up."""
+    issues = []
+    for material in version.materials.all():
+        if any(marker in material.name for marker in CATCH_ALL_MARKERS):
+            issues.append(_("兜底材料“%(name)s”：应列明具体材料。") % {"name": material.name})
+    steps = list(version.steps.all())
+    if steps and all(step.days == 0 for step in steps) and not version.immediate:
+        issues.append(_("办理流程只有环节名称，未写明各环节时限。"))
+    if steps and version.promised_days is not None and not version.immediate:
+        total = sum(step.days for step in steps)
+        if total != version.promised_days:
+            issues.append(_("各环节时限合计 %(total)s 个工作日，与承诺时限 %(promised)s 个工作日不一致。")
+                          % {"total": total, "promised": version.promised_days})
+    return issues
+
+
+def _with_children(qs: QuerySet[ItemVersion]) -> QuerySet[ItemVersion]:
+    return qs.select_related("item", "item__department").prefetch_related("materials", "steps", "steps__department", "fees")
+
+
+def version_to_spec(version: ItemVersion) -> dict:
+    """The interchange dict of a version (see ``catalog.spec``)."""
+    item = version.item
+    return {
+        "code": item.code,
+        "base_code": item.base_code,
+        "name": version.name,
+        "item_type": version.item_type,
+        "department": item.department.code,
+        "level": version.level,
+        "status": "published" if version.status == VersionStatus.PUBLISHED else "draft",
+        "source": item.source,
+        "legal_basis": [dict(b) for b in version.legal_basis],
+        "conditions": version.conditions,
+        "procedure_class": version.procedure_class,
+        "statutory_days": version.statutory_days,
+        "promised_days": version.promised_days,
+        "immediate": version.immediate,
+        "no_fee": version.no_fee,
+        "fees": [
+            {"name": f.name, "amount": f"{f.amount:.2f}" if f.amount is not None else "", "rule": f.rule, "basis": f.basis}
+            for f in version.fees.all()
+        ],
+        "result_type": version.result_type,
+        "result_name": version.result_name,
+        "delivery_methods": list(version.delivery_methods),
+        "visits": version.visits,
+        "online": version.online,
+        "onsite_inspection": version.onsite_inspection,
+        "consult_phone": version.consult_phone,
+        "complaint_phone": version.complaint_phone,
+        "location": version.location,
+        "office_hours": version.office_hours,
+        "materials": [
+            {"name": m.name, "required": m.required, "condition": m.condition, "form": m.form, "copies": m.copies,
+             "source": m.source, "source_department": m.source_department, "notes": m.notes}
+            for m in version.materials.all()
+        ],
+        "steps": [
+            {"name": s.name, "role": s.role, "days": s.days, "department": s.department.code if s.department else ""}
+            for s in version.steps.all()
+        ],
+        "themes": sorted(t.code for t in item.themes.all()),
+    }
+
+
+def item_latest_version(item: Item) -> ItemVersion | None:
+    """The draft being edited if there is one, else the version in force."""
+    return item.versions.filter(status=VersionStatus.DRAFT).first() or item.current
+
+
+def catalog_export_versions() -> list[ItemVersion]:
+    """For every item, its latest version (draft or published), in code order."""
+    drafts = {v.item_id: v for v in _with_children(ItemVersion.objects.filter(status=VersionStatus.DRAFT))}
+    published = {v.item_id: v for v in _with_children(ItemVersion.objects.filter(status=VersionStatus.PUBLISHED))}
+    items = Item.objects.order_by("code").prefetch_related("themes")
+    versions = []
+    for item in items:
+        version = drafts.get(item.pk) or published.get(item.pk)
+        if version is not None:
+            version.item = item  # carries the prefetched themes
+            versions.append(version)
+    return versions
+
+
+def version_list_published() -> QuerySet[ItemVersion]:
+    """Versions in force, for the portal."""
+    return ItemVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("item", "item__department")
+
+
+def version_get_published(*, code: str) -> ItemVersion | None:
+    return _with_children(ItemVersion.objects.filter(status=VersionStatus.PUBLISHED, item__code=code)).first()
+
+
+def item_list_for_staff(*, user: User) -> QuerySet[Item]:
+    """Items of the departments the user may see (managers: their centers')."""
+    return (
+        Item.objects.filter(scope_q(user, department_id="department_id", center_path="department__center__path"))
+        .select_related("department", "current")
+    )
+
+
+def item_get_for_staff(*, user: User, item_id: int) -> Item | None:
+    return item_list_for_staff(user=user).filter(pk=item_id).first()
+
+
+def theme_list(*, kind: str | None = None) -> QuerySet[Theme]:
+    qs = Theme.objects.all()
+    return qs.filter(kind=kind) if kind else qs
+
+
+def theme_published_versions(theme: Theme) -> list[ItemVersion]:
+    items = theme.items.exclude(current=None).select_related("current", "department").order_by("themeitem__stage", "themeitem__order")
+    return [item.current for item in items]
+
+
+def version_history(item: Item) -> QuerySet[ItemVersion]:
+    return item.versions.select_related("created_by", "published_by").order_by("-number")
+
+
