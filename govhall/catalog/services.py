@@ -190,20 +190,16 @@ def item_publish(*, actor: User | None, version: ItemVersion) -> ItemVersion:
     return version
 
 
-@transaction.atomic
-def catalog_import_specs(*, actor: User | None, specs: list[tuple[str, dict]]) -> dict[str, int]:
-    """Import many items at once, all or nothing.
-
-    ``specs`` pairs a location label (e.g. "事项!5") with each spec. Every
-    error of every spec is collected first; if there is any, nothing is
-    written and ``SpecInvalid`` lists them, each prefixed with its location.
-    An existing item gets a new version with the imported content.
-    """
+def catalog_check_specs(
+    *, actor: User | None, specs: list[tuple[str, dict]], new_theme_codes: set[str] = frozenset()
+) -> tuple[list[tuple[str, dict]], list[SpecError]]:
+    """Check specs for an import without writing: every error of every spec,
+    each path prefixed with its location label. Returns the cleaned specs."""
     departments = _departments()
     errors: list[SpecError] = []
     cleaned_all = []
     seen: dict[str, str] = {}
-    theme_codes = set(Theme.objects.values_list("code", flat=True))
+    theme_codes = set(Theme.objects.values_list("code", flat=True)) | set(new_theme_codes)
     for where, spec in specs:
         cleaned, spec_errors = spec_clean(spec, department_codes=set(departments))
         errors += [SpecError(f"{where} {e.path}".strip(), e.message) for e in spec_errors]
@@ -221,12 +217,25 @@ def catalog_import_specs(*, actor: User | None, specs: list[tuple[str, dict]]) -
             if missing:
                 errors.append(SpecError(f"{where} status", _("要素不全，不能发布：%(list)s。") % {"list": "、".join(missing)}))
         cleaned_all.append((where, cleaned))
+    return cleaned_all, errors
+
+
+@transaction.atomic
+def catalog_import_specs(*, actor: User | None, specs: list[tuple[str, dict]]) -> dict[str, int]:
+    """Import many items at once, all or nothing.
+
+    ``specs`` pairs a location label with each spec. Every error of every
+    spec is collected first (``catalog_check_specs``); if there is any,
+    nothing is written and ``SpecInvalid`` lists them. An existing item gets
+    a new version with the imported content.
+    """
+    cleaned_all, errors = catalog_check_specs(actor=actor, specs=specs)
     if errors:
         raise SpecInvalid(errors)
 
     created = updated = published = 0
     existing = {i.code: i for i in Item.objects.filter(code__in=[c["code"] for _, c in cleaned_all]).select_related("department")}
-    for where, cleaned in cleaned_all:
+    for _where, cleaned in cleaned_all:
         item = existing.get(cleaned["code"])
         publish = cleaned["status"] == "published"
         if item is None:
