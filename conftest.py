@@ -2,9 +2,11 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _test_settings(settings, tmp_path):
     # The production hasher costs ~0.3 s per login; tests need many.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Uploaded files of a test go to its own folder, not var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

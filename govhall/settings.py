@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "govhall.calendars",
     "govhall.catalog",
     "govhall.web",
+    "govhall.portal",
     "govhall.demo",
 ]
 

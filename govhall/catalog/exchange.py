@@ -46,7 +46,7 @@ ITEM_COLUMNS = [
     Column("delivery_methods", "送达方式", "list", DeliveryMethod), Column("visits", "到现场次数", "int"),
     Column("online", "网上可办", "bool"), Column("onsite_inspection", "需现场踏勘", "bool"),
     Column("consult_phone", "咨询电话"), Column("complaint_phone", "投诉电话"), Column("location", "办理地点"),
-    Column("office_hours", "办理时间"), Column("themes", "所属主题编码", "list", None), Column("source", "数据来源"),
+    Column("office_hours", "办理时间"), Column("themes", "所属主题编码", "list", None), Column("group", "所属主项"), Column("source", "数据来源"),
 ]
 BASIS_COLUMNS = [Column("law", "法律法规名称"), Column("article", "条款"), Column("excerpt", "条文摘录")]
 MATERIAL_COLUMNS = [

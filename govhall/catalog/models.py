@@ -61,6 +61,8 @@ class Item(models.Model):
     current = models.ForeignKey(
         "ItemVersion", verbose_name=_("现行版本"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    group = models.CharField(_("所属主项"), max_length=200, blank=True,
+                             help_text=_("清单中归集多个办理项的主项名称"))
     source = models.CharField(_("数据来源"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("创建时间"))
 
@@ -112,6 +114,8 @@ class ItemVersion(models.Model):
                                      on_delete=models.SET_NULL, related_name="+")
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     superseded_at = models.DateTimeField(_("替代时间"), null=True, blank=True)
+    # Bumped by every save: tells the search caches that a name may have changed.
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("事项版本")

@@ -1,10 +1,13 @@
 """Reads of the catalog: what the portal shows, what the workbench lists,
 what an item still lacks, and the interchange form of a version."""
 
-from django.db.models import QuerySet
+import threading
+
+from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 
 from govhall.catalog.models import Item, ItemVersion, Theme, VersionStatus
+from govhall.catalog.search import Document, SearchIndex
 from govhall.catalog.spec import CATCH_ALL_MARKERS, spec_missing_elements
 from govhall.org.models import User
 from govhall.org.selectors import scope_q
@@ -52,6 +55,7 @@ def version_to_spec(version: ItemVersion) -> dict:
         "level": version.level,
         "status": "published" if version.status == VersionStatus.PUBLISHED else "draft",
         "source": item.source,
+        "group": item.group,
         "legal_basis": [dict(b) for b in version.legal_basis],
         "conditions": version.conditions,
         "procedure_class": version.procedure_class,
@@ -140,3 +144,66 @@ def version_history(item: Item) -> QuerySet[ItemVersion]:
     return item.versions.select_related("created_by", "published_by").order_by("-number")
 
 
+
+
+# --- search -------------------------------------------------------------------
+
+class _IndexCache:
+    """A search index kept per process, rebuilt when its stamp changes."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.value: tuple[tuple, SearchIndex] | None = None
+
+    def get(self, stamp: tuple, documents) -> SearchIndex:
+        cached = self.value
+        if cached is None or cached[0] != stamp:
+            with self.lock:
+                cached = (stamp, SearchIndex(documents()))
+                self.value = cached
+        return cached[1]
+
+
+_published_cache = _IndexCache()
+_all_items_cache = _IndexCache()
+
+
+def _stamp(qs: QuerySet[ItemVersion]) -> tuple:
+    stamp = qs.aggregate(n=Count("id"), last=Max("updated_at"))
+    return stamp["n"], stamp["last"]
+
+
+def _document(version: ItemVersion, key: int) -> Document:
+    return Document(key=key, name=version.name, department=version.item.department.short_name,
+                    group=version.item.group, result=version.result_name)
+
+
+def version_search_published(*, query: str, limit: int = 50) -> list[ItemVersion]:
+    """Published versions matching a Chinese query, best first (portal)."""
+    published = ItemVersion.objects.filter(status=VersionStatus.PUBLISHED)
+    index = _published_cache.get(_stamp(published), lambda: (_document(v, v.pk) for v in version_list_published()))
+    hits = index.search(query, limit=limit)
+    by_id = version_list_published().in_bulk([h.key for h in hits])
+    return [by_id[h.key] for h in hits if h.key in by_id]
+
+
+def _latest_versions():
+    latest = {}
+    for version in ItemVersion.objects.exclude(status=VersionStatus.SUPERSEDED).select_related("item", "item__department"):
+        if version.item_id not in latest or version.number > latest[version.item_id].number:
+            latest[version.item_id] = version
+    return (_document(v, item_id) for item_id, v in latest.items())
+
+
+def item_search_for_staff(*, user: User, query: str, limit: int = 50) -> list[Item]:
+    """Items in the user's scope (drafts too) matching a Chinese query."""
+    index = _all_items_cache.get(_stamp(ItemVersion.objects.all()), _latest_versions)
+    keys = [hit.key for hit in index.search(query, limit=500)]
+    by_id = item_list_for_staff(user=user).in_bulk(keys)
+    return [by_id[k] for k in keys if k in by_id][:limit]
+
+
+def delivery_labels(version: ItemVersion) -> list[str]:
+    from govhall.catalog.models import DeliveryMethod
+
+    return [str(DeliveryMethod(m).label) for m in version.delivery_methods]

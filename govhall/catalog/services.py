@@ -8,6 +8,7 @@ version they were accepted under (DESIGN 3.2).
 
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,7 @@ from govhall.catalog.models import FeeLine, Item, ItemVersion, Material, Step, T
 from govhall.catalog.selectors import version_missing_elements
 from govhall.catalog.spec import SpecError, spec_clean, spec_missing_elements
 from govhall.core import clock
-from govhall.core.audit import audit_record
+from govhall.core.audit import audit_record, audit_record_many
 from govhall.core.errors import Conflict, DomainError, NotPermitted
 from govhall.org.models import Department, User
 from govhall.org.roles import Role
@@ -63,28 +64,44 @@ def _clean(spec: dict, departments: dict[str, Department]) -> dict:
     return cleaned
 
 
-def _write_version(version: ItemVersion, cleaned: dict, departments: dict[str, Department]) -> None:
+def _child_rows(version: ItemVersion, cleaned: dict, departments: dict[str, Department]) -> tuple[list, list, list]:
+    """The material, step and fee rows of ``cleaned`` for ``version`` (unsaved)."""
+    materials = [
+        Material(version=version, order=i, **{k: m[k] for k in (
+            "name", "required", "condition", "form", "copies", "source", "source_department", "notes")})
+        for i, m in enumerate(cleaned["materials"], start=1)
+    ]
+    steps = [
+        Step(version=version, order=i, name=s["name"], role=s["role"], days=s["days"],
+             department=departments.get(s["department"]) if s["department"] else None)
+        for i, s in enumerate(cleaned["steps"], start=1)
+    ]
+    fees = [
+        FeeLine(version=version, order=i, name=f["name"], amount=Decimal(f["amount"]) if f["amount"] else None,
+                rule=f["rule"], basis=f["basis"])
+        for i, f in enumerate(cleaned["fees"], start=1)
+    ]
+    return materials, steps, fees
+
+
+def _bulk_children(rows: list[tuple[list, list, list]]) -> None:
+    Material.objects.bulk_create([m for materials, _s, _f in rows for m in materials])
+    Step.objects.bulk_create([s for _m, steps, _f in rows for s in steps])
+    FeeLine.objects.bulk_create([f for _m, _s, fees in rows for f in fees])
+
+
+def _set_version_fields(version: ItemVersion, cleaned: dict) -> None:
     for field in VERSION_FIELDS:
         setattr(version, field, cleaned[field])
+
+
+def _write_version(version: ItemVersion, cleaned: dict, departments: dict[str, Department]) -> None:
+    _set_version_fields(version, cleaned)
     version.save()
     version.materials.all().delete()
     version.steps.all().delete()
     version.fees.all().delete()
-    Material.objects.bulk_create([
-        Material(version=version, order=i, **{k: m[k] for k in (
-            "name", "required", "condition", "form", "copies", "source", "source_department", "notes")})
-        for i, m in enumerate(cleaned["materials"], start=1)
-    ])
-    Step.objects.bulk_create([
-        Step(version=version, order=i, name=s["name"], role=s["role"], days=s["days"],
-             department=departments.get(s["department"]) if s["department"] else None)
-        for i, s in enumerate(cleaned["steps"], start=1)
-    ])
-    FeeLine.objects.bulk_create([
-        FeeLine(version=version, order=i, name=f["name"], amount=Decimal(f["amount"]) if f["amount"] else None,
-                rule=f["rule"], basis=f["basis"])
-        for i, f in enumerate(cleaned["fees"], start=1)
-    ])
+    _bulk_children([_child_rows(version, cleaned, departments)])
 
 
 def _set_themes(item: Item, codes: list[str]) -> None:
@@ -109,7 +126,7 @@ def item_create(*, actor: User | None, spec: dict, change_note: str = "") -> Ite
         raise SpecInvalid([SpecError("code", _("实施编码“%(value)s”已存在。") % {"value": cleaned["code"]})])
     now = clock.now()
     item = Item.objects.create(code=cleaned["code"], base_code=cleaned["base_code"], department=department,
-                               source=cleaned["source"], created_at=now)
+                               source=cleaned["source"], group=cleaned["group"], created_at=now)
     version = ItemVersion(item=item, number=1, created_by=actor, created_at=now, change_note=change_note or _("新建"))
     _write_version(version, cleaned, departments)
     _set_themes(item, cleaned["themes"])
@@ -140,6 +157,12 @@ def item_draft_open(*, actor: User | None, item: Item) -> ItemVersion:
             _write_version(draft, _clean(version_to_spec(source), departments), departments)
     except IntegrityError:  # another editor opened the draft at the same moment
         raise Conflict(_("该事项刚被他人打开编辑，请刷新后重试。")) from None
+    # The forms stay with their materials: stored files are never rewritten,
+    # so the new version may point at the same ones.
+    for old, new in zip(source.materials.all(), draft.materials.all()):
+        if old.template or old.sample:
+            new.template, new.sample = old.template.name, old.sample.name
+            new.save(update_fields=["template", "sample"])
     audit_record(actor=actor, action="item_draft_open", target=item, data={"version": number, "from": source.number})
     return draft
 
@@ -152,11 +175,11 @@ def version_update(*, actor: User | None, version: ItemVersion, spec: dict, chan
     if version.status != VersionStatus.DRAFT:
         raise DomainError(_("已发布的版本不能修改，请先打开新草稿。"), field="version")
     departments = _departments()
-    cleaned = _clean({**spec, "code": item.code, "department": item.department.code,
-                      "base_code": spec.get("base_code") or item.base_code}, departments)
-    if cleaned["base_code"] != item.base_code:
-        item.base_code = cleaned["base_code"]
-        item.save(update_fields=["base_code"])
+    cleaned = _clean({"base_code": item.base_code, "group": item.group, "source": item.source,
+                      **spec, "code": item.code, "department": item.department.code}, departments)
+    if (cleaned["base_code"], cleaned["group"], cleaned["source"]) != (item.base_code, item.group, item.source):
+        item.base_code, item.group, item.source = cleaned["base_code"], cleaned["group"], cleaned["source"]
+        item.save(update_fields=["base_code", "group", "source"])
     version.change_note = change_note
     _write_version(version, cleaned, departments)
     _set_themes(item, cleaned["themes"])
@@ -178,11 +201,11 @@ def item_publish(*, actor: User | None, version: ItemVersion) -> ItemVersion:
     now = clock.now()
     # Guarded update: of two publishers of one draft, exactly one wins.
     if not ItemVersion.objects.filter(pk=version.pk, status=VersionStatus.DRAFT).update(
-        status=VersionStatus.PUBLISHED, published_by=actor, published_at=now
+        status=VersionStatus.PUBLISHED, published_by=actor, published_at=now, updated_at=now
     ):
         raise Conflict(_("该版本刚被他人发布或修改，请刷新。"))
     if item.current_id:
-        ItemVersion.objects.filter(pk=item.current_id).update(status=VersionStatus.SUPERSEDED, superseded_at=now)
+        ItemVersion.objects.filter(pk=item.current_id).update(status=VersionStatus.SUPERSEDED, superseded_at=now, updated_at=now)
     item.current = version
     item.save(update_fields=["current"])
     version.refresh_from_db()
@@ -233,23 +256,46 @@ def catalog_import_specs(*, actor: User | None, specs: list[tuple[str, dict]]) -
     if errors:
         raise SpecInvalid(errors)
 
-    created = updated = published = 0
-    existing = {i.code: i for i in Item.objects.filter(code__in=[c["code"] for _, c in cleaned_all]).select_related("department")}
+    existing = {i.code: i for i in Item.objects.filter(code__in=[c["code"] for _w, c in cleaned_all]).select_related("department")}
+    new = [c for _w, c in cleaned_all if c["code"] not in existing]
+    _items_bulk_create(actor=actor, cleaned_specs=new)
+    updated = 0
     for _where, cleaned in cleaned_all:
         item = existing.get(cleaned["code"])
-        publish = cleaned["status"] == "published"
-        if item is None:
-            item = item_create(actor=actor, spec={**cleaned, "status": "draft"}, change_note=_("导入"))
-            version = item.versions.get()
-            created += 1
-        else:
+        if item is not None:
             version = item_draft_open(actor=actor, item=item) if item.current else item.versions.get(status=VersionStatus.DRAFT)
             version_update(actor=actor, version=version, spec=cleaned, change_note=_("导入"))
             updated += 1
-        if publish:
-            item_publish(actor=actor, version=version)
-            published += 1
-    return {"created": created, "updated": updated, "published": published}
+    to_publish = [c["code"] for _w, c in cleaned_all if c["status"] == "published"]
+    for version in ItemVersion.objects.filter(item__code__in=to_publish, status=VersionStatus.DRAFT).select_related("item", "item__department__center"):
+        item_publish(actor=actor, version=version)
+    return {"created": len(new), "updated": updated, "published": len(to_publish)}
+
+
+def _items_bulk_create(*, actor: User | None, cleaned_specs: list[dict]) -> None:
+    """Create many new items with their first versions in a few statements
+    (an import of a whole district's catalog must take seconds, not minutes)."""
+    if not cleaned_specs:
+        return
+    departments = _departments()
+    now = clock.now()
+    items = Item.objects.bulk_create([
+        Item(code=c["code"], base_code=c["base_code"], department=departments[c["department"]],
+             source=c["source"], group=c["group"], created_at=now)
+        for c in cleaned_specs
+    ])
+    versions = []
+    for item, cleaned in zip(items, cleaned_specs):
+        version = ItemVersion(item=item, number=1, created_by=actor, created_at=now, change_note=_("导入"))
+        _set_version_fields(version, cleaned)
+        versions.append(version)
+    versions = ItemVersion.objects.bulk_create(versions)
+    _bulk_children([_child_rows(v, c, departments) for v, c in zip(versions, cleaned_specs)])
+    themes = {t.code: t for t in Theme.objects.all()}
+    ThemeItem.objects.bulk_create([
+        ThemeItem(theme=themes[code], item=item) for item, c in zip(items, cleaned_specs) for code in c["themes"]
+    ])
+    audit_record_many(actor=actor, action="item_create", targets=[(item, {"code": item.code, "version": 1, "import": True}) for item in items])
 
 
 @transaction.atomic
@@ -262,3 +308,35 @@ def theme_create(*, actor: User | None, code: str, name: str, kind: str, descrip
     theme = Theme.objects.create(code=code, name=name, kind=kind, description=description, order=order)
     audit_record(actor=actor, action="theme_create", target=theme, data={"code": code})
     return theme
+
+
+# Blank forms and samples an applicant downloads: office documents and PDF only.
+FORM_SUFFIXES = {".pdf": b"%PDF", ".docx": b"PK\x03\x04", ".xlsx": b"PK\x03\x04",
+                 ".doc": b"\xd0\xcf\x11\xe0", ".xls": b"\xd0\xcf\x11\xe0"}
+FORM_MAX_BYTES = 5 * 1024 * 1024
+
+
+@transaction.atomic
+def material_attach_form(*, actor: User | None, material: Material, kind: str, filename: str, content: bytes) -> Material:
+    """Attach a blank form (``template``) or a filled sample (``sample``) to a
+    material of a draft version. The file is checked by size, suffix and
+    content (a renamed executable is refused)."""
+    version = material.version
+    _require_editor(actor, version.item.department)
+    if version.status != VersionStatus.DRAFT:
+        raise DomainError(_("已发布的版本不能修改，请先打开新草稿。"), field="version")
+    if kind not in {"template", "sample"}:
+        raise DomainError(_("未知的表格类型。"), field="kind")
+    suffix = filename[filename.rfind("."):].lower() if "." in filename else ""
+    if suffix not in FORM_SUFFIXES:
+        raise DomainError(_("只接受 PDF、Word 或 Excel 文件（%(list)s）。") % {"list": "、".join(FORM_SUFFIXES)}, field="file")
+    if len(content) > FORM_MAX_BYTES:
+        raise DomainError(_("文件过大（上限 5 MB）。"), field="file")
+    if not content.startswith(FORM_SUFFIXES[suffix]):
+        raise DomainError(_("文件内容与扩展名 %(suffix)s 不符。") % {"suffix": suffix}, field="file")
+    stored = f"{version.item.base_code}-v{version.number}-{material.order}-{kind}{suffix}"
+    getattr(material, kind).save(stored, ContentFile(content), save=False)
+    material.save(update_fields=[kind])
+    audit_record(actor=actor, action="material_attach_form", target=version.item,
+                 data={"version": version.number, "material": material.order, "kind": kind, "size": len(content)})
+    return material

@@ -120,6 +120,7 @@ def spec_clean(spec: Any, *, department_codes: set[str]) -> tuple[dict, list[Spe
         "level": c.choice({"level": spec.get("level") or CenterLevel.DISTRICT}, "level", "level", CenterLevel),
         "status": spec.get("status", "draft"),
         "source": c.text(spec, "source", "source"),
+        "group": c.text(spec, "group", "group", max_length=200),
         "conditions": c.text(spec, "conditions", "conditions", max_length=5000),
         "procedure_class": c.choice(spec, "procedure_class", "procedure_class", ProcedureClass, required=False),
         "statutory_days": c.integer(spec, "statutory_days", "statutory_days", maximum=400, optional=True),
@@ -260,7 +261,7 @@ def spec_missing_elements(spec: dict) -> list[str]:
 
 
 KNOWN_KEYS = {
-    "code", "base_code", "name", "item_type", "department", "level", "status", "source", "legal_basis",
+    "code", "base_code", "name", "item_type", "department", "level", "status", "source", "group", "legal_basis",
     "conditions", "procedure_class", "statutory_days", "promised_days", "immediate", "no_fee", "fees",
     "result_type", "result_name", "delivery_methods", "visits", "online", "onsite_inspection",
     "consult_phone", "complaint_phone", "location", "office_hours", "materials", "steps", "themes",

@@ -9,6 +9,19 @@ from govhall.core import clock
 from govhall.core.models import AuditEvent
 
 
+def _event(*, actor, action: str, target: models.Model, data: dict[str, Any] | None, client_address: str | None) -> AuditEvent:
+    return AuditEvent(
+        at=clock.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_role=getattr(actor, "role", "") or "",
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        data=data or {},
+        client_address=client_address,
+    )
+
+
 def audit_record(
     *,
     actor,
@@ -18,13 +31,13 @@ def audit_record(
     client_address: str | None = None,
 ) -> AuditEvent:
     """Append one audit event describing ``action`` done by ``actor`` on ``target``."""
-    return AuditEvent.objects.create(
-        at=clock.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_role=getattr(actor, "role", "") or "",
-        action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        data=data or {},
-        client_address=client_address,
+    event = _event(actor=actor, action=action, target=target, data=data, client_address=client_address)
+    event.save()
+    return event
+
+
+def audit_record_many(*, actor, action: str, targets: list[tuple[models.Model, dict[str, Any]]]) -> None:
+    """One audit event per target, written in one statement (bulk imports)."""
+    AuditEvent.objects.bulk_create(
+        [_event(actor=actor, action=action, target=t, data=d, client_address=None) for t, d in targets]
     )

@@ -66,3 +66,47 @@ def read_departments(path: Path | None = None) -> list[SourceDepartment]:
             )
         )
     return departments
+
+
+# taskType of the portal links → our item types (SOURCE.md; checked against
+# the names: every taskType 1 item is a 许可/审批/核发/登记 kind of name).
+TASK_TYPES = {
+    "1": "licensing", "5": "payment", "7": "confirmation", "8": "reward",
+    "9": "adjudication", "10": "other_power", "20": "public_service",
+}
+AREA_CODE = "511602000000"
+
+
+def base_code_of(item_code: str) -> str:
+    """The base code (基本编码) at the head of an implementation code.
+
+    Usually the part before the area code (511A0118400009-511602000000-…);
+    codes of the lettered national series keep three segments (G-000007-001).
+    """
+    head = item_code.split(f"-{AREA_CODE}-")[0]
+    if head != item_code:
+        return head
+    parts = item_code.split("-")
+    return "-".join(parts[:3]) if len(parts[0]) == 1 else parts[0]
+
+
+def read_items(path: Path | None = None) -> list[dict]:
+    """Every item of the list as a draft catalog spec (names, codes, types,
+    departments, groupings); the missing elements stay empty (待完善)."""
+    specs = []
+    for number, entry in enumerate(read_raw(path), start=1):
+        for group in entry["items"]:
+            group_name = "" if group["main_item"] == "未分类" else group["main_item"]
+            for item in group["sub_items"]:
+                query = parse_qs(urlparse(item["link"]).query)
+                code = query["itemCode"][0]
+                specs.append({
+                    "code": code,
+                    "base_code": base_code_of(code),
+                    "name": item["name"].strip(),
+                    "item_type": TASK_TYPES[query["taskType"][0]],
+                    "department": f"511602-{number:02d}",
+                    "group": group_name,
+                    "source": SOURCE_NOTE,
+                })
+    return specs

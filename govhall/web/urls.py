@@ -4,7 +4,7 @@ from django.urls import path
 from govhall.web import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("workbench/", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", views.org_overview, name="org_overview"),

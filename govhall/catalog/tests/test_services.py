@@ -5,7 +5,9 @@ from django.db import IntegrityError, transaction
 
 from govhall.catalog import selectors
 from govhall.catalog.models import ItemVersion, VersionStatus
-from govhall.catalog.services import SpecInvalid, item_create, item_draft_open, item_publish, version_update
+from govhall.catalog.services import (
+    SpecInvalid, item_create, item_draft_open, item_publish, material_attach_form, version_update,
+)
 from govhall.catalog.tests.factories import complete_spec
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.core.models import AuditEvent
@@ -117,3 +119,23 @@ def test_staff_see_items_of_their_scope(hall):
     item_create(actor=None, spec=complete_spec("B", code="B-1"))
     assert [i.code for i in selectors.item_list_for_staff(user=hall.clerk_b)] == ["B-1"]
     assert selectors.item_list_for_staff(user=hall.supervisor).count() == 2
+
+
+class TestForms:
+    def test_a_form_must_be_an_office_document_or_pdf(self, hall):
+        item = item_create(actor=hall.head, spec=complete_spec("A"))
+        material = item.versions.get().materials.get(order=1)
+        with pytest.raises(DomainError) as error:
+            material_attach_form(actor=hall.head, material=material, kind="template", filename="form.exe", content=b"MZ")
+        assert error.value.field == "file"
+        with pytest.raises(DomainError, match="不符"):
+            material_attach_form(actor=hall.head, material=material, kind="template", filename="form.pdf", content=b"MZ...")
+        material_attach_form(actor=hall.head, material=material, kind="template", filename="form.pdf", content=b"%PDF-1.4 ...")
+        material.refresh_from_db()
+        assert material.template.name.endswith("-template.pdf")
+
+    def test_forms_of_a_published_version_do_not_change(self, hall):
+        item = item_create(actor=hall.head, spec=complete_spec("A", status="published"))
+        material = item.current.materials.get(order=1)
+        with pytest.raises(DomainError):
+            material_attach_form(actor=hall.head, material=material, kind="sample", filename="a.pdf", content=b"%PDF")

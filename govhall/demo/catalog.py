@@ -1,0 +1,59 @@
+"""The sample catalog: the district's 1,135 real items as drafts (待完善),
+of which the items in data/complete_items.json are filled in with sample
+values and published, grouped into themes and life events."""
+
+import json
+from pathlib import Path
+
+from govhall.catalog.models import ItemVersion, Material, VersionStatus
+from govhall.catalog.services import catalog_import_specs, item_publish, material_attach_form, theme_create
+from govhall.demo.forms import material_form_xlsx
+from govhall.demo.guangan import read_items
+
+COMPLETE_ITEMS = Path(__file__).resolve().parent / "data" / "complete_items.json"
+
+THEMES = [
+    # (code, name, kind, description)
+    ("kaiban-qiye", "开办企业", "theme", "营业执照、公章刻制、涉税事项、社保登记一次办结。"),
+    ("gongcheng-jianshe", "工程建设项目审批", "theme", "立项用地规划、工程建设许可、施工许可、竣工验收四个阶段。"),
+    ("budongchan", "不动产登记", "theme", "不动产登记与交易、税费一窗办理。"),
+    ("canyin", "开餐馆", "theme", "开办小餐饮店所需的登记、许可和备案。"),
+    ("geti", "个体工商户开业", "theme", "个体工商户登记及相关许可。"),
+    ("xinshenger", "新生儿出生", "life_event", "出生医学证明、户口登记、参保等。"),
+    ("jiuye", "就业创业", "life_event", "就业登记、创业扶持、职业培训等。"),
+    ("tuixiu", "退休养老", "life_event", "养老保险待遇申领、养老服务等。"),
+    ("hunyin", "婚姻家庭", "life_event", "婚姻登记及相关家庭事务。"),
+    ("yiliao", "看病就医", "life_event", "医保参保、异地就医备案、报销。"),
+    ("chuxing", "出行交通", "life_event", "道路运输、驾驶与车辆相关事项。"),
+    ("shenghuo", "水电气讯报装", "life_event", "用水、用电、燃气、通信报装。"),
+]
+
+
+def complete_specs() -> list[dict]:
+    data = json.loads(COMPLETE_ITEMS.read_text(encoding="utf-8"))
+    return [{**spec, "status": "published"} for spec in data["items"]]
+
+
+def demo_catalog_load() -> dict[str, int]:
+    """Create the themes, import the catalog (one all-or-nothing import, as
+    drafts), attach blank forms and samples, then publish the complete items."""
+    for order, (code, name, kind, description) in enumerate(THEMES, start=1):
+        theme_create(actor=None, code=code, name=name, kind=kind, description=description, order=order)
+    filled = complete_specs()
+    complete = {spec["code"]: {**spec, "status": "draft"} for spec in filled}
+    specs = []
+    for spec in read_items():
+        extra = complete.pop(spec["code"], None)
+        specs.append({**spec, **extra} if extra else spec)
+    specs += complete.values()  # items the real list lacks (utilities …)
+    counts = catalog_import_specs(actor=None, specs=[(f"items[{i}]", s) for i, s in enumerate(specs)])
+    with_form = {(s["code"], m["name"]) for s in filled for m in s["materials"] if m.get("has_template")}
+    for material in Material.objects.filter(version__item__code__in={c for c, _ in with_form}).select_related("version__item__department__center"):
+        if (material.version.item.code, material.name) in with_form:
+            for kind, sample in (("template", False), ("sample", True)):
+                data = material_form_xlsx(item_name=material.version.name, material_name=material.name, sample=sample)
+                material_attach_form(actor=None, material=material, kind=kind, filename=f"{kind}.xlsx", content=data)
+    drafts = ItemVersion.objects.filter(item__code__in=[s["code"] for s in filled], status=VersionStatus.DRAFT)
+    for version in drafts.select_related("item__department__center"):
+        item_publish(actor=None, version=version)
+    return {**counts, "published": len(filled)}

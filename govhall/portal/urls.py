@@ -1,0 +1,12 @@
+from django.urls import path
+
+from govhall.portal import views
+
+urlpatterns = [
+    path("", views.portal_home, name="portal_home"),
+    path("search/", views.portal_search, name="portal_search"),
+    path("departments/<str:code>/", views.portal_department, name="portal_department"),
+    path("themes/<str:code>/", views.portal_theme, name="portal_theme"),
+    path("items/<str:code>/", views.portal_item, name="portal_item"),
+    path("items/<str:code>/materials/<int:order>/<str:kind>/", views.portal_material_file, name="portal_material_file"),
+]
