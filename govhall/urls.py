@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("govhall.portal.urls")),
     path("", include("govhall.web.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("govhall.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

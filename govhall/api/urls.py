@@ -1,0 +1,16 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from govhall.api import catalog
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("catalog/items/", catalog.PublishedItemList.as_view(), name="api_items"),
+    path("catalog/items/<str:code>/", catalog.PublishedItemDetail.as_view(), name="api_item"),
+    path("catalog/themes/", catalog.ThemeList.as_view(), name="api_themes"),
+    path("catalog/themes/<str:code>/", catalog.ThemeDetail.as_view(), name="api_theme"),
+    path("catalog/manage/items/", catalog.StaffItemCreate.as_view(), name="api_manage_items"),
+    path("catalog/manage/items/<str:code>/", catalog.StaffItemDetail.as_view(), name="api_manage_item"),
+    path("catalog/manage/items/<str:code>/publish/", catalog.StaffItemPublish.as_view(), name="api_manage_publish"),
+]
