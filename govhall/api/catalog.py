@@ -14,7 +14,7 @@ from govhall.api.serializers import (
     ThemeSerializer,
 )
 from govhall.catalog import selectors
-from govhall.catalog.services import item_create, item_draft_open, item_publish, version_update
+from govhall.catalog.services import item_create, item_edit, item_publish
 from govhall.core.errors import DomainError, NotFound
 
 TAGS = ["catalog 事项目录"]
@@ -127,8 +127,8 @@ class StaffItemDetail(APIView):
     def put(self, request, code: str):
         """Replace the draft's content (a draft is opened from the version in force if needed)."""
         item = self._item(request, code)
-        draft = item_draft_open(actor=request.user, item=item) if item.current else selectors.item_latest_version(item)
-        version_update(actor=request.user, version=draft, spec=_body(request), change_note=str(request.query_params.get("note", ""))[:300])
+        draft = item_edit(actor=request.user, item=item, spec=_body(request),
+                          change_note=str(request.query_params.get("note", ""))[:300])
         return Response(_staff_view(draft))
 
 

@@ -207,3 +207,19 @@ def delivery_labels(version: ItemVersion) -> list[str]:
     from govhall.catalog.models import DeliveryMethod
 
     return [str(DeliveryMethod(m).label) for m in version.delivery_methods]
+
+
+def item_latest_versions(item_ids: list[int]) -> dict[int, ItemVersion]:
+    """For each item, its draft if any, else the version in force (lists)."""
+    latest: dict[int, ItemVersion] = {}
+    for version in ItemVersion.objects.filter(item_id__in=item_ids).exclude(status=VersionStatus.SUPERSEDED):
+        if version.item_id not in latest or version.number > latest[version.item_id].number:
+            latest[version.item_id] = version
+    return latest
+
+
+def item_events(item: Item):
+    """The audit trail of an item: who changed what, when."""
+    from govhall.core.models import AuditEvent
+
+    return AuditEvent.objects.filter(target_type="catalog.item", target_id=str(item.pk)).select_related("actor").order_by("-at", "-pk")

@@ -188,6 +188,15 @@ def version_update(*, actor: User | None, version: ItemVersion, spec: dict, chan
 
 
 @transaction.atomic
+def item_edit(*, actor: User | None, item: Item, spec: dict, change_note: str = "") -> ItemVersion:
+    """Save new content for an item: into its draft, or into a new draft
+    opened from the version in force. All or nothing: a refused spec leaves
+    no empty draft behind."""
+    draft = item.versions.filter(status=VersionStatus.DRAFT).first() or item_draft_open(actor=actor, item=item)
+    return version_update(actor=actor, version=draft, spec=spec, change_note=change_note)
+
+
+@transaction.atomic
 def item_publish(*, actor: User | None, version: ItemVersion) -> ItemVersion:
     """Publish a complete draft: it becomes the version in force; the former
     one is kept, marked superseded, with its dates."""
@@ -340,3 +349,15 @@ def material_attach_form(*, actor: User | None, material: Material, kind: str, f
     audit_record(actor=actor, action="material_attach_form", target=version.item,
                  data={"version": version.number, "material": material.order, "kind": kind, "size": len(content)})
     return material
+
+
+@transaction.atomic
+def item_form_attach(*, actor: User | None, item: Item, order: int, kind: str, filename: str, content: bytes) -> ItemVersion:
+    """Attach a form to material ``order`` of the item's draft (opened from the
+    version in force if needed); a refused file leaves no draft behind."""
+    draft = item.versions.filter(status=VersionStatus.DRAFT).first() or item_draft_open(actor=actor, item=item)
+    material = draft.materials.filter(order=order).first()
+    if material is None:
+        raise DomainError(_("没有该序号的材料。"), field="order")
+    material_attach_form(actor=actor, material=material, kind=kind, filename=filename, content=content)
+    return draft

@@ -5,7 +5,10 @@ a plain Excel form per material so that the portal's downloads are real
 files an applicant could fill in.
 """
 
+import functools
 import io
+import zipfile
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -23,8 +26,31 @@ FIELDS = [
 ]
 
 
+TITLE, ITEM = "@@TITLE@@", "@@ITEM@@"
+
+
 def material_form_xlsx(*, item_name: str, material_name: str, sample: bool) -> bytes:
-    """An A4 form for one material: blank, or filled with sample values."""
+    """An A4 form for one material: blank, or filled with sample values.
+
+    openpyxl takes ~25 ms to style and save a workbook; the demo needs a few
+    hundred, so the styled workbook is built once with placeholders and each
+    form only rewrites the placeholders in the sheet's XML (~2 ms).
+    """
+    base = _base_form(sample)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            data = source.read(entry.filename)
+            if entry.filename.startswith("xl/worksheets/") or entry.filename == "xl/sharedStrings.xml":
+                text = data.decode("utf-8").replace(TITLE, escape(material_name)).replace(ITEM, escape(item_name))
+                data = text.encode("utf-8")
+            target.writestr(entry, data)
+    return out.getvalue()
+
+
+@functools.cache
+def _base_form(sample: bool) -> bytes:
+    item_name, material_name = ITEM, TITLE
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "申请表"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from govhall.core import clock
 from govhall.core.errors import DomainError
 from govhall.core.models import Installation
+from govhall.demo.catalog import demo_catalog_load
 from govhall.demo.guangan import SOURCE_NOTE, read_departments
 from govhall.org import services as org
 from govhall.org.models import Action, Center, CenterLevel, Department, User, WindowKind
@@ -204,5 +205,6 @@ def demo_load() -> list[DemoLogin]:
     org.post_create(actor=None, window=windows[("511602", "01")], name="企业开办受理岗",
                     holder=users["clerk"], backup=users["clerk2"])
 
+    demo_catalog_load()
     Installation.objects.update_or_create(pk=1, defaults={"demo": True, "demo_loaded_at": clock.now()})
     return demo_logins()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
-from govhall.web import views
+from govhall.web import catalog_views, views
 
 urlpatterns = [
     path("workbench/", views.home, name="home"),
@@ -15,4 +15,13 @@ urlpatterns = [
     path("attendance/record/", views.attendance_record, name="attendance_record"),
     path("calendar/", views.calendar_tool, name="calendar_tool"),
     path("calendar/deadline/", views.calendar_deadline, name="calendar_deadline"),
+    path("workbench/catalog/", catalog_views.catalog_list, name="catalog_list"),
+    path("workbench/catalog/new/", catalog_views.catalog_new, name="catalog_new"),
+    path("workbench/catalog/import/", catalog_views.catalog_import, name="catalog_import"),
+    re_path(r"^workbench/catalog/export\.(?P<fmt>xlsx|json)$", catalog_views.catalog_export, name="catalog_export"),
+    path("workbench/catalog/<int:item_id>/", catalog_views.catalog_item, name="catalog_item"),
+    path("workbench/catalog/<int:item_id>/edit/", catalog_views.catalog_edit, name="catalog_edit"),
+    path("workbench/catalog/<int:item_id>/preview/", catalog_views.catalog_preview, name="catalog_preview"),
+    path("workbench/catalog/<int:item_id>/publish/", catalog_views.catalog_publish, name="catalog_publish"),
+    path("workbench/catalog/<int:item_id>/materials/<int:order>/form/", catalog_views.catalog_form_upload, name="catalog_form_upload"),
 ]

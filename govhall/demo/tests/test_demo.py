@@ -70,3 +70,31 @@ def test_the_shipped_copy_of_the_district_list_is_the_shared_one():
     if not shared.exists():
         pytest.skip("no ../shared beside this checkout")
     assert DATA_PATH.read_bytes() == shared.read_bytes()
+
+
+def test_demo_catalog_has_the_real_list_and_complete_published_items():
+    from govhall.catalog.models import Item, VersionStatus
+    from govhall.catalog.selectors import version_missing_elements, version_quality_issues
+
+    demo()
+    assert Item.objects.filter(source__contains="real-catalog-guangan").count() == 1135
+    published = Item.objects.exclude(current=None).select_related("current")
+    assert published.count() >= 80
+    assert published.values("department").distinct().count() >= 20
+    for item in published:
+        assert version_missing_elements(item.current) == [], item.code
+        assert version_quality_issues(item.current) == [], item.code
+        assert item.current.promised_days <= item.current.statutory_days
+    # Drafts from the real list say what they lack.
+    draft = Item.objects.filter(current=None).first()
+    assert "法定时限" in version_missing_elements(draft.versions.get(status=VersionStatus.DRAFT))
+
+
+def test_demo_items_have_downloadable_forms():
+    from govhall.catalog.models import Material
+
+    demo()
+    with_forms = Material.objects.filter(version__status="published").exclude(template="")
+    assert with_forms.count() >= 80
+    material = with_forms.first()
+    assert material.template.open("rb").read(2) == b"PK" and material.sample

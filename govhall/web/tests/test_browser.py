@@ -95,3 +95,30 @@ def test_wrong_passwords_lock_the_account(page, live_server, hall, settings):
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     assert page.get_by_role("heading", name="账户已暂时锁定").is_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_applicant_searches_opens_a_guide_and_downloads_a_form(page, live_server, hall):
+    from govhall.catalog.services import item_create, item_publish, material_attach_form
+    from govhall.catalog.tests.factories import complete_spec
+    from govhall.demo.forms import material_form_xlsx
+
+    item = item_create(actor=None, spec=complete_spec("A"))
+    draft = item.versions.get()
+    material = draft.materials.get(order=1)
+    material_attach_form(actor=None, material=material, kind="template", filename="t.xlsx",
+                         content=material_form_xlsx(item_name=draft.name, material_name=material.name, sample=False))
+    item_publish(actor=None, version=draft)
+
+    page.goto(live_server.url + "/")
+    page.get_by_label("搜索事项").fill("开饭店")
+    page.get_by_role("button", name="搜索").click()
+    page.get_by_role("link", name="食品经营许可（仅销售预包装食品除外）").click()
+    assert page.get_by_role("heading", name="申请材料").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "portal-guide.png"), full_page=True)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="空白表格").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    assert Path(download.path()).read_bytes().startswith(b"PK")
