@@ -218,8 +218,10 @@ def item_latest_versions(item_ids: list[int]) -> dict[int, ItemVersion]:
     return latest
 
 
-def item_events(item: Item):
-    """The audit trail of an item: who changed what, when."""
+def item_events(item: Item) -> list[tuple]:
+    """The audit trail of an item, for people: (event, label, summary)."""
+    from govhall.core.audit import audit_describe
     from govhall.core.models import AuditEvent
 
-    return AuditEvent.objects.filter(target_type="catalog.item", target_id=str(item.pk)).select_related("actor").order_by("-at", "-pk")
+    events = AuditEvent.objects.filter(target_type="catalog.item", target_id=str(item.pk)).select_related("actor").order_by("-at", "-pk")
+    return [(event, *audit_describe(event)) for event in events]

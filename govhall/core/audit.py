@@ -41,3 +41,23 @@ def audit_record_many(*, actor, action: str, targets: list[tuple[models.Model, d
     AuditEvent.objects.bulk_create(
         [_event(actor=actor, action=action, target=t, data=d, client_address=None) for t, d in targets]
     )
+
+
+# Readable names of audit actions, registered by each app in its ready():
+# action → (label, summary template over the event's data).
+_ACTION_LABELS: dict[str, tuple] = {}
+
+
+def register_action_labels(labels: dict[str, tuple]) -> None:
+    _ACTION_LABELS.update(labels)
+
+
+class _Missing(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def audit_describe(event: AuditEvent) -> tuple[str, str]:
+    """(label, summary) of an event for people, e.g. ("发布", "第 2 版")."""
+    label, template = _ACTION_LABELS.get(event.action, (event.action, ""))
+    return str(label), str(template).format_map(_Missing(event.data)) if template else ""

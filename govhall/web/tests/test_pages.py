@@ -148,3 +148,10 @@ def test_english_is_available(client, hall):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     text = client.get(reverse("home")).content.decode()
     assert "Attendance" in text
+
+
+def test_chinese_first_whatever_the_browser_asks(client, db):
+    text = client.get(reverse("portal_home"), headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert "我要办事" in text and 'lang="zh-CN"' in text
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert 'lang="en"' in client.get(reverse("portal_home")).content.decode()
