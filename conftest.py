@@ -7,6 +7,8 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Uploaded files of a test go to its own folder, not var/media.
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Tasks run inline, so a test sees their effect when enqueue returns.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

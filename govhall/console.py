@@ -1,6 +1,7 @@
 """The ``govhall`` command: a thin wrapper around Django's manage.py.
 
-``govhall run`` serves the hall, ``govhall demo`` loads the sample hall,
+``govhall run`` serves the hall, ``govhall worker`` runs background tasks,
+``govhall demo`` loads the sample hall,
 ``govhall calendar …`` checks the working-day calendar; any other word is
 passed to manage.py unchanged (``govhall migrate``, ``govhall createsuperuser``).
 """
@@ -10,6 +11,9 @@ import sys
 
 ALIASES = {
     "run": ["runserver"],
+    # The task worker: imports, notices, scans. --no-reload: a worker must
+    # finish its task, not restart in the middle of it.
+    "worker": ["db_worker", "--no-reload"],
 }
 
 

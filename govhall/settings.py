@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "axes",
     "govhall.core",
     "govhall.org",
@@ -144,6 +146,14 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("GOVHALL_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env_int("GOVHALL_SESSION_SECONDS", 8 * 3600)
+
+# --- Background tasks (Django Tasks; the worker is `govhall worker`) -------
+TASKS = {
+    "default": {
+        "BACKEND": env_str("GOVHALL_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 # --- API -------------------------------------------------------------------
 REST_FRAMEWORK = {

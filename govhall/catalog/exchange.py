@@ -159,7 +159,8 @@ class Locator:
         return self.default
 
 
-def _import(actor: User | None, themes: list[dict], specs: list[tuple[Locator, dict]], errors: list[tuple[str, str]]) -> dict:
+def _import(actor: User | None, themes: list[dict], specs: list[tuple[Locator, dict]], errors: list[tuple[str, str]],
+            progress=None) -> dict:
     """Check everything (cells already checked by the reader, then every spec),
     refuse the whole file on any error, else write it in one transaction."""
     keyed = [(str(i), spec) for i, (_locator, spec) in enumerate(specs)]
@@ -171,7 +172,8 @@ def _import(actor: User | None, themes: list[dict], specs: list[tuple[Locator, d
             located.append((specs[int(index)][0].at(path) if index.isdigit() else e.path, e.message))
         return located
 
-    _cleaned, spec_errors = catalog_check_specs(actor=actor, specs=keyed, new_theme_codes={t["code"] for t in themes})
+    _cleaned, spec_errors = catalog_check_specs(actor=actor, specs=keyed, new_theme_codes={t["code"] for t in themes},
+                                                progress=progress)
     # A cell the reader refused already has its own message; skip the
     # follow-on spec error at the same place.
     reported = {where for where, _reason in errors}
@@ -202,7 +204,7 @@ def _theme_errors(themes: Any, where) -> tuple[list[dict], list[tuple[str, str]]
     return cleaned, errors
 
 
-def catalog_import_json(*, actor: User | None, data: bytes) -> dict:
+def catalog_import_json(*, actor: User | None, data: bytes, progress=None) -> dict:
     """Import a JSON export (or the demo's item file)."""
     try:
         document = json.loads(data.decode("utf-8"))
@@ -215,7 +217,7 @@ def catalog_import_json(*, actor: User | None, data: bytes) -> dict:
     if not isinstance(items, list):
         raise ImportRefused([("items", _("应为列表。"))])
     specs = [(_JsonLocator(i), spec) for i, spec in enumerate(items)]
-    return _import(actor, themes, specs, errors)
+    return _import(actor, themes, specs, errors, progress)
 
 
 class _JsonLocator(Locator):
@@ -300,7 +302,7 @@ def _read_sheet(workbook, title: str, columns: list[Column], errors: list, *, re
         yield number, values, places
 
 
-def catalog_import_xlsx(*, actor: User | None, data: bytes) -> dict:
+def catalog_import_xlsx(*, actor: User | None, data: bytes, progress=None) -> dict:
     """Import a workbook in the export's format."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -335,15 +337,16 @@ def catalog_import_xlsx(*, actor: User | None, data: bytes) -> dict:
         cleaned, theme_errors = _theme_errors([{**values, "order": values["order"] or 0}], lambda p, n=number: f"{THEMES_SHEET}!{n}")
         themes += cleaned
         errors += theme_errors
-    return _import(actor, themes, list(specs.values()), errors)
+    return _import(actor, themes, list(specs.values()), errors, progress)
 
 
-def catalog_import_file(*, actor: User | None, name: str, data: bytes) -> dict:
-    """Import by file suffix (.xlsx or .json)."""
+def catalog_import_file(*, actor: User | None, name: str, data: bytes, progress=None) -> dict:
+    """Import by file suffix (.xlsx or .json). ``progress(done, total)`` is
+    called while the rows are checked."""
     if name.lower().endswith(".xlsx"):
-        return catalog_import_xlsx(actor=actor, data=data)
+        return catalog_import_xlsx(actor=actor, data=data, progress=progress)
     if name.lower().endswith(".json"):
-        return catalog_import_json(actor=actor, data=data)
+        return catalog_import_json(actor=actor, data=data, progress=progress)
     raise ImportRefused([(name, _("只支持 .xlsx 或 .json 文件。"))])
 
 

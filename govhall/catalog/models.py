@@ -266,3 +266,35 @@ class ThemeItem(models.Model):
         verbose_name_plural = _("主题事项")
         ordering = ["theme", "stage", "order"]
         constraints = [models.UniqueConstraint(fields=["theme", "item"], name="theme_item_once")]
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    CHECKING = "checking", _("检查中")
+    DONE = "done", _("已导入")
+    REFUSED = "refused", _("未导入（有错误）")
+    FAILED = "failed", _("失败")
+
+
+class ImportJob(models.Model):
+    """A catalog import run by the task worker, with its progress and outcome."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("提交时间"))
+    filename = models.CharField(_("文件名"), max_length=200)
+    file = models.FileField(_("文件"), upload_to="catalog/imports/")
+    status = models.CharField(_("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    total = models.PositiveIntegerField(_("事项数"), default=0)
+    checked = models.PositiveIntegerField(_("已检查"), default=0)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at"]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED}

@@ -6,6 +6,7 @@ events. Editing never touches a published version: cases stay pinned to the
 version they were accepted under (DESIGN 3.2).
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -27,6 +28,7 @@ VERSION_FIELDS = [
     "online", "onsite_inspection", "consult_phone", "complaint_phone", "location", "office_hours",
 ]
 EDITOR_ROLES = {Role.DEPARTMENT_HEAD, Role.CHIEF_REPRESENTATIVE}
+PROGRESS_EVERY = 50
 
 
 class SpecInvalid(DomainError):
@@ -223,17 +225,22 @@ def item_publish(*, actor: User | None, version: ItemVersion) -> ItemVersion:
 
 
 def catalog_check_specs(
-    *, actor: User | None, specs: list[tuple[str, dict]], new_theme_codes: set[str] = frozenset()
+    *, actor: User | None, specs: list[tuple[str, dict]], new_theme_codes: set[str] = frozenset(),
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[tuple[str, dict]], list[SpecError]]:
     """Check specs for an import without writing: every error of every spec,
-    each path prefixed with its location label. Returns the cleaned specs."""
+    each path prefixed with its location label. Returns the cleaned specs.
+    ``progress(done, total)`` is called every few specs (import jobs)."""
     departments = _departments()
     errors: list[SpecError] = []
     cleaned_all = []
     seen: dict[str, str] = {}
     theme_codes = set(Theme.objects.values_list("code", flat=True)) | set(new_theme_codes)
-    for where, spec in specs:
-        cleaned, spec_errors = spec_clean(spec, department_codes=set(departments))
+    department_codes = set(departments)
+    for number, (where, spec) in enumerate(specs, start=1):
+        if progress and (number % PROGRESS_EVERY == 0 or number == len(specs)):
+            progress(number, len(specs))
+        cleaned, spec_errors = spec_clean(spec, department_codes=department_codes)
         errors += [SpecError(f"{where} {e.path}".strip(), e.message) for e in spec_errors]
         code = cleaned.get("code")
         if code and code in seen:
@@ -268,17 +275,39 @@ def catalog_import_specs(*, actor: User | None, specs: list[tuple[str, dict]]) -
     existing = {i.code: i for i in Item.objects.filter(code__in=[c["code"] for _w, c in cleaned_all]).select_related("department")}
     new = [c for _w, c in cleaned_all if c["code"] not in existing]
     _items_bulk_create(actor=actor, cleaned_specs=new)
-    updated = 0
+    updated = unchanged = 0
+    latest = _latest_specs([existing[c["code"]] for _w, c in cleaned_all if c["code"] in existing])
     for _where, cleaned in cleaned_all:
         item = existing.get(cleaned["code"])
-        if item is not None:
-            version = item_draft_open(actor=actor, item=item) if item.current else item.versions.get(status=VersionStatus.DRAFT)
-            version_update(actor=actor, version=version, spec=cleaned, change_note=_("导入"))
-            updated += 1
+        if item is None:
+            continue
+        if latest.get(item.pk) == cleaned:
+            unchanged += 1  # importing the same content again makes no new version
+            continue
+        version = item_draft_open(actor=actor, item=item) if item.current else item.versions.get(status=VersionStatus.DRAFT)
+        version_update(actor=actor, version=version, spec=cleaned, change_note=_("导入"))
+        updated += 1
     to_publish = [c["code"] for _w, c in cleaned_all if c["status"] == "published"]
-    for version in ItemVersion.objects.filter(item__code__in=to_publish, status=VersionStatus.DRAFT).select_related("item", "item__department__center"):
+    drafts = ItemVersion.objects.filter(item__code__in=to_publish, status=VersionStatus.DRAFT)
+    published = 0
+    for version in drafts.select_related("item", "item__department__center"):
         item_publish(actor=actor, version=version)
-    return {"created": len(new), "updated": updated, "published": len(to_publish)}
+        published += 1
+    return {"created": len(new), "updated": updated, "unchanged": unchanged, "published": published}
+
+
+def _latest_specs(items: list[Item]) -> dict[int, dict]:
+    """The cleaned interchange form of each item's latest version, to tell
+    which imported rows change nothing."""
+    from govhall.catalog.selectors import item_latest_versions, version_to_spec
+
+    if not items:
+        return {}
+    department_codes = set(Department.objects.values_list("code", flat=True))
+    versions = item_latest_versions([i.pk for i in items])
+    full = ItemVersion.objects.filter(pk__in=[v.pk for v in versions.values()]).select_related(
+        "item", "item__department").prefetch_related("materials", "steps__department", "fees", "item__themes")
+    return {v.item_id: spec_clean(version_to_spec(v), department_codes=department_codes)[0] for v in full}
 
 
 def _items_bulk_create(*, actor: User | None, cleaned_specs: list[dict]) -> None:

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from govhall.catalog import selectors
-from govhall.catalog.exchange import ImportRefused, catalog_export_json, catalog_export_xlsx, catalog_import_file
+from govhall.catalog.exchange import catalog_export_json, catalog_export_xlsx
+from govhall.catalog.jobs import import_job_get_for_staff, import_job_start
 from govhall.catalog.models import VersionStatus
 from govhall.catalog.services import (
     FORM_MAX_BYTES, SpecInvalid, catalog_may_edit, item_create, item_edit, item_form_attach, item_publish,
@@ -212,23 +213,30 @@ def catalog_new(request):
 
 @login_required
 def catalog_import(request):
+    """Upload a catalog file; the worker imports it while the page shows progress."""
     user = _staff(request)
     if not _editable_departments(user):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
-    result = errors = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = catalog_import_file(actor=user, name=upload.name, data=upload.read())
-        except ImportRefused as refused:
-            errors = refused.errors
+            job = import_job_start(actor=user, filename=upload.name, content=upload.read())
         except DomainError as error:
-            errors = [("", error.message)]
-    template = "web/_catalog_import_result.html" if request.htmx else "web/catalog_import.html"
-    refused = bool(errors or form.errors)
-    return render(request, template, {"form": form, "result": result, "errors": errors},
-                  status=400 if refused and not request.htmx else 200)
+            form.add_error("file", error.message)
+        else:
+            return redirect("catalog_import_job", job_id=job.pk)
+    return render(request, "web/catalog_import.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def catalog_import_job(request, job_id: int):
+    """The progress and outcome of an import; htmx polls the fragment."""
+    job = import_job_get_for_staff(user=_staff(request), job_id=job_id)
+    if job is None:
+        raise Http404
+    template = "web/_catalog_import_job.html" if request.htmx else "web/catalog_import_job.html"
+    return render(request, template, {"job": job})
 
 
 @login_required

@@ -18,6 +18,7 @@ urlpatterns = [
     path("workbench/catalog/", catalog_views.catalog_list, name="catalog_list"),
     path("workbench/catalog/new/", catalog_views.catalog_new, name="catalog_new"),
     path("workbench/catalog/import/", catalog_views.catalog_import, name="catalog_import"),
+    path("workbench/catalog/import/<int:job_id>/", catalog_views.catalog_import_job, name="catalog_import_job"),
     re_path(r"^workbench/catalog/export\.(?P<fmt>xlsx|json)$", catalog_views.catalog_export, name="catalog_export"),
     path("workbench/catalog/<int:item_id>/", catalog_views.catalog_item, name="catalog_item"),
     path("workbench/catalog/<int:item_id>/edit/", catalog_views.catalog_edit, name="catalog_edit"),

@@ -46,7 +46,7 @@ def test_json_round_trip_is_exact(catalog):
     first = catalog_export_json()
     wipe_catalog()
     counts = catalog_import_json(actor=None, data=first)
-    assert counts == {"created": 3, "updated": 0, "published": 1}
+    assert counts == {"created": 3, "updated": 0, "unchanged": 0, "published": 1}
     assert catalog_export_json() == first
 
 
@@ -65,9 +65,13 @@ def test_importing_again_makes_new_versions_not_duplicates(catalog):
     data["items"][0]["promised_days"] = 9
     data["items"][0]["steps"][1]["days"] = 5
     counts = catalog_import_json(actor=None, data=json.dumps(data).encode())
-    assert counts["updated"] == 3 and counts["created"] == 0
+    assert (counts["created"], counts["updated"], counts["unchanged"]) == (0, 1, 2)
     item = Item.objects.get(code=data["items"][0]["code"])
     assert item.current.promised_days == 9 and item.current.number == 2
+    versions = ItemVersion.objects.count()
+    again = catalog_import_json(actor=None, data=json.dumps(data).encode())
+    assert (again["updated"], again["unchanged"], again["published"]) == (0, 3, 0)
+    assert ItemVersion.objects.count() == versions
 
 
 def bad_workbook(good: bytes) -> bytes:

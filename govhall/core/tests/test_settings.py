@@ -45,3 +45,4 @@ def test_a_bad_setting_names_the_variable(name, value, message):
 def test_the_console_maps_run_to_runserver_and_passes_the_rest():
     assert manage_args(["run", "0.0.0.0:8000"]) == ["runserver", "0.0.0.0:8000"]
     assert manage_args(["calendar", "years"]) == ["calendar", "years"]
+    assert manage_args(["worker"]) == ["db_worker", "--no-reload"]

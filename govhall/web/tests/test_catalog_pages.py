@@ -123,18 +123,41 @@ def test_new_item_starts_as_a_draft(client, hall):
     assert bad.status_code == 400 and "已存在" in bad.content.decode()
 
 
-def test_export_then_import_from_the_workbench(client, hall, item):
+def test_export_then_import_from_the_workbench_with_progress(client, hall, item):
     client.force_login(hall.manager)
     exported = client.get(reverse("catalog_export", args=["xlsx"]))
     assert exported.status_code == 200 and exported.content.startswith(b"PK")
     data = json.loads(catalog_export_json())
     data["items"][0]["promised_days"] = 99
-    bad = client.post(reverse("catalog_import"), {"file": SimpleUploadedFile("c.json", json.dumps(data).encode())},
-                      headers={"HX-Request": "true"})
-    assert "未写入任何数据" in bad.content.decode() and "items[0].promised_days" in bad.content.decode()
-    good = client.post(reverse("catalog_import"), {"file": SimpleUploadedFile("c.xlsx", exported.content)})
-    assert "导入完成" in good.content.decode()
+    answer = client.post(reverse("catalog_import"), {"file": SimpleUploadedFile("c.json", json.dumps(data).encode())})
+    job_url = answer.url
+    assert answer.status_code == 302 and "/import/" in job_url
+    # The worker (inline in tests) has run: the refusal lists every error.
+    text = client.get(job_url, headers={"HX-Request": "true"}).content.decode()
+    assert "未写入任何数据" in text and "items[0].promised_days" in text
+    assert 'hx-trigger="every 1s"' not in text  # finished: the page stops polling
+    good = client.post(reverse("catalog_import"), {"file": SimpleUploadedFile("c.xlsx", exported.content)}, follow=True)
+    assert "导入完成：新建 0 项，更新 0 项，未变 1 项，发布 0 项" in good.content.decode()
     assert client.post(reverse("catalog_import"), {"file": SimpleUploadedFile("c.csv", b"a,b")}).status_code == 400
+
+
+def test_an_import_job_is_visible_only_to_its_owner(client, hall, item):
+    client.force_login(hall.manager)
+    answer = client.post(reverse("catalog_import"), {"file": SimpleUploadedFile("c.json", catalog_export_json())})
+    client.force_login(hall.head)
+    assert client.get(answer.url).status_code == 404
+
+
+def test_a_queued_job_shows_progress_and_polls(client, hall, item, settings):
+    from govhall.catalog.models import ImportJob
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # nobody runs it
+    client.force_login(hall.manager)
+    answer = client.post(reverse("catalog_import"), {"file": SimpleUploadedFile("c.json", catalog_export_json())})
+    ImportJob.objects.update(status="checking", total=1135, checked=400)
+    text = client.get(answer.url).content.decode()
+    assert 'value="400" max="1135"' in text and 'hx-trigger="every 1s"' in text
+    assert "已检查 400 / 1135 项" in text
 
 
 def test_uploading_a_form_goes_to_a_draft(client, hall, item):

@@ -41,4 +41,5 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: refused, {len(refused.errors)} error(s); nothing was written") from None
         except DomainError as error:
             raise CommandError(f"{path}: {error.message}") from None
-        self.stdout.write(f"{path}: {counts['created']} created, {counts['updated']} updated, {counts['published']} published")
+        self.stdout.write(f"{path}: {counts['created']} created, {counts['updated']} updated, "
+                          f"{counts['unchanged']} unchanged, {counts['published']} published")
