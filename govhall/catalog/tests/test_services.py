@@ -139,3 +139,16 @@ class TestForms:
         material = item.current.materials.get(order=1)
         with pytest.raises(DomainError):
             material_attach_form(actor=hall.head, material=material, kind="sample", filename="a.pdf", content=b"%PDF")
+
+
+def test_admin_creates_a_theme_through_the_service(client, hall):
+    from govhall.catalog.models import Theme
+    from govhall.core.models import AuditEvent
+
+    client.force_login(hall.admin)
+    answer = client.post("/admin/catalog/theme/add/", {
+        "code": "kaidian", "name": "开店", "kind": "theme", "description": "", "order": 1,
+        "themeitem_set-TOTAL_FORMS": 0, "themeitem_set-INITIAL_FORMS": 0})
+    assert answer.status_code == 302
+    assert Theme.objects.get(code="kaidian").name == "开店"
+    assert AuditEvent.objects.filter(action="theme_create", actor=hall.admin).exists()
