@@ -14,6 +14,7 @@ ALIASES = {
     # The task worker: imports, notices, scans. --no-reload: a worker must
     # finish its task, not restart in the middle of it.
     "worker": ["db_worker", "--no-reload"],
+    "verify-audit": ["verify_audit"],
 }
 
 

@@ -5,6 +5,7 @@ Production is ``GOVHALL_DEBUG=0`` and refuses to start without
 ``GOVHALL_SECRET_KEY``. See docs/configuration.md.
 """
 
+from datetime import time
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "govhall.org",
     "govhall.calendars",
     "govhall.catalog",
+    "govhall.cases",
     "govhall.web",
     "govhall.portal",
     "govhall.api",
@@ -110,7 +112,9 @@ else:
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = None  # in-memory
+    # A file, not memory: an in-memory database shared between threads locks
+    # whole tables instead of waiting, so concurrency tests need the real thing.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ---------------------------------------------------------
@@ -207,12 +211,21 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Years after the last official year that get a provisional calendar computed
 # from the statutory holiday rules (DESIGN 3.3).
 GOVHALL_CALENDAR_PROVISIONAL_YEARS = env_int("GOVHALL_CALENDAR_PROVISIONAL_YEARS", 1)
+# Office hours: receipt outside them counts from the next working day.
+GOVHALL_OFFICE_START = time.fromisoformat(env_str("GOVHALL_OFFICE_START", "09:00"))
+GOVHALL_OFFICE_END = time.fromisoformat(env_str("GOVHALL_OFFICE_END", "17:00"))
 # Warning-light scheme: "standard" (yellow near, red overdue) or "prompt".
 GOVHALL_LIGHT_SCHEME = env_str("GOVHALL_LIGHT_SCHEME", "standard")
 if GOVHALL_LIGHT_SCHEME not in {"standard", "prompt"}:
     raise ImproperlyConfigured(
         f"GOVHALL_LIGHT_SCHEME must be 'standard' or 'prompt', got {GOVHALL_LIGHT_SCHEME!r}"
     )
+
+# Hash of the case event chain: sha256, or sm3 (GB/T 32905) where a deployment
+# must use national algorithms; each event records the one it used.
+GOVHALL_AUDIT_HASH = env_str("GOVHALL_AUDIT_HASH", "sha256")
+if GOVHALL_AUDIT_HASH not in {"sha256", "sm3"}:
+    raise ImproperlyConfigured(f"GOVHALL_AUDIT_HASH must be 'sha256' or 'sm3', got {GOVHALL_AUDIT_HASH!r}")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,67 @@
+"""The one bridge between cases and govhall.timing (STYLE 1)."""
+
+from datetime import date, datetime, time
+
+from django.conf import settings
+
+from govhall.calendars.selectors import light_scheme, work_calendar
+from govhall.cases.models import Case
+from govhall.cases.states import CLOCK_RUNNING, DECIDED, PAUSED, State
+from govhall.timing import Deadline, Light, Pause, compute_deadline, light_for, receipt_date
+
+# Decision to delivery: 行政许可法 art. 44.
+DELIVERY_DAYS = 10
+# A correction notice must come within 5 working days of receipt (art. 32(4)).
+CORRECTION_NOTICE_DAYS = 5
+
+
+def office_hours() -> tuple[time, time]:
+    return settings.GOVHALL_OFFICE_START, settings.GOVHALL_OFFICE_END
+
+
+def received_on(moment: datetime) -> date:
+    """The day an application counts as received: outside office hours or on
+    a non-working day, the next working day (DESIGN 3.3)."""
+    start, end = office_hours()
+    from django.utils import timezone
+
+    return receipt_date(work_calendar(), timezone.localtime(moment), office_start=start, office_end=end)
+
+
+def correction_deadline(case: Case) -> date:
+    """The last day a correction notice may be issued (art. 32(4))."""
+    return work_calendar().add_workdays(case.received_on, CORRECTION_NOTICE_DAYS)
+
+
+def case_deadline(case: Case) -> Deadline | None:
+    """The promised-time deadline of an accepted case, pauses and extension included."""
+    if case.accepted_on is None:
+        return None
+    pauses = [Pause(p.started_on, p.ended_on) for p in case.pauses.order_by("started_on", "pk")]
+    return compute_deadline(work_calendar(), start=case.accepted_on, days=case.promised_days,
+                            pauses=pauses, extension=case.extension_days)
+
+
+def case_next_due(case: Case) -> tuple[date | None, bool]:
+    """The date the case's next statutory step is due, and whether it rests
+    on a provisional calendar: the decision while the clock runs, delivery
+    within 10 working days of a decision, none otherwise."""
+    if case.state in CLOCK_RUNNING or case.state in PAUSED:
+        deadline = case_deadline(case)
+        return (deadline.due, deadline.provisional) if deadline else (None, False)
+    if case.state in DECIDED - {State.DELIVERED, State.CLOSED} and case.decided_on:
+        calendar = work_calendar()
+        due = calendar.add_workdays(case.decided_on, DELIVERY_DAYS)
+        return due, calendar.is_provisional(due)
+    return None, False
+
+
+def case_light(case: Case, *, today: date) -> Light | None:
+    """The warning light of a case today (None when no clock runs)."""
+    if case.state in PAUSED:
+        return Light.GREEN
+    if case.due_date is None:
+        return None
+    deadline = Deadline(due=case.due_date, remaining=0, paused=False, provisional=case.deadline_provisional)
+    return light_for(work_calendar(), today=today, deadline=deadline, promised_days=max(case.promised_days, 1),
+                     scheme=light_scheme())

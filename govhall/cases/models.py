@@ -1,0 +1,138 @@
+"""Cases (办件, DESIGN 3.4), their hash-chained events (3.6) and pauses."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from govhall.cases.states import State, SuspensionGround
+from govhall.catalog.models import ItemVersion
+from govhall.core.masking import mask_id_number, mask_phone
+from govhall.org.models import Center, Department
+
+
+class Channel(models.TextChoices):
+    WINDOW = "window", _("窗口")
+    ONLINE = "online", _("网上申请")
+    BRANCH = "branch", _("分中心代收")
+    MAIL = "mail", _("邮寄")
+    API = "api", _("接口")
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ORGANIZATION = "organization", _("法人或其他组织")
+
+
+class Case(models.Model):
+    number = models.CharField(_("办件编号"), max_length=40, unique=True)
+    query_code = models.CharField(_("查询码"), max_length=12)
+    item_version = models.ForeignKey(ItemVersion, verbose_name=_("事项版本"), on_delete=models.PROTECT, related_name="cases")
+    department = models.ForeignKey(Department, verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="cases")
+    center = models.ForeignKey(Center, verbose_name=_("受理中心"), on_delete=models.PROTECT, related_name="cases")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人账户"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="cases")
+    applicant_kind = models.CharField(_("申请人类型"), max_length=16, choices=ApplicantKind.choices)
+    applicant_name = models.CharField(_("申请人"), max_length=100)
+    applicant_id_number = models.CharField(_("证件号码"), max_length=32)
+    applicant_phone = models.CharField(_("联系电话"), max_length=20)
+    channel = models.CharField(_("申请渠道"), max_length=16, choices=Channel.choices)
+    green_channel = models.BooleanField(_("绿色通道"), default=False)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.DRAFT)
+    step = models.PositiveSmallIntegerField(_("当前环节序号"), default=0)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    received_on = models.DateField(_("收件日"), null=True, blank=True,
+                                   help_text=_("非工作时间收件顺延至下一工作日"))
+    accepted_on = models.DateField(_("受理日"), null=True, blank=True)
+    promised_days = models.PositiveIntegerField(_("承诺时限（工作日）"))
+    extension_days = models.PositiveIntegerField(_("延长（工作日）"), default=0)
+    # The next deadline, recomputed by every service that changes the case;
+    # indexed with the state for the supervision scan ("which are late?").
+    due_date = models.DateField(_("办理期限"), null=True, blank=True)
+    deadline_provisional = models.BooleanField(_("期限依据临时日历"), default=False)
+    decided_on = models.DateField(_("决定日"), null=True, blank=True)
+    visits = models.PositiveSmallIntegerField(_("跑动次数"), default=0)
+    version = models.PositiveIntegerField(_("修改序号"), default=0)
+    created_at = models.DateTimeField(_("创建时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
+        ordering = ["-created_at"]
+        indexes = [
+            # the supervision scan and worklists sorted by deadline
+            models.Index(fields=["state", "due_date"], name="case_state_due_idx"),
+            # a department's worklist
+            models.Index(fields=["department", "state"], name="case_department_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.applicant_id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.applicant_phone)
+
+
+class CaseEvent(models.Model):
+    """One append-only, hash-chained event of a case (DESIGN 3.6)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(_("序号"))
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(_("角色"), max_length=16, blank=True)
+    action = models.CharField(_("操作"), max_length=32)
+    from_state = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    client_address = models.GenericIPAddressField(_("客户端地址"), null=True, blank=True)
+    hash_alg = models.CharField(_("摘要算法"), max_length=16)
+    prev_hash = models.CharField(_("前一事件摘要"), max_length=128, blank=True)
+    hash = models.CharField(_("摘要"), max_length=128)
+
+    class Meta:
+        verbose_name = _("办件事件")
+        verbose_name_plural = _("办件事件")
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.action}"
+
+
+class Pause(models.Model):
+    """A lawful pause of the clock: a special procedure (art. 45)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="pauses")
+    ground = models.CharField(_("特别程序"), max_length=20, choices=SuspensionGround.choices)
+    reason = models.CharField(_("事由"), max_length=300)
+    expected_days = models.PositiveIntegerField(_("预计所需时间（工作日）"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("批准人"), on_delete=models.PROTECT, related_name="+")
+    started_on = models.DateField(_("开始日"))
+    ended_on = models.DateField(_("结束日"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("特别程序")
+        verbose_name_plural = _("特别程序")
+        ordering = ["case", "started_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(ended_on__isnull=True), name="one_open_pause"),
+        ]
+
+
+class CaseCounter(models.Model):
+    """The last case number handed out per center and day."""
+
+    center = models.ForeignKey(Center, on_delete=models.CASCADE)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["center", "day"], name="case_counter_center_day")]

@@ -1,0 +1,381 @@
+"""Every change of a case (DESIGN 3.4): one function per transition, each
+checking the actor, changing the case by a guarded update (two clerks at
+once: exactly one wins), writing exactly one hash-chained event and
+recomputing the deadline, all in one transaction."""
+
+import secrets
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govhall.cases.deadlines import case_next_due, correction_deadline, received_on
+from govhall.cases.events import event_record
+from govhall.cases.models import ApplicantKind, Case, CaseCounter, Channel, Pause
+from govhall.cases.states import Action, State, SuspensionGround, target_state
+from govhall.catalog.models import ItemVersion, VersionStatus
+from govhall.core import clock
+from govhall.core.errors import Conflict, DomainError, NotPermitted
+from govhall.org.models import Action as AuthAction
+from govhall.org.models import Center, User
+from govhall.org.roles import READ_ONLY_ROLES, STAFF_ROLES, Role
+from govhall.org.selectors import staff_is_authorized
+
+MAX_EXTENSION_DAYS = 10  # 行政许可法 art. 42
+QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at a window
+STEP_AUTHORIZATION = {
+    Role.CLERK: AuthAction.ACCEPT, Role.CHIEF_REPRESENTATIVE: AuthAction.REVIEW,
+    Role.REVIEWER: AuthAction.REVIEW, Role.APPROVER: AuthAction.APPROVE, Role.DEPARTMENT_HEAD: AuthAction.APPROVE,
+}
+DECISION_ROLES = {Role.APPROVER, Role.DEPARTMENT_HEAD}
+
+
+# --- helpers ------------------------------------------------------------------
+
+def _now(at: datetime | None) -> datetime:
+    return at or clock.now()
+
+
+def _local_date(at: datetime):
+    return timezone.localtime(at).date()
+
+
+def _steps(case: Case) -> list:
+    return list(case.item_version.steps.select_related("department").order_by("order"))
+
+
+def _decision_index(steps: list) -> int:
+    """The decision step: the last step done by an approver or department head."""
+    for index in range(len(steps) - 1, -1, -1):
+        if steps[index].role in DECISION_ROLES:
+            return index
+    return len(steps) - 1
+
+
+def _require_authorized(actor: User | None, *, department, item_code: str, authorization: str) -> None:
+    """A staff member, not read-only, authorized for the action on this item
+    of the department performing it."""
+    if actor is None:
+        return  # the system itself (demo, scheduled rules)
+    if actor.role not in STAFF_ROLES or actor.role in READ_ONLY_ROLES:
+        raise NotPermitted(_("您无权办理该办件。"))
+    if not staff_is_authorized(actor, department=department, action=authorization, item_code=item_code):
+        raise NotPermitted(_("您没有该事项“%(action)s”的授权。") % {"action": AuthAction(authorization).label})
+
+
+def _require_staff(actor: User | None, case: Case, authorization: str, *, department=None) -> None:
+    """Authorized for the action on the case's item, in the department that
+    performs it (the item's own, or the step's)."""
+    _require_authorized(actor, department=department or case.department,
+                        item_code=case.item_version.item.base_code, authorization=authorization)
+
+
+def _require_department_head(actor: User | None, case: Case) -> None:
+    if actor is None:
+        return
+    if actor.role != Role.DEPARTMENT_HEAD or actor.department_id != case.department_id:
+        raise NotPermitted(_("须由本部门负责人批准。"))
+
+
+def _require_text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(message, field=field)
+    return value
+
+
+def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | None = None,
+                client_address: str | None = None, **changes) -> Case:
+    """Move the case by ``action``: guarded update on (id, version), one event,
+    deadline recomputed. Raises Conflict when someone else changed it first."""
+    target = target_state(action, case.state)
+    if target is None:
+        raise DomainError(_("办件当前状态为“%(state)s”，不能“%(action)s”。")
+                          % {"state": State(case.state).label, "action": Action(action).label}, field="state")
+    from_state = case.state
+    changes = {"state": target, "updated_at": at, **changes}
+    updated = Case.objects.filter(pk=case.pk, version=case.version).update(version=F("version") + 1, **changes)
+    if updated != 1:
+        raise Conflict(_("该办件刚被他人处理，请刷新后重试。"))
+    case.refresh_from_db()
+    due, provisional = case_next_due(case)
+    if (due, provisional) != (case.due_date, case.deadline_provisional):
+        Case.objects.filter(pk=case.pk).update(due_date=due, deadline_provisional=provisional)
+        case.due_date, case.deadline_provisional = due, provisional
+    event_record(case=case, actor=actor, action=action, from_state=from_state, to_state=case.state,
+                 data={**(data or {}), "due_date": due.isoformat() if due else None}, client_address=client_address)
+    return case
+
+
+def _next_number(center: Center, day) -> str:
+    counter, _created = CaseCounter.objects.get_or_create(center=center, day=day)
+    # An UPDATE holds the row until commit: concurrent submissions get
+    # consecutive numbers, never the same one.
+    CaseCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db()
+    return f"{center.code}-{day:%Y%m%d}-{counter.last:05d}"
+
+
+# --- the lifecycle --------------------------------------------------------------
+
+@transaction.atomic
+def case_submit(*, actor: User | None, item_version: ItemVersion, center: Center, channel: str,
+                applicant_name: str, applicant_id_number: str, applicant_phone: str,
+                applicant_kind: str = ApplicantKind.PERSON, applicant: User | None = None,
+                green_channel: bool = False, at: datetime | None = None, client_address: str | None = None) -> Case:
+    """Receive an application (收件): online by the applicant, or at a window
+    by a clerk on the applicant's behalf. The case gets its number and query
+    code; the receipt day counts from the next working day outside office hours."""
+    at = _now(at)
+    if item_version.status != VersionStatus.PUBLISHED:
+        raise DomainError(_("该事项没有已发布的版本，不能申请。"), field="item")
+    if channel not in Channel.values:
+        raise DomainError(_("未知的申请渠道。"), field="channel")
+    if applicant_kind not in ApplicantKind.values:
+        raise DomainError(_("未知的申请人类型。"), field="applicant_kind")
+    name = _require_text(applicant_name, "applicant_name", _("请填写申请人。"))
+    id_number = _require_text(applicant_id_number, "applicant_id_number", _("请填写证件号码。"))
+    phone = _require_text(applicant_phone, "applicant_phone", _("请填写联系电话。"))
+    if actor is not None and actor.role == Role.APPLICANT:
+        if channel != Channel.ONLINE or applicant is None or applicant.pk != actor.pk:
+            raise NotPermitted(_("申请人只能以本人名义网上申请。"))
+        if not item_version.online:
+            raise DomainError(_("该事项不支持网上申请，请到窗口办理。"), field="item")
+    elif actor is not None:
+        _require_authorized(actor, department=item_version.item.department, item_code=item_version.item.base_code,
+                            authorization=AuthAction.ACCEPT)
+    day = _local_date(at)
+    case = Case.objects.create(
+        number=_next_number(center, day),
+        query_code="".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8)),
+        item_version=item_version, department=item_version.item.department, center=center, applicant=applicant,
+        applicant_kind=applicant_kind, applicant_name=name, applicant_id_number=id_number, applicant_phone=phone,
+        channel=channel, green_channel=green_channel, state=State.DRAFT,
+        promised_days=item_version.promised_days or 0, created_at=at, updated_at=at,
+        visits=1 if channel in {Channel.WINDOW, Channel.BRANCH} else 0,
+    )
+    return _transition(case, actor=actor, action=Action.SUBMIT, at=at, client_address=client_address,
+                       submitted_at=at, received_on=received_on(at),
+                       data={"item": item_version.item.code, "version": item_version.number, "channel": channel})
+
+
+@transaction.atomic
+def case_accept(*, actor: User | None, case: Case, at: datetime | None = None) -> Case:
+    """Accept (受理): the promised-time clock starts; an acceptance notice is due.
+    Accepted later than 5 working days after receipt, the law already counts
+    the case as accepted on the day of receipt (art. 32(4)), and so does the clock."""
+    at = _now(at)
+    _require_staff(actor, case, AuthAction.ACCEPT)
+    day = received_on(at)
+    deemed = day > correction_deadline(case)
+    return _transition(case, actor=actor, action=Action.ACCEPT, at=at, accepted_on=case.received_on if deemed else day,
+                       step=1, data={"deemed_accepted_from_receipt": deemed})
+
+
+@transaction.atomic
+def case_reject(*, actor: User | None, case: Case, reason: str, refer_to: str = "", at: datetime | None = None) -> Case:
+    """Not accept (不予受理, art. 32): a written reason, and the competent
+    organ when the matter belongs elsewhere; the notice states the rights."""
+    at = _now(at)
+    _require_staff(actor, case, AuthAction.ACCEPT)
+    reason = _require_text(reason, "reason", _("不予受理须写明理由。"))
+    return _transition(case, actor=actor, action=Action.REJECT, at=at,
+                       data={"reason": reason, "refer_to": (refer_to or "").strip()})
+
+
+@transaction.atomic
+def case_request_correction(*, actor: User | None, case: Case, items: list[dict], at: datetime | None = None) -> Case:
+    """One-time notice of everything to correct (一次性告知, art. 32(4)):
+    every missing or wrong material at once, within 5 working days of receipt."""
+    at = _now(at)
+    _require_staff(actor, case, AuthAction.ACCEPT)
+    if not items:
+        raise DomainError(_("请列出需要补正的全部材料。"), field="items")
+    cleaned = []
+    for index, entry in enumerate(items):
+        material = (entry.get("material") or "").strip()
+        problem = (entry.get("problem") or "").strip()
+        if not material or not problem:
+            raise DomainError(_("第 %(n)s 项须写明材料和问题。") % {"n": index + 1}, field=f"items[{index}]")
+        cleaned.append({"material": material, "problem": problem})
+    if received_on(at) > correction_deadline(case):
+        raise DomainError(_("收件已超过 5 个工作日，依法自收件之日起即为受理，不能再要求补正。"), field="state")
+    return _transition(case, actor=actor, action=Action.REQUEST_CORRECTION, at=at, data={"items": cleaned})
+
+
+@transaction.atomic
+def case_resubmit(*, actor: User | None, case: Case, at: datetime | None = None) -> Case:
+    """The applicant hands in the corrected materials: received again."""
+    at = _now(at)
+    if actor is not None and actor.role == Role.APPLICANT:
+        if case.applicant_id != actor.pk:
+            raise NotPermitted(_("只能补正本人的申请。"))
+    else:
+        _require_staff(actor, case, AuthAction.ACCEPT)
+    return _transition(case, actor=actor, action=Action.RESUBMIT, at=at, received_on=received_on(at),
+                       visits=case.visits + (1 if actor is not None and actor.role != Role.APPLICANT else 0))
+
+
+@transaction.atomic
+def case_complete_step(*, actor: User | None, case: Case, opinion: str, at: datetime | None = None) -> Case:
+    """Finish the current review step (审查/审核) with an opinion; the case moves to the next step."""
+    at = _now(at)
+    steps = _steps(case)
+    decision = _decision_index(steps)
+    if case.step >= decision:
+        raise DomainError(_("审查环节已完成，请作出决定。"), field="step")
+    step = steps[case.step]
+    _require_staff(actor, case, STEP_AUTHORIZATION.get(step.role, AuthAction.REVIEW), department=step.department)
+    opinion = _require_text(opinion, "opinion", _("请填写审查意见。"))
+    return _transition(case, actor=actor, action=Action.COMPLETE_STEP, at=at, step=case.step + 1,
+                       data={"step": step.name, "opinion": opinion})
+
+
+@transaction.atomic
+def case_send_back(*, actor: User | None, case: Case, reason: str, at: datetime | None = None) -> Case:
+    """Send the case back one step, with the reason."""
+    at = _now(at)
+    if case.step <= 1:
+        raise DomainError(_("已是第一个审查环节，不能再退回。"), field="step")
+    steps = _steps(case)
+    current = steps[min(case.step, len(steps) - 1)]
+    _require_staff(actor, case, STEP_AUTHORIZATION.get(current.role, AuthAction.REVIEW), department=current.department)
+    reason = _require_text(reason, "reason", _("退回须写明理由。"))
+    return _transition(case, actor=actor, action=Action.SEND_BACK, at=at, step=case.step - 1,
+                       data={"from_step": current.name, "to_step": steps[case.step - 1].name, "reason": reason})
+
+
+@transaction.atomic
+def case_suspend(*, actor: User | None, case: Case, ground: str, reason: str, expected_days: int,
+                 approver: User | None, at: datetime | None = None) -> Case:
+    """Start a special procedure (特别程序, art. 45): a ground from the fixed
+    list, approved by the department head; the clock pauses and the applicant
+    is told in writing what for and for how long."""
+    at = _now(at)
+    _require_staff(actor, case, AuthAction.REVIEW)
+    if ground not in SuspensionGround.values:
+        raise DomainError(_("特别程序须为法定情形之一（听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审、现场勘查）。"), field="ground")
+    reason = _require_text(reason, "reason", _("请写明特别程序的事由。"))
+    if not isinstance(expected_days, int) or expected_days < 1:
+        raise DomainError(_("请写明特别程序所需时间（工作日）。"), field="expected_days")
+    if approver is None:
+        raise DomainError(_("特别程序须经部门负责人批准。"), field="approver")
+    _require_department_head(approver, case)
+    day = _local_date(at)
+    Pause.objects.create(case=case, ground=ground, reason=reason, expected_days=expected_days,
+                         approved_by=approver, started_on=day)
+    return _transition(case, actor=actor, action=Action.SUSPEND, at=at,
+                       data={"ground": ground, "reason": reason, "expected_days": expected_days,
+                             "approved_by": approver.username, "started_on": day.isoformat()})
+
+
+@transaction.atomic
+def case_resume(*, actor: User | None, case: Case, at: datetime | None = None) -> Case:
+    """End the special procedure: the remaining days run again from today."""
+    at = _now(at)
+    _require_staff(actor, case, AuthAction.REVIEW)
+    pause = case.pauses.filter(ended_on__isnull=True).first()
+    day = _local_date(at)
+    if pause is None or day < pause.started_on:
+        raise DomainError(_("没有进行中的特别程序。"), field="state")
+    Pause.objects.filter(pk=pause.pk).update(ended_on=day)
+    return _transition(case, actor=actor, action=Action.RESUME, at=at, data={"ended_on": day.isoformat()})
+
+
+@transaction.atomic
+def case_extend(*, actor: User | None, case: Case, days: int, reason: str, at: datetime | None = None) -> Case:
+    """Extend the time limit once, by at most 10 working days, with the
+    department head's approval (延期, art. 42); the applicant is notified."""
+    at = _now(at)
+    _require_department_head(actor, case)
+    if case.extension_days:
+        raise DomainError(_("期限只能延长一次。"), field="days")
+    if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise DomainError(_("延长期限应为 1 至 10 个工作日。"), field="days")
+    reason = _require_text(reason, "reason", _("延长期限须写明理由。"))
+    return _transition(case, actor=actor, action=Action.EXTEND, at=at, extension_days=days,
+                       data={"days": days, "reason": reason})
+
+
+def _decide(case: Case, *, actor, action: str, at: datetime, data: dict) -> Case:
+    steps = _steps(case)
+    decision = _decision_index(steps)
+    if case.step < decision:
+        raise DomainError(_("还有审查环节未完成（当前：%(step)s）。") % {"step": steps[case.step].name}, field="step")
+    step = steps[decision]
+    _require_staff(actor, case, AuthAction.APPROVE, department=step.department)
+    return _transition(case, actor=actor, action=action, at=at, step=decision + 1, decided_on=_local_date(at), data=data)
+
+
+@transaction.atomic
+def case_approve(*, actor: User | None, case: Case, opinion: str, at: datetime | None = None) -> Case:
+    """Grant (准予许可): the decision document is issued; delivery is due within 10 working days."""
+    at = _now(at)
+    opinion = _require_text(opinion, "opinion", _("请填写审批意见。"))
+    return _decide(case, actor=actor, action=Action.APPROVE, at=at, data={"opinion": opinion})
+
+
+@transaction.atomic
+def case_deny(*, actor: User | None, case: Case, reasons: str, at: datetime | None = None) -> Case:
+    """Deny (不予许可, art. 38): the written reasons and the rights to
+    administrative reconsideration or litigation go to the applicant."""
+    at = _now(at)
+    reasons = _require_text(reasons, "reasons", _("不予许可须说明理由。"))
+    return _decide(case, actor=actor, action=Action.DENY, at=at, data={"reasons": reasons})
+
+
+@transaction.atomic
+def case_deliver(*, actor: User | None, case: Case, method: str, received_by: str, at: datetime | None = None) -> Case:
+    """Deliver the result (送达) with a delivery receipt (送达回证)."""
+    at = _now(at)
+    _require_staff(actor, case, AuthAction.DELIVER)
+    if method not in {"window", "mail", "electronic"}:
+        raise DomainError(_("未知的送达方式。"), field="method")
+    received_by = _require_text(received_by, "received_by", _("请填写签收人。"))
+    late = case.due_date is not None and _local_date(at) > case.due_date
+    return _transition(case, actor=actor, action=Action.DELIVER, at=at,
+                       visits=case.visits + (1 if method == "window" else 0),
+                       data={"method": method, "received_by": received_by, "late": late})
+
+
+@transaction.atomic
+def case_close(*, actor: User | None, case: Case, at: datetime | None = None) -> Case:
+    """Close (办结) a delivered case."""
+    at = _now(at)
+    _require_staff(actor, case, AuthAction.DELIVER)
+    return _transition(case, actor=actor, action=Action.CLOSE, at=at)
+
+
+@transaction.atomic
+def case_withdraw(*, actor: User | None, case: Case, reason: str = "", at: datetime | None = None) -> Case:
+    """The applicant withdraws before a decision (撤回)."""
+    at = _now(at)
+    if actor is not None and actor.role == Role.APPLICANT:
+        if case.applicant_id != actor.pk:
+            raise NotPermitted(_("只能撤回本人的申请。"))
+    else:
+        _require_staff(actor, case, AuthAction.ACCEPT)  # at the window, on the applicant's written request
+    return _transition(case, actor=actor, action=Action.WITHDRAW, at=at, data={"reason": (reason or "").strip()})
+
+
+@transaction.atomic
+def case_terminate(*, actor: User | None, case: Case, reason: str, at: datetime | None = None) -> Case:
+    """Terminate (终止) with a reason, by the department head."""
+    at = _now(at)
+    _require_department_head(actor, case)
+    reason = _require_text(reason, "reason", _("终止办理须写明理由。"))
+    return _transition(case, actor=actor, action=Action.TERMINATE, at=at, data={"reason": reason})
+
+
+def case_immediate(*, actor: User | None, case: Case, opinion: str, received_by: str, at: datetime | None = None) -> Case:
+    """An immediate item (即办件): accept, decide and deliver on the spot,
+    each recorded as its own event."""
+    with transaction.atomic():
+        case = case_accept(actor=actor, case=case, at=at)
+        steps = _steps(case)
+        while case.step < _decision_index(steps):
+            case = case_complete_step(actor=actor, case=case, opinion=opinion, at=at)
+        case = case_approve(actor=actor, case=case, opinion=opinion, at=at)
+        return case_deliver(actor=actor, case=case, method="window", received_by=received_by, at=at)

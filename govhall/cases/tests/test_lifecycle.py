@@ -1,0 +1,251 @@
+"""A case from receipt to closing, and every refusal (DESIGN 3.4)."""
+
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from govhall.cases import services as cases
+from govhall.cases.deadlines import case_light
+from govhall.cases.events import chain_verify
+from govhall.cases.models import Case, CaseEvent
+from govhall.cases.states import FINISHED, TRANSITIONS, Action, State, target_state
+from govhall.cases.tests.conftest import at
+from govhall.core.errors import Conflict, DomainError, NotPermitted
+from govhall.timing import Light
+
+
+def submit(desk, when="2026-03-02 10:00", **changes):
+    values = dict(actor=desk.clerk, item_version=desk.version, center=desk.district, channel="window",
+                  applicant_name="张三", applicant_id_number="110101199003070011", applicant_phone="13912345678",
+                  at=at(when))
+    values.update(changes)
+    return cases.case_submit(**values)
+
+
+def actions(case) -> list[str]:
+    return list(case.events.order_by("seq").values_list("action", flat=True))
+
+
+def test_the_whole_path_writes_one_event_per_transition_and_the_chain_holds(desk):
+    case = submit(desk)
+    assert case.state == State.SUBMITTED and case.number == "D1-20260302-00001" and len(case.query_code) == 8
+    case = cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-02 10:05"))
+    # 10 working days after Mon 2026-03-02, the day of acceptance not counted.
+    assert case.accepted_on == date(2026, 3, 2) and case.due_date == date(2026, 3, 16)
+    case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="材料齐全，符合条件", at=at("2026-03-05 15:00"))
+    assert case.state == State.IN_REVIEW
+    case = cases.case_approve(actor=desk.approver, case=case, opinion="同意", at=at("2026-03-09 09:30"))
+    # Decided: delivery due within 10 working days (art. 44).
+    assert case.state == State.APPROVED and case.due_date == date(2026, 3, 23)
+    case = cases.case_deliver(actor=desk.clerk, case=case, method="window", received_by="张三", at=at("2026-03-10 10:00"))
+    case = cases.case_close(actor=desk.clerk, case=case, at=at("2026-03-10 10:01"))
+    assert case.state == State.CLOSED and case.due_date is None and case.visits == 2
+    assert actions(case) == ["submit", "accept", "complete_step", "approve", "deliver", "close"]
+    assert chain_verify(case) is None
+
+
+def test_receipt_after_office_hours_counts_from_the_next_working_day(desk):
+    case = submit(desk, when="2026-03-06 17:30")  # a Friday evening
+    assert case.received_on == date(2026, 3, 9)
+
+
+def test_numbers_are_consecutive_per_center_and_day(desk):
+    numbers = [submit(desk).number for _ in range(3)]
+    assert numbers == ["D1-20260302-00001", "D1-20260302-00002", "D1-20260302-00003"]
+    assert submit(desk, when="2026-03-03 09:00").number == "D1-20260303-00001"
+
+
+class TestRefusals:
+    def test_a_clerk_of_another_department_cannot_accept(self, desk):
+        case = submit(desk)
+        with pytest.raises(NotPermitted):
+            cases.case_accept(actor=desk.clerk_b, case=case)
+        assert Case.objects.get(pk=case.pk).state == State.SUBMITTED
+        assert actions(case) == ["submit"]
+
+    def test_supervisors_only_watch(self, desk):
+        case = submit(desk)
+        with pytest.raises(NotPermitted):
+            cases.case_accept(actor=desk.supervisor, case=case)
+
+    def test_an_unauthorized_reviewer_cannot_complete_the_step(self, desk):
+        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        with pytest.raises(NotPermitted):
+            cases.case_complete_step(actor=desk.clerk, case=case, opinion="x")
+
+    def test_no_decision_before_the_review_steps(self, desk):
+        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        with pytest.raises(DomainError, match="审查"):
+            cases.case_approve(actor=desk.approver, case=case, opinion="同意")
+
+    def test_no_decision_without_acceptance(self, desk):
+        case = submit(desk)
+        with pytest.raises(DomainError) as error:
+            cases.case_approve(actor=desk.approver, case=case, opinion="同意")
+        assert error.value.field in {"state", "step"}
+        assert Case.objects.get(pk=case.pk).state == State.SUBMITTED
+
+    def test_rejection_needs_a_reason(self, desk):
+        case = submit(desk)
+        with pytest.raises(DomainError) as error:
+            cases.case_reject(actor=desk.clerk, case=case, reason="  ")
+        assert error.value.field == "reason"
+        case = cases.case_reject(actor=desk.clerk, case=case, reason="不属于本部门职权范围", refer_to="市市场监管局")
+        assert case.state == State.REJECTED
+        assert case.events.last().data["refer_to"] == "市市场监管局"
+
+    def test_denial_needs_reasons(self, desk):
+        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="不符合条件")
+        with pytest.raises(DomainError) as error:
+            cases.case_deny(actor=desk.approver, case=case, reasons="")
+        assert error.value.field == "reasons"
+        assert cases.case_deny(actor=desk.approver, case=case, reasons="经营场所不符合要求").state == State.DENIED
+
+    def test_a_stale_copy_loses(self, desk):
+        case = submit(desk)
+        first, second = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)
+        cases.case_accept(actor=desk.clerk, case=first)
+        with pytest.raises(Conflict):
+            cases.case_reject(actor=desk.clerk, case=second, reason="材料不全")
+        assert Case.objects.get(pk=case.pk).state == State.ACCEPTED
+        assert actions(case) == ["submit", "accept"]
+
+
+class TestCorrection:
+    def test_one_notice_lists_everything_then_resubmission(self, desk):
+        case = submit(desk)
+        with pytest.raises(DomainError):
+            cases.case_request_correction(actor=desk.clerk, case=case, items=[])
+        case = cases.case_request_correction(actor=desk.clerk, case=case, at=at("2026-03-03 10:00"), items=[
+            {"material": "食品经营许可申请书", "problem": "缺少法定代表人签字"},
+            {"material": "营业执照", "problem": "已过期"}])
+        assert case.state == State.CORRECTION and len(case.events.last().data["items"]) == 2
+        case = cases.case_resubmit(actor=desk.clerk, case=case, at=at("2026-03-05 11:00"))
+        assert case.state == State.SUBMITTED and case.received_on == date(2026, 3, 5) and case.visits == 2
+        case = cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-05 11:10"))
+        assert case.accepted_on == date(2026, 3, 5)
+
+    def test_no_correction_notice_after_five_working_days(self, desk):
+        case = submit(desk)  # received Mon 2026-03-02; the 5th working day after is Mon 03-09
+        with pytest.raises(DomainError, match="5 个工作日"):
+            cases.case_request_correction(actor=desk.clerk, case=case, at=at("2026-03-10 09:00"),
+                                          items=[{"material": "申请书", "problem": "缺签字"}])
+
+    def test_late_acceptance_counts_from_receipt(self, desk):
+        case = cases.case_accept(actor=desk.clerk, case=submit(desk), at=at("2026-03-12 09:00"))
+        assert case.accepted_on == date(2026, 3, 2)
+        assert case.events.last().data["deemed_accepted_from_receipt"] is True
+
+
+class TestSpecialProcedureAndExtension:
+    def test_suspension_pauses_the_clock_and_needs_the_head(self, desk):
+        case = cases.case_accept(actor=desk.clerk, case=submit(desk))  # due 03-16
+        with pytest.raises(DomainError) as error:
+            cases.case_suspend(actor=desk.reviewer, case=case, ground="lunch", reason="x", expected_days=3, approver=desk.head)
+        assert error.value.field == "ground"
+        with pytest.raises(NotPermitted):
+            cases.case_suspend(actor=desk.reviewer, case=case, ground="onsite", reason="现场核查", expected_days=3, approver=desk.approver)
+        case = cases.case_suspend(actor=desk.reviewer, case=case, ground="onsite", reason="现场核查经营场所",
+                                  expected_days=3, approver=desk.head, at=at("2026-03-04 10:00"))
+        assert case.state == State.SUSPENDED
+        assert case_light(case, today=date(2026, 4, 1)) == Light.GREEN  # a lawful pause is never red
+        # Paused Wed 03-04 (2 days used: 03-03, 03-04), resumed Wed 03-11: 8 left → Mon 03-23.
+        case = cases.case_resume(actor=desk.reviewer, case=case, at=at("2026-03-11 16:00"))
+        assert case.state == State.IN_REVIEW and case.due_date == date(2026, 3, 23)
+
+    def test_one_extension_of_at_most_ten_days_by_the_head(self, desk):
+        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        with pytest.raises(NotPermitted):
+            cases.case_extend(actor=desk.approver, case=case, days=5, reason="情况复杂")
+        with pytest.raises(DomainError):
+            cases.case_extend(actor=desk.head, case=case, days=11, reason="情况复杂")
+        case = cases.case_extend(actor=desk.head, case=case, days=10, reason="情况复杂，需征求意见")
+        assert case.due_date == date(2026, 3, 30)
+        with pytest.raises(DomainError, match="一次"):
+            cases.case_extend(actor=desk.head, case=case, days=1, reason="再延")
+
+
+def test_lights_follow_the_deadline(desk):
+    case = cases.case_accept(actor=desk.clerk, case=submit(desk))  # due Mon 03-16, promised 10 → yellow at ≤ 2 days
+    assert case_light(case, today=date(2026, 3, 2)) == Light.GREEN
+    assert case_light(case, today=date(2026, 3, 13)) == Light.YELLOW
+    assert case_light(case, today=date(2026, 3, 17)) == Light.RED
+
+
+def test_the_applicant_withdraws_only_their_own(desk):
+    own = submit(desk, actor=desk.applicant, channel="online", applicant=desk.applicant)
+    with pytest.raises(NotPermitted):
+        cases.case_withdraw(actor=desk.clerk_b, case=own)
+    assert cases.case_withdraw(actor=desk.applicant, case=own, reason="不办了").state == State.WITHDRAWN
+    other = submit(desk)
+    with pytest.raises(NotPermitted):
+        cases.case_withdraw(actor=desk.applicant, case=other)
+
+
+def test_applicants_apply_online_only_in_their_own_name(desk):
+    with pytest.raises(NotPermitted):
+        submit(desk, actor=desk.applicant, channel="window", applicant=desk.applicant)
+    with pytest.raises(NotPermitted):
+        submit(desk, actor=desk.applicant, channel="online", applicant=desk.clerk)
+
+
+def test_termination_by_the_head_with_a_reason(desk):
+    case = submit(desk)
+    with pytest.raises(NotPermitted):
+        cases.case_terminate(actor=desk.clerk, case=case, reason="申请人死亡")
+    assert cases.case_terminate(actor=desk.head, case=case, reason="申请人主体资格消灭").state == State.TERMINATED
+
+
+def test_an_immediate_item_is_done_on_the_spot(desk):
+    case = submit(desk)
+    case = cases.case_immediate(actor=None, case=case, opinion="当场办结", received_by="张三", at=at("2026-03-02 10:10"))
+    assert case.state == State.DELIVERED
+    assert actions(case) == ["submit", "accept", "complete_step", "approve", "deliver"]
+
+
+def test_bad_input_leaves_nothing_half_written(desk):
+    with pytest.raises(DomainError) as error:
+        submit(desk, applicant_phone="")
+    assert error.value.field == "applicant_phone"
+    assert not Case.objects.exists() and not CaseEvent.objects.exists()
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_every_state_action_pair_follows_the_table(state):
+    for action in Action:
+        sources, target = TRANSITIONS[action]
+        result = target_state(action, state)
+        assert (result is not None) == (state in sources)
+        if state in FINISHED:
+            assert result is None  # nothing leaves a finished case
+
+
+class TestAuditChain:
+    def test_verify_audit_passes_on_intact_chains(self, desk, capsys):
+        cases.case_accept(actor=desk.clerk, case=submit(desk))
+        call_command("verify_audit")
+        assert "1 case chain(s) verified" in capsys.readouterr().out
+
+    def test_an_edited_event_is_named(self, desk, capsys):
+        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        CaseEvent.objects.filter(case=case, seq=2).update(data={"forged": True})
+        with pytest.raises(CommandError):
+            call_command("verify_audit")
+        assert f"{case.number} event #2: content was changed" in capsys.readouterr().err
+
+    def test_a_deleted_event_is_named(self, desk, capsys):
+        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="ok")
+        CaseEvent.objects.filter(case=case, seq=2).delete()
+        with pytest.raises(CommandError):
+            call_command("verify_audit")
+        assert "event #3: event #2 is missing" in capsys.readouterr().err
+
+    def test_sm3_chains_verify_too(self, desk, settings):
+        settings.GOVHALL_AUDIT_HASH = "sm3"
+        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        assert set(case.events.values_list("hash_alg", flat=True)) == {"sm3"}
+        assert chain_verify(case) is None
