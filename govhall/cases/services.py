@@ -5,6 +5,7 @@ recomputing the deadline, all in one transaction."""
 
 import secrets
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
@@ -326,6 +327,41 @@ def case_deny(*, actor: User | None, case: Case, reasons: str, at: datetime | No
     return _decide(case, actor=actor, action=Action.DENY, at=at, data={"reasons": reasons})
 
 
+PAYMENT_METHODS = {"cash": _("现金"), "card": _("银行卡"), "transfer": _("银行转账"), "online": _("网上支付")}
+
+
+@transaction.atomic
+def case_record_payment(*, actor: User | None, case: Case, amount: Decimal, method: str, receipt_number: str,
+                        at: datetime | None = None) -> Case:
+    """Record the fee paid for a granted item (统一收费); the amount is kept
+    as collected, and supervision compares it with the item's standard."""
+    at = _now(at)
+    _require_staff(actor, case, AuthAction.CHARGE)
+    if case.item_version.no_fee:
+        raise DomainError(_("该事项不收费。"), field="amount")
+    if case.fee_paid_at is not None:
+        raise DomainError(_("已经收费。"), field="amount")
+    if not isinstance(amount, Decimal) or amount <= 0:
+        raise DomainError(_("请填写实收金额。"), field="amount")
+    if method not in PAYMENT_METHODS:
+        raise DomainError(_("未知的缴费方式。"), field="method")
+    receipt_number = _require_text(receipt_number, "receipt_number", _("请填写票据号。"))
+    return _transition(case, actor=actor, action=Action.RECORD_PAYMENT, at=at, fee_amount=amount, fee_paid_at=at,
+                       data={"amount": f"{amount:.2f}", "method": method, "receipt_number": receipt_number})
+
+
+@transaction.atomic
+def case_certify(*, actor: User | None, case: Case, certificate_number: str, at: datetime | None = None) -> Case:
+    """Make the certificate (制证) of a granted item."""
+    at = _now(at)
+    _require_staff(actor, case, AuthAction.CERTIFY)
+    if case.certificate_number:
+        raise DomainError(_("证照已制作。"), field="certificate_number")
+    number = _require_text(certificate_number, "certificate_number", _("请填写证照编号。"))
+    return _transition(case, actor=actor, action=Action.CERTIFY, at=at, certificate_number=number,
+                       data={"certificate_number": number})
+
+
 @transaction.atomic
 def case_deliver(*, actor: User | None, case: Case, method: str, received_by: str, at: datetime | None = None) -> Case:
     """Deliver the result (送达) with a delivery receipt (送达回证)."""
@@ -334,6 +370,11 @@ def case_deliver(*, actor: User | None, case: Case, method: str, received_by: st
     if method not in {"window", "mail", "electronic"}:
         raise DomainError(_("未知的送达方式。"), field="method")
     received_by = _require_text(received_by, "received_by", _("请填写签收人。"))
+    if case.state == State.APPROVED:
+        if case.item_version.no_fee is False and case.fee_paid_at is None:
+            raise DomainError(_("尚未缴费，不能送达。"), field="state")
+        if case.item_version.result_type == "certificate" and not case.certificate_number:
+            raise DomainError(_("证照尚未制作，不能送达。"), field="state")
     late = case.due_date is not None and _local_date(at) > case.due_date
     return _transition(case, actor=actor, action=Action.DELIVER, at=at,
                        visits=case.visits + (1 if method == "window" else 0),
@@ -378,4 +419,6 @@ def case_immediate(*, actor: User | None, case: Case, opinion: str, received_by:
         while case.step < _decision_index(steps):
             case = case_complete_step(actor=actor, case=case, opinion=opinion, at=at)
         case = case_approve(actor=actor, case=case, opinion=opinion, at=at)
+        if case.item_version.result_type == "certificate":
+            case = case_certify(actor=actor, case=case, certificate_number=f"{case.number}-Z", at=at)
         return case_deliver(actor=actor, case=case, method="window", received_by=received_by, at=at)

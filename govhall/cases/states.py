@@ -48,6 +48,8 @@ class Action(models.TextChoices):
     EXTEND = "extend", _("延长期限")
     APPROVE = "approve", _("准予许可")
     DENY = "deny", _("不予许可")
+    RECORD_PAYMENT = "record_payment", _("收费")
+    CERTIFY = "certify", _("制证")
     DELIVER = "deliver", _("送达")
     CLOSE = "close", _("办结")
     WITHDRAW = "withdraw", _("撤回申请")
@@ -68,6 +70,8 @@ TRANSITIONS: dict[str, tuple[frozenset, State | None]] = {
     Action.EXTEND: (frozenset({State.ACCEPTED, State.IN_REVIEW}), None),
     Action.APPROVE: (frozenset({State.ACCEPTED, State.IN_REVIEW}), State.APPROVED),
     Action.DENY: (frozenset({State.ACCEPTED, State.IN_REVIEW}), State.DENIED),
+    Action.RECORD_PAYMENT: (frozenset({State.APPROVED}), None),
+    Action.CERTIFY: (frozenset({State.APPROVED}), None),
     Action.DELIVER: (frozenset({State.APPROVED, State.DENIED}), State.DELIVERED),
     Action.CLOSE: (frozenset({State.DELIVERED}), State.CLOSED),
     Action.WITHDRAW: (BEFORE_DECISION, State.WITHDRAWN),

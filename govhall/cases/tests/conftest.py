@@ -22,7 +22,8 @@ def desk(hall):
     of 20 working days) and the people authorized for each step."""
     org.authorization_grant(actor=None, staff=hall.reviewer, department=hall.dept_a, action=Action.REVIEW)
     org.authorization_grant(actor=None, staff=hall.approver, department=hall.dept_a, action=Action.APPROVE)
-    org.authorization_grant(actor=None, staff=hall.clerk, department=hall.dept_a, action=Action.DELIVER)
+    for action in (Action.DELIVER, Action.CERTIFY, Action.CHARGE):
+        org.authorization_grant(actor=None, staff=hall.clerk, department=hall.dept_a, action=action)
     hall.item = item_create(actor=None, spec=complete_spec("A", status="published"))
     hall.version = hall.item.current
     return hall

@@ -39,10 +39,13 @@ def test_the_whole_path_writes_one_event_per_transition_and_the_chain_holds(desk
     case = cases.case_approve(actor=desk.approver, case=case, opinion="同意", at=at("2026-03-09 09:30"))
     # Decided: delivery due within 10 working days (art. 44).
     assert case.state == State.APPROVED and case.due_date == date(2026, 3, 23)
+    with pytest.raises(DomainError, match="证照尚未制作"):
+        cases.case_deliver(actor=desk.clerk, case=case, method="window", received_by="张三")
+    case = cases.case_certify(actor=desk.clerk, case=case, certificate_number="JY15116020000123", at=at("2026-03-09 15:00"))
     case = cases.case_deliver(actor=desk.clerk, case=case, method="window", received_by="张三", at=at("2026-03-10 10:00"))
     case = cases.case_close(actor=desk.clerk, case=case, at=at("2026-03-10 10:01"))
     assert case.state == State.CLOSED and case.due_date is None and case.visits == 2
-    assert actions(case) == ["submit", "accept", "complete_step", "approve", "deliver", "close"]
+    assert actions(case) == ["submit", "accept", "complete_step", "approve", "certify", "deliver", "close"]
     assert chain_verify(case) is None
 
 
@@ -203,7 +206,7 @@ def test_an_immediate_item_is_done_on_the_spot(desk):
     case = submit(desk)
     case = cases.case_immediate(actor=None, case=case, opinion="当场办结", received_by="张三", at=at("2026-03-02 10:10"))
     assert case.state == State.DELIVERED
-    assert actions(case) == ["submit", "accept", "complete_step", "approve", "deliver"]
+    assert actions(case) == ["submit", "accept", "complete_step", "approve", "certify", "deliver"]
 
 
 def test_bad_input_leaves_nothing_half_written(desk):
@@ -249,3 +252,35 @@ class TestAuditChain:
         case = cases.case_accept(actor=desk.clerk, case=submit(desk))
         assert set(case.events.values_list("hash_alg", flat=True)) == {"sm3"}
         assert chain_verify(case) is None
+
+
+def test_a_fee_is_recorded_before_delivery(desk):
+    from decimal import Decimal
+
+    from govhall.catalog.services import item_create
+    from govhall.catalog.tests.factories import complete_spec
+
+    paid = item_create(actor=None, spec=complete_spec(
+        "A", code="A-FEE", status="published", no_fee=False, result_type="approval_document",
+        fees=[{"name": "工本费", "amount": "10.00", "rule": "", "basis": "某价费文件"}])).current
+    case = cases.case_accept(actor=desk.clerk, case=submit(desk, item_version=paid))
+    case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合")
+    case = cases.case_approve(actor=desk.approver, case=case, opinion="同意")
+    with pytest.raises(DomainError, match="尚未缴费"):
+        cases.case_deliver(actor=desk.clerk, case=case, method="window", received_by="张三")
+    with pytest.raises(DomainError) as error:
+        cases.case_record_payment(actor=desk.clerk, case=case, amount=Decimal("0"), method="cash", receipt_number="1")
+    assert error.value.field == "amount"
+    case = cases.case_record_payment(actor=desk.clerk, case=case, amount=Decimal("10.00"), method="cash", receipt_number="NO.0001")
+    assert case.fee_amount == Decimal("10.00")
+    assert cases.case_deliver(actor=desk.clerk, case=case, method="mail", received_by="张三").state == State.DELIVERED
+
+
+def test_no_payment_on_a_free_item(desk):
+    from decimal import Decimal
+
+    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合")
+    case = cases.case_approve(actor=desk.approver, case=case, opinion="同意")
+    with pytest.raises(DomainError, match="不收费"):
+        cases.case_record_payment(actor=desk.clerk, case=case, amount=Decimal("5"), method="cash", receipt_number="1")
