@@ -5,6 +5,7 @@ Production is ``GOVHALL_DEBUG=0`` and refuses to start without
 ``GOVHALL_SECRET_KEY``. See docs/configuration.md.
 """
 
+import os
 from datetime import time
 from pathlib import Path
 
@@ -114,7 +115,8 @@ else:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: an in-memory database shared between threads locks
     # whole tables instead of waiting, so concurrency tests need the real thing.
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
+    # One file per test process, so that two test runs never share one.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ---------------------------------------------------------
@@ -211,6 +213,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Years after the last official year that get a provisional calendar computed
 # from the statutory holiday rules (DESIGN 3.3).
 GOVHALL_CALENDAR_PROVISIONAL_YEARS = env_int("GOVHALL_CALENDAR_PROVISIONAL_YEARS", 1)
+# TrueType/.ttc CJK font embedded in PDF notices; "" = Debian's fonts-wqy-microhei.
+GOVHALL_PDF_FONT = env_str("GOVHALL_PDF_FONT", "")
+# The public address of the portal, printed in notices' QR codes.
+GOVHALL_PUBLIC_URL = env_str("GOVHALL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Office hours: receipt outside them counts from the next working day.
 GOVHALL_OFFICE_START = time.fromisoformat(env_str("GOVHALL_OFFICE_START", "09:00"))
 GOVHALL_OFFICE_END = time.fromisoformat(env_str("GOVHALL_OFFICE_END", "17:00"))

@@ -139,3 +139,48 @@ class CaseCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["center", "day"], name="case_counter_center_day")]
+
+
+class NoticeKind(models.TextChoices):
+    ACCEPTANCE = "acceptance", _("受理通知书")
+    REJECTION = "rejection", _("不予受理通知书")
+    CORRECTION = "correction", _("补正材料通知书")
+    SUSPENSION = "suspension", _("特别程序告知书")
+    EXTENSION = "extension", _("延长审查期限通知书")
+    APPROVAL = "approval", _("准予行政许可决定书")
+    DENIAL = "denial", _("不予行政许可决定书")
+    DELIVERY = "delivery", _("送达回证")
+
+
+class Notice(models.Model):
+    """A written notice (制式文书) as issued: its content is frozen at issue,
+    so the PDF and the verification page always show what the applicant got."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("文书类型"), max_length=16, choices=NoticeKind.choices)
+    number = models.CharField(_("文书编号"), max_length=80, unique=True)
+    verify_code = models.CharField(_("核验码"), max_length=32, unique=True)
+    issued_at = models.DateTimeField(_("签发时间"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("签发人"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    content = models.JSONField(_("内容"))
+
+    class Meta:
+        verbose_name = _("文书")
+        verbose_name_plural = _("文书")
+        ordering = ["case", "issued_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class NoticeCounter(models.Model):
+    """The last notice number per department, year and kind."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["department", "year", "kind"], name="notice_counter_unique")]

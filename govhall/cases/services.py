@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from govhall.cases.deadlines import case_next_due, correction_deadline, received_on
 from govhall.cases.events import event_record
-from govhall.cases.models import ApplicantKind, Case, CaseCounter, Channel, Pause
+from govhall.cases.models import ApplicantKind, Case, CaseCounter, Channel, NoticeKind, Pause
+from govhall.cases.notices import notice_issue
 from govhall.cases.states import Action, State, SuspensionGround, target_state
 from govhall.catalog.models import ItemVersion, VersionStatus
 from govhall.core import clock
@@ -88,9 +89,10 @@ def _require_text(value: str, field: str, message: str) -> str:
 
 
 def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | None = None,
-                client_address: str | None = None, **changes) -> Case:
-    """Move the case by ``action``: guarded update on (id, version), one event,
-    deadline recomputed. Raises Conflict when someone else changed it first."""
+                client_address: str | None = None, notice: str | None = None, **changes) -> Case:
+    """Move the case by ``action``: guarded update on (id, version), deadline
+    recomputed, the written notice issued when the law requires one, one
+    event. Raises Conflict when someone else changed it first."""
     target = target_state(action, case.state)
     if target is None:
         raise DomainError(_("办件当前状态为“%(state)s”，不能“%(action)s”。")
@@ -105,8 +107,11 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
     if (due, provisional) != (case.due_date, case.deadline_provisional):
         Case.objects.filter(pk=case.pk).update(due_date=due, deadline_provisional=provisional)
         case.due_date, case.deadline_provisional = due, provisional
+    data = {**(data or {}), "due_date": due.isoformat() if due else None}
+    if notice:
+        data["notice"] = notice_issue(case=case, kind=notice, actor=actor, data=data, at=at).number
     event_record(case=case, actor=actor, action=action, from_state=from_state, to_state=case.state,
-                 data={**(data or {}), "due_date": due.isoformat() if due else None}, client_address=client_address)
+                 data=data, client_address=client_address)
     return case
 
 
@@ -171,7 +176,7 @@ def case_accept(*, actor: User | None, case: Case, at: datetime | None = None) -
     _require_staff(actor, case, AuthAction.ACCEPT)
     day = received_on(at)
     deemed = day > correction_deadline(case)
-    return _transition(case, actor=actor, action=Action.ACCEPT, at=at, accepted_on=case.received_on if deemed else day,
+    return _transition(case, actor=actor, action=Action.ACCEPT, at=at, notice=NoticeKind.ACCEPTANCE, accepted_on=case.received_on if deemed else day,
                        step=1, data={"deemed_accepted_from_receipt": deemed})
 
 
@@ -182,7 +187,7 @@ def case_reject(*, actor: User | None, case: Case, reason: str, refer_to: str = 
     at = _now(at)
     _require_staff(actor, case, AuthAction.ACCEPT)
     reason = _require_text(reason, "reason", _("不予受理须写明理由。"))
-    return _transition(case, actor=actor, action=Action.REJECT, at=at,
+    return _transition(case, actor=actor, action=Action.REJECT, at=at, notice=NoticeKind.REJECTION,
                        data={"reason": reason, "refer_to": (refer_to or "").strip()})
 
 
@@ -203,7 +208,7 @@ def case_request_correction(*, actor: User | None, case: Case, items: list[dict]
         cleaned.append({"material": material, "problem": problem})
     if received_on(at) > correction_deadline(case):
         raise DomainError(_("收件已超过 5 个工作日，依法自收件之日起即为受理，不能再要求补正。"), field="state")
-    return _transition(case, actor=actor, action=Action.REQUEST_CORRECTION, at=at, data={"items": cleaned})
+    return _transition(case, actor=actor, action=Action.REQUEST_CORRECTION, at=at, notice=NoticeKind.CORRECTION, data={"items": cleaned})
 
 
 @transaction.atomic
@@ -267,7 +272,7 @@ def case_suspend(*, actor: User | None, case: Case, ground: str, reason: str, ex
     day = _local_date(at)
     Pause.objects.create(case=case, ground=ground, reason=reason, expected_days=expected_days,
                          approved_by=approver, started_on=day)
-    return _transition(case, actor=actor, action=Action.SUSPEND, at=at,
+    return _transition(case, actor=actor, action=Action.SUSPEND, at=at, notice=NoticeKind.SUSPENSION,
                        data={"ground": ground, "reason": reason, "expected_days": expected_days,
                              "approved_by": approver.username, "started_on": day.isoformat()})
 
@@ -296,18 +301,19 @@ def case_extend(*, actor: User | None, case: Case, days: int, reason: str, at: d
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise DomainError(_("延长期限应为 1 至 10 个工作日。"), field="days")
     reason = _require_text(reason, "reason", _("延长期限须写明理由。"))
-    return _transition(case, actor=actor, action=Action.EXTEND, at=at, extension_days=days,
+    return _transition(case, actor=actor, action=Action.EXTEND, at=at, notice=NoticeKind.EXTENSION, extension_days=days,
                        data={"days": days, "reason": reason})
 
 
-def _decide(case: Case, *, actor, action: str, at: datetime, data: dict) -> Case:
+def _decide(case: Case, *, actor, action: str, at: datetime, data: dict, notice: str) -> Case:
     steps = _steps(case)
     decision = _decision_index(steps)
     if case.step < decision:
         raise DomainError(_("还有审查环节未完成（当前：%(step)s）。") % {"step": steps[case.step].name}, field="step")
     step = steps[decision]
     _require_staff(actor, case, AuthAction.APPROVE, department=step.department)
-    return _transition(case, actor=actor, action=action, at=at, step=decision + 1, decided_on=_local_date(at), data=data)
+    return _transition(case, actor=actor, action=action, at=at, step=decision + 1, decided_on=_local_date(at), data=data,
+                       notice=notice)
 
 
 @transaction.atomic
@@ -315,7 +321,7 @@ def case_approve(*, actor: User | None, case: Case, opinion: str, at: datetime |
     """Grant (准予许可): the decision document is issued; delivery is due within 10 working days."""
     at = _now(at)
     opinion = _require_text(opinion, "opinion", _("请填写审批意见。"))
-    return _decide(case, actor=actor, action=Action.APPROVE, at=at, data={"opinion": opinion})
+    return _decide(case, actor=actor, action=Action.APPROVE, at=at, data={"opinion": opinion}, notice=NoticeKind.APPROVAL)
 
 
 @transaction.atomic
@@ -324,7 +330,7 @@ def case_deny(*, actor: User | None, case: Case, reasons: str, at: datetime | No
     administrative reconsideration or litigation go to the applicant."""
     at = _now(at)
     reasons = _require_text(reasons, "reasons", _("不予许可须说明理由。"))
-    return _decide(case, actor=actor, action=Action.DENY, at=at, data={"reasons": reasons})
+    return _decide(case, actor=actor, action=Action.DENY, at=at, data={"reasons": reasons}, notice=NoticeKind.DENIAL)
 
 
 PAYMENT_METHODS = {"cash": _("现金"), "card": _("银行卡"), "transfer": _("银行转账"), "online": _("网上支付")}
@@ -376,7 +382,7 @@ def case_deliver(*, actor: User | None, case: Case, method: str, received_by: st
         if case.item_version.result_type == "certificate" and not case.certificate_number:
             raise DomainError(_("证照尚未制作，不能送达。"), field="state")
     late = case.due_date is not None and _local_date(at) > case.due_date
-    return _transition(case, actor=actor, action=Action.DELIVER, at=at,
+    return _transition(case, actor=actor, action=Action.DELIVER, at=at, notice=NoticeKind.DELIVERY,
                        visits=case.visits + (1 if method == "window" else 0),
                        data={"method": method, "received_by": received_by, "late": late})
 
@@ -422,3 +428,56 @@ def case_immediate(*, actor: User | None, case: Case, opinion: str, received_by:
         if case.item_version.result_type == "certificate":
             case = case_certify(actor=actor, case=case, certificate_number=f"{case.number}-Z", at=at)
         return case_deliver(actor=actor, case=case, method="window", received_by=received_by, at=at)
+
+
+# --- what a person may do now ------------------------------------------------
+
+def case_actions_for(actor: User, case: Case) -> list[str]:
+    """The actions ``actor`` may take on ``case`` now (the workbench shows
+    only these; the services check again when one is taken)."""
+    if actor.role not in STAFF_ROLES or actor.role in READ_ONLY_ROLES:
+        return []
+    steps = _steps(case)
+    decision = _decision_index(steps)
+    current = steps[min(case.step, len(steps) - 1)] if steps else None
+
+    def authorized(authorization: str, department=None) -> bool:
+        try:
+            _require_staff(actor, case, authorization, department=department)
+        except NotPermitted:
+            return False
+        return True
+
+    def head() -> bool:
+        try:
+            _require_department_head(actor, case)
+        except NotPermitted:
+            return False
+        return True
+
+    def at_step(authorization_step) -> bool:
+        return current is not None and authorized(STEP_AUTHORIZATION.get(authorization_step.role, AuthAction.REVIEW),
+                                                  authorization_step.department)
+
+    rules = {
+        Action.ACCEPT: lambda: authorized(AuthAction.ACCEPT),
+        Action.REJECT: lambda: authorized(AuthAction.ACCEPT),
+        Action.REQUEST_CORRECTION: lambda: authorized(AuthAction.ACCEPT),
+        Action.RESUBMIT: lambda: authorized(AuthAction.ACCEPT),
+        Action.COMPLETE_STEP: lambda: case.step < decision and at_step(current),
+        Action.SEND_BACK: lambda: case.step > 1 and at_step(current),
+        Action.SUSPEND: lambda: authorized(AuthAction.REVIEW),
+        Action.RESUME: lambda: authorized(AuthAction.REVIEW),
+        Action.EXTEND: lambda: not case.extension_days and head(),
+        Action.APPROVE: lambda: case.step >= decision and authorized(AuthAction.APPROVE, steps[decision].department),
+        Action.DENY: lambda: case.step >= decision and authorized(AuthAction.APPROVE, steps[decision].department),
+        Action.RECORD_PAYMENT: lambda: (case.item_version.no_fee is False and case.fee_paid_at is None
+                                        and authorized(AuthAction.CHARGE)),
+        Action.CERTIFY: lambda: (case.item_version.result_type == "certificate" and not case.certificate_number
+                                 and authorized(AuthAction.CERTIFY)),
+        Action.DELIVER: lambda: authorized(AuthAction.DELIVER),
+        Action.CLOSE: lambda: authorized(AuthAction.DELIVER),
+        Action.WITHDRAW: lambda: authorized(AuthAction.ACCEPT),
+        Action.TERMINATE: head,
+    }
+    return [action for action, allowed in rules.items() if target_state(action, case.state) is not None and allowed()]

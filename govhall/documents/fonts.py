@@ -81,14 +81,15 @@ def _resolve() -> PdfFont:
             warnings.warn(
                 "PDF notices: " + "; ".join(problems) + f"; using {path!r} instead.",
                 FontFallbackWarning,
-                stacklevel=4,
+                stacklevel=2,
             )
         return font
 
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
     pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT_NAME))
-    problems.append("no TrueType Chinese font found (looked in " + ", ".join(DEFAULT_FONT_PATHS) + ")")
+    looked = ", ".join(DEFAULT_FONT_PATHS) or "no default paths"
+    problems.append(f"no TrueType Chinese font found (looked in {looked})")
     warnings.warn(
         "PDF notices: "
         + "; ".join(problems)
@@ -97,7 +98,7 @@ def _resolve() -> PdfFont:
         "fonts-wqy-microhei (apt-get install fonts-wqy-microhei) or set GOVHALL_PDF_FONT "
         "to the path of a TrueType (.ttf/.ttc) Chinese font.",
         FontFallbackWarning,
-        stacklevel=4,
+        stacklevel=2,
     )
     return PdfFont(FALLBACK_FONT_NAME, False, "")
 

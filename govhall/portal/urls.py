@@ -9,4 +9,8 @@ urlpatterns = [
     path("themes/<str:code>/", views.portal_theme, name="portal_theme"),
     path("items/<str:code>/", views.portal_item, name="portal_item"),
     path("items/<str:code>/materials/<int:order>/<str:kind>/", views.portal_material_file, name="portal_material_file"),
+    path("progress/", views.portal_progress, name="portal_progress"),
+    path("my/cases/", views.portal_my_cases, name="portal_my_cases"),
+    path("verify/<str:code>/", views.portal_verify, name="portal_verify"),
+    path("verify/<str:code>/notice.pdf", views.portal_verify_pdf, name="portal_verify_pdf"),
 ]

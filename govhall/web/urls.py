@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from govhall.web import catalog_views, views
+from govhall.web import case_views, catalog_views, views
 
 urlpatterns = [
     path("workbench/", views.home, name="home"),
@@ -15,6 +15,12 @@ urlpatterns = [
     path("attendance/record/", views.attendance_record, name="attendance_record"),
     path("calendar/", views.calendar_tool, name="calendar_tool"),
     path("calendar/deadline/", views.calendar_deadline, name="calendar_deadline"),
+    path("workbench/cases/", case_views.case_worklist, name="case_worklist"),
+    path("workbench/cases/receive/", case_views.case_receive_pick, name="case_receive_pick"),
+    path("workbench/cases/receive/<str:code>/", case_views.case_receive, name="case_receive"),
+    path("workbench/cases/<int:case_id>/", case_views.case_detail, name="case_detail"),
+    path("workbench/cases/<int:case_id>/notices/<int:notice_id>.pdf", case_views.case_notice_pdf, name="case_notice_pdf"),
+    path("workbench/cases/<int:case_id>/<str:action>/", case_views.case_act, name="case_act"),
     path("workbench/catalog/", catalog_views.catalog_list, name="catalog_list"),
     path("workbench/catalog/new/", catalog_views.catalog_new, name="catalog_new"),
     path("workbench/catalog/import/", catalog_views.catalog_import, name="catalog_import"),

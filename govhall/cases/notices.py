@@ -1,0 +1,164 @@
+"""The written notices the Administrative Licensing Law requires (DESIGN 3.5):
+what each says, built from the case as plain data for govhall.documents,
+numbered and frozen when issued."""
+
+import secrets
+from dataclasses import asdict
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone, translation
+
+from govhall.cases.models import Case, Notice, NoticeCounter, NoticeKind
+from govhall.documents import NoticeData, Party, Section
+from govhall.org.models import User
+
+ABBREVIATIONS = {
+    NoticeKind.ACCEPTANCE: "受", NoticeKind.REJECTION: "不受", NoticeKind.CORRECTION: "补",
+    NoticeKind.SUSPENSION: "特", NoticeKind.EXTENSION: "延", NoticeKind.APPROVAL: "许",
+    NoticeKind.DENIAL: "不许", NoticeKind.DELIVERY: "送",
+}
+LAW = "《中华人民共和国行政许可法》"
+RIGHTS = ("如不服本决定，可以自收到本文书之日起六十日内依法申请行政复议，"
+          "或者自收到本文书之日起六个月内依法向人民法院提起行政诉讼。")
+
+
+def _date_text(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _parties(case: Case, *extra: Party) -> tuple[Party, ...]:
+    return (
+        Party("办件编号", case.number),
+        Party("查询码", case.query_code),
+        Party("申请事项", case.item_version.name),
+        Party("申请人", f"{case.applicant_name}（证件号码 {case.masked_id_number}）"),
+        *extra,
+    )
+
+
+def _sections(case: Case, kind: str, data: dict, today: date) -> tuple[Section, ...]:
+    version = case.item_version
+    received = _date_text(case.received_on) if case.received_on else ""
+    if kind == NoticeKind.ACCEPTANCE:
+        return (Section(paragraphs=(
+            f"你（单位）于{received}提出的“{version.name}”申请，申请材料齐全、符合法定形式，"
+            f"根据{LAW}第三十二条第一款第（五）项的规定，本机关决定予以受理。",
+            f"本机关将在受理之日起{case.promised_days}个工作日内（{_date_text(case.due_date)}前）作出决定；"
+            "依法需要听证、检验、检测、鉴定、专家评审等的，所需时间不计算在期限内，届时另行书面告知。",
+            f"可凭办件编号和查询码查询办理进度。咨询电话：{version.consult_phone}；投诉电话：{version.complaint_phone}。",
+        )),)
+    if kind == NoticeKind.REJECTION:
+        paragraphs = [f"你（单位）于{received}提出的“{version.name}”申请，经审查，本机关决定不予受理。",
+                      f"理由：{data['reason']}"]
+        if data.get("refer_to"):
+            paragraphs.append(f"该申请事项依法不属于本机关职权范围，请向{data['refer_to']}申请"
+                              f"（{LAW}第三十二条第一款第（二）项）。")
+        paragraphs.append(RIGHTS)
+        return (Section(paragraphs=tuple(paragraphs)),)
+    if kind == NoticeKind.CORRECTION:
+        rows = (("序号", "材料", "需要补正的内容"),) + tuple(
+            (str(i), entry["material"], entry["problem"]) for i, entry in enumerate(data["items"], start=1))
+        return (
+            Section(paragraphs=(
+                f"你（单位）于{received}提出的“{version.name}”申请，申请材料不齐全或者不符合法定形式。"
+                f"根据{LAW}第三十二条第一款第（四）项的规定，现一次告知需要补正的全部内容如下：",)),
+            Section(heading="需要补正的材料", rows=rows),
+            Section(paragraphs=("请按上述要求补正后重新提交。补正材料提交之日视为重新收件。",)),
+        )
+    if kind == NoticeKind.SUSPENSION:
+        pause = case.pauses.order_by("-started_on", "-pk").first()
+        return (Section(paragraphs=(
+            f"你（单位）申请的“{version.name}”，依法需要进行{_ground(pause.ground)}。",
+            f"事由：{pause.reason}。预计所需时间：{pause.expected_days}个工作日。",
+            f"根据{LAW}第四十五条的规定，上述所需时间不计算在本机关作出行政许可决定的期限内，"
+            "程序结束后继续计算，本机关将及时告知。",
+        )),)
+    if kind == NoticeKind.EXTENSION:
+        return (Section(paragraphs=(
+            f"你（单位）申请的“{version.name}”，因{data['reason']}，本机关不能在原定期限内作出决定。",
+            f"根据{LAW}第四十二条第一款的规定，经本机关负责人批准，办理期限延长{data['days']}个工作日，"
+            f"延长后的期限为{_date_text(case.due_date)}。",
+        )),)
+    if kind == NoticeKind.APPROVAL:
+        return (Section(paragraphs=(
+            f"你（单位）于{received}提出的“{version.name}”申请，经审查，符合法定条件、标准。"
+            f"根据{LAW}第三十八条第一款的规定，本机关决定准予行政许可。",
+            f"办理结果：{version.result_name}。本机关将自作出决定之日起十个工作日内向你（单位）颁发、送达"
+            f"（{LAW}第四十四条）。",
+        )),)
+    if kind == NoticeKind.DENIAL:
+        return (Section(paragraphs=(
+            f"你（单位）于{received}提出的“{version.name}”申请，经审查，不符合法定条件、标准。"
+            f"根据{LAW}第三十八条第二款的规定，本机关决定不予行政许可。",
+            f"理由：{data['reasons']}",
+            RIGHTS,
+        )),)
+    if kind == NoticeKind.DELIVERY:
+        documents = "、".join(n.number for n in case.notices.exclude(kind=NoticeKind.DELIVERY))
+        return (Section(rows=(
+            ("栏目", "内容"),
+            ("送达文书", f"{version.result_name or '办理结果'}；{documents}"),
+            ("送达方式", {"window": "窗口领取", "mail": "邮寄送达", "electronic": "电子送达"}[data["method"]]),
+            ("受送达人", case.applicant_name),
+            ("签收人", data["received_by"]),
+            ("签收日期", _date_text(today)),
+        )), Section(paragraphs=("签收人（签名）：＿＿＿＿＿＿＿＿　　送达人（签名）：＿＿＿＿＿＿＿＿",)))
+    raise ValueError(f"unknown notice kind {kind}")
+
+
+def _number(case: Case, kind: str, year: int) -> str:
+    counter, _created = NoticeCounter.objects.get_or_create(department=case.department, year=year, kind=kind)
+    NoticeCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db()
+    return f"{case.department.short_name}{ABBREVIATIONS[kind]}〔{year}〕{counter.last}号"
+
+
+def notice_issue(*, case: Case, kind: str, actor: User | None, data: dict, at: datetime) -> Notice:
+    """Number, build and store a notice (inside the transition's transaction)."""
+    now = at
+    today = timezone.localtime(at).date()
+    number = _number(case, kind, today.year)
+    verify_code = secrets.token_urlsafe(12)
+    demo = "（示例数据）" if _demo() else ""
+    with translation.override("zh-hans"):  # a legal document is Chinese, whatever the clerk's screen language
+        title = str(NoticeKind(kind).label)
+    content = NoticeData(
+        title=title,
+        number=number,
+        issuer=case.department.name,
+        date_text=_date_text(today),
+        addressee=case.applicant_name,
+        parties=_parties(case),
+        sections=_sections(case, kind, data, today),
+        qr_url=f"{settings.GOVHALL_PUBLIC_URL}/verify/{verify_code}/",
+        qr_caption="扫码核验本文书真伪",
+        footer=f"{case.department.name} · 办件编号 {case.number}{demo}",
+        seal_text=case.department.name,
+    )
+    return Notice.objects.create(case=case, kind=kind, number=number, verify_code=verify_code, issued_at=now,
+                                 issued_by=actor if getattr(actor, "pk", None) else None, content=asdict(content))
+
+
+def notice_data(notice: Notice) -> NoticeData:
+    """The stored content as the renderer's value object."""
+    content = dict(notice.content)
+    content["parties"] = tuple(Party(**p) for p in content["parties"])
+    content["sections"] = tuple(
+        Section(heading=s["heading"], paragraphs=tuple(s["paragraphs"]), rows=tuple(tuple(r) for r in s["rows"]))
+        for s in content["sections"])
+    return NoticeData(**content)
+
+
+def _demo() -> bool:
+    from govhall.core.models import Installation
+
+    return Installation.current().demo
+
+
+def _ground(ground: str) -> str:
+    from govhall.cases.states import SuspensionGround
+
+    with translation.override("zh-hans"):
+        return str(SuspensionGround(ground).label)

@@ -1,0 +1,46 @@
+"""Reads of cases, each with the reader's scope (DESIGN 5)."""
+
+from django.db.models import QuerySet
+
+from govhall.cases.models import Case, CaseEvent, Notice
+from govhall.cases.states import OPEN
+from govhall.org.models import User
+from govhall.org.selectors import scope_q
+
+
+def _base() -> QuerySet[Case]:
+    return Case.objects.select_related("item_version", "item_version__item", "department", "center")
+
+
+def case_list_for_staff(*, user: User, state: str = "", open_only: bool = False) -> QuerySet[Case]:
+    """Cases of the departments (or centers) the user may see, the most
+    urgent first (the earliest deadline, green-channel cases ahead)."""
+    qs = _base().filter(scope_q(user, department_id="department_id", center_path="center__path"))
+    if state:
+        qs = qs.filter(state=state)
+    elif open_only:
+        qs = qs.filter(state__in=OPEN)
+    return qs.order_by("-green_channel", "due_date", "pk")
+
+
+def case_get_for_staff(*, user: User, case_id: int) -> Case | None:
+    return case_list_for_staff(user=user).filter(pk=case_id).first()
+
+
+def case_list_for_applicant(*, user: User) -> QuerySet[Case]:
+    return _base().filter(applicant=user).order_by("-created_at")
+
+
+def case_get_public(*, number: str, query_code: str) -> Case | None:
+    """A case by its number and query code (both needed: no enumeration)."""
+    if not number or not query_code:
+        return None
+    return _base().filter(number=number.strip(), query_code=query_code.strip().upper()).first()
+
+
+def case_events(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("seq")
+
+
+def notice_get_by_code(*, verify_code: str) -> Notice | None:
+    return Notice.objects.select_related("case", "case__department").filter(verify_code=verify_code).first()

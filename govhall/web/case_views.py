@@ -1,0 +1,206 @@
+"""The workbench's case pages: the worklist, the window acceptance screen,
+the case page with its timeline, notices and the actions allowed now.
+Views parse forms and call the case services; nothing else changes a case."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from govhall.cases import services as case_services
+from govhall.cases.deadlines import case_light
+from govhall.cases.models import Channel
+from govhall.cases.notices import notice_data
+from govhall.cases.selectors import case_events, case_get_for_staff, case_list_for_staff
+from govhall.cases.states import Action, State
+from govhall.catalog import selectors as catalog_selectors
+from govhall.core import clock
+from govhall.core.errors import DomainError
+from govhall.documents import notice_pdf
+from govhall.org.models import User
+from govhall.org.roles import STAFF_ROLES, Role
+from govhall.web.case_forms import (
+    CertifyForm, DeliverForm, ExtendForm, OpinionForm, PaymentForm, ReasonForm, ReceiveForm, SuspendForm,
+    correction_items,
+)
+
+
+def _staff(request) -> User:
+    if request.user.role not in STAFF_ROLES:
+        raise PermissionDenied
+    return request.user
+
+
+def _case(request, case_id: int):
+    case = case_get_for_staff(user=_staff(request), case_id=case_id)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _client(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+@login_required
+def case_worklist(request):
+    user = _staff(request)
+    state = request.GET.get("state", "")
+    if state and state not in State.values:
+        state = ""
+    cases = case_list_for_staff(user=user, state=state, open_only=not state)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    today = clock.today()
+    rows = [(case, case_light(case, today=today)) for case in page.object_list]
+    light = request.GET.get("light", "")
+    if light:
+        rows = [(c, lt) for c, lt in rows if lt == light]
+    return render(request, "web/case_worklist.html", {
+        "rows": rows, "page": page, "state": state, "light": light, "states": State.choices,
+    })
+
+
+@login_required
+def case_receive(request, code: str):
+    """The window acceptance screen for one item: applicant, material check, decision."""
+    user = _staff(request)
+    version = catalog_selectors.version_get_published(code=code)
+    if version is None:
+        raise Http404
+    form = ReceiveForm(request.POST or None)
+    materials = list(version.materials.all())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = case_services.case_submit(
+                actor=user, item_version=version, center=user.center or version.item.department.center,
+                channel=Channel.WINDOW, applicant_kind=data["applicant_kind"], applicant_name=data["applicant_name"],
+                applicant_id_number=data["applicant_id_number"], applicant_phone=data["applicant_phone"],
+                client_address=_client(request))
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            try:
+                if data["decision"] == "accept":
+                    case_services.case_accept(actor=user, case=case)
+                elif data["decision"] == "correction":
+                    case_services.case_request_correction(actor=user, case=case, items=correction_items(data["correction"]))
+                else:
+                    case_services.case_reject(actor=user, case=case, reason=data["reason"], refer_to=data["refer_to"])
+            except DomainError as error:
+                messages.error(request, _("已收件（%(number)s），但处理未完成：%(error)s") % {"number": case.number, "error": error.message})
+            else:
+                messages.success(request, _("办件 %(number)s 已处理，可打印文书。") % {"number": case.number})
+            return redirect("case_detail", case_id=case.pk)
+    return render(request, "web/case_receive.html", {"version": version, "materials": materials, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def case_receive_pick(request):
+    """Pick the item to receive: search among the published items."""
+    _staff(request)
+    query = request.GET.get("q", "").strip()[:50]
+    versions = catalog_selectors.version_search_published(query=query, limit=30) if query else []
+    return render(request, "web/case_receive_pick.html", {"query": query, "versions": versions})
+
+
+def _forms_for(case, user, data=None) -> dict:
+    approvers = User.objects.filter(role=Role.DEPARTMENT_HEAD, department=case.department, is_active=True)
+    return {
+        Action.COMPLETE_STEP: OpinionForm(data, prefix="complete_step"),
+        Action.SEND_BACK: ReasonForm(data, prefix="send_back"),
+        Action.SUSPEND: SuspendForm(data, prefix="suspend", approvers=approvers),
+        Action.EXTEND: ExtendForm(data, prefix="extend"),
+        Action.APPROVE: OpinionForm(data, prefix="approve"),
+        Action.DENY: ReasonForm(data, prefix="deny"),
+        Action.REJECT: ReasonForm(data, prefix="reject"),
+        Action.REQUEST_CORRECTION: ReasonForm(data, prefix="request_correction"),
+        Action.RECORD_PAYMENT: PaymentForm(data, prefix="record_payment"),
+        Action.CERTIFY: CertifyForm(data, prefix="certify"),
+        Action.DELIVER: DeliverForm(data, prefix="deliver"),
+        Action.WITHDRAW: ReasonForm(data, prefix="withdraw"),
+        Action.TERMINATE: ReasonForm(data, prefix="terminate"),
+    }
+
+
+def _run(action: str, *, user, case, data: dict):
+    s = case_services
+    calls = {
+        Action.ACCEPT: lambda: s.case_accept(actor=user, case=case),
+        Action.RESUBMIT: lambda: s.case_resubmit(actor=user, case=case),
+        Action.RESUME: lambda: s.case_resume(actor=user, case=case),
+        Action.CLOSE: lambda: s.case_close(actor=user, case=case),
+        Action.COMPLETE_STEP: lambda: s.case_complete_step(actor=user, case=case, opinion=data["opinion"]),
+        Action.SEND_BACK: lambda: s.case_send_back(actor=user, case=case, reason=data["reason"]),
+        Action.SUSPEND: lambda: s.case_suspend(actor=user, case=case, ground=data["ground"], reason=data["reason"],
+                                               expected_days=data["expected_days"], approver=data["approver"]),
+        Action.EXTEND: lambda: s.case_extend(actor=user, case=case, days=data["days"], reason=data["reason"]),
+        Action.APPROVE: lambda: s.case_approve(actor=user, case=case, opinion=data["opinion"]),
+        Action.DENY: lambda: s.case_deny(actor=user, case=case, reasons=data["reason"]),
+        Action.REJECT: lambda: s.case_reject(actor=user, case=case, reason=data["reason"]),
+        Action.REQUEST_CORRECTION: lambda: s.case_request_correction(actor=user, case=case, items=correction_items(data["reason"])),
+        Action.RECORD_PAYMENT: lambda: s.case_record_payment(actor=user, case=case, amount=data["amount"],
+                                                             method=data["method"], receipt_number=data["receipt_number"]),
+        Action.CERTIFY: lambda: s.case_certify(actor=user, case=case, certificate_number=data["certificate_number"]),
+        Action.DELIVER: lambda: s.case_deliver(actor=user, case=case, method=data["method"], received_by=data["received_by"]),
+        Action.WITHDRAW: lambda: s.case_withdraw(actor=user, case=case, reason=data["reason"]),
+        Action.TERMINATE: lambda: s.case_terminate(actor=user, case=case, reason=data["reason"]),
+    }
+    return calls[action]()
+
+
+def _detail(request, case, *, forms=None, status=200):
+    user = request.user
+    allowed = case_services.case_actions_for(user, case)
+    forms = forms or _forms_for(case, user)
+    return render(request, "web/case_detail.html", {
+        "case": case,
+        "light": case_light(case, today=clock.today()),
+        "events": [(e, Action(e.action).label if e.action in Action.values else e.action) for e in case_events(case)],
+        "notices": case.notices.order_by("issued_at", "pk"),
+        "actions": [(action, Action(action).label, forms.get(action)) for action in allowed],
+        "pauses": case.pauses.select_related("approved_by"),
+    }, status=status)
+
+
+@login_required
+def case_detail(request, case_id: int):
+    return _detail(request, _case(request, case_id))
+
+
+@login_required
+@require_POST
+def case_act(request, case_id: int, action: str):
+    case = _case(request, case_id)
+    if action not in Action.values or action not in case_services.case_actions_for(request.user, case):
+        raise PermissionDenied
+    forms = _forms_for(case, request.user, request.POST)
+    form = forms.get(action)
+    if form is not None and not form.is_valid():
+        return _detail(request, case, forms=forms, status=400)
+    try:
+        _run(action, user=request.user, case=case, data=form.cleaned_data if form is not None else {})
+    except DomainError as error:
+        if form is not None and error.field in form.fields:
+            form.add_error(error.field, error.message)
+            return _detail(request, case, forms=forms, status=400)
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已%(action)s。") % {"action": Action(action).label})
+    return redirect("case_detail", case_id=case.pk)
+
+
+@login_required
+def case_notice_pdf(request, case_id: int, notice_id: int):
+    case = _case(request, case_id)
+    notice = case.notices.filter(pk=notice_id).first()
+    if notice is None:
+        raise Http404
+    response = HttpResponse(notice_pdf(notice_data(notice)), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{notice.pk}.pdf"'
+    return response

@@ -1,0 +1,117 @@
+"""The window and back office in the workbench, and the applicant's side on the portal."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from govhall.cases import services as cases
+from govhall.cases.models import Case
+from govhall.cases.states import State
+from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
+from govhall.cases.tests.test_lifecycle import submit
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit():
+    cache.clear()
+
+
+def receive(client, desk, **changes):
+    data = {"applicant_kind": "person", "applicant_name": "张三", "applicant_id_number": "110101199003070011",
+            "applicant_phone": "13912345678", "decision": "accept", "correction": "", "reason": "", "refer_to": ""}
+    data.update(changes)
+    return client.post(reverse("case_receive", args=[desk.item.code]), data)
+
+
+def test_a_clerk_receives_and_accepts_at_the_window(client, desk):
+    client.force_login(desk.clerk)
+    assert "材料核验" in client.get(reverse("case_receive", args=[desk.item.code])).content.decode()
+    answer = receive(client, desk)
+    case = Case.objects.get()
+    assert answer.status_code == 302 and case.state == State.ACCEPTED
+    page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert "受理通知书" in page and case.number in page and "1101**********0011" in page
+    notice = case.notices.get()
+    pdf = client.get(reverse("case_notice_pdf", args=[case.pk, notice.pk]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_correction_at_the_window_lists_the_materials(client, desk):
+    client.force_login(desk.clerk)
+    receive(client, desk, decision="correction", correction="营业执照：已过期\n申请书：缺签字")
+    case = Case.objects.get()
+    assert case.state == State.CORRECTION and len(case.events.last().data["items"]) == 2
+
+
+def test_bad_applicant_data_is_a_form_error_and_no_case(client, desk):
+    client.force_login(desk.clerk)
+    answer = receive(client, desk, applicant_phone="")
+    assert answer.status_code == 400 and not Case.objects.exists()
+
+
+def test_the_case_page_offers_only_what_the_user_may_do(client, desk):
+    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    client.force_login(desk.reviewer)
+    page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert "完成审查环节" in page and "准予许可" not in page
+    client.force_login(desk.approver)
+    assert client.post(reverse("case_act", args=[case.pk, "approve"]), {"approve-opinion": "同意"}).status_code == 403
+    client.force_login(desk.reviewer)
+    answer = client.post(reverse("case_act", args=[case.pk, "complete_step"]), {"complete_step-opinion": "符合条件"})
+    assert answer.status_code == 302
+    client.force_login(desk.approver)
+    client.post(reverse("case_act", args=[case.pk, "approve"]), {"approve-opinion": "同意"})
+    assert Case.objects.get(pk=case.pk).state == State.APPROVED
+
+
+def test_a_missing_opinion_is_a_field_error(client, desk):
+    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    client.force_login(desk.reviewer)
+    answer = client.post(reverse("case_act", args=[case.pk, "complete_step"]), {"complete_step-opinion": ""})
+    assert answer.status_code == 400 and Case.objects.get(pk=case.pk).state == State.ACCEPTED
+
+
+def test_staff_of_another_department_do_not_see_the_case(client, desk):
+    case = submit(desk)
+    client.force_login(desk.clerk_b)
+    assert client.get(reverse("case_detail", args=[case.pk])).status_code == 404
+    assert case.number not in client.get(reverse("case_worklist")).content.decode()
+    client.force_login(desk.supervisor)
+    page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert case.number in page and "可办理的操作" not in page  # read-only
+
+
+def test_the_worklist_shows_open_cases_with_lights(client, desk):
+    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    client.force_login(desk.manager)
+    page = client.get(reverse("case_worklist")).content.decode()
+    assert case.number in page and 'class="light red"' in page  # accepted in March, it is long overdue now
+
+
+def test_progress_needs_number_and_query_code_and_is_rate_limited(client, desk):
+    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    found = client.post(reverse("portal_progress"), {"number": case.number, "query_code": case.query_code})
+    text = found.content.decode()
+    assert found.status_code == 200 and "已受理" in text and "受理通知书" in text and "clerk" not in text
+    assert client.post(reverse("portal_progress"), {"number": case.number, "query_code": "WRONG"}).status_code == 404
+    statuses = [client.post(reverse("portal_progress"), {"number": case.number, "query_code": "X"}).status_code
+                for _ in range(10)]
+    assert statuses[-1] == 429
+
+
+def test_the_qr_code_leads_to_a_verification_page(client, desk):
+    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    notice = case.notices.get()
+    assert notice.content["qr_url"].endswith(f"/verify/{notice.verify_code}/")
+    page = client.get(reverse("portal_verify", args=[notice.verify_code])).content.decode()
+    assert "真实有效" in page and notice.number in page
+    assert client.get(reverse("portal_verify", args=["forged-code"])).status_code == 404
+    assert client.get(reverse("portal_verify_pdf", args=[notice.verify_code])).content.startswith(b"%PDF")
+
+
+def test_an_applicant_sees_only_their_own_cases(client, desk):
+    own = submit(desk, actor=desk.applicant, channel="online", applicant=desk.applicant)
+    other = submit(desk)
+    client.force_login(desk.applicant)
+    page = client.get(reverse("portal_my_cases")).content.decode()
+    assert own.number in page and other.number not in page
