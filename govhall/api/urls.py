@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from govhall.api import catalog
+from govhall.api import cases, catalog
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -13,4 +13,8 @@ urlpatterns = [
     path("catalog/manage/items/", catalog.StaffItemCreate.as_view(), name="api_manage_items"),
     path("catalog/manage/items/<str:code>/", catalog.StaffItemDetail.as_view(), name="api_manage_item"),
     path("catalog/manage/items/<str:code>/publish/", catalog.StaffItemPublish.as_view(), name="api_manage_publish"),
+    path("cases/", cases.CaseListCreate.as_view(), name="api_cases"),
+    path("cases/<str:number>/", cases.CaseDetail.as_view(), name="api_case"),
+    path("cases/<str:number>/notices/<int:notice_id>.pdf", cases.CaseNoticePdf.as_view(), name="api_case_notice"),
+    path("cases/<str:number>/actions/<str:action>/", cases.CaseAct.as_view(), name="api_case_act"),
 ]

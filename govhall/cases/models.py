@@ -184,3 +184,16 @@ class NoticeCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["department", "year", "kind"], name="notice_counter_unique")]
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key for a case creation: a retried request
+    returns the case created the first time instead of a second one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]

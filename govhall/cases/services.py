@@ -7,14 +7,14 @@ import secrets
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govhall.cases.deadlines import case_next_due, correction_deadline, received_on
 from govhall.cases.events import event_record
-from govhall.cases.models import ApplicantKind, Case, CaseCounter, Channel, NoticeKind, Pause
+from govhall.cases.models import ApplicantKind, Case, CaseCounter, Channel, IdempotencyKey, NoticeKind, Pause
 from govhall.cases.notices import notice_issue
 from govhall.cases.states import Action, State, SuspensionGround, target_state
 from govhall.catalog.models import ItemVersion, VersionStatus
@@ -428,6 +428,25 @@ def case_immediate(*, actor: User | None, case: Case, opinion: str, received_by:
         if case.item_version.result_type == "certificate":
             case = case_certify(actor=actor, case=case, certificate_number=f"{case.number}-Z", at=at)
         return case_deliver(actor=actor, case=case, method="window", received_by=received_by, at=at)
+
+
+@transaction.atomic
+def case_submit_once(*, actor: User, idempotency_key: str, **kwargs) -> tuple[Case, bool]:
+    """``case_submit`` guarded by the client's idempotency key: the same key
+    from the same user returns the first case (created=False)."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 100:
+        raise DomainError(_("请提供 1 至 100 个字符的 Idempotency-Key。"), field="Idempotency-Key")
+    existing = IdempotencyKey.objects.filter(user=actor, key=key).select_related("case").first()
+    if existing:
+        return existing.case, False
+    case = case_submit(actor=actor, **kwargs)
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(user=actor, key=key, case=case, created_at=clock.now())
+    except IntegrityError:  # the same key raced in: keep the first, drop this one
+        raise Conflict(_("相同的请求正在处理，请稍后查询。")) from None
+    return case, True
 
 
 # --- what a person may do now ------------------------------------------------
