@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from govhall.core import clock
 from govhall.core.errors import DomainError
 from govhall.core.models import Installation
+from govhall.demo.cases import demo_cases_load
 from govhall.demo.catalog import demo_catalog_load
 from govhall.demo.guangan import SOURCE_NOTE, read_departments
 from govhall.org import services as org
@@ -122,6 +123,8 @@ STAFF = [
     ("head", Role.DEPARTMENT_HEAD, "郑国平", "511602", "区行政审批局", None, "13800000011", ""),
     ("clerk_b", Role.CLERK, "冯雪", "511602", "区住建局", "15", "13800000012", ""),
     ("reviewer_b", Role.REVIEWER, "何军", "511602", "区住建局", None, "13800000013", ""),
+    ("approver_b", Role.APPROVER, "许文", "511602", "区住建局", None, "13800000017", ""),
+    ("head_b", Role.DEPARTMENT_HEAD, "谢东", "511602", "区住建局", None, "13800000018", ""),
     ("unit", Role.MEMBER_UNIT_HANDLER, "马超", "511602", "区住建局", None, "13800000014", ""),
     ("hotline", Role.HOTLINE_OPERATOR, "罗佳", "511602", None, None, "13800000015", ""),
     ("town_clerk", Role.CLERK, "唐静", "511602101", None, "01", "13800000016", ""),
@@ -132,13 +135,16 @@ STAFF = [
 # Comprehensive window clerks accept for several departments (一窗受理).
 AUTHORIZATIONS = [
     ("clerk", ["区市监局", "区行政审批局", "广安区税务局", "区公安分局", "区人社局"], [Action.ACCEPT, Action.DELIVER]),
+    ("clerk", ["区行政审批局"], [Action.CERTIFY, Action.CHARGE]),
     ("clerk2", ["区市监局", "区行政审批局", "广安区税务局", "区公安分局", "区人社局"], [Action.ACCEPT, Action.DELIVER]),
     ("chief", ["区行政审批局"], [Action.ACCEPT, Action.REVIEW, Action.APPROVE]),
     ("reviewer", ["区行政审批局"], [Action.REVIEW]),
     ("approver", ["区行政审批局"], [Action.APPROVE]),
     ("head", ["区行政审批局"], [Action.APPROVE]),
-    ("clerk_b", ["区住建局"], [Action.ACCEPT, Action.DELIVER, Action.CHARGE]),
+    ("clerk_b", ["区住建局"], [Action.ACCEPT, Action.DELIVER, Action.CHARGE, Action.CERTIFY]),
     ("reviewer_b", ["区住建局"], [Action.REVIEW]),
+    ("approver_b", ["区住建局"], [Action.APPROVE]),
+    ("head_b", ["区住建局"], [Action.APPROVE]),
     ("town_clerk", ["区民政局", "区人社局", "区医疗保障局", "区残联"], [Action.ACCEPT, Action.DELIVER]),
 ]
 
@@ -206,5 +212,6 @@ def demo_load() -> list[DemoLogin]:
                     holder=users["clerk"], backup=users["clerk2"])
 
     demo_catalog_load()
+    demo_cases_load()
     Installation.objects.update_or_create(pk=1, defaults={"demo": True, "demo_loaded_at": clock.now()})
     return demo_logins()

@@ -1,0 +1,177 @@
+"""Three months of sample case history, made through the case services (so
+every event, notice and hash chain is real), deterministic for a given day.
+
+Cases are received at the district center for the published items of the
+two departments the demo staffs fully (区行政审批局, 区住建局) and move on by
+simulated working days: most are granted and delivered; some need a
+correction, a special procedure or an extension, some are rejected, denied
+or withdrawn, and some reviewers fall behind, so that lights turn yellow and red.
+"""
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from govhall.calendars.selectors import work_calendar
+from govhall.cases import services as cases
+from govhall.cases.models import Case
+from govhall.cases.states import FINISHED, State
+from govhall.catalog.models import ItemVersion, VersionStatus
+from govhall.core import clock
+from govhall.core.errors import DomainError
+from govhall.org.models import Action, Authorization, Center, User
+
+SEED = 20261122
+WEEKS = 13
+DEPARTMENTS = ["区行政审批局", "区住建局"]
+NAMES = ["王建华", "李秀英", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周丽", "吴刚", "徐芳", "孙涛",
+         "胡军", "朱燕", "高峰", "林娜", "何斌", "郭霞", "马超", "罗琳"]
+COMPANIES = ["广安示例餐饮有限公司", "广安市示例建筑工程有限公司", "广安区示例商贸有限公司", "示例农业专业合作社",
+             "广安示例物流有限公司", "示例科技有限公司"]
+
+
+class _Clock:
+    """Working-day times for the simulation."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.calendar = work_calendar()
+
+    def moment(self, day: date) -> datetime:
+        minutes = self.rng.randint(9 * 60, 16 * 60 + 30)
+        return timezone.make_aware(datetime.combine(day, time(minutes // 60, minutes % 60)))
+
+    def later(self, moment: datetime, most: int) -> datetime:
+        day = self.calendar.add_workdays(timezone.localtime(moment).date(), self.rng.randint(0, most))
+        return max(self.moment(day), moment + timedelta(minutes=5))
+
+
+def _staff(department_name: str, authorization: str) -> User | None:
+    grant = (Authorization.objects.filter(department__short_name=department_name, action=authorization)
+             .select_related("staff").order_by("staff__username").first())
+    return grant.staff if grant else None
+
+
+def demo_cases_load() -> int:
+    """Create the history; returns the number of cases."""
+    rng = random.Random(SEED)
+    sim = _Clock(rng)
+    now = clock.now()
+    today = timezone.localtime(now).date()
+    center = Center.objects.get(code="511602")
+    versions = list(ItemVersion.objects.filter(status=VersionStatus.PUBLISHED, item__department__short_name__in=DEPARTMENTS)
+                    .select_related("item__department").order_by("item__code"))
+    day = today - timedelta(weeks=WEEKS)
+    created = 0
+    busy_from = sim.calendar.add_workdays(today - timedelta(days=21), 0)
+    while day < today:
+        if sim.calendar.is_workday(day):
+            # The last weeks are busier, so the worklists have cases in every state.
+            for _ in range(rng.randint(2, 4) if day >= busy_from else rng.randint(1, 2)):
+                _one_case(rng, sim, rng.choice(versions), center, sim.moment(day), now)
+                created += 1
+        day += timedelta(days=1)
+    return created
+
+
+def _one_case(rng, sim, version, center, received: datetime, now: datetime) -> None:
+    department = version.item.department.short_name
+    clerk = _staff(department, Action.ACCEPT)
+    organization = rng.random() < 0.35
+    name = rng.choice(COMPANIES) if organization else rng.choice(NAMES)
+    online = version.online and rng.random() < 0.3  # received by the portal: no clerk
+    case = cases.case_submit(
+        actor=None if online else clerk, item_version=version, center=center, channel="online" if online else "window",
+        applicant_kind="organization" if organization else "person", applicant_name=name,
+        applicant_id_number=f"91511602MA{rng.randint(10000000, 99999999)}" if organization else f"511602{rng.randint(1960, 2004)}0{rng.randint(1, 9)}1{rng.randint(1000, 9999)}",
+        applicant_phone=f"139{rng.randint(10000000, 99999999)}", green_channel=rng.random() < 0.04, at=received)
+    scenario = rng.choices(["normal", "correction", "reject", "suspend", "extend", "deny", "withdraw", "slow", "terminate"],
+                           weights=[52, 10, 4, 9, 5, 4, 3, 10, 3])[0]
+    at = received
+
+    def step(most: int) -> bool:
+        nonlocal at
+        at = sim.later(at, most)
+        return at <= now
+
+    try:
+        if scenario == "reject":
+            if step(1):
+                cases.case_reject(actor=clerk, case=case, reason="申请事项不属于本部门职权范围", refer_to="市级主管部门", at=at)
+            return
+        if scenario == "correction":
+            if not step(2):
+                return
+            case = cases.case_request_correction(actor=clerk, case=case, at=at, items=[
+                {"material": version.materials.first().name, "problem": "缺少申请人签字"}])
+            if not step(4):
+                return
+            case = cases.case_resubmit(actor=clerk, case=case, at=at)
+        if not step(1):
+            return
+        case = cases.case_accept(actor=clerk, case=case, at=at)
+        if scenario == "withdraw":
+            if step(2):
+                cases.case_withdraw(actor=clerk, case=case, reason="申请人书面申请撤回", at=at)
+            return
+        if scenario == "terminate":
+            head = User.objects.filter(role="dept_head", department=case.department).first()
+            if head and step(3):
+                cases.case_terminate(actor=head, case=case, reason="申请人主体资格依法终止", at=at)
+            return
+        slow = 1 if scenario != "slow" else 12
+        while True:
+            if case.state in FINISHED:
+                return
+            steps = list(case.item_version.steps.select_related("department").order_by("order"))
+            decision = cases._decision_index(steps)
+            if case.step >= decision:
+                break
+            current = steps[case.step]
+            if scenario == "suspend" and case.state == State.IN_REVIEW and not case.pauses.exists():
+                if not step(1):
+                    return
+                head = User.objects.filter(role="dept_head", department=case.department).first()
+                case = cases.case_suspend(actor=None, case=case, ground="onsite", reason="现场核查经营场所",
+                                          expected_days=5, approver=head, at=at)
+                if not step(12):  # an on-site check takes its time: recent ones are still out
+                    return
+                case = cases.case_resume(actor=None, case=case, at=at)
+            if not step(max(1, current.days // 2) * slow):
+                return
+            reviewer = _staff((current.department or case.department).short_name, Action.REVIEW if current.role != "clerk" else Action.ACCEPT)
+            case = cases.case_complete_step(actor=reviewer, case=case, opinion="材料齐全，符合条件", at=at)
+        if scenario == "extend":
+            head = User.objects.filter(role="dept_head", department=case.department).first()
+            if head and step(1):
+                case = cases.case_extend(actor=head, case=case, days=5, reason="需征求相关部门意见", at=at)
+        if not step(2 * slow):
+            return
+        approver = _staff(department, Action.APPROVE)
+        if scenario == "deny":
+            cases.case_deny(actor=approver, case=case, reasons="经审查，不符合法定条件", at=at)
+            return
+        case = cases.case_approve(actor=approver, case=case, opinion="同意", at=at)
+        if case.item_version.no_fee is False and step(1):
+            case = cases.case_record_payment(actor=None, case=case, amount=_fee(case), method="card",
+                                             receipt_number=f"GA{case.pk:06d}", at=at)
+        if case.item_version.result_type == "certificate" and step(1):
+            case = cases.case_certify(actor=_staff(department, Action.CERTIFY), case=case,
+                                      certificate_number=f"{case.number}-Z", at=at)
+        if not step(3):
+            return
+        case = cases.case_deliver(actor=_staff(department, Action.DELIVER), case=case, method=rng.choice(["window", "mail", "electronic"]),
+                                  received_by=case.applicant_name, at=at)
+        if step(1):
+            cases.case_close(actor=_staff(department, Action.DELIVER), case=case, at=at)
+    except DomainError:
+        # A state the simulation did not foresee stays as it is: the history
+        # shows an open case, which the hall has plenty of anyway.
+        return
+
+
+def _fee(case: Case) -> Decimal:
+    fee = case.item_version.fees.exclude(amount=None).first()
+    return fee.amount if fee else Decimal("100.00")
