@@ -16,7 +16,7 @@ from govhall.cases.deadlines import case_next_due, correction_deadline, received
 from govhall.cases.events import event_record
 from govhall.cases.models import ApplicantKind, Case, CaseCounter, Channel, IdempotencyKey, NoticeKind, Pause
 from govhall.cases.notices import notice_issue
-from govhall.cases.states import Action, State, SuspensionGround, target_state
+from govhall.cases.states import OPEN, Action, State, SuspensionGround, target_state
 from govhall.catalog.models import ItemVersion, VersionStatus
 from govhall.core import clock
 from govhall.core.errors import Conflict, DomainError, NotPermitted
@@ -447,6 +447,26 @@ def case_submit_once(*, actor: User, idempotency_key: str, **kwargs) -> tuple[Ca
     except IntegrityError:  # the same key raced in: keep the first, drop this one
         raise Conflict(_("相同的请求正在处理，请稍后查询。")) from None
     return case, True
+
+
+def case_deadlines_recompute() -> int:
+    """Recompute the deadline of every open case after a calendar change
+    (an official year replacing a provisional one, a local day); each case
+    whose date moves gets an event with the old and new date. Returns how many moved."""
+    moved = 0
+    for case in Case.objects.filter(state__in=OPEN).select_related("item_version").order_by("pk").iterator():
+        due, provisional = case_next_due(case)
+        if (due, provisional) == (case.due_date, case.deadline_provisional):
+            continue
+        with transaction.atomic():
+            try:
+                _transition(case, actor=None, action=Action.RECOMPUTE_DEADLINE, at=clock.now(),
+                            data={"old_due_date": case.due_date.isoformat() if case.due_date else None,
+                                  "old_provisional": case.deadline_provisional})
+            except Conflict:
+                continue  # someone acted on it meanwhile: their transition recomputed it
+        moved += 1
+    return moved
 
 
 # --- what a person may do now ------------------------------------------------

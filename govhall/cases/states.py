@@ -54,6 +54,7 @@ class Action(models.TextChoices):
     CLOSE = "close", _("办结")
     WITHDRAW = "withdraw", _("撤回申请")
     TERMINATE = "terminate", _("终止办理")
+    RECOMPUTE_DEADLINE = "recompute_deadline", _("按新日历重算期限")
 
 
 # action → (states it may start from, state it leads to; None = unchanged)
@@ -76,6 +77,7 @@ TRANSITIONS: dict[str, tuple[frozenset, State | None]] = {
     Action.CLOSE: (frozenset({State.DELIVERED}), State.CLOSED),
     Action.WITHDRAW: (BEFORE_DECISION, State.WITHDRAWN),
     Action.TERMINATE: (BEFORE_DECISION, State.TERMINATED),
+    Action.RECOMPUTE_DEADLINE: (OPEN, None),
 }
 
 

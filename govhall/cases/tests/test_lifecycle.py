@@ -284,3 +284,20 @@ def test_no_payment_on_a_free_item(desk):
     case = cases.case_approve(actor=desk.approver, case=case, opinion="同意")
     with pytest.raises(DomainError, match="不收费"):
         cases.case_record_payment(actor=desk.clerk, case=case, amount=Decimal("5"), method="cash", receipt_number="1")
+
+
+def test_an_official_year_moves_the_deadlines_of_open_cases(desk, django_capture_on_commit_callbacks):
+    from govhall.calendars.services import calendar_year_enter
+
+    # Accepted Mon 2026-12-28 for 10 working days: 12-29…31, (Jan 1 off), Jan 4–8, 11, 12 → Tue 2027-01-12
+    # on the provisional 2027; the official schedule adds Jan 4 as a day off → Wed 01-13.
+    case = cases.case_accept(actor=desk.clerk, case=submit(desk, when="2026-12-28 10:00"), at=at("2026-12-28 10:05"))
+    assert case.due_date == date(2027, 1, 12) and case.deadline_provisional
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_year_enter(actor=desk.admin, year=2027, source="国务院办公厅通知（测试）",
+                            holidays={date(2027, 1, 1): "元旦", date(2027, 1, 4): "元旦"}, workdays={})
+    case.refresh_from_db()
+    assert case.due_date == date(2027, 1, 13) and not case.deadline_provisional
+    event = case.events.last()
+    assert event.action == "recompute_deadline" and event.data["old_due_date"] == "2027-01-12"
+    assert chain_verify(case) is None
