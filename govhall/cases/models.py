@@ -197,3 +197,24 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
+
+
+class CaseMaterial(models.Model):
+    """A file handed in for one of the item's materials, with its checksum."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="materials")
+    material_order = models.PositiveSmallIntegerField(_("材料序号"))
+    name = models.CharField(_("材料名称"), max_length=200)
+    file = models.FileField(_("文件"), upload_to="cases/materials/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=50)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("申请材料文件")
+        verbose_name_plural = _("申请材料文件")
+        ordering = ["case", "material_order", "uploaded_at"]

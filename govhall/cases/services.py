@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 
 from govhall.cases.deadlines import case_next_due, correction_deadline, received_on
 from govhall.cases.events import event_record
-from govhall.cases.models import ApplicantKind, Case, CaseCounter, Channel, IdempotencyKey, NoticeKind, Pause
+from govhall.cases.models import (
+    ApplicantKind, Case, CaseCounter, CaseMaterial, Channel, IdempotencyKey, NoticeKind, Pause,
+)
 from govhall.cases.notices import notice_issue
-from govhall.cases.states import OPEN, Action, State, SuspensionGround, target_state
+from govhall.cases.states import CREATE_DRAFT, OPEN, Action, State, SuspensionGround, target_state
 from govhall.catalog.models import ItemVersion, VersionStatus
 from govhall.core import clock
 from govhall.core.errors import Conflict, DomainError, NotPermitted
@@ -126,15 +128,9 @@ def _next_number(center: Center, day) -> str:
 
 # --- the lifecycle --------------------------------------------------------------
 
-@transaction.atomic
-def case_submit(*, actor: User | None, item_version: ItemVersion, center: Center, channel: str,
-                applicant_name: str, applicant_id_number: str, applicant_phone: str,
-                applicant_kind: str = ApplicantKind.PERSON, applicant: User | None = None,
-                green_channel: bool = False, at: datetime | None = None, client_address: str | None = None) -> Case:
-    """Receive an application (收件): online by the applicant, or at a window
-    by a clerk on the applicant's behalf. The case gets its number and query
-    code; the receipt day counts from the next working day outside office hours."""
-    at = _now(at)
+def _new_case(*, actor, item_version, center, channel, applicant_name, applicant_id_number, applicant_phone,
+              applicant_kind, applicant, green_channel, at) -> Case:
+    """Check who applies for what, and create the case row as a draft."""
     if item_version.status != VersionStatus.PUBLISHED:
         raise DomainError(_("该事项没有已发布的版本，不能申请。"), field="item")
     if channel not in Channel.values:
@@ -162,9 +158,105 @@ def case_submit(*, actor: User | None, item_version: ItemVersion, center: Center
         promised_days=item_version.promised_days or 0, created_at=at, updated_at=at,
         visits=1 if channel in {Channel.WINDOW, Channel.BRANCH} else 0,
     )
+    return case
+
+
+@transaction.atomic
+def case_submit(*, actor: User | None, item_version: ItemVersion, center: Center, channel: str,
+                applicant_name: str, applicant_id_number: str, applicant_phone: str,
+                applicant_kind: str = ApplicantKind.PERSON, applicant: User | None = None,
+                green_channel: bool = False, at: datetime | None = None, client_address: str | None = None) -> Case:
+    """Receive an application (收件): online by the applicant, or at a window
+    by a clerk on the applicant's behalf. The case gets its number and query
+    code; the receipt day counts from the next working day outside office hours."""
+    at = _now(at)
+    case = _new_case(actor=actor, item_version=item_version, center=center, channel=channel,
+                     applicant_name=applicant_name, applicant_id_number=applicant_id_number,
+                     applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=applicant,
+                     green_channel=green_channel, at=at)
     return _transition(case, actor=actor, action=Action.SUBMIT, at=at, client_address=client_address,
                        submitted_at=at, received_on=received_on(at),
                        data={"item": item_version.item.code, "version": item_version.number, "channel": channel})
+
+
+@transaction.atomic
+def case_draft_create(*, actor: User, item_version: ItemVersion, center: Center, applicant_name: str,
+                      applicant_id_number: str, applicant_phone: str, applicant_kind: str = ApplicantKind.PERSON,
+                      at: datetime | None = None) -> Case:
+    """Start an online application as a draft (草稿) the applicant completes
+    with the materials before submitting it. Nothing counts as received yet."""
+    at = _now(at)
+    case = _new_case(actor=actor, item_version=item_version, center=center, channel=Channel.ONLINE,
+                     applicant_name=applicant_name, applicant_id_number=applicant_id_number,
+                     applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=actor,
+                     green_channel=False, at=at)
+    event_record(case=case, actor=actor, action=CREATE_DRAFT, from_state="", to_state=State.DRAFT,
+                 data={"item": item_version.item.code, "version": item_version.number})
+    return case
+
+
+def _missing_materials(case: Case) -> list[str]:
+    handed_in = set(case.materials.values_list("material_order", flat=True))
+    return [m.name for m in case.item_version.materials.all()
+            if m.required and not m.exempt and m.order not in handed_in]
+
+
+@transaction.atomic
+def case_draft_submit(*, actor: User, case: Case, at: datetime | None = None, client_address: str | None = None) -> Case:
+    """Submit an online draft: every required material that is not fetched
+    from e-licences or other departments must be attached."""
+    at = _now(at)
+    if case.applicant_id != actor.pk:
+        raise NotPermitted(_("只能提交本人的申请。"))
+    missing = _missing_materials(case)
+    if missing:
+        raise DomainError(_("尚缺必要材料：%(list)s。") % {"list": "、".join(missing)}, field="materials")
+    return _transition(case, actor=actor, action=Action.SUBMIT, at=at, client_address=client_address,
+                       submitted_at=at, received_on=received_on(at),
+                       data={"item": case.item_version.item.code, "version": case.item_version.number, "channel": case.channel})
+
+
+# Files an applicant may hand in: PDF and photos/scans, checked by content.
+MATERIAL_TYPES = {".pdf": (b"%PDF", "application/pdf"), ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
+                  ".jpeg": (b"\xff\xd8\xff", "image/jpeg"), ".png": (b"\x89PNG\r\n\x1a\n", "image/png")}
+MATERIAL_MAX_BYTES = 10 * 1024 * 1024
+
+
+@transaction.atomic
+def case_material_attach(*, actor: User | None, case: Case, material_order: int, filename: str, content: bytes,
+                         at: datetime | None = None) -> Case:
+    """Attach a file for one of the item's materials (before acceptance, or
+    while correcting). Checked by size, type and content; stored with its
+    SHA-256 so that what was handed in can be proven later."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    at = _now(at)
+    if actor is not None and actor.role == Role.APPLICANT:
+        if case.applicant_id != actor.pk:
+            raise NotPermitted(_("只能为本人的申请上传材料。"))
+    else:
+        _require_staff(actor, case, AuthAction.ACCEPT)
+    material = case.item_version.materials.filter(order=material_order).first()
+    if material is None:
+        raise DomainError(_("没有该序号的材料。"), field="material")
+    suffix = filename[filename.rfind("."):].lower() if "." in filename else ""
+    if suffix not in MATERIAL_TYPES:
+        raise DomainError(_("只接受 PDF、JPG 或 PNG 文件。"), field="file")
+    if not content or len(content) > MATERIAL_MAX_BYTES:
+        raise DomainError(_("文件为空或超过 10 MB。"), field="file")
+    magic, content_type = MATERIAL_TYPES[suffix]
+    if not content.startswith(magic):
+        raise DomainError(_("文件内容与扩展名 %(suffix)s 不符。") % {"suffix": suffix}, field="file")
+    digest = hashlib.sha256(content).hexdigest()
+    record = CaseMaterial(case=case, material_order=material_order, name=material.name, original_name=filename[:200],
+                          content_type=content_type, size=len(content), sha256=digest,
+                          uploaded_by=actor if getattr(actor, "pk", None) else None, uploaded_at=at)
+    record.file.save(f"{case.number}-{material_order}{suffix}", ContentFile(content), save=False)
+    record.save()
+    return _transition(case, actor=actor, action=Action.ATTACH_MATERIAL, at=at,
+                       data={"material": material.name, "order": material_order, "sha256": digest, "size": len(content)})
 
 
 @transaction.atomic

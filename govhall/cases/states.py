@@ -55,6 +55,7 @@ class Action(models.TextChoices):
     WITHDRAW = "withdraw", _("撤回申请")
     TERMINATE = "terminate", _("终止办理")
     RECOMPUTE_DEADLINE = "recompute_deadline", _("按新日历重算期限")
+    ATTACH_MATERIAL = "attach_material", _("上传申请材料")
 
 
 # action → (states it may start from, state it leads to; None = unchanged)
@@ -78,6 +79,7 @@ TRANSITIONS: dict[str, tuple[frozenset, State | None]] = {
     Action.WITHDRAW: (BEFORE_DECISION, State.WITHDRAWN),
     Action.TERMINATE: (BEFORE_DECISION, State.TERMINATED),
     Action.RECOMPUTE_DEADLINE: (OPEN, None),
+    Action.ATTACH_MATERIAL: (frozenset({State.DRAFT, State.SUBMITTED, State.CORRECTION}), None),
 }
 
 
@@ -100,3 +102,15 @@ class SuspensionGround(models.TextChoices):
     APPRAISAL = "appraisal", _("鉴定")
     EXPERT_REVIEW = "expert_review", _("专家评审")
     ONSITE = "onsite", _("现场勘查")
+
+
+# Events that are not transitions of the table.
+CREATE_DRAFT = "create_draft"
+_EXTRA_LABELS = {CREATE_DRAFT: _("保存草稿")}
+
+
+def event_label(action: str) -> str:
+    """A person's name for an event's action."""
+    if action in Action.values:
+        return str(Action(action).label)
+    return str(_EXTRA_LABELS.get(action, action))

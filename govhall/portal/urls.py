@@ -11,6 +11,9 @@ urlpatterns = [
     path("items/<str:code>/materials/<int:order>/<str:kind>/", views.portal_material_file, name="portal_material_file"),
     path("progress/", views.portal_progress, name="portal_progress"),
     path("my/cases/", views.portal_my_cases, name="portal_my_cases"),
+    path("items/<str:code>/apply/", views.portal_apply, name="portal_apply"),
+    path("my/cases/<str:number>/", views.portal_my_case, name="portal_my_case"),
+    path("my/cases/<str:number>/<str:action>/", views.portal_my_case_act, name="portal_my_case_act"),
     path("verify/<str:code>/", views.portal_verify, name="portal_verify"),
     path("verify/<str:code>/notice.pdf", views.portal_verify_pdf, name="portal_verify_pdf"),
 ]

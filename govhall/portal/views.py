@@ -3,7 +3,8 @@ an item's service guide (办事指南), download its forms. No login needed."""
 
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
@@ -107,9 +108,9 @@ def _too_many(request) -> bool:
 
 def _public_timeline(case):
     from govhall.cases.selectors import case_events
-    from govhall.cases.states import Action
+    from govhall.cases.states import event_label
 
-    return [(e.at, str(Action(e.action).label) if e.action in Action.values else e.action) for e in case_events(case)]
+    return [(e.at, event_label(e.action)) for e in case_events(case)]
 
 
 def portal_progress(request):
@@ -170,3 +171,110 @@ def portal_my_cases(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     return render(request, "portal/my_cases.html", {"cases": case_list_for_applicant(user=request.user)})
+
+
+# --- online application (网上申请) ---------------------------------------------
+
+def _applicant(request):
+    from django.contrib.auth.views import redirect_to_login
+
+    if not request.user.is_authenticated:
+        return None, redirect_to_login(request.get_full_path())
+    if not request.user.is_applicant:
+        raise PermissionDenied(_("工作人员请在工作台办理。"))
+    return request.user, None
+
+
+def _my_case(user, number: str):
+    from govhall.cases.selectors import case_list_for_applicant
+
+    case = case_list_for_applicant(user=user).filter(number=number).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def portal_apply(request, code: str):
+    """Start an online application for a published, online item."""
+    from govhall.cases.services import case_draft_create
+    from govhall.core.errors import DomainError
+    from govhall.portal.forms import ApplyForm
+
+    user, redirect_response = _applicant(request)
+    if redirect_response:
+        return redirect_response
+    version = selectors.version_get_published(code=code)
+    if version is None:
+        raise Http404
+    form = ApplyForm(request.POST or None, initial={
+        "applicant_name": user.full_name, "applicant_id_number": user.id_number, "applicant_phone": user.phone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = case_draft_create(actor=user, item_version=version, center=version.item.department.center,
+                                     **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return redirect("portal_my_case", number=case.number)
+    return render(request, "portal/apply.html", {"version": version, "form": form}, status=400 if form.errors else 200)
+
+
+def portal_my_case(request, number: str):
+    """The applicant's own case: materials, submission, correction, notices."""
+    from govhall.cases.states import Action, State
+
+    user, redirect_response = _applicant(request)
+    if redirect_response:
+        return redirect_response
+    case = _my_case(user, number)
+    handed_in = {}
+    for record in case.materials.order_by("uploaded_at"):
+        handed_in[record.material_order] = record
+    correction = case.events.filter(action=Action.REQUEST_CORRECTION).order_by("-seq").first()
+    return render(request, "portal/my_case.html", {
+        "case": case,
+        "materials": [(m, handed_in.get(m.order)) for m in case.item_version.materials.all()],
+        "can_upload": case.state in {State.DRAFT, State.CORRECTION},
+        "correction_items": correction.data["items"] if correction and case.state == State.CORRECTION else [],
+        "can_withdraw": case.state in {State.SUBMITTED, State.CORRECTION, State.ACCEPTED, State.IN_REVIEW, State.SUSPENDED},
+        "timeline": _public_timeline(case),
+        "notices": case.notices.order_by("issued_at", "pk"),
+    })
+
+
+def portal_my_case_act(request, number: str, action: str):
+    """Upload a material, submit the draft, resubmit after correction, withdraw."""
+    from django.contrib import messages
+
+    from govhall.cases import services as case_services
+    from govhall.core.errors import DomainError
+
+    if request.method != "POST":
+        raise Http404
+    user, redirect_response = _applicant(request)
+    if redirect_response:
+        return redirect_response
+    case = _my_case(user, number)
+    try:
+        if action == "upload":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise DomainError(_("请选择文件。"), field="file")
+            case_services.case_material_attach(actor=user, case=case, material_order=int(request.POST.get("order", 0)),
+                                               filename=upload.name,
+                                               content=upload.read(case_services.MATERIAL_MAX_BYTES + 1))
+            messages.success(request, _("材料已上传。"))
+        elif action == "submit":
+            case_services.case_draft_submit(actor=user, case=case, client_address=request.META.get("REMOTE_ADDR"))
+            messages.success(request, _("申请已提交，请留意受理结果。"))
+        elif action == "resubmit":
+            case_services.case_resubmit(actor=user, case=case)
+            messages.success(request, _("补正材料已提交。"))
+        elif action == "withdraw":
+            case_services.case_withdraw(actor=user, case=case, reason=request.POST.get("reason", ""))
+            messages.success(request, _("申请已撤回。"))
+        else:
+            raise Http404
+    except (DomainError, ValueError) as error:
+        messages.error(request, getattr(error, "message", _("输入有误。")))
+    return redirect("portal_my_case", number=case.number)

@@ -16,7 +16,7 @@ from govhall.cases.deadlines import case_light
 from govhall.cases.models import Channel
 from govhall.cases.notices import notice_data
 from govhall.cases.selectors import case_events, case_get_for_staff, case_list_for_staff
-from govhall.cases.states import Action, State
+from govhall.cases.states import Action, State, event_label
 from govhall.catalog import selectors as catalog_selectors
 from govhall.core import clock
 from govhall.core.errors import DomainError
@@ -161,7 +161,7 @@ def _detail(request, case, *, forms=None, status=200):
     return render(request, "web/case_detail.html", {
         "case": case,
         "light": case_light(case, today=clock.today()),
-        "events": [(e, Action(e.action).label if e.action in Action.values else e.action) for e in case_events(case)],
+        "events": [(e, event_label(e.action), State(e.to_state).label) for e in case_events(case)],
         "notices": case.notices.order_by("issued_at", "pk"),
         "actions": [(action, Action(action).label, forms.get(action)) for action in allowed],
         "pauses": case.pauses.select_related("approved_by"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
 from govhall.test import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -122,3 +123,75 @@ def test_applicant_searches_opens_a_guide_and_downloads_a_form(page, live_server
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx")
     assert Path(download.path()).read_bytes().startswith(b"PK")
+
+
+def _login_context(browser, live_server, username):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    log_in(page, live_server, username)
+    return context, page
+
+
+def _act(page, label):
+    """Press the action button of the case page (the form whose title is ``label``)."""
+    page.locator("form.card").filter(has=page.get_by_text(label, exact=True)).get_by_role("button", name=label).click()
+    page.wait_for_load_state()
+
+
+def _download_pdf(page, link_text):
+    with page.expect_download() as info:
+        page.evaluate("""(text) => {  // a PDF opens inline: fetch it as a download instead
+            const a = [...document.querySelectorAll('a')].find(x => x.textContent.includes(text));
+            const link = document.createElement('a'); link.href = a.href; link.download = 'notice.pdf';
+            document.body.appendChild(link); link.click(); }""", link_text)
+    return Path(info.value.path()).read_bytes()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_online_application_through_acceptance_review_approval_and_delivery(browser, live_server, desk, tmp_path):
+    scan = tmp_path / "申请书.pdf"
+    scan.write_bytes(b"%PDF-1.4 scanned form")
+    applicant_ctx, applicant = _login_context(browser, live_server, "applicant")
+    applicant.goto(f"{live_server.url}/items/{desk.item.code}/")
+    applicant.get_by_role("link", name="网上申请").click()
+    applicant.get_by_label("申请人（单位）名称").fill("张三")
+    applicant.get_by_label("证件号码（身份证或统一社会信用代码）").fill("110101199003070011")
+    applicant.get_by_label("联系电话").fill("13912345678")
+    applicant.get_by_role("button", name="保存并上传材料").click()
+    applicant.get_by_label("选择文件 食品经营许可申请书").set_input_files(str(scan))
+    applicant.get_by_role("row", name="食品经营许可申请书").get_by_role("button", name="上传").click()
+    applicant.get_by_role("button", name="提交申请").click()
+    assert applicant.get_by_text("已提交").first.is_visible()
+    number = applicant.locator("dd").first.inner_text()
+
+    clerk_ctx, clerk = _login_context(browser, live_server, "clerk")
+    clerk.goto(f"{live_server.url}/workbench/cases/")
+    clerk.get_by_role("link", name=number).click()
+    _act(clerk, "受理")
+    assert _download_pdf(clerk, "受理通知书").startswith(b"%PDF")
+
+    reviewer_ctx, reviewer = _login_context(browser, live_server, "reviewer")
+    reviewer.goto(clerk.url)
+    reviewer.locator("form.card").filter(has=reviewer.get_by_text("完成审查环节", exact=True)).get_by_label("意见").fill("材料齐全，符合条件")
+    _act(reviewer, "完成审查环节")
+
+    approver_ctx, approver = _login_context(browser, live_server, "approver")
+    approver.goto(clerk.url)
+    approver.locator("form.card").filter(has=approver.get_by_text("准予许可", exact=True)).get_by_label("意见").fill("同意")
+    _act(approver, "准予许可")
+    assert _download_pdf(approver, "准予行政许可决定书").startswith(b"%PDF")
+
+    clerk.reload()
+    clerk.locator("form.card").filter(has=clerk.get_by_text("制证", exact=True)).get_by_label("证照编号").fill("JY1511602000001")
+    _act(clerk, "制证")
+    form = clerk.locator("form.card").filter(has=clerk.get_by_text("送达", exact=True))
+    form.get_by_label("签收人").fill("张三")
+    _act(clerk, "送达")
+    assert clerk.get_by_text("已送达").first.is_visible()
+    clerk.screenshot(path=str(ARTIFACTS / "case-delivered.png"), full_page=True)
+
+    applicant.reload()
+    for title in ["受理通知书", "准予行政许可决定书", "送达回证"]:
+        assert _download_pdf(applicant, title).startswith(b"%PDF")
+    for context in (applicant_ctx, clerk_ctx, reviewer_ctx, approver_ctx):
+        context.close()
