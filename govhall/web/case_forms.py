@@ -35,6 +35,10 @@ def correction_items(text: str) -> list[dict]:
     return items
 
 
+class CorrectionForm(forms.Form):
+    items = forms.CharField(label=_("需补正的材料及问题（每行一项：材料：问题）"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class OpinionForm(forms.Form):
     opinion = forms.CharField(label=_("意见"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -24,7 +24,7 @@ from govhall.documents import notice_pdf
 from govhall.org.models import User
 from govhall.org.roles import STAFF_ROLES, Role
 from govhall.web.case_forms import (
-    CertifyForm, DeliverForm, ExtendForm, OpinionForm, PaymentForm, ReasonForm, ReceiveForm, SuspendForm,
+    CertifyForm, CorrectionForm, DeliverForm, ExtendForm, OpinionForm, PaymentForm, ReasonForm, ReceiveForm, SuspendForm,
     correction_items,
 )
 
@@ -119,7 +119,7 @@ def _forms_for(case, user, data=None) -> dict:
         Action.APPROVE: OpinionForm(data, prefix="approve"),
         Action.DENY: ReasonForm(data, prefix="deny"),
         Action.REJECT: ReasonForm(data, prefix="reject"),
-        Action.REQUEST_CORRECTION: ReasonForm(data, prefix="request_correction"),
+        Action.REQUEST_CORRECTION: CorrectionForm(data, prefix="request_correction"),
         Action.RECORD_PAYMENT: PaymentForm(data, prefix="record_payment"),
         Action.CERTIFY: CertifyForm(data, prefix="certify"),
         Action.DELIVER: DeliverForm(data, prefix="deliver"),
@@ -143,7 +143,7 @@ def _run(action: str, *, user, case, data: dict):
         Action.APPROVE: lambda: s.case_approve(actor=user, case=case, opinion=data["opinion"]),
         Action.DENY: lambda: s.case_deny(actor=user, case=case, reasons=data["reason"]),
         Action.REJECT: lambda: s.case_reject(actor=user, case=case, reason=data["reason"]),
-        Action.REQUEST_CORRECTION: lambda: s.case_request_correction(actor=user, case=case, items=correction_items(data["reason"])),
+        Action.REQUEST_CORRECTION: lambda: s.case_request_correction(actor=user, case=case, items=correction_items(data["items"])),
         Action.RECORD_PAYMENT: lambda: s.case_record_payment(actor=user, case=case, amount=data["amount"],
                                                              method=data["method"], receipt_number=data["receipt_number"]),
         Action.CERTIFY: lambda: s.case_certify(actor=user, case=case, certificate_number=data["certificate_number"]),

@@ -195,3 +195,44 @@ def test_online_application_through_acceptance_review_approval_and_delivery(brow
         assert _download_pdf(applicant, title).startswith(b"%PDF")
     for context in (applicant_ctx, clerk_ctx, reviewer_ctx, approver_ctx):
         context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_correction_and_resubmission_online(browser, live_server, desk, tmp_path):
+    first, fixed = tmp_path / "申请书.pdf", tmp_path / "申请书（已签字）.pdf"
+    first.write_bytes(b"%PDF-1.4 unsigned")
+    fixed.write_bytes(b"%PDF-1.4 signed")
+    applicant_ctx, applicant = _login_context(browser, live_server, "applicant")
+    applicant.goto(f"{live_server.url}/items/{desk.item.code}/apply/")
+    applicant.get_by_label("申请人（单位）名称").fill("张三")
+    applicant.get_by_label("证件号码（身份证或统一社会信用代码）").fill("110101199003070011")
+    applicant.get_by_label("联系电话").fill("13912345678")
+    applicant.get_by_role("button", name="保存并上传材料").click()
+    applicant.get_by_label("选择文件 食品经营许可申请书").set_input_files(str(first))
+    applicant.get_by_role("row", name="食品经营许可申请书").get_by_role("button", name="上传").click()
+    applicant.get_by_role("button", name="提交申请").click()
+    number = applicant.locator("dd").first.inner_text()
+
+    clerk_ctx, clerk = _login_context(browser, live_server, "clerk")
+    clerk.goto(f"{live_server.url}/workbench/cases/")
+    clerk.get_by_role("link", name=number).click()
+    form = clerk.locator("form.card").filter(has=clerk.get_by_text("一次性告知补正", exact=True))
+    form.get_by_label("需补正的材料及问题（每行一项：材料：问题）").fill("食品经营许可申请书：缺少申请人签字\n营业执照：请核对经营范围")
+    _act(clerk, "一次性告知补正")
+    assert _download_pdf(clerk, "补正材料通知书").startswith(b"%PDF")
+
+    applicant.reload()
+    assert applicant.get_by_text("缺少申请人签字").is_visible() and applicant.get_by_text("请核对经营范围").is_visible()
+    applicant.screenshot(path=str(ARTIFACTS / "portal-correction.png"), full_page=True)
+    assert _download_pdf(applicant, "补正材料通知书").startswith(b"%PDF")
+    applicant.get_by_label("选择文件 食品经营许可申请书").set_input_files(str(fixed))
+    applicant.get_by_role("row", name="食品经营许可申请书").get_by_role("button", name="上传").click()
+    applicant.get_by_role("button", name="提交补正材料").click()
+    assert applicant.get_by_text("补正材料已提交").is_visible()
+
+    clerk.reload()
+    _act(clerk, "受理")
+    assert clerk.get_by_text("已受理").first.is_visible()
+    assert _download_pdf(clerk, "受理通知书").startswith(b"%PDF")
+    for context in (applicant_ctx, clerk_ctx):
+        context.close()
