@@ -1,9 +1,10 @@
 """Reads of cases, each with the reader's scope (DESIGN 5)."""
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from govhall.cases.models import Case, CaseEvent, Notice
 from govhall.cases.states import OPEN
+from govhall.catalog.models import Step
 from govhall.org.models import User
 from govhall.org.selectors import scope_q
 
@@ -12,14 +13,19 @@ def _base() -> QuerySet[Case]:
     return Case.objects.select_related("item_version", "item_version__item", "department", "center")
 
 
-def case_list_for_staff(*, user: User, state: str = "", open_only: bool = False) -> QuerySet[Case]:
+def case_list_for_staff(*, user: User, state: str = "", open_only: bool = False, step: str = "") -> QuerySet[Case]:
     """Cases of the departments (or centers) the user may see, the most
-    urgent first (the earliest deadline, green-channel cases ahead)."""
-    qs = _base().filter(scope_q(user, department_id="department_id", center_path="center__path"))
+    urgent first (the earliest deadline, green-channel cases ahead), each
+    annotated with the name of its current step (``step_name``)."""
+    current_step = Step.objects.filter(version=OuterRef("item_version"), order=OuterRef("step") + 1).values("name")[:1]
+    qs = (_base().filter(scope_q(user, department_id="department_id", center_path="center__path"))
+          .annotate(step_name=Subquery(current_step)))
     if state:
         qs = qs.filter(state=state)
     elif open_only:
         qs = qs.filter(state__in=OPEN)
+    if step:
+        qs = qs.filter(step_name=step)
     return qs.order_by("-green_channel", "due_date", "pk")
 
 

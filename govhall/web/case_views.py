@@ -52,7 +52,8 @@ def case_worklist(request):
     state = request.GET.get("state", "")
     if state and state not in State.values:
         state = ""
-    cases = case_list_for_staff(user=user, state=state, open_only=not state)
+    step = request.GET.get("step", "").strip()[:50]
+    cases = case_list_for_staff(user=user, state=state, open_only=not state, step=step)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     today = clock.today()
     rows = [(case, case_light(case, today=today)) for case in page.object_list]
@@ -60,7 +61,8 @@ def case_worklist(request):
     if light:
         rows = [(c, lt) for c, lt in rows if lt == light]
     return render(request, "web/case_worklist.html", {
-        "rows": rows, "page": page, "state": state, "light": light, "states": State.choices,
+        "rows": rows, "page": page, "state": state, "light": light, "step": step, "states": State.choices,
+        "steps": ["受理", "审查", "审核", "现场核查", "决定", "制证", "送达"],
     })
 
 

@@ -301,3 +301,17 @@ def test_an_official_year_moves_the_deadlines_of_open_cases(desk, django_capture
     event = case.events.last()
     assert event.action == "recompute_deadline" and event.data["old_due_date"] == "2027-01-12"
     assert chain_verify(case) is None
+
+
+def test_an_event_inserted_into_a_chain_is_named(desk, capsys):
+    from govhall.cases.events import event_record
+
+    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    forged = event_record(case=case, actor=None, action="approve", from_state="accepted", to_state="approved")
+    # Slip the forged event in before the real acceptance (#2).
+    CaseEvent.objects.filter(case=case, action="accept").update(seq=99)
+    CaseEvent.objects.filter(pk=forged.pk).update(seq=2)
+    CaseEvent.objects.filter(case=case, action="accept").update(seq=3)
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+    assert f"{case.number} event #2" in capsys.readouterr().err

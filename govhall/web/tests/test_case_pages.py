@@ -115,3 +115,11 @@ def test_an_applicant_sees_only_their_own_cases(client, desk):
     client.force_login(desk.applicant)
     page = client.get(reverse("portal_my_cases")).content.decode()
     assert own.number in page and other.number not in page
+
+
+def test_the_worklist_filters_by_current_step(client, desk):
+    waiting = cases.case_accept(actor=desk.clerk, case=submit(desk))  # now at 审查
+    received = submit(desk)  # still at 受理
+    client.force_login(desk.manager)
+    page = client.get(reverse("case_worklist"), {"step": "审查"}).content.decode()
+    assert waiting.number in page and received.number not in page
