@@ -50,6 +50,7 @@ test-postgres: install-dev
 	else echo "== tests on PostgreSQL =="; GOVHALL_DATABASE_URL="$$url" $(PY) -m pytest $(PYTEST_ARGS); fi
 
 bench: install-dev
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) bench/run.py
 
 clean:

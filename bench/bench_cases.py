@@ -1,0 +1,485 @@
+"""Case lifecycles per second, through the services and through the HTTP API,
+on SQLite and on PostgreSQL, each next to a floor and a peer measured in the
+same run; and the server time of a window acceptance with its notice PDF.
+
+Run: python bench/bench_cases.py   (part of `make bench`; needs the `bench`
+extra for SpiffWorkflow and the `dev` extra for time-machine)
+     python bench/bench_cases.py --profile   (also: cProfile and queries of one lifecycle)
+
+A lifecycle is submit → accept → complete_step → approve → certify → deliver
+→ close: seven transitions by the clerk, the reviewer and the approver of the
+item's department, at times inside the working hours of 2026-03-02.
+
+- floor: the same seven steps on the same tables, each a guarded
+  ``UPDATE … WHERE id AND version`` of the case and one event ``INSERT`` in
+  its own transaction (the case row created minimally in the first one);
+  nothing else. Target: govhall costs at most 2× the floor.
+- peer: SpiffWorkflow (the Python BPMN engine) running the same serial flow
+  of seven manual tasks, completing one task per step and storing its JSON
+  state in a table of the same database, one transaction per step. Target:
+  govhall is at least as fast.
+
+Each database runs in its own subprocess on a throwaway database: SQLite in a
+temporary folder (GOVHALL_VAR_DIR), PostgreSQL (GOVHALL_TEST_POSTGRES_URL, or
+the local default when scripts/pg_probe.py finds it) as a test database of
+its own, destroyed afterwards. Production settings (GOVHALL_DEBUG=0: no query
+log). The three contestants run in turns, several rounds; each figure is the
+best round. No assertions on speed; exits non-zero only if something fails.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAY_START = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)  # a Monday, a working day of the official 2026 calendar
+STEPS = ["submit", "accept", "complete_step", "approve", "certify", "deliver", "close"]
+STATES = ["draft", "submitted", "accepted", "in_review", "approved", "approved", "delivered", "closed"]
+CERTIFY_STEP = STEPS.index("certify")
+
+WARMUP = 5          # lifecycles of each contestant before timing
+ROUNDS = 5          # rounds of turns: govhall services, floor, peer, govhall http
+SERVICE_BATCH = 15  # lifecycles per contestant and round
+HTTP_BATCH = 6
+PDF_SAMPLES = 200
+
+
+def at(step: int) -> datetime:
+    """One minute per step, all inside the hall's office hours."""
+    return DAY_START + timedelta(minutes=step)
+
+
+# --- the parent: one subprocess per database -------------------------------------
+
+def postgres_url() -> str:
+    url = os.environ.get("GOVHALL_TEST_POSTGRES_URL", "")
+    if url:
+        return url
+    probe = subprocess.run([sys.executable, str(ROOT / "scripts" / "pg_probe.py")], capture_output=True, text=True)
+    return probe.stdout.strip()
+
+
+def parent(extra_args: list[str]) -> int:
+    base = {k: v for k, v in os.environ.items() if k != "GOVHALL_DATABASE_URL"}
+    # Production settings: DEBUG off (no query log); the test client's host allowed.
+    base |= {"GOVHALL_DEBUG": "0", "GOVHALL_SECRET_KEY": "bench-only-not-a-secret",
+             "GOVHALL_ALLOWED_HOSTS": "testserver", "GOVHALL_LOG_LEVEL": "ERROR",
+             "DJANGO_SETTINGS_MODULE": "govhall.settings"}
+    runs = [("sqlite", base)]
+    url = postgres_url()
+    if url:
+        runs.append(("postgresql", base | {"GOVHALL_DATABASE_URL": url}))
+    failed = False
+    for label, env in runs:
+        answer = subprocess.run([sys.executable, __file__, "--child", label, *extra_args], env=env)
+        failed |= answer.returncode != 0
+    if not url:
+        print("postgresql: not reachable, skipped (set GOVHALL_TEST_POSTGRES_URL)")
+    return 1 if failed else 0
+
+
+# --- the child: one database ----------------------------------------------------------
+
+def child(label: str, profile: bool) -> None:
+    with tempfile.TemporaryDirectory(prefix="govhall-bench-") as var:
+        os.environ["GOVHALL_VAR_DIR"] = var  # settings read it at setup: the SQLite file and media go here
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.core.management import call_command
+        from django.db import connection
+
+        # Personas are created with passwords; no login is timed (the HTTP
+        # clients use force_login), so the cheap hasher only speeds the set-up.
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        old_name = None
+        if connection.vendor == "postgresql":
+            # A name of our own: never the test database of a parallel `make test`.
+            connection.settings_dict["TEST"]["NAME"] = f"test_govhall_bench_{os.getpid()}"
+            old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
+        else:
+            call_command("migrate", verbosity=0, interactive=False)
+        try:
+            import time_machine
+
+            # HTTP actions take the time from the clock: the whole run happens
+            # on 2026-03-02 from 10:00, the clock ticking.
+            with time_machine.travel(DAY_START, tick=True):
+                Bench(label).run(profile)
+        finally:
+            if old_name is not None:
+                connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+class Bench:
+    def __init__(self, label: str):
+        from django.db import connection
+
+        self.label = label
+        self.vendor = connection.vendor
+        self.serial = 0
+        self.desk = self.desk_build()
+        self.peer_setup()
+        self.http_setup()
+
+    # --- set-up, as govhall/cases/tests/conftest.py builds its desk ---
+
+    def desk_build(self):
+        from govhall.catalog.services import item_create
+        from govhall.catalog.tests.factories import complete_spec
+        from govhall.org import services as org
+        from govhall.org.models import Action
+        from govhall.test import build_hall
+
+        hall = build_hall()
+        org.authorization_grant(actor=None, staff=hall.reviewer, department=hall.dept_a, action=Action.REVIEW)
+        org.authorization_grant(actor=None, staff=hall.approver, department=hall.dept_a, action=Action.APPROVE)
+        for action in (Action.DELIVER, Action.CERTIFY):
+            org.authorization_grant(actor=None, staff=hall.clerk, department=hall.dept_a, action=action)
+        hall.item = item_create(actor=None, spec=complete_spec("A", status="published"))
+        hall.version = hall.item.current
+        return hall
+
+    def next_serial(self) -> int:
+        self.serial += 1
+        return self.serial
+
+    # --- govhall through the services ---
+
+    def govhall_lifecycle(self):
+        from govhall.cases import services as cases
+
+        d = self.desk
+        case = cases.case_submit(actor=d.clerk, item_version=d.version, center=d.district, channel="window",
+                                 applicant_name="张三", applicant_id_number="110101199003070011",
+                                 applicant_phone="13912345678", at=at(0))
+        case = cases.case_accept(actor=d.clerk, case=case, at=at(1))
+        case = cases.case_complete_step(actor=d.reviewer, case=case, opinion="材料齐全，符合条件", at=at(2))
+        case = cases.case_approve(actor=d.approver, case=case, opinion="同意", at=at(3))
+        case = cases.case_certify(actor=d.clerk, case=case, certificate_number=f"JY{self.next_serial():014d}", at=at(4))
+        case = cases.case_deliver(actor=d.clerk, case=case, method="window", received_by="张三", at=at(5))
+        case = cases.case_close(actor=d.clerk, case=case, at=at(6))
+        if case.state != "closed":
+            raise AssertionError(f"govhall lifecycle ended in {case.state}")
+        return case
+
+    # --- the floor: a guarded update and one event insert per step ---
+
+    def floor_lifecycle(self):
+        from django.db import transaction
+
+        from govhall.cases.models import Case, CaseEvent
+
+        d = self.desk
+        actors = [d.clerk, d.clerk, d.reviewer, d.approver, d.clerk, d.clerk, d.clerk]
+        pk, version, prev = None, 0, ""
+        for index, action in enumerate(STEPS):
+            when = at(index)
+            with transaction.atomic():
+                if pk is None:
+                    pk = Case.objects.create(
+                        number=f"FLOOR-{self.next_serial():08d}", query_code="FLOOR000", item_version_id=d.version.pk,
+                        department_id=d.dept_a.pk, center_id=d.district.pk, applicant_kind="person",
+                        applicant_name="张三", applicant_id_number="110101199003070011", applicant_phone="13912345678",
+                        channel="window", state="draft", promised_days=10, created_at=when, updated_at=when).pk
+                frm, to = STATES[index], STATES[index + 1]
+                if Case.objects.filter(pk=pk, version=version).update(state=to, version=version + 1) != 1:
+                    raise AssertionError("floor: guarded update lost")
+                version += 1
+                actor = actors[index]
+                CaseEvent.objects.create(case_id=pk, seq=index + 1, at=when, actor_id=actor.pk, actor_role=actor.role,
+                                         action=action, from_state=frm, to_state=to, data={}, hash_alg="sha256",
+                                         prev_hash=prev, hash="f" * 64)
+                prev = "f" * 64
+        return pk
+
+    # --- the peer: SpiffWorkflow, its state stored after each step ---
+
+    def peer_setup(self):
+        from django.db import connection
+        from SpiffWorkflow.serializer.json import JSONSerializer
+        from SpiffWorkflow.specs.Simple import Simple
+        from SpiffWorkflow.specs.WorkflowSpec import WorkflowSpec
+
+        spec = WorkflowSpec("approval", addstart=True)
+        previous = spec.start
+        for name in STEPS:
+            task = Simple(spec, name, manual=True)  # a person completes it
+            previous.connect(task)
+            previous = task
+        self.peer_spec, self.peer_serializer = spec, JSONSerializer()
+        with connection.cursor() as cursor:  # bench-only, in the throwaway database
+            cursor.execute("CREATE TABLE bench_spiff_workflow (id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
+
+    def peer_lifecycle(self):
+        from django.db import connection, transaction
+        from SpiffWorkflow.util.task import TaskState
+        from SpiffWorkflow.workflow import Workflow
+
+        workflow = Workflow(self.peer_spec)
+        workflow.run_all()  # the start task
+        key = self.next_serial()
+        for index, name in enumerate(STEPS):
+            with transaction.atomic():
+                task = workflow.get_next_task(state=TaskState.READY, manual=True)
+                if task is None or task.task_spec.name != name:
+                    raise AssertionError(f"peer: expected {name}, got {task}")
+                task.run()
+                workflow.run_all()
+                # The default serialization: with the spec, which the core
+                # deserializer needs to restore the workflow.
+                state = self.peer_serializer.serialize_workflow(workflow)
+                with connection.cursor() as cursor:
+                    if index == 0:
+                        cursor.execute("INSERT INTO bench_spiff_workflow (id, state) VALUES (%s, %s)", [key, state])
+                    else:
+                        cursor.execute("UPDATE bench_spiff_workflow SET state = %s WHERE id = %s", [state, key])
+        if not workflow.is_completed():
+            raise AssertionError("peer: workflow not completed")
+        return key
+
+    def peer_check(self, key: int) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT state FROM bench_spiff_workflow WHERE id = %s", [key])
+            (state,) = cursor.fetchone()
+        if not self.peer_serializer.deserialize_workflow(state).is_completed():
+            raise AssertionError("peer: the stored state does not restore a completed workflow")
+
+    # --- govhall through the HTTP API (django.test.Client, in-process WSGI) ---
+
+    def http_setup(self):
+        from django.test import Client
+
+        self.clients = {}
+        for persona in ("clerk", "reviewer", "approver"):
+            client = Client()
+            client.force_login(getattr(self.desk, persona))
+            self.clients[persona] = client
+
+    def http_lifecycle(self, after_request=None):
+        clerk, reviewer, approver = self.clients["clerk"], self.clients["reviewer"], self.clients["approver"]
+        serial = self.next_serial()
+        body = {"item": self.desk.item.code, "center": self.desk.district.code, "channel": "window",
+                "applicant_name": "张三", "applicant_id_number": "110101199003070011", "applicant_phone": "13912345678"}
+        answer = clerk.post("/api/cases/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"bench-{serial}")
+        if answer.status_code != 201:
+            raise AssertionError(f"http submit: {answer.status_code} {answer.content[:300]!r}")
+        if after_request:
+            after_request()
+        number = answer.json()["number"]
+        for client, action, data in (
+            (clerk, "accept", {}),
+            (reviewer, "complete_step", {"opinion": "材料齐全，符合条件"}),
+            (approver, "approve", {"opinion": "同意"}),
+            (clerk, "certify", {"certificate_number": f"JYH{serial:013d}"}),
+            (clerk, "deliver", {"method": "window", "received_by": "张三"}),
+            (clerk, "close", {}),
+        ):
+            answer = client.post(f"/api/cases/{number}/actions/{action}/", data, content_type="application/json")
+            if answer.status_code != 200:
+                raise AssertionError(f"http {action}: {answer.status_code} {answer.content[:300]!r}")
+            if after_request:
+                after_request()
+        if answer.json()["state"] != "closed":
+            raise AssertionError(f"http lifecycle ended in {answer.json()['state']}")
+        return number
+
+    # --- window acceptance with its notice PDF ---
+
+    def acceptance_with_pdf(self) -> tuple[float, float]:
+        """Seconds for submit + accept + the PDF, and for the PDF alone."""
+        from govhall.cases import services as cases
+        from govhall.cases.models import NoticeKind
+        from govhall.cases.notices import notice_data
+        from govhall.documents import notice_pdf
+
+        d = self.desk
+        start = time.perf_counter()
+        case = cases.case_submit(actor=d.clerk, item_version=d.version, center=d.district, channel="window",
+                                 applicant_name="张三", applicant_id_number="110101199003070011",
+                                 applicant_phone="13912345678", at=at(0))
+        case = cases.case_accept(actor=d.clerk, case=case, at=at(1))
+        rendering = time.perf_counter()
+        pdf = notice_pdf(notice_data(case.notices.get(kind=NoticeKind.ACCEPTANCE)))
+        end = time.perf_counter()
+        if not pdf.startswith(b"%PDF"):
+            raise AssertionError("acceptance notice: not a PDF")
+        return end - start, end - rendering
+
+    # --- measuring ---
+
+    @staticmethod
+    def rate(fn, n: int) -> float:
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        return n / (time.perf_counter() - start)
+
+    def turns(self, contestants: dict) -> dict[str, float]:
+        """Best lifecycles/s of each contestant (name: (function, batch)) over
+        ROUNDS rounds taken in turns, so that all see the same machine load."""
+        for fn, _batch in contestants.values():
+            for _ in range(WARMUP):
+                fn()
+        rates = {name: [] for name in contestants}
+        for _ in range(ROUNDS):
+            for name, (fn, batch) in contestants.items():
+                rates[name].append(self.rate(fn, batch))
+        return {name: max(values) for name, values in rates.items()}
+
+    def queries(self, fn) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            fn()
+        return len(captured.captured_queries)
+
+    def run(self, profile: bool) -> None:
+        from govhall.cases.events import chain_verify
+
+        label = self.label
+        # Everything works before anything is timed.
+        chain = chain_verify(self.govhall_lifecycle())
+        if chain is not None:
+            raise AssertionError(f"hash chain broken: {chain}")
+        self.peer_check(self.peer_lifecycle())
+        self.floor_lifecycle()
+        self.http_lifecycle()
+
+        best = self.turns({"govhall": (self.govhall_lifecycle, SERVICE_BATCH),
+                           "floor": (self.floor_lifecycle, SERVICE_BATCH),
+                           "peer": (self.peer_lifecycle, SERVICE_BATCH),
+                           "http": (self.http_lifecycle, HTTP_BATCH)})
+        http = best["http"]
+        for name, value in (("services", best["govhall"]), ("http", http)):
+            print(f"{label} {name}: {value:.1f} lifecycles/s; floor {best['floor']:.1f}/s → govhall costs "
+                  f"{best['floor'] / value:.2f}× the floor (target ≤ 2×); SpiffWorkflow {best['peer']:.1f}/s → "
+                  f"govhall is {value / best['peer']:.2f}× the peer's speed (target ≥ 1×)", flush=True)
+        print(f"{label} http/services: the API costs {best['govhall'] / http:.2f}× the services per lifecycle")
+        counts = {name: self.queries(fn) for name, fn in (("govhall", self.govhall_lifecycle),
+                                                          ("floor", self.floor_lifecycle),
+                                                          ("peer", self.peer_lifecycle),
+                                                          ("http", self.http_lifecycle))}
+        print(f"{label} SQL statements per lifecycle (with transaction control): govhall services {counts['govhall']}, "
+              f"http {counts['http']}, floor {counts['floor']}, SpiffWorkflow {counts['peer']}")
+
+        for _ in range(WARMUP):
+            self.acceptance_with_pdf()
+        samples = [self.acceptance_with_pdf() for _ in range(PDF_SAMPLES)]
+        whole, rendering = sorted(s[0] for s in samples), sorted(s[1] for s in samples)
+        p99 = int(len(samples) * 0.99) - 1
+        print(f"{label} window acceptance + notice PDF: p50 {statistics.median(whole) * 1000:.0f} ms, "
+              f"p99 {whole[p99] * 1000:.0f} ms ({PDF_SAMPLES} samples; the PDF alone: p50 "
+              f"{statistics.median(rendering) * 1000:.0f} ms, p99 {rendering[p99] * 1000:.0f} ms)", flush=True)
+        if profile:
+            self.profile()
+
+    def profile(self) -> None:
+        """Where one services lifecycle spends its time, and its queries per transition."""
+        import cProfile
+        import pstats
+
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from govhall.cases import services as cases
+
+        per_step = {}
+        original = {name: getattr(cases, f"case_{name}") for name in STEPS}
+
+        def counting(name, fn):
+            def wrapper(*args, **kwargs):
+                with CaptureQueriesContext(connection) as captured:
+                    result = fn(*args, **kwargs)
+                per_step[name] = [q["sql"] for q in captured.captured_queries]
+                return result
+            return wrapper
+
+        for name, fn in original.items():
+            setattr(cases, f"case_{name}", counting(name, fn))
+        try:
+            self.govhall_lifecycle()
+        finally:
+            for name, fn in original.items():
+                setattr(cases, f"case_{name}", fn)
+        print(f"{self.label} queries per transition: " + ", ".join(f"{n} {len(q)}" for n, q in per_step.items()))
+        for name, sqls in per_step.items():
+            print(f"-- {name}")
+            for sql in sqls:
+                print("   ", sql[:160])
+        # Time inside the database driver (execute and fetch), against the whole lifecycle.
+        for name, fn in (("govhall", self.govhall_lifecycle), ("floor", self.floor_lifecycle),
+                         ("SpiffWorkflow", self.peer_lifecycle)):
+            spent = [0.0]
+
+            def timed(execute, sql, params, many, context):
+                start = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    spent[0] += time.perf_counter() - start
+
+            with connection.execute_wrapper(timed):
+                start = time.perf_counter()
+                for _ in range(10):
+                    fn()
+                total = time.perf_counter() - start
+            print(f"{self.label} {name}: {total / 10 * 1000:.1f} ms per lifecycle, of which "
+                  f"{spent[0] / 10 * 1000:.1f} ms ({spent[0] / total:.0%}) executing statements")
+        # The HTTP requests of one lifecycle: statements per request.
+        executed, counts = [0], []
+
+        def counting_wrapper(execute, sql, params, many, context):
+            executed[0] += 1
+            return execute(sql, params, many, context)
+
+        def after_request():
+            counts.append(executed[0])
+            executed[0] = 0
+
+        with connection.execute_wrapper(counting_wrapper):
+            self.http_lifecycle(after_request)
+        print(f"{self.label} http statements per request: "
+              + ", ".join(f"{name} {count}" for name, count in zip(STEPS, counts)))
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(20):
+            self.govhall_lifecycle()
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    profile = "--profile" in args
+    if "--child" in args:
+        child(args[args.index("--child") + 1], profile)
+        return
+    sys.exit(parent(["--profile"] if profile else []))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as error:  # report and fail; timings themselves never fail
+        import traceback
+
+        traceback.print_exc()
+        print(f"bench_cases failed: {error!r}", file=sys.stderr)
+        sys.exit(1)
