@@ -104,7 +104,12 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
     updated = Case.objects.filter(pk=case.pk, version=case.version).update(version=F("version") + 1, **changes)
     if updated != 1:
         raise Conflict(_("该办件刚被他人处理，请刷新后重试。"))
-    case.refresh_from_db()
+    # The guarded update matched the version this object was loaded at, so
+    # the row now equals the object plus the changes: no reload needed (a
+    # reload would also drop the cached item version and department).
+    case.version += 1
+    for field, value in changes.items():
+        setattr(case, field, value)
     due, provisional = case_next_due(case)
     if (due, provisional) != (case.due_date, case.deadline_provisional):
         Case.objects.filter(pk=case.pk).update(due_date=due, deadline_provisional=provisional)

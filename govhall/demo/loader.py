@@ -157,6 +157,8 @@ def demo_load() -> list[DemoLogin]:
         return demo_logins()
     if _holds_other_data():
         raise DomainError(_("数据库中已有非示例数据，拒绝载入示例数据。"), field="database")
+    # First, so that everything made below (notices too) says it is sample data.
+    Installation.objects.update_or_create(pk=1, defaults={"demo": True, "demo_loaded_at": clock.now()})
 
     city = org.center_create(actor=None, code="5116", name="广安市政务服务中心", level=CenterLevel.CITY,
                              address="广安市广安区（示例地址）", phone="0826-12345", office_hours="工作日 9:00–12:00，13:30–17:00")
@@ -213,5 +215,4 @@ def demo_load() -> list[DemoLogin]:
 
     demo_catalog_load()
     demo_cases_load()
-    Installation.objects.update_or_create(pk=1, defaults={"demo": True, "demo_loaded_at": clock.now()})
     return demo_logins()

@@ -49,6 +49,7 @@ def test_the_sample_hall():
     check_organization(output)
     check_catalog()
     check_cases()
+    check_notices_say_sample_data()
     # Twice: nothing changes.
     counts = (User.objects.count(), AuditEvent.objects.count())
     assert "示例数据已存在" in demo()
@@ -102,3 +103,9 @@ def check_cases() -> None:
     last = cases.order_by("-created_at").first().created_at
     assert (last - first).days >= 80  # three months
     assert all(chain_verify(case) is None for case in cases)
+
+
+def check_notices_say_sample_data() -> None:
+    from govhall.cases.models import Notice
+
+    assert all("示例数据" in n.content["footer"] for n in Notice.objects.all()[:50])
