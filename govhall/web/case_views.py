@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -78,11 +79,19 @@ def case_receive(request, code: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            case = case_services.case_submit(
-                actor=user, item_version=version, center=user.center or version.item.department.center,
-                channel=Channel.WINDOW, applicant_kind=data["applicant_kind"], applicant_name=data["applicant_name"],
-                applicant_id_number=data["applicant_id_number"], applicant_phone=data["applicant_phone"],
-                client_address=_client(request))
+            # Receipt and the scans go together: a refused scan leaves no case.
+            with transaction.atomic():
+                case = case_services.case_submit(
+                    actor=user, item_version=version, center=user.center or version.item.department.center,
+                    channel=Channel.WINDOW, applicant_kind=data["applicant_kind"], applicant_name=data["applicant_name"],
+                    applicant_id_number=data["applicant_id_number"], applicant_phone=data["applicant_phone"],
+                    client_address=_client(request))
+                for material in materials:
+                    scan = request.FILES.get(f"scan-{material.order}")
+                    if scan is not None:
+                        case = case_services.case_material_attach(
+                            actor=user, case=case, material_order=material.order, filename=scan.name,
+                            content=scan.read(case_services.MATERIAL_MAX_BYTES + 1))
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:

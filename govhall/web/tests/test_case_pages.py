@@ -123,3 +123,15 @@ def test_the_worklist_filters_by_current_step(client, desk):
     client.force_login(desk.manager)
     page = client.get(reverse("case_worklist"), {"step": "审查"}).content.decode()
     assert waiting.number in page and received.number not in page
+
+
+def test_scans_taken_at_the_window_are_stored_with_the_case(client, desk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(desk.clerk)
+    receive(client, desk, **{"scan-1": SimpleUploadedFile("scan.pdf", b"%PDF-1.4 scan")})
+    case = Case.objects.get()
+    assert case.materials.get().material_order == 1 and case.state == State.ACCEPTED
+    bad = receive(client, desk, **{"scan-1": SimpleUploadedFile("scan.pdf", b"not a pdf")})
+    assert bad.status_code == 400 and "不符" in bad.content.decode()
+    assert Case.objects.count() == 1  # the refused scan left no second case
