@@ -112,6 +112,9 @@ else:
             },
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # One test database per test process: two runs on one server never collide.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_govhall_{os.getpid()}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: an in-memory database shared between threads locks
     # whole tables instead of waiting, so concurrency tests need the real thing.
