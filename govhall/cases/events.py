@@ -9,6 +9,7 @@ first broken event.
 
 import hashlib
 import json
+from datetime import timezone as dt_timezone
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,13 +34,14 @@ def _payload(event: CaseEvent) -> bytes:
 
 
 def event_record(*, case: Case, actor, action: str, from_state: str, to_state: str, data: dict | None = None,
-                 client_address: str | None = None) -> CaseEvent:
+                 client_address: str | None = None, at=None) -> CaseEvent:
     """Append one event to the case's chain (inside the caller's transaction;
     the case row was just updated by a guarded update, so no other writer
     appends to this chain concurrently)."""
     previous = CaseEvent.objects.filter(case=case).order_by("-seq").first()
     event = CaseEvent(
-        case=case, seq=(previous.seq + 1) if previous else 1, at=clock.now(),
+        # In UTC, as the database gives it back: the hash is over what is stored.
+        case=case, seq=(previous.seq + 1) if previous else 1, at=(at or clock.now()).astimezone(dt_timezone.utc),
         actor=actor if getattr(actor, "pk", None) else None, actor_role=getattr(actor, "role", "") or "",
         action=action, from_state=from_state, to_state=to_state, data=data or {}, client_address=client_address,
         hash_alg=settings.GOVHALL_AUDIT_HASH, prev_hash=previous.hash if previous else "",

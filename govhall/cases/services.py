@@ -4,6 +4,7 @@ once: exactly one wins), writing exactly one hash-chained event and
 recomputing the deadline, all in one transaction."""
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -91,10 +92,12 @@ def _require_text(value: str, field: str, message: str) -> str:
 
 
 def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | None = None,
-                client_address: str | None = None, notice: str | None = None, **changes) -> Case:
-    """Move the case by ``action``: guarded update on (id, version), deadline
-    recomputed, the written notice issued when the law requires one, one
-    event. Raises Conflict when someone else changed it first."""
+                client_address: str | None = None, notice: str | None = None,
+                then: Callable[[Case], None] | None = None, **changes) -> Case:
+    """Move the case by ``action``: guarded update on (id, version), then
+    ``then(case)`` (rows that belong to the transition, written only once it
+    is certain), deadline recomputed, the written notice issued when the law
+    requires one, one event. Raises Conflict when someone else changed it first."""
     target = target_state(action, case.state)
     if target is None:
         raise DomainError(_("办件当前状态为“%(state)s”，不能“%(action)s”。")
@@ -110,6 +113,8 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
     case.version += 1
     for field, value in changes.items():
         setattr(case, field, value)
+    if then is not None:
+        then(case)
     due, provisional = case_next_due(case)
     if (due, provisional) != (case.due_date, case.deadline_provisional):
         Case.objects.filter(pk=case.pk).update(due_date=due, deadline_provisional=provisional)
@@ -118,8 +123,15 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
     if notice:
         data["notice"] = notice_issue(case=case, kind=notice, actor=actor, data=data, at=at).number
     event_record(case=case, actor=actor, action=action, from_state=from_state, to_state=case.state,
-                 data=data, client_address=client_address)
+                 data=data, client_address=client_address, at=at)
     return case
+
+
+def _effective_day(at: datetime):
+    """The working day an act counts on: outside office hours or on a
+    non-working day, the next working day (the rule of receipt, applied to
+    every dated act so that no date precedes the acceptance it follows)."""
+    return received_on(at)
 
 
 def _next_number(center: Center, day) -> str:
@@ -195,7 +207,7 @@ def case_draft_create(*, actor: User, item_version: ItemVersion, center: Center,
                      applicant_name=applicant_name, applicant_id_number=applicant_id_number,
                      applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=actor,
                      green_channel=False, at=at)
-    event_record(case=case, actor=actor, action=CREATE_DRAFT, from_state="", to_state=State.DRAFT,
+    event_record(case=case, actor=actor, action=CREATE_DRAFT, from_state="", to_state=State.DRAFT, at=at,
                  data={"item": item_version.item.code, "version": item_version.number})
     return case
 
@@ -255,12 +267,16 @@ def case_material_attach(*, actor: User | None, case: Case, material_order: int,
     if not content.startswith(magic):
         raise DomainError(_("文件内容与扩展名 %(suffix)s 不符。") % {"suffix": suffix}, field="file")
     digest = hashlib.sha256(content).hexdigest()
-    record = CaseMaterial(case=case, material_order=material_order, name=material.name, original_name=filename[:200],
-                          content_type=content_type, size=len(content), sha256=digest,
-                          uploaded_by=actor if getattr(actor, "pk", None) else None, uploaded_at=at)
-    record.file.save(f"{case.number}-{material_order}{suffix}", ContentFile(content), save=False)
-    record.save()
-    return _transition(case, actor=actor, action=Action.ATTACH_MATERIAL, at=at,
+
+    def store(case: Case) -> None:
+        # Only once the transition is certain: a refused upload leaves no file.
+        record = CaseMaterial(case=case, material_order=material_order, name=material.name,
+                              original_name=filename[:200], content_type=content_type, size=len(content),
+                              sha256=digest, uploaded_by=actor if getattr(actor, "pk", None) else None, uploaded_at=at)
+        record.file.save(f"{case.number}-{material_order}{suffix}", ContentFile(content), save=False)
+        record.save()
+
+    return _transition(case, actor=actor, action=Action.ATTACH_MATERIAL, at=at, then=store,
                        data={"material": material.name, "order": material_order, "sha256": digest, "size": len(content)})
 
 
@@ -366,10 +382,13 @@ def case_suspend(*, actor: User | None, case: Case, ground: str, reason: str, ex
     if approver is None:
         raise DomainError(_("特别程序须经部门负责人批准。"), field="approver")
     _require_department_head(approver, case)
-    day = _local_date(at)
-    Pause.objects.create(case=case, ground=ground, reason=reason, expected_days=expected_days,
-                         approved_by=approver, started_on=day)
-    return _transition(case, actor=actor, action=Action.SUSPEND, at=at, notice=NoticeKind.SUSPENSION,
+    day = max(_effective_day(at), case.accepted_on or _effective_day(at))
+
+    def open_pause(case: Case) -> None:
+        Pause.objects.create(case=case, ground=ground, reason=reason, expected_days=expected_days,
+                             approved_by=approver, started_on=day)
+
+    return _transition(case, actor=actor, action=Action.SUSPEND, at=at, notice=NoticeKind.SUSPENSION, then=open_pause,
                        data={"ground": ground, "reason": reason, "expected_days": expected_days,
                              "approved_by": approver.username, "started_on": day.isoformat()})
 
@@ -380,11 +399,15 @@ def case_resume(*, actor: User | None, case: Case, at: datetime | None = None) -
     at = _now(at)
     _require_staff(actor, case, AuthAction.REVIEW)
     pause = case.pauses.filter(ended_on__isnull=True).first()
-    day = _local_date(at)
-    if pause is None or day < pause.started_on:
+    if pause is None:
         raise DomainError(_("没有进行中的特别程序。"), field="state")
-    Pause.objects.filter(pk=pause.pk).update(ended_on=day)
-    return _transition(case, actor=actor, action=Action.RESUME, at=at, data={"ended_on": day.isoformat()})
+    day = max(_effective_day(at), pause.started_on)
+    return _transition(case, actor=actor, action=Action.RESUME, at=at, data={"ended_on": day.isoformat()},
+                       then=lambda case: _close_pauses(case, day))
+
+
+def _close_pauses(case: Case, day) -> None:
+    Pause.objects.filter(case=case, ended_on__isnull=True).update(ended_on=day)
 
 
 @transaction.atomic
@@ -409,7 +432,8 @@ def _decide(case: Case, *, actor, action: str, at: datetime, data: dict, notice:
         raise DomainError(_("还有审查环节未完成（当前：%(step)s）。") % {"step": steps[case.step].name}, field="step")
     step = steps[decision]
     _require_staff(actor, case, AuthAction.APPROVE, department=step.department)
-    return _transition(case, actor=actor, action=action, at=at, step=decision + 1, decided_on=_local_date(at), data=data,
+    decided_on = max(_effective_day(at), case.accepted_on or _effective_day(at))
+    return _transition(case, actor=actor, action=action, at=at, step=decision + 1, decided_on=decided_on, data=data,
                        notice=notice)
 
 
@@ -458,6 +482,8 @@ def case_certify(*, actor: User | None, case: Case, certificate_number: str, at:
     """Make the certificate (制证) of a granted item."""
     at = _now(at)
     _require_staff(actor, case, AuthAction.CERTIFY)
+    if case.item_version.result_type != "certificate":
+        raise DomainError(_("该事项的办理结果不是证照，无需制证。"), field="certificate_number")
     if case.certificate_number:
         raise DomainError(_("证照已制作。"), field="certificate_number")
     number = _require_text(certificate_number, "certificate_number", _("请填写证照编号。"))
@@ -501,7 +527,8 @@ def case_withdraw(*, actor: User | None, case: Case, reason: str = "", at: datet
             raise NotPermitted(_("只能撤回本人的申请。"))
     else:
         _require_staff(actor, case, AuthAction.ACCEPT)  # at the window, on the applicant's written request
-    return _transition(case, actor=actor, action=Action.WITHDRAW, at=at, data={"reason": (reason or "").strip()})
+    return _transition(case, actor=actor, action=Action.WITHDRAW, at=at, data={"reason": (reason or "").strip()},
+                       then=lambda case: _close_pauses(case, _effective_day(at)))
 
 
 @transaction.atomic
@@ -510,7 +537,8 @@ def case_terminate(*, actor: User | None, case: Case, reason: str, at: datetime 
     at = _now(at)
     _require_department_head(actor, case)
     reason = _require_text(reason, "reason", _("终止办理须写明理由。"))
-    return _transition(case, actor=actor, action=Action.TERMINATE, at=at, data={"reason": reason})
+    return _transition(case, actor=actor, action=Action.TERMINATE, at=at, data={"reason": reason},
+                       then=lambda case: _close_pauses(case, _effective_day(at)))
 
 
 def case_immediate(*, actor: User | None, case: Case, opinion: str, received_by: str, at: datetime | None = None) -> Case:
