@@ -26,3 +26,14 @@ def _chinese_first():
     translation.activate("zh-hans")
     yield
     translation.activate("zh-hans")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    # Each test's database starts over (and revision numbers with it): the
+    # calendar a previous test built in this process must not be reused.
+    from govhall.calendars import selectors
+
+    selectors._cached = None
+    selectors.calendar_forget()
+    yield

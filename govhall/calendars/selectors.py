@@ -3,6 +3,7 @@ rebuilt when an administrator changes the calendar (any process notices at
 its next call through the revision counter)."""
 
 import threading
+import time
 from datetime import date
 
 from django.conf import settings
@@ -12,6 +13,13 @@ from govhall.timing import SCHEMES, LightScheme, WorkCalendar, YearData, build_c
 
 _lock = threading.Lock()
 _cached: tuple[int, WorkCalendar] | None = None
+_checked_at = 0.0
+# How long a process trusts its calendar without asking the database for the
+# revision: one transition computes several dates, each would ask again.
+# Another process's change is seen within this time; this process's own
+# changes at once (calendar_forget), and the deadline recomputation after a
+# change always asks (it calls calendar_forget first).
+REVISION_CHECK_SECONDS = 1.0
 
 
 def calendar_revision() -> int:
@@ -37,11 +45,21 @@ def calendar_build_from_database() -> WorkCalendar:
     )
 
 
+def calendar_forget() -> None:
+    """Make the next ``work_calendar()`` ask the database for the revision."""
+    global _checked_at
+    _checked_at = 0.0
+
+
 def work_calendar() -> WorkCalendar:
     """The calendar every deadline in govhall is computed with."""
-    global _cached
-    revision = calendar_revision()
+    global _cached, _checked_at
     cached = _cached
+    now = time.monotonic()
+    if cached is not None and now - _checked_at < REVISION_CHECK_SECONDS:
+        return cached[1]
+    revision = calendar_revision()
+    _checked_at = now
     if cached is not None and cached[0] == revision:
         return cached[1]
     with _lock:

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from govhall.calendars.models import CalendarDay, CalendarRevision, CalendarYear, DayKind, LocalDay
-from govhall.calendars.selectors import calendar_build_from_database
+from govhall.calendars.selectors import calendar_build_from_database, calendar_forget
 from govhall.calendars.signals import calendar_changed
 from govhall.core import clock
 from govhall.core.audit import audit_record
@@ -29,6 +29,7 @@ def _require_calendar_admin(actor: User | None) -> None:
 def _bump_revision() -> None:
     CalendarRevision.objects.get_or_create(pk=1)
     CalendarRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
+    calendar_forget()
     # After commit: a rolled-back change must not move any deadline.
     transaction.on_commit(lambda: calendar_changed.send(sender=CalendarRevision))
 

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govhall.calendars.selectors import calendar_forget
 from govhall.cases.deadlines import case_next_due, correction_deadline, received_on
 from govhall.cases.events import event_record
 from govhall.cases.models import (
@@ -578,6 +579,7 @@ def case_deadlines_recompute() -> int:
     """Recompute the deadline of every open case after a calendar change
     (an official year replacing a provisional one, a local day); each case
     whose date moves gets an event with the old and new date. Returns how many moved."""
+    calendar_forget()  # this process may hold the calendar from before the change
     moved = 0
     for case in Case.objects.filter(state__in=OPEN).select_related("item_version").order_by("pk").iterator():
         due, provisional = case_next_due(case)
