@@ -31,9 +31,11 @@ def _chinese_first():
 @pytest.fixture(autouse=True)
 def _fresh_calendar():
     # Each test's database starts over (and revision numbers with it): the
-    # calendar a previous test built in this process must not be reused.
+    # calendar and the installation row a previous test read must not be reused.
     from govhall.calendars import selectors
+    from govhall.core.models import installation_forget
 
     selectors._cached = None
     selectors.calendar_forget()
+    installation_forget()
     yield

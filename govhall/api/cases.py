@@ -14,7 +14,7 @@ from govhall.api.serializers import ErrorSerializer
 from govhall.cases import services as case_services
 from govhall.cases.models import ApplicantKind, Channel
 from govhall.cases.notices import notice_data
-from govhall.cases.selectors import case_events, case_list_for_applicant, case_list_for_staff
+from govhall.cases.selectors import case_events, case_get_by_number, case_list_for_applicant, case_list_for_staff
 from govhall.cases.states import Action
 from govhall.catalog.selectors import version_get_published
 from govhall.core.errors import DomainError, NotFound
@@ -89,14 +89,15 @@ def _cases_for(user: User):
 
 
 def _case(user: User, number: str):
-    case = _cases_for(user).filter(number=number).first()
+    case = case_get_by_number(user=user, number=number)
     if case is None:
         raise NotFound("办件不存在或不在您的权限范围内。")
     return case
 
 
 def _detail(user, case, code=status.HTTP_200_OK):
-    case.refresh_from_db()
+    # ``case`` is current: just loaded, or just changed by a service (which
+    # keeps the object equal to the row it updated).
     return Response(CaseDetailSerializer(case, context={"user": user}).data, status=code)
 
 

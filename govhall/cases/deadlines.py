@@ -33,21 +33,27 @@ def correction_deadline(case: Case) -> date:
     return work_calendar().add_workdays(case.received_on, CORRECTION_NOTICE_DAYS)
 
 
-def case_deadline(case: Case) -> Deadline | None:
-    """The promised-time deadline of an accepted case, pauses and extension included."""
+def case_pauses(case: Case) -> list[Pause]:
+    return [Pause(p.started_on, p.ended_on) for p in case.pauses.order_by("started_on", "pk")]
+
+
+def case_deadline(case: Case, *, pauses: list[Pause] | None = None) -> Deadline | None:
+    """The promised-time deadline of an accepted case, pauses and extension
+    included (``pauses``: the case's, when a transition is about to change them)."""
     if case.accepted_on is None:
         return None
-    pauses = [Pause(p.started_on, p.ended_on) for p in case.pauses.order_by("started_on", "pk")]
+    if pauses is None:
+        pauses = case_pauses(case)
     return compute_deadline(work_calendar(), start=case.accepted_on, days=case.promised_days,
                             pauses=pauses, extension=case.extension_days)
 
 
-def case_next_due(case: Case) -> tuple[date | None, bool]:
+def case_next_due(case: Case, *, pauses: list[Pause] | None = None) -> tuple[date | None, bool]:
     """The date the case's next statutory step is due, and whether it rests
     on a provisional calendar: the decision while the clock runs, delivery
     within 10 working days of a decision, none otherwise."""
     if case.state in CLOCK_RUNNING or case.state in PAUSED:
-        deadline = case_deadline(case)
+        deadline = case_deadline(case, pauses=pauses)
         return (deadline.due, deadline.provisional) if deadline else (None, False)
     if case.state in DECIDED - {State.DELIVERED, State.CLOSED} and case.decided_on:
         calendar = work_calendar()

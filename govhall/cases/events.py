@@ -33,23 +33,34 @@ def _payload(event: CaseEvent) -> bytes:
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def event_record(*, case: Case, actor, action: str, from_state: str, to_state: str, data: dict | None = None,
-                 client_address: str | None = None, at=None) -> CaseEvent:
-    """Append one event to the case's chain (inside the caller's transaction;
-    the case row was just updated by a guarded update, so no other writer
-    appends to this chain concurrently)."""
-    previous = CaseEvent.objects.filter(case=case).order_by("-seq").first()
+def event_build(*, case: Case, actor, action: str, from_state: str, to_state: str, data: dict | None = None,
+                client_address: str | None = None, at=None) -> CaseEvent:
+    """The next event of the case's chain, hashed, not yet stored: it links
+    to the chain head loaded with the case."""
     event = CaseEvent(
         # In UTC, as the database gives it back: the hash is over what is stored.
-        case=case, seq=(previous.seq + 1) if previous else 1, at=(at or clock.now()).astimezone(dt_timezone.utc),
+        case=case, seq=case.event_seq + 1, at=(at or clock.now()).astimezone(dt_timezone.utc),
         actor=actor if getattr(actor, "pk", None) else None, actor_role=getattr(actor, "role", "") or "",
         action=action, from_state=from_state, to_state=to_state, data=data or {}, client_address=client_address,
-        hash_alg=settings.GOVHALL_AUDIT_HASH, prev_hash=previous.hash if previous else "",
+        hash_alg=settings.GOVHALL_AUDIT_HASH, prev_hash=case.event_hash,
     )
     # JSON round trip: what is hashed is exactly what the database returns.
     event.data = json.loads(json.dumps(event.data, ensure_ascii=False, default=str))
     event.hash = _digest(event.hash_alg, _payload(event))
+    return event
+
+
+def event_record(*, case: Case, actor, action: str, from_state: str, to_state: str, data: dict | None = None,
+                 client_address: str | None = None, at=None) -> CaseEvent:
+    """Append one event to the case's chain and move the chain head kept on
+    the case row (inside the caller's transaction; the case row was just
+    updated by a guarded update, so no other writer appends to this chain
+    concurrently, and the head loaded with the case is the current one)."""
+    event = event_build(case=case, actor=actor, action=action, from_state=from_state, to_state=to_state, data=data,
+                        client_address=client_address, at=at)
     event.save()
+    Case.objects.filter(pk=case.pk).update(event_seq=event.seq, event_hash=event.hash)
+    case.event_seq, case.event_hash = event.seq, event.hash
     return event
 
 
@@ -73,6 +84,9 @@ def chain_verify(case: Case) -> Break | None:
         if _digest(event.hash_alg, _payload(event)) != event.hash:
             return Break(case.number, event.seq, "content was changed after it was written (hash differs)")
         previous_hash, expected_seq = event.hash, expected_seq + 1
+    if (expected_seq - 1, previous_hash) != (case.event_seq, case.event_hash):
+        return Break(case.number, case.event_seq,
+                     f"the case's last event #{case.event_seq} is missing or differs (the chain ends at #{expected_seq - 1})")
     return None
 
 

@@ -56,6 +56,10 @@ class Case(models.Model):
     certificate_number = models.CharField(_("证照编号"), max_length=64, blank=True)
     visits = models.PositiveSmallIntegerField(_("跑动次数"), default=0)
     version = models.PositiveIntegerField(_("修改序号"), default=0)
+    # The head of the event chain (DESIGN 3.6): the next event links to it
+    # without reading the previous one, and a deleted last event shows.
+    event_seq = models.PositiveIntegerField(_("最后事件序号"), default=0)
+    event_hash = models.CharField(_("最后事件摘要"), max_length=128, blank=True)
     created_at = models.DateTimeField(_("创建时间"))
     updated_at = models.DateTimeField(_("更新时间"))
 

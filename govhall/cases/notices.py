@@ -7,10 +7,10 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db.models import F
 from django.utils import timezone, translation
 
 from govhall.cases.models import Case, Notice, NoticeCounter, NoticeKind
+from govhall.core.counters import counter_next
 from govhall.documents import NoticeData, Party, Section
 from govhall.org.models import User
 
@@ -109,10 +109,8 @@ def _sections(case: Case, kind: str, data: dict, today: date) -> tuple[Section, 
 
 
 def _number(case: Case, kind: str, year: int) -> str:
-    counter, _created = NoticeCounter.objects.get_or_create(department=case.department, year=year, kind=kind)
-    NoticeCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db()
-    return f"{case.department.short_name}{ABBREVIATIONS[kind]}〔{year}〕{counter.last}号"
+    last = counter_next(NoticeCounter, department=case.department_id, year=year, kind=kind)
+    return f"{case.department.short_name}{ABBREVIATIONS[kind]}〔{year}〕{last}号"
 
 
 def notice_issue(*, case: Case, kind: str, actor: User | None, data: dict, at: datetime) -> Notice:

@@ -1,11 +1,12 @@
 """Reads of cases, each with the reader's scope (DESIGN 5)."""
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from govhall.cases.models import Case, CaseEvent, Notice
 from govhall.cases.states import OPEN
 from govhall.catalog.models import Step
 from govhall.org.models import User
+from govhall.org.roles import Role
 from govhall.org.selectors import scope_q
 
 
@@ -31,6 +32,15 @@ def case_list_for_staff(*, user: User, state: str = "", open_only: bool = False,
 
 def case_get_for_staff(*, user: User, case_id: int) -> Case | None:
     return case_list_for_staff(user=user).filter(pk=case_id).first()
+
+
+def case_get_by_number(*, user: User, number: str) -> Case | None:
+    """One case by its number, within what ``user`` may see (applicants: their own)."""
+    if user.role == Role.APPLICANT:
+        scope = Q(applicant=user)
+    else:
+        scope = scope_q(user, department_id="department_id", center_path="center__path")
+    return _base().filter(scope, number=number).first()
 
 
 def case_list_for_applicant(*, user: User) -> QuerySet[Case]:

@@ -4,6 +4,8 @@ Case events have their own hash-chained log (DESIGN 3.6); this log records
 changes to organization, calendar and other reference data.
 """
 
+import time
+
 from django.conf import settings
 from django.db import models
 
@@ -20,7 +22,28 @@ class Installation(models.Model):
 
     @classmethod
     def current(cls) -> "Installation":
-        return cls.objects.order_by("pk").first() or cls(demo=False)
+        """This database's row, read at most every few seconds per process
+        (every page and notice asks; it changes once, when the demo loads)."""
+        global _current, _current_read
+        if _current is None or time.monotonic() - _current_read > CURRENT_TTL_SECONDS:
+            _current = cls.objects.order_by("pk").first() or cls(demo=False)
+            _current_read = time.monotonic()
+        return _current
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        installation_forget()
+
+
+CURRENT_TTL_SECONDS = 5
+_current: Installation | None = None
+_current_read = 0.0
+
+
+def installation_forget() -> None:
+    """Read the row again at the next ``Installation.current()``."""
+    global _current
+    _current = None
 
 
 class AuditEvent(models.Model):

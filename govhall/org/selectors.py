@@ -13,8 +13,10 @@ Other apps scope their own querysets with ``scope_q``, naming the lookups
 that lead from their model to a department id and to a center path.
 """
 
+import functools
 from datetime import date
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from govhall.org.models import (
@@ -116,9 +118,26 @@ def staff_is_authorized(staff: User, *, department: Department, action: str, ite
     """Whether ``staff`` may do ``action`` on the item ``item_code`` of
     ``department`` (an authorization for all of the department's items, or
     for this very item)."""
-    return Authorization.objects.filter(
-        staff=staff, department=department, action=action, item_code__in={"", item_code}
-    ).exists()
+    # Every action of every case asks this: one fixed statement, written out
+    # (the ORM spends ten times the query's own cost building it each time).
+    with connection.cursor() as cursor:
+        cursor.execute(_authorized_sql(), [staff.pk, getattr(department, "pk", department), action, "", item_code])
+        return cursor.fetchone() is not None
+
+
+@functools.cache
+def _authorized_sql() -> str:
+    meta, qn = Authorization._meta, connection.ops.quote_name
+    column = lambda name: qn(meta.get_field(name).column)  # noqa: E731
+    return (f"SELECT 1 FROM {qn(meta.db_table)} WHERE {column('staff')} = %s AND {column('department')} = %s"
+            f" AND {column('action')} = %s AND {column('item_code')} IN (%s, %s) LIMIT 1")
+
+
+def staff_authorizations(staff: User) -> set[tuple[int, str, str]]:
+    """Every grant of ``staff`` as (department id, action, item base code or
+    "" for all the department's items): one query for a screen that asks
+    about many actions; ``staff_is_authorized`` is the check of one."""
+    return set(Authorization.objects.filter(staff=staff).values_list("department_id", "action", "item_code"))
 
 
 def staff_is_away(staff: User, *, on: date) -> bool:

@@ -247,6 +247,15 @@ class TestAuditChain:
             call_command("verify_audit")
         assert "event #3: event #2 is missing" in capsys.readouterr().err
 
+    def test_the_deleted_last_event_is_named(self, desk, capsys):
+        # The case row keeps the chain's head: cutting off the tail shows.
+        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="ok")
+        CaseEvent.objects.filter(case=case, seq=3).delete()
+        with pytest.raises(CommandError):
+            call_command("verify_audit")
+        assert f"{case.number} event #3: the case's last event #3 is missing" in capsys.readouterr().err
+
     def test_sm3_chains_verify_too(self, desk, settings):
         settings.GOVHALL_AUDIT_HASH = "sm3"
         case = cases.case_accept(actor=desk.clerk, case=submit(desk))
