@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from govhall.cases.states import State, SuspensionGround
 from govhall.catalog.models import ItemVersion
 from govhall.core.masking import mask_id_number, mask_phone
-from govhall.org.models import Center, Department
+from govhall.org.models import Center, Department, Window
 
 
 class Channel(models.TextChoices):
@@ -30,6 +30,12 @@ class Case(models.Model):
     item_version = models.ForeignKey(ItemVersion, verbose_name=_("事项版本"), on_delete=models.PROTECT, related_name="cases")
     department = models.ForeignKey(Department, verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="cases")
     center = models.ForeignKey(Center, verbose_name=_("受理中心"), on_delete=models.PROTECT, related_name="cases")
+    # The window that received it (window channel: the clerk's window) and
+    # the clerk who accepted it: what window and staff indicators count.
+    window = models.ForeignKey(Window, verbose_name=_("收件窗口"), null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="cases")
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("受理人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人账户"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="cases")
     applicant_kind = models.CharField(_("申请人类型"), max_length=16, choices=ApplicantKind.choices)
@@ -50,6 +56,11 @@ class Case(models.Model):
     # indexed with the state for the supervision scan ("which are late?").
     due_date = models.DateField(_("办理期限"), null=True, blank=True)
     deadline_provisional = models.BooleanField(_("期限依据临时日历"), default=False)
+    # Electronic supervision (DESIGN 3.9): the light of the watched deadline
+    # as last set, and the day it changes next. The scheduled scan reads
+    # only the cases whose day has come (indexed), not every open case.
+    light = models.CharField(_("亮灯"), max_length=8, blank=True)
+    light_changes_on = models.DateField(_("亮灯变化日"), null=True, blank=True)
     decided_on = models.DateField(_("决定日"), null=True, blank=True)
     fee_amount = models.DecimalField(_("实收金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
     fee_paid_at = models.DateTimeField(_("缴费时间"), null=True, blank=True)
@@ -72,6 +83,8 @@ class Case(models.Model):
             models.Index(fields=["state", "due_date"], name="case_state_due_idx"),
             # a department's worklist
             models.Index(fields=["department", "state"], name="case_department_state_idx"),
+            # the supervision scan: whose light changes today?
+            models.Index(fields=["light_changes_on"], name="case_light_changes_idx"),
         ]
 
     def __str__(self) -> str:

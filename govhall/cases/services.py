@@ -196,6 +196,7 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
         channel=channel, green_channel=green_channel, state=State.DRAFT,
         promised_days=item_version.promised_days or 0, created_at=at, updated_at=at,
         visits=1 if channel in {Channel.WINDOW, Channel.BRANCH} else 0,
+        window_id=actor.window_id if actor is not None and actor.role != Role.APPLICANT else None,
     )
     return case
 
@@ -312,7 +313,7 @@ def case_accept(*, actor: User | None, case: Case, at: datetime | None = None) -
     day = received_on(at)
     deemed = day > correction_deadline(case)
     return _transition(case, actor=actor, action=Action.ACCEPT, at=at, notice=NoticeKind.ACCEPTANCE, accepted_on=case.received_on if deemed else day,
-                       step=1, data={"deemed_accepted_from_receipt": deemed})
+                       step=1, accepted_by=actor if getattr(actor, "pk", None) else None, data={"deemed_accepted_from_receipt": deemed})
 
 
 @transaction.atomic
