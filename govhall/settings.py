@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "govhall.calendars",
     "govhall.catalog",
     "govhall.cases",
+    "govhall.supervision",
     "govhall.web",
     "govhall.portal",
     "govhall.api",

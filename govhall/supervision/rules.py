@@ -1,0 +1,45 @@
+"""The supervision rules (DESIGN 3.9): each a code, a severity, the law or
+policy it enforces and a plain Chinese title. Event rules run inside the
+transition that triggers them (``govhall.supervision.engine``); time rules
+run from the scheduled scan (``govhall supervise``, and the task worker)."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from govhall.supervision.models import Severity
+
+EVENT, TIME = "event", "time"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str  # the first severity; deadline rules escalate yellow → red
+    kind: str  # EVENT or TIME
+    basis: str
+    title: str
+
+
+RULES: dict[str, Rule] = {rule.code: rule for rule in (
+    Rule("case.deadline", Severity.YELLOW, TIME, "《行政许可法》第四十二条；承诺时限", _("办件临近或超过承诺时限")),
+    Rule("case.step_deadline", Severity.YELLOW, TIME, "事项办理流程的环节时限", _("审查环节临近或超过环节时限")),
+    Rule("case.acceptance_late", Severity.RED, TIME, "《行政许可法》第三十二条第一款第（四）项",
+         _("收件后五个工作日内未作出受理、不予受理或一次性告知")),
+    Rule("case.delivery_late", Severity.RED, TIME, "《行政许可法》第四十四条", _("作出决定后十个工作日内未送达")),
+    Rule("case.correction_late", Severity.RED, EVENT, "《行政许可法》第三十二条第一款第（四）项",
+         _("补正告知超过收件后五个工作日")),
+    Rule("case.correction_repeated", Severity.YELLOW, EVENT, "《行政许可法》第三十二条（一次性告知）",
+         _("同一办件多次要求补正")),
+    Rule("case.no_reason", Severity.RED, EVENT, "《行政许可法》第三十二条、第三十八条、第四十五条",
+         _("不予受理、不予许可或特别程序未说明理由或未出具文书")),
+    Rule("case.fee_mismatch", Severity.RED, EVENT, "收费项目的法定标准", _("收费金额与标准不符或对不收费事项收费")),
+    Rule("case.unauthorized", Severity.RED, EVENT, "窗口授权（受理、审批）", _("办理人未获该事项该环节授权")),
+    Rule("case.no_acceptance", Severity.RED, EVENT, "《行政许可法》第三十二条（体外循环）", _("没有受理记录即作出决定")),
+    Rule("case.out_of_order", Severity.RED, EVENT, "办件事件链（DESIGN 3.6）", _("办件事件时间或顺序异常")),
+    Rule("case.pause_hides_late", Severity.RED, EVENT, "《行政许可法》第四十五条",
+         _("临近或超过期限时启动特别程序（疑似以暂停掩盖超期）")),
+    Rule("case.pause_too_long", Severity.YELLOW, EVENT, "《行政许可法》第四十五条",
+         _("特别程序累计时间超过承诺时限")),
+    Rule("review.followup_late", Severity.RED, TIME, "好差评差评整改时限", _("差评未在规定时限内整改回访")),
+)}
