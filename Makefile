@@ -25,12 +25,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# The task worker runs beside the server and stops with it.
+# The task worker runs beside the server and stops with it; it runs the
+# supervision scan every GOVHALL_SUPERVISE_INTERVAL_SECONDS (lights change live).
 run: install
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py demo
 	@echo ""
 	@echo "govhall: http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(PY) manage.py supervise --schedule
 	$(PY) manage.py db_worker --no-reload --no-startup-delay --interval 0.5 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload

@@ -1,6 +1,7 @@
 """The ``govhall`` command: a thin wrapper around Django's manage.py.
 
-``govhall run`` serves the hall, ``govhall worker`` runs background tasks,
+``govhall run`` serves the hall, ``govhall worker`` runs background tasks
+(and schedules the supervision scan),
 ``govhall demo`` loads the sample hall,
 ``govhall calendar …`` checks the working-day calendar; any other word is
 passed to manage.py unchanged (``govhall migrate``, ``govhall createsuperuser``).
@@ -29,7 +30,11 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govhall.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["govhall", *manage_args(list(sys.argv[1:] if argv is None else argv))])
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["worker"]:
+        # The worker also runs the supervision time rules on a schedule.
+        execute_from_command_line(["govhall", "supervise", "--schedule"])
+    execute_from_command_line(["govhall", *manage_args(args)])
 
 
 if __name__ == "__main__":

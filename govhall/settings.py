@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "govhall.catalog",
     "govhall.cases",
     "govhall.supervision",
+    "govhall.evaluation",
+    "govhall.stats",
     "govhall.web",
     "govhall.portal",
     "govhall.api",
@@ -231,11 +233,28 @@ if GOVHALL_LIGHT_SCHEME not in {"standard", "prompt"}:
         f"GOVHALL_LIGHT_SCHEME must be 'standard' or 'prompt', got {GOVHALL_LIGHT_SCHEME!r}"
     )
 
+# Electronic supervision: seconds between two scheduled scans of the time
+# rules by the task worker (docs/supervision.md).
+GOVHALL_SUPERVISE_INTERVAL_SECONDS = env_int("GOVHALL_SUPERVISE_INTERVAL_SECONDS", 60)
+if GOVHALL_SUPERVISE_INTERVAL_SECONDS < 1:
+    raise ImproperlyConfigured("GOVHALL_SUPERVISE_INTERVAL_SECONDS must be at least 1")
+
 # Hash of the case event chain: sha256, or sm3 (GB/T 32905) where a deployment
 # must use national algorithms; each event records the one it used.
 GOVHALL_AUDIT_HASH = env_str("GOVHALL_AUDIT_HASH", "sha256")
 if GOVHALL_AUDIT_HASH not in {"sha256", "sm3"}:
     raise ImproperlyConfigured(f"GOVHALL_AUDIT_HASH must be 'sha256' or 'sm3', got {GOVHALL_AUDIT_HASH!r}")
+
+# --- Evaluation (好差评, docs/evaluation.md) ---------------------------------
+# Where SMS go: a dotted path to a class with send(phone, text); the default
+# writes each message to the log with the phone masked.
+GOVHALL_SMS_BACKEND = env_str("GOVHALL_SMS_BACKEND", "govhall.evaluation.sms.LogBackend")
+# Days the rating link sent by SMS after delivery stays valid.
+GOVHALL_RATING_LINK_DAYS = env_int("GOVHALL_RATING_LINK_DAYS", 15)
+# Working days to verify and correct after a bad rating (the two lowest levels).
+GOVHALL_BAD_REVIEW_FIX_DAYS = env_int("GOVHALL_BAD_REVIEW_FIX_DAYS", 5)
+if GOVHALL_RATING_LINK_DAYS < 1 or GOVHALL_BAD_REVIEW_FIX_DAYS < 1:
+    raise ImproperlyConfigured("GOVHALL_RATING_LINK_DAYS and GOVHALL_BAD_REVIEW_FIX_DAYS must be at least 1")
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,9 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("govhall.portal.urls")),
     path("", include("govhall.web.urls")),
+    path("", include("govhall.web.stats_urls")),
+    path("", include("govhall.supervision.urls")),
+    path("", include("govhall.evaluation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("govhall.api.urls")),
     path("admin/", admin.site.urls),

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from govhall.api import cases, catalog
+from govhall.api import cases, catalog, ratings
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -17,4 +17,5 @@ urlpatterns = [
     path("cases/<str:number>/", cases.CaseDetail.as_view(), name="api_case"),
     path("cases/<str:number>/notices/<int:notice_id>.pdf", cases.CaseNoticePdf.as_view(), name="api_case_notice"),
     path("cases/<str:number>/actions/<str:action>/", cases.CaseAct.as_view(), name="api_case_act"),
+    path("cases/<str:number>/rating/", ratings.CaseRating.as_view(), name="api_case_rating"),
 ]

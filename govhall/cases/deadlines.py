@@ -1,13 +1,14 @@
 """The one bridge between cases and govhall.timing (STYLE 1)."""
 
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 
 from govhall.calendars.selectors import light_scheme, work_calendar
 from govhall.cases.models import Case
 from govhall.cases.states import CLOCK_RUNNING, DECIDED, PAUSED, State
-from govhall.timing import Deadline, Light, Pause, compute_deadline, light_for, receipt_date
+from govhall.timing import Deadline, Light, Pause, compute_deadline, light_changes_on, light_for, receipt_date
 
 # Decision to delivery: 行政许可法 art. 44.
 DELIVERY_DAYS = 10
@@ -71,3 +72,58 @@ def case_light(case: Case, *, today: date) -> Light | None:
     deadline = Deadline(due=case.due_date, remaining=0, paused=False, provisional=case.deadline_provisional)
     return light_for(work_calendar(), today=today, deadline=deadline, promised_days=max(case.promised_days, 1),
                      scheme=light_scheme())
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What supervision watches on a case on a given day: the light of the
+    deadline its state is waiting for, the current review step's deadline,
+    and the next day either can change (None: nothing left to watch)."""
+
+    light: str
+    step_due_date: date | None
+    watch_on: date | None
+
+
+def watched_deadline(case: Case) -> tuple[date, int] | None:
+    """The deadline the case's state waits for and the days it was given:
+    acceptance within 5 working days of receipt, the decision within the
+    promised time, delivery within 10 working days of the decision."""
+    if case.state == State.SUBMITTED and case.received_on:
+        return correction_deadline(case), CORRECTION_NOTICE_DAYS
+    if case.state in CLOCK_RUNNING and case.due_date:
+        return case.due_date, max(case.promised_days, 1)
+    if case.state in DECIDED - {State.DELIVERED, State.CLOSED} and case.due_date:
+        return case.due_date, DELIVERY_DAYS
+    return None
+
+
+def case_step_due(case: Case, *, steps: list, pauses: list[Pause]) -> date | None:
+    """The deadline of the current review step: the shares of the promised
+    time of the steps up to and including it, counted from acceptance, with
+    the case's pauses. None when the steps give no shares."""
+    if case.state not in CLOCK_RUNNING or case.accepted_on is None or not steps:
+        return None
+    days = sum(step.days for step in steps[1:case.step + 1])
+    if days <= 0 or case.step >= len(steps):
+        return None
+    return compute_deadline(work_calendar(), start=case.accepted_on, days=days, pauses=pauses).due
+
+
+def case_watch(case: Case, *, today: date, steps: list | None = None, pauses: list[Pause] | None = None) -> Watch:
+    """The supervision watch of a case on ``today`` (its due date current)."""
+    watched = watched_deadline(case)
+    if watched is None:
+        return Watch(light="", step_due_date=None, watch_on=None)
+    due, days = watched
+    calendar, scheme = work_calendar(), light_scheme()
+    deadline = Deadline(due=due, remaining=0, paused=False, provisional=False)
+    light = light_for(calendar, today=today, deadline=deadline, promised_days=days, scheme=scheme)
+    next_days = [light_changes_on(calendar, today=today, due=due, promised_days=days, scheme=scheme)]
+    step_due = None
+    if case.state in CLOCK_RUNNING and steps:
+        step_due = case_step_due(case, steps=steps, pauses=case_pauses(case) if pauses is None else pauses)
+        if step_due is not None and step_due >= today:
+            next_days.append(step_due + timedelta(days=1))  # late from the day after
+    upcoming = [day for day in next_days if day is not None]
+    return Watch(light=str(light), step_due_date=step_due, watch_on=min(upcoming) if upcoming else None)

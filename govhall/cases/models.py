@@ -57,10 +57,13 @@ class Case(models.Model):
     due_date = models.DateField(_("办理期限"), null=True, blank=True)
     deadline_provisional = models.BooleanField(_("期限依据临时日历"), default=False)
     # Electronic supervision (DESIGN 3.9): the light of the watched deadline
-    # as last set, and the day it changes next. The scheduled scan reads
-    # only the cases whose day has come (indexed), not every open case.
+    # (acceptance, decision or delivery, by state) as last set, the current
+    # review step's deadline, and the next day supervision must look at the
+    # case again. The scheduled scan reads only the cases whose day has
+    # come (indexed), not every open case.
     light = models.CharField(_("亮灯"), max_length=8, blank=True)
-    light_changes_on = models.DateField(_("亮灯变化日"), null=True, blank=True)
+    step_due_date = models.DateField(_("环节期限"), null=True, blank=True)
+    watch_on = models.DateField(_("下次监察日"), null=True, blank=True)
     decided_on = models.DateField(_("决定日"), null=True, blank=True)
     fee_amount = models.DecimalField(_("实收金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
     fee_paid_at = models.DateTimeField(_("缴费时间"), null=True, blank=True)
@@ -84,7 +87,7 @@ class Case(models.Model):
             # a department's worklist
             models.Index(fields=["department", "state"], name="case_department_state_idx"),
             # the supervision scan: whose light changes today?
-            models.Index(fields=["light_changes_on"], name="case_light_changes_idx"),
+            models.Index(fields=["watch_on"], name="case_watch_idx"),
         ]
 
     def __str__(self) -> str:

@@ -14,14 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govhall.calendars.selectors import calendar_forget
-from govhall.cases.deadlines import case_next_due, case_pauses, correction_deadline, received_on
+from govhall.cases.deadlines import case_next_due, case_pauses, case_watch, correction_deadline, received_on
 from govhall.cases.events import event_build, event_record
 from govhall.cases.models import (
     ApplicantKind, Case, CaseCounter, CaseMaterial, Channel, IdempotencyKey, NoticeKind, Pause,
 )
 from govhall.cases.notices import notice_issue
 from govhall.cases.signals import case_changed
-from govhall.cases.states import CREATE_DRAFT, OPEN, Action, State, SuspensionGround, target_state
+from govhall.cases.states import CLOCK_RUNNING, CREATE_DRAFT, OPEN, PAUSED, Action, State, SuspensionGround, target_state
 from govhall.catalog.models import ItemVersion, VersionStatus
 from govhall.core import clock
 from govhall.core.counters import counter_next
@@ -116,10 +116,15 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
                           % {"state": State(case.state).label, "action": Action(action).label}, field="state")
     from_state = case.state
     changes = {"state": target, "updated_at": at, **changes}
-    before = {field: getattr(case, field) for field in changes}
+    before = {field: getattr(case, field) for field in [*changes, "due_date", "light"]}
     for field, value in changes.items():
         setattr(case, field, value)
+    if pauses is None and target in CLOCK_RUNNING | PAUSED:
+        pauses = case_pauses(case)
     due, provisional = case_next_due(case, pauses=pauses)
+    case.due_date = due
+    watch = case_watch(case, today=_local_date(at), pauses=pauses,
+                       steps=_steps(case) if target in CLOCK_RUNNING else None)
     data = {**(data or {}), "due_date": due.isoformat() if due else None}
     head = {}
     if not notice:
@@ -128,8 +133,9 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
         event = event_build(case=case, actor=actor, action=action, from_state=from_state, to_state=target,
                             data=data, client_address=client_address, at=at)
         head = {"event_seq": event.seq, "event_hash": event.hash}
+    watched = {"light": watch.light, "step_due_date": watch.step_due_date, "watch_on": watch.watch_on}
     updated = Case.objects.filter(pk=case.pk, version=case.version).update(
-        version=F("version") + 1, due_date=due, deadline_provisional=provisional, **changes, **head)
+        version=F("version") + 1, due_date=due, deadline_provisional=provisional, **watched, **changes, **head)
     if updated != 1:
         for field, value in before.items():
             setattr(case, field, value)
@@ -138,7 +144,9 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
     # the row now equals the object plus the changes: no reload needed (a
     # reload would also drop the cached item version and department).
     case.version += 1
-    case.due_date, case.deadline_provisional = due, provisional
+    case.deadline_provisional = provisional
+    for field, value in watched.items():
+        setattr(case, field, value)
     if then is not None:
         then(case)
     if notice:
@@ -150,7 +158,8 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
     else:
         event.save()
         case.event_seq, case.event_hash = event.seq, event.hash
-    case_changed.send(sender=Case, case=case, action=action, from_state=from_state, actor=actor, at=at, data=data)
+    case_changed.send(sender=Case, case=case, action=action, from_state=from_state, actor=actor, at=at, data=data,
+                      due_before=before["due_date"], light_before=before["light"])
     return case
 
 

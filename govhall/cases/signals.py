@@ -6,5 +6,6 @@ that work with ``transaction.on_commit``."""
 
 from django.dispatch import Signal
 
-# Sent with: case, action, from_state, actor (None for the system), at, data
+# Sent with: case, action, from_state, actor (None for the system), at, data,
+# due_before and light_before (the case's due date and light before the change)
 case_changed = Signal()

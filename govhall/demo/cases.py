@@ -73,6 +73,7 @@ def demo_cases_load() -> int:
                 _one_case(rng, sim, rng.choice(versions), center, sim.moment(day), now)
                 created += 1
         day += timedelta(days=1)
+    demo_ratings_load(now)
     return created
 
 
@@ -170,6 +171,68 @@ def _one_case(rng, sim, version, center, received: datetime, now: datetime) -> N
         # A state the simulation did not foresee stays as it is: the history
         # shows an open case, which the hall has plenty of anyway.
         return
+
+
+RATING_COMMENTS = {
+    5: ["窗口工作人员热情耐心，一次就办好了。", "办理速度快，点赞！", "网上提交材料很方便，不用跑腿。"],
+    4: ["整体满意，取号等候时间稍长。", "工作人员讲解清楚。"],
+    3: ["材料要求可以在办事指南里写得更清楚一些。"],
+    2: ["补正材料跑了两次，希望一次性告知清楚。", "等候时间太长，窗口开得太少。"],
+    1: ["咨询电话一直无人接听，办理进度不清楚。", "窗口工作人员态度生硬。"],
+}
+FOLLOWUP_TEXTS = [
+    ("verification", "经调阅办件记录和窗口录像，并与经办人员核实，申请人反映的情况基本属实。"),
+    ("correction", "已对经办人员进行批评教育，完善一次性告知清单，并在窗口增设咨询引导岗。"),
+    ("callback", "电话回访申请人，告知整改情况，申请人表示认可。"),
+    ("result", "整改到位，申请人回访满意，予以办结。"),
+]
+
+
+def demo_ratings_load(now: datetime) -> int:
+    """Ratings of the delivered cases through the evaluation services: most
+    applicants are satisfied; a few are not, and their follow-ups stand at
+    every step. Deterministic (its own seed, so the cases stay as they are)."""
+    from govhall.cases.models import CaseEvent
+    from govhall.evaluation import services as evaluation
+    from govhall.evaluation.links import rating_token_make
+    from govhall.evaluation.models import BAD_LEVELS
+
+    rng = random.Random(SEED + 1)
+    sim = _Clock(rng)
+    # The department head verifies and corrects; a manager of the department's center calls back and closes.
+    heads = {u.department_id: u for u in User.objects.filter(role="dept_head").order_by("-username")}
+    managers = {u.center_id: u for u in User.objects.filter(role="manager").order_by("-username")}
+    rated = 0
+    for event in CaseEvent.objects.filter(action="deliver").select_related("case__department", "actor").order_by("case_id"):
+        case = event.case
+        if rng.random() < 0.15:
+            continue  # not everyone rates
+        level = rng.choices([5, 4, 3, 2, 1], weights=[58, 24, 8, 6, 4])[0]
+        comment = rng.choice(RATING_COMMENTS[level]) if rng.random() < 0.5 else ""
+        at = sim.later(event.at, 2)
+        if at > now:
+            continue
+        try:
+            if event.actor is not None and event.actor.window_id and event.data.get("method") == "window":
+                rating = evaluation.rating_submit_at_window(actor=event.actor, case=case, level=level, comment=comment, at=at)
+            else:
+                rating = evaluation.rating_submit_by_link(token=rating_token_make(case), level=level, comment=comment, at=at)
+        except DomainError:
+            continue
+        rated += 1
+        manager = managers.get(case.department.center_id)
+        if level not in BAD_LEVELS or manager is None or case.department_id not in heads:
+            continue
+        followup = rating.followup
+        steps = [(evaluation.followup_verify, heads[case.department_id]), (evaluation.followup_correct, heads[case.department_id]),
+                 (evaluation.followup_callback, manager), (evaluation.followup_close, manager)]
+        for (service, actor), (field, text) in zip(steps[:rng.randint(0, 4)], FOLLOWUP_TEXTS):
+            at = sim.later(at, 2)
+            if at > now:
+                break
+            extra = {"satisfied": True} if service is evaluation.followup_callback else {}
+            followup = service(actor=actor, followup=followup, at=at, **{field: text}, **extra)
+    return rated
 
 
 def _fee(case: Case) -> Decimal:

@@ -15,6 +15,7 @@ from govhall.core import clock
 from govhall.core.errors import DomainError
 from govhall.core.models import Installation
 from govhall.demo.cases import demo_cases_load
+from govhall.supervision.engine import supervise_scan
 from govhall.demo.catalog import demo_catalog_load
 from govhall.demo.guangan import SOURCE_NOTE, read_departments
 from govhall.org import services as org
@@ -215,4 +216,6 @@ def demo_load() -> list[DemoLogin]:
 
     demo_catalog_load()
     demo_cases_load()
+    # Supervision catches up with the history: lights, late steps, every event checked.
+    supervise_scan(at=clock.now())
     return demo_logins()

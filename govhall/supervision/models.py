@@ -66,7 +66,7 @@ class Alert(models.Model):
         verbose_name_plural = _("监察预警")
         ordering = ["-raised_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["rule", "subject"], condition=Q(state__in=list(ACTIVE_STATES)),
+            models.UniqueConstraint(fields=["rule", "subject"], condition=Q(state__in=sorted(ACTIVE_STATES)),
                                     name="one_active_alert_per_condition"),
         ]
         indexes = [
@@ -76,3 +76,10 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} {self.subject}"
+
+
+class ScanMark(models.Model):
+    """How far a scan has read an append-only log (the last id it saw)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    last_id = models.BigIntegerField(default=0)

@@ -13,6 +13,7 @@ from .lights import (
     STANDARD,
     Light,
     LightScheme,
+    light_changes_on,
     light_for,
     remaining_workdays,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "YearData",
     "build_calendar",
     "compute_deadline",
+    "light_changes_on",
     "light_for",
     "official_years",
     "provisional_year",

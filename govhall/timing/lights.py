@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
 
@@ -99,3 +99,42 @@ def light_for(
     if today > deadline.due:
         return Light.RED
     return Light.YELLOW if left <= scheme.yellow_threshold(promised_days) else Light.GREEN
+
+
+_SEVERITY = {Light.GREEN: 0, Light.PROMPT: 1, Light.YELLOW: 2, Light.RED: 3}
+
+
+def light_changes_on(
+    cal: WorkCalendar,
+    *,
+    today: date,
+    due: date,
+    promised_days: int,
+    scheme: LightScheme = STANDARD,
+) -> date | None:
+    """The first day after ``today`` on which the light of a running case due
+    on ``due`` differs from today's; None when it can only stay (red).
+
+    Lights only grow more severe as days pass, so the day is found by
+    bisection over light_for (O(log n) O(1) calls): the supervision scan
+    stores it and looks at a case again only on that day.
+    """
+    deadline = Deadline(due=due, remaining=0, paused=False, provisional=False)
+
+    def severity(day: date) -> int:
+        return _SEVERITY[light_for(cal, today=day, deadline=deadline, promised_days=promised_days, scheme=scheme)]
+
+    now = severity(today)
+    if now == _SEVERITY[Light.RED]:
+        return None
+    # Red at the latest once the grace working days after the due day are past.
+    grace = scheme.grace_days if scheme.name == "prompt" else 0
+    hi = max(cal.add_workdays(due, grace + 1), due) + timedelta(days=1)
+    lo = today  # severity(lo) == now < severity(hi)
+    while (hi - lo).days > 1:
+        mid = lo + timedelta(days=(hi - lo).days // 2)
+        if severity(mid) > now:
+            hi = mid
+        else:
+            lo = mid
+    return hi

@@ -55,14 +55,25 @@ def case_worklist(request):
         state = ""
     step = request.GET.get("step", "").strip()[:50]
     cases = case_list_for_staff(user=user, state=state, open_only=not state, step=step)
+    # The light supervision last set (at each transition and scan): filtered in the database.
+    light = request.GET.get("light", "")
+    if light in ("yellow", "red"):
+        cases = cases.filter(light=light)
+    elif light == "green":
+        cases = cases.filter(light__in=["green", "prompt", ""])
+    else:
+        light = ""
+    department = request.GET.get("department", "")
+    if department.isdigit():
+        cases = cases.filter(department_id=int(department))
+    else:
+        department = ""
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     today = clock.today()
     rows = [(case, case_light(case, today=today)) for case in page.object_list]
-    light = request.GET.get("light", "")
-    if light:
-        rows = [(c, lt) for c, lt in rows if lt == light]
     return render(request, "web/case_worklist.html", {
-        "rows": rows, "page": page, "state": state, "light": light, "step": step, "states": State.choices,
+        "rows": rows, "page": page, "state": state, "light": light, "step": step, "department": department,
+        "states": State.choices,
         "steps": ["受理", "审查", "审核", "现场核查", "决定", "制证", "送达"],
     })
 
@@ -176,6 +187,7 @@ def _detail(request, case, *, forms=None, status=200):
         "notices": case.notices.order_by("issued_at", "pk"),
         "actions": [(action, Action(action).label, forms.get(action)) for action in allowed],
         "pauses": case.pauses.select_related("approved_by"),
+        "alerts": case.alerts.order_by("-raised_at", "-pk"),
     }, status=status)
 
 

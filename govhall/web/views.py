@@ -33,6 +33,8 @@ class Link:
 
 
 def _links_for(user) -> list[Link]:
+    from govhall.supervision.views import WALL_ROLES
+
     """What this person can do in govhall today, by role."""
     links: list[Link] = []
     if user.role in STAFF_ROLES:
@@ -40,6 +42,9 @@ def _links_for(user) -> list[Link]:
         links.append(Link(_("事项目录"), reverse("catalog_list"), _("查看、编辑、发布事项与办事指南，导入导出 Excel")))
         links.append(Link(_("组织机构"), reverse("org_overview"), _("本人可见范围内的中心、部门、窗口与人员")))
         links.append(Link(_("考勤签到"), reverse("attendance"), _("签到、签退，查看本人考勤")))
+        links.append(Link(_("监察预警"), reverse("alert_list"), _("本人可见范围内的红黄牌预警，签收、整改、审核")))
+        if user.role in WALL_ROLES:
+            links.append(Link(_("电子监察"), reverse("supervision_wall"), _("按部门和窗口实时查看红黄灯与待处理预警")))
     links.append(Link(_("网上办事大厅"), reverse("portal_home"), _("搜索事项，查看办事指南，下载表格")))
     if user.role == Role.APPLICANT:
         links.append(Link(_("我的办件"), reverse("portal_my_cases"), _("本人申请的办件、进度和文书")))

@@ -119,3 +119,49 @@ def test_due_on_a_non_working_day():
     assert remaining_workdays(CAL, today=D(2024, 11, 2), due=deadline.due) == 0
     assert light_for(CAL, today=D(2024, 11, 2), deadline=deadline, promised_days=5) == Light.YELLOW
     assert light_for(CAL, today=D(2024, 11, 3), deadline=deadline, promised_days=5) == Light.RED
+
+
+# --- the day the light changes next (what the supervision scan waits for) ---
+
+from datetime import timedelta  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from govhall.timing import light_changes_on  # noqa: E402
+
+
+def _by_walking(today, due, promised, scheme):
+    """The reference: step one day at a time until the light differs."""
+    deadline = Deadline(due=due, remaining=0, paused=False, provisional=False)
+    light = lambda day: light_for(CAL, today=day, deadline=deadline, promised_days=promised, scheme=scheme)  # noqa: E731
+    if light(today) == Light.RED:
+        return None
+    day = today + timedelta(days=1)
+    while light(day) == light(today):
+        day += timedelta(days=1)
+    return day
+
+
+def test_the_light_changes_on_the_yellow_day_then_the_day_after_the_deadline():
+    # Due Fri 2024-11-01, 20 promised days: yellow threshold max(1, 4) = 4
+    # working days left → yellow from Tue 10-29 (10-29, 30, 31, 11-01).
+    assert light_changes_on(CAL, today=D(2024, 10, 8), due=DUE.due, promised_days=20) == D(2024, 10, 29)
+    assert light_changes_on(CAL, today=D(2024, 10, 29), due=DUE.due, promised_days=20) == D(2024, 11, 2)
+    assert light_changes_on(CAL, today=D(2024, 11, 2), due=DUE.due, promised_days=20) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dates(min_value=D(2020, 1, 1), max_value=D(2025, 12, 1)),
+    span=st.integers(min_value=0, max_value=40),
+    offset=st.integers(min_value=-10, max_value=60),
+    promised=st.integers(min_value=0, max_value=40),
+    scheme=st.sampled_from([STANDARD, PROMPT_SCHEME, LightScheme("prompt", grace_days=0),
+                            LightScheme("standard", yellow_days=3, yellow_ratio=0.5)]),
+)
+def test_the_change_day_agrees_with_walking_day_by_day(start, span, offset, promised, scheme):
+    due = CAL.add_workdays(start, span)
+    today = start + timedelta(days=offset)
+    assert light_changes_on(CAL, today=today, due=due, promised_days=promised, scheme=scheme) == \
+        _by_walking(today, due, promised, scheme)

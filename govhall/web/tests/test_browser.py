@@ -236,3 +236,74 @@ def test_correction_and_resubmission_online(browser, live_server, desk, tmp_path
     assert _download_pdf(clerk, "受理通知书").startswith(b"%PDF")
     for context in (applicant_ctx, clerk_ctx):
         context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_supervisor_sees_a_red_light_the_department_answers_and_the_supervisor_closes(page, live_server, desk):
+    from govhall.cases import services as cases
+    from govhall.cases.tests.conftest import at
+    from govhall.supervision.engine import supervise_scan
+
+    case = cases.case_submit(actor=desk.clerk, item_version=desk.version, center=desk.district, channel="window",
+                             applicant_name="张三", applicant_id_number="110101199003070011",
+                             applicant_phone="13912345678", at=at("2026-03-02 10:00"))
+    cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-02 10:05"))
+    supervise_scan(at=at("2026-03-17 10:00"))  # a day past its deadline (Mon 03-16)
+
+    log_in(page, live_server, "supervisor")
+    page.goto(f"{live_server.url}/workbench/supervision/")
+    row = page.get_by_role("row").filter(has_text=desk.dept_a.short_name)
+    row.get_by_role("link", name="1").first.click()  # the red cases of department A
+    page.get_by_role("link", name=case.number).click()
+    page.get_by_role("link", name="已超期").first.click()
+    page.screenshot(path=str(ARTIFACTS / "supervision-alert-open.png"), full_page=True)
+
+    context = page.context
+    context.clear_cookies()
+    log_in(page, live_server, "reviewer")
+    page.goto(f"{live_server.url}/workbench/alerts/")
+    page.get_by_role("link", name="承诺期限为2026-03-16，已超期").click()
+    page.get_by_role("button", name="签收").click()
+    page.get_by_label("整改情况").fill("已督促承办人当日办结，并调整审查分工。")
+    page.get_by_role("button", name="提交整改").click()
+    assert page.get_by_text("已整改待审核").count() > 0
+
+    context.clear_cookies()
+    log_in(page, live_server, "supervisor")
+    page.goto(f"{live_server.url}/workbench/alerts/?state=answered")
+    page.get_by_role("link", name="承诺期限为2026-03-16，已超期").click()
+    page.get_by_label("审核意见").fill("整改到位")
+    page.get_by_role("button", name="审核通过并办结").click()
+    assert page.get_by_text("已办结").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "supervision-alert-closed.png"), full_page=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_applicant_rates_a_delivered_case_badly_and_the_follow_up_appears(page, live_server, desk):
+    from govhall.cases import services as cases
+    from govhall.cases.tests.conftest import at
+
+    case = cases.case_submit(actor=desk.clerk, item_version=desk.version, center=desk.district, channel="window",
+                             applicant=desk.applicant, applicant_name="张三",
+                             applicant_id_number="110101199003070011", applicant_phone="13912345678",
+                             at=at("2026-03-02 10:00"))
+    case = cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-02 10:05"))
+    case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合", at=at("2026-03-03 10:00"))
+    case = cases.case_approve(actor=desk.approver, case=case, opinion="同意", at=at("2026-03-04 10:00"))
+    if desk.version.result_type == "certificate":
+        case = cases.case_certify(actor=desk.clerk, case=case, certificate_number="Z-1", at=at("2026-03-04 11:00"))
+    cases.case_deliver(actor=desk.clerk, case=case, method="window", received_by="张三", at=at("2026-03-04 14:00"))
+
+    log_in(page, live_server, "applicant")
+    page.goto(f"{live_server.url}/my/cases/{case.number}/")
+    page.get_by_label("非常不满意").check()
+    page.get_by_label("意见或建议").fill("补正材料跑了两次，希望一次性告知清楚。")
+    page.get_by_role("button", name="提交评价").click()
+    assert page.get_by_text("您的意见已转交责任部门核实整改").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "rating-bad.png"), full_page=True)
+
+    page.context.clear_cookies()
+    log_in(page, live_server, "head")
+    page.goto(f"{live_server.url}/workbench/followups/")
+    assert page.get_by_text(case.number).count() > 0
+    page.screenshot(path=str(ARTIFACTS / "followup-list.png"), full_page=True)

@@ -1,0 +1,14 @@
+"""Thin tasks: load by id, call the service (STYLE 7)."""
+
+from django_tasks import task
+
+
+@task()
+def rating_invite_task(case_id: int) -> bool:
+    from govhall.cases.models import Case
+    from govhall.evaluation.services import rating_invite_send
+
+    case = Case.objects.select_related("item_version", "center").filter(pk=case_id).first()
+    if case is None:
+        return False
+    return rating_invite_send(case=case)

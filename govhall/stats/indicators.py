@@ -1,0 +1,641 @@
+"""Indicators of the hall (DESIGN 3.11), for any period and any scope.
+
+Every figure is defined in docs/indicators.md; the code below follows it
+word for word. Reads only: cases, their events and pauses, ratings and
+supervision alerts, always intersected with what the reader may see
+(``org.selectors.scope_q``).
+
+Counting happens in the database: one grouped query per family of figures
+(case dates, end events, ratings, alerts). Working-day arithmetic (on time,
+working days to decision, overdue at the period's end) needs the calendar,
+so it runs in Python, but only over the cases decided in the period and
+the cases still open at its end, fetched with ``values_list`` and with
+their pauses in one more query; every calendar call is O(1).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Iterable
+
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
+
+from govhall.calendars.selectors import work_calendar
+from govhall.cases.models import Case, CaseEvent, Channel, Pause
+from govhall.cases.states import OPEN, Action
+from govhall.catalog.models import Item
+from govhall.evaluation.models import BAD_LEVELS, SATISFIED_LEVELS, Rating
+from govhall.org.models import Center, Department, User, Window
+from govhall.org.selectors import scope_q
+from govhall.stats.periods import Period
+from govhall.supervision.models import Alert, Severity
+from govhall.timing import CalendarRangeError, WorkCalendar, compute_deadline
+from govhall.timing import Pause as TimingPause
+
+# Ways to split the figures: for each, the field that names the group on a
+# case, a rating and an alert.
+GROUPS: dict[str, dict[str, str]] = {
+    "department": {"case": "department_id", "rating": "department_id", "alert": "department_id"},
+    "window": {"case": "window_id", "rating": "window_id", "alert": "window_id"},
+    "staff": {"case": "accepted_by_id", "rating": "staff_id", "alert": "staff_id"},
+}
+
+# Ends of a case without a decision, counted by the day of their event.
+END_ACTIONS = {Action.REJECT: "rejected", Action.WITHDRAW: "withdrawn", Action.TERMINATE: "terminated"}
+
+# The current lights of open cases; an open case without a light is green.
+LIGHTS = ("green", "prompt", "yellow", "red")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the figures are about; empty means everything the reader sees.
+
+    ``center`` includes its sub-centers; ``staff`` is the clerk who accepted
+    the case (受理人); ``item`` an item (all its versions), ``base_code`` every
+    item sharing that base code (基本编码) across departments and levels.
+    """
+
+    center: Center | None = None
+    department: Department | None = None
+    window: Window | None = None
+    staff: User | None = None
+    item: Item | None = None
+    base_code: str = ""
+
+    def cases(self, prefix: str = "") -> Q:
+        """The scope as a filter on cases (``prefix``: the lookup leading to a case)."""
+        q = Q()
+        if self.center is not None:
+            q &= Q(**{f"{prefix}center__path__startswith": self.center.path})
+        if self.department is not None:
+            q &= Q(**{f"{prefix}department_id": self.department.pk})
+        if self.window is not None:
+            q &= Q(**{f"{prefix}window_id": self.window.pk})
+        if self.staff is not None:
+            q &= Q(**{f"{prefix}accepted_by_id": self.staff.pk})
+        if self.item is not None:
+            q &= Q(**{f"{prefix}item_version__item_id": self.item.pk})
+        if self.base_code:
+            q &= Q(**{f"{prefix}item_version__item__base_code": self.base_code})
+        return q
+
+    def ratings(self) -> Q:
+        """On ratings: department, window and staff as copied onto the rating."""
+        q = Q()
+        if self.center is not None:
+            q &= Q(case__center__path__startswith=self.center.path)
+        if self.department is not None:
+            q &= Q(department_id=self.department.pk)
+        if self.window is not None:
+            q &= Q(window_id=self.window.pk)
+        if self.staff is not None:
+            q &= Q(staff_id=self.staff.pk)
+        if self.item is not None:
+            q &= Q(case__item_version__item_id=self.item.pk)
+        if self.base_code:
+            q &= Q(case__item_version__item__base_code=self.base_code)
+        return q
+
+    def alerts(self) -> Q:
+        """On alerts: the responsible department, window and staff of the
+        alert; the center of its case, or of its department when it has none."""
+        q = Q()
+        if self.center is not None:
+            q &= (Q(case__center__path__startswith=self.center.path)
+                  | Q(case__isnull=True, department__center__path__startswith=self.center.path))
+        if self.department is not None:
+            q &= Q(department_id=self.department.pk)
+        if self.window is not None:
+            q &= Q(window_id=self.window.pk)
+        if self.staff is not None:
+            q &= Q(staff_id=self.staff.pk)
+        if self.item is not None:
+            q &= Q(case__item_version__item_id=self.item.pk)
+        if self.base_code:
+            q &= Q(case__item_version__item__base_code=self.base_code)
+        return q
+
+    def describe(self) -> list[tuple[str, str]]:
+        """(label, value) of every filter set, for screens and reports."""
+        parts = []
+        if self.center is not None:
+            parts.append((str(_("中心")), self.center.name))
+        if self.department is not None:
+            parts.append((str(_("部门")), self.department.name))
+        if self.window is not None:
+            parts.append((str(_("窗口")), str(self.window)))
+        if self.staff is not None:
+            parts.append((str(_("受理人")), self.staff.display_name))
+        if self.item is not None:
+            parts.append((str(_("事项")), str(self.item)))
+        if self.base_code:
+            parts.append((str(_("基本编码")), self.base_code))
+        return parts
+
+
+# --- what the reader may see --------------------------------------------------
+
+def visible_cases(user: User | None, prefix: str = "") -> Q:
+    """Cases ``user`` may see; ``None`` is the installation itself (reports
+    run from the command line), which sees everything."""
+    if user is None:
+        return Q()
+    return scope_q(user, department_id=f"{prefix}department_id", center_path=f"{prefix}center__path")
+
+
+def visible_ratings(user: User | None) -> Q:
+    if user is None:
+        return Q()
+    return scope_q(user, department_id="department_id", center_path="case__center__path")
+
+
+def visible_alerts(user: User | None) -> Q:
+    """An alert about a case is seen with its case's center; one about no
+    case (a late follow-up) with its department's center."""
+    if user is None:
+        return Q()
+    return (Q(case__isnull=False) & scope_q(user, department_id="department_id", center_path="case__center__path")
+            | Q(case__isnull=True) & scope_q(user, department_id="department_id",
+                                              center_path="department__center__path"))
+
+
+def scoped_cases(*, user: User | None, scope: Scope) -> QuerySet[Case]:
+    return Case.objects.filter(visible_cases(user), scope.cases())
+
+
+def scoped_ratings(*, user: User | None, scope: Scope) -> QuerySet[Rating]:
+    return Rating.objects.filter(visible_ratings(user), scope.ratings())
+
+
+def scoped_alerts(*, user: User | None, scope: Scope) -> QuerySet[Alert]:
+    return Alert.objects.filter(visible_alerts(user), scope.alerts())
+
+
+# --- the figures ----------------------------------------------------------------
+
+def _share(part: int | float, whole: int | float) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class Indicators:
+    """The figures of one scope and period; rates are None when their
+    denominator is zero (shown as "—", never as 0 % or 100 %)."""
+
+    received: int = 0
+    online: int = 0
+    accepted: int = 0
+    immediate: int = 0
+    speed_up_cases: int = 0
+    speed_up_sum: float = 0.0
+    closed: int = 0
+    closed_on_time: int = 0
+    overdue_open: int = 0
+    days_cases: int = 0
+    days_total: int = 0
+    same_day: int = 0
+    visits_total: int = 0
+    one_visit: int = 0
+    rejected: int = 0
+    withdrawn: int = 0
+    terminated: int = 0
+    handled: int = 0
+    handled_with_alerts: int = 0
+    fees: Decimal = Decimal("0.00")
+    fees_paid: int = 0
+    ratings: int = 0
+    satisfied: int = 0
+    bad: int = 0
+    # (rule code, severity) → alerts raised in the period
+    alerts: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Closed on time / (closed + open and overdue at the period's end)."""
+        return _share(self.closed_on_time, self.closed + self.overdue_open)
+
+    @property
+    def closed_late(self) -> int:
+        return self.closed - self.closed_on_time
+
+    @property
+    def average_days(self) -> float | None:
+        """Working days from acceptance to decision, pauses excluded, per closed case."""
+        return _share(self.days_total, self.days_cases)
+
+    @property
+    def immediate_share(self) -> float | None:
+        return _share(self.immediate, self.accepted)
+
+    @property
+    def speed_up_rate(self) -> float | None:
+        return _share(self.speed_up_sum, self.speed_up_cases)
+
+    @property
+    def online_share(self) -> float | None:
+        return _share(self.online, self.received)
+
+    @property
+    def visits_per_case(self) -> float | None:
+        return _share(self.visits_total, self.closed)
+
+    @property
+    def one_visit_share(self) -> float | None:
+        return _share(self.one_visit, self.closed)
+
+    @property
+    def same_day_share(self) -> float | None:
+        return _share(self.same_day, self.closed)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return _share(self.satisfied, self.ratings)
+
+    @property
+    def alerts_share(self) -> float | None:
+        """Cases handled in the period that got an alert in it, per case handled."""
+        return _share(self.handled_with_alerts, self.handled)
+
+    @property
+    def alerts_total(self) -> int:
+        return sum(self.alerts.values())
+
+    def alerts_of(self, severity: str) -> int:
+        return sum(n for (_rule, sev), n in self.alerts.items() if sev == severity)
+
+    @property
+    def alerts_red(self) -> int:
+        return self.alerts_of(Severity.RED)
+
+    @property
+    def alerts_yellow(self) -> int:
+        return self.alerts_of(Severity.YELLOW)
+
+
+def _grouped(qs: QuerySet, key: str | None, aggregations: dict) -> dict:
+    """``aggregations`` over ``qs``, per value of ``key`` (None: one group)."""
+    if key is None:
+        return {None: qs.order_by().aggregate(**aggregations)}
+    rows = qs.order_by().annotate(grp=F(key)).values("grp").annotate(**aggregations)
+    return {row.pop("grp"): row for row in rows}
+
+
+def _values(qs: QuerySet, key: str | None, *fields: str) -> QuerySet:
+    """``qs.values(*fields)`` for grouping, with the group as ``grp`` when ``key`` is given."""
+    qs = qs.order_by()
+    if key is None:
+        return qs.values(*fields)
+    return qs.annotate(grp=F(key)).values("grp", *fields)
+
+
+def _immediate_q(prefix: str = "") -> Q:
+    """An immediate item (即办件): so flagged, or promised 0 working days."""
+    return Q(**{f"{prefix}item_version__immediate": True}) | Q(**{f"{prefix}item_version__promised_days": 0})
+
+
+def _speed_up_q() -> Q:
+    return Q(item_version__statutory_days__gt=0, item_version__promised_days__isnull=False)
+
+
+def _case_counts(cases: QuerySet[Case], period: Period, key: str | None) -> dict:
+    """Everything counted from a case's own dates, in one grouped query."""
+    start, end = period.start, period.end
+    moment_from, moment_to = period.bounds()
+    received = Q(received_on__range=(start, end))
+    accepted = Q(accepted_on__range=(start, end))
+    decided = Q(decided_on__range=(start, end))
+    paid = Q(fee_paid_at__gte=moment_from, fee_paid_at__lt=moment_to)
+    alerted = Alert.objects.filter(case=OuterRef("pk"), raised_at__gte=moment_from, raised_at__lt=moment_to)
+    ratio = Cast(F("item_version__statutory_days") - F("item_version__promised_days"), FloatField()) / Cast(
+        F("item_version__statutory_days"), FloatField())
+    qs = cases.filter(received | accepted | decided | paid).annotate(alerted=Exists(alerted))
+    return _grouped(qs, key, {
+        "received": Count("pk", filter=received),
+        "online": Count("pk", filter=received & Q(channel=Channel.ONLINE)),
+        "accepted": Count("pk", filter=accepted),
+        "immediate": Count("pk", filter=accepted & _immediate_q()),
+        "speed_up_cases": Count("pk", filter=accepted & _speed_up_q()),
+        "speed_up_sum": Sum(ratio, filter=accepted & _speed_up_q()),
+        "closed": Count("pk", filter=decided),
+        "same_day": Count("pk", filter=decided & Q(decided_on=F("accepted_on"))),
+        "visits_total": Sum("visits", filter=decided),
+        "one_visit": Count("pk", filter=decided & Q(visits__lte=1)),
+        "handled": Count("pk", filter=accepted | decided),
+        "handled_with_alerts": Count("pk", filter=(accepted | decided) & Q(alerted=True)),
+        "fees": Sum("fee_amount", filter=paid),
+        "fees_paid": Count("pk", filter=paid),
+    })
+
+
+def _end_counts(*, user, scope: Scope, period: Period, key: str | None) -> dict[object, dict[str, int]]:
+    """Rejections, withdrawals and terminations by the day of their event."""
+    moment_from, moment_to = period.bounds()
+    events = CaseEvent.objects.filter(visible_cases(user, "case__"), scope.cases("case__"),
+                                      action__in=list(END_ACTIONS), at__gte=moment_from, at__lt=moment_to)
+    rows = _values(events, f"case__{key}" if key else None, "action").annotate(n=Count("case_id", distinct=True))
+    result: dict[object, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        result[row.get("grp")][END_ACTIONS[row["action"]]] = row["n"]
+    return result
+
+
+def _pauses_of(cases: QuerySet[Case]) -> dict[int, list[tuple[date, date | None]]]:
+    """The pauses of ``cases`` in one query: case id → [(start, end)] in order."""
+    pauses: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    rows = (Pause.objects.filter(case__in=cases.order_by().values("pk"))
+            .order_by("case_id", "started_on", "pk").values_list("case_id", "started_on", "ended_on"))
+    for case_id, started, ended in rows:
+        pauses[case_id].append((started, ended))
+    return pauses
+
+
+def net_workdays(calendar: WorkCalendar, accepted: date, decided: date,
+                 pauses: Iterable[tuple[date, date | None]]) -> int:
+    """Working days in (accepted, decided] minus those in each pause
+    (start, end] (the days a pause holds the clock, DESIGN 3.3)."""
+    days = calendar.workdays_between(accepted, decided)
+    for started, ended in pauses:
+        lo, hi = max(started, accepted), min(ended or decided, decided)
+        if lo < hi:
+            days -= calendar.workdays_between(lo, hi)
+    return days
+
+
+def _deadline(calendar: WorkCalendar, *, accepted: date, days: int, extension: int,
+              pauses: Iterable[tuple[date, date | None]]) -> date | None:
+    return compute_deadline(calendar, start=accepted, days=days, extension=extension,
+                            pauses=[TimingPause(s, e) for s, e in pauses]).due
+
+
+def decided_timing(cases: QuerySet[Case], period: Period, key: str | None) -> tuple[dict, set[int]]:
+    """For the cases decided in the period: per group, those decided on time
+    and the working days to decision; and the ids of the late ones."""
+    calendar = work_calendar()
+    decided = cases.filter(decided_on__range=(period.start, period.end))
+    pauses = _pauses_of(decided)
+    result: dict[object, dict[str, int]] = defaultdict(lambda: {"closed_on_time": 0, "days_cases": 0, "days_total": 0})
+    late: set[int] = set()
+    fields = ["pk", "accepted_on", "decided_on", "promised_days", "extension_days", *([key] if key else [])]
+    for pk, accepted, decided_on, days, extension, *grp in decided.order_by().values_list(*fields):
+        group = result[grp[0] if key else None]
+        if accepted is None:  # a decision without acceptance: supervision's case, never on time
+            late.add(pk)
+            continue
+        own = pauses.get(pk, ())
+        try:
+            due = _deadline(calendar, accepted=accepted, days=days, extension=extension,
+                            pauses=[(s, e or decided_on) for s, e in own if s <= decided_on])
+            worked = net_workdays(calendar, accepted, decided_on, own)
+        except CalendarRangeError:
+            late.add(pk)
+            continue
+        group["days_cases"] += 1
+        group["days_total"] += worked
+        if due is not None and decided_on <= due:
+            group["closed_on_time"] += 1
+        else:
+            late.add(pk)
+    return result, late
+
+
+def cut_day(period: Period, today: date) -> date:
+    """The day "at the period's end" means: its last day, or today while it runs."""
+    return min(period.end, today)
+
+
+def overdue_open(cases: QuerySet[Case], period: Period, today: date, key: str | None) -> dict[object, set[int]]:
+    """The cases open and past their deadline at the period's end (or today,
+    while the period runs): accepted before that day, not decided, withdrawn
+    or terminated by it, not paused on it, and with that day after the
+    deadline as it stood then (pauses and extension up to that day)."""
+    calendar = work_calendar()
+    cut = cut_day(period, today)
+    _from, cut_moment = Period(cut, cut).bounds()
+    ended = CaseEvent.objects.filter(case=OuterRef("pk"), action__in=[Action.WITHDRAW, Action.TERMINATE]).values("at")[:1]
+    extended = CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.EXTEND).values("at")[:1]
+    candidates = (cases.filter(accepted_on__lt=cut)
+                  .filter(Q(decided_on__isnull=True) | Q(decided_on__gt=cut))
+                  .annotate(ended_at=Subquery(ended), extended_at=Subquery(extended))
+                  .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=cut_moment)))
+    pauses = _pauses_of(candidates)
+    result: dict[object, set[int]] = defaultdict(set)
+    fields = ["pk", "accepted_on", "promised_days", "extension_days", "extended_at", *([key] if key else [])]
+    for pk, accepted, days, extension, extended_at, *grp in candidates.order_by().values_list(*fields):
+        own = [(s, e) for s, e in pauses.get(pk, ()) if s <= cut]
+        if any(e is None or e > cut for _s, e in own):
+            continue  # paused on that day: a lawful pause is never overdue
+        if extended_at is None or extended_at >= cut_moment:
+            extension = 0
+        try:
+            due = _deadline(calendar, accepted=accepted, days=days, extension=extension, pauses=own)
+        except CalendarRangeError:
+            continue
+        if due is not None and cut > due:
+            result[grp[0] if key else None].add(pk)
+    return result
+
+
+def _rating_counts(*, user, scope: Scope, period: Period, key: str | None) -> dict:
+    moment_from, moment_to = period.bounds()
+    ratings = scoped_ratings(user=user, scope=scope).filter(rated_at__gte=moment_from, rated_at__lt=moment_to)
+    return _grouped(ratings, GROUPS[key]["rating"] if key else None, {
+        "ratings": Count("pk"),
+        "satisfied": Count("pk", filter=Q(level__in=sorted(SATISFIED_LEVELS))),
+        "bad": Count("pk", filter=Q(level__in=sorted(BAD_LEVELS))),
+    })
+
+
+def _alert_counts(*, user, scope: Scope, period: Period, key: str | None) -> dict[object, dict]:
+    moment_from, moment_to = period.bounds()
+    alerts = scoped_alerts(user=user, scope=scope).filter(raised_at__gte=moment_from, raised_at__lt=moment_to)
+    rows = _values(alerts, GROUPS[key]["alert"] if key else None, "rule", "severity").annotate(n=Count("pk"))
+    result: dict[object, dict] = defaultdict(dict)
+    for row in rows:
+        result[row.get("grp")][(row["rule"], row["severity"])] = row["n"]
+    return result
+
+
+def _compute(*, user: User | None, period: Period, scope: Scope, today: date, by: str | None) -> dict:
+    if by is not None and by not in GROUPS:
+        raise ValueError(f"unknown grouping {by!r}; use one of {sorted(GROUPS)}")
+    key = GROUPS[by]["case"] if by else None
+    cases = scoped_cases(user=user, scope=scope)
+    result: dict[object, Indicators] = defaultdict(Indicators)
+
+    def merge(rows: dict) -> None:
+        for grp, values in rows.items():
+            target = result[grp]
+            for name, value in values.items():
+                if value is not None:
+                    setattr(target, name, value)
+
+    merge(_case_counts(cases, period, key))
+    merge(_end_counts(user=user, scope=scope, period=period, key=key))
+    merge(decided_timing(cases, period, key)[0])
+    merge({grp: {"overdue_open": len(ids)} for grp, ids in overdue_open(cases, period, today, key).items()})
+    merge(_rating_counts(user=user, scope=scope, period=period, key=by))
+    merge({grp: {"alerts": alerts} for grp, alerts in _alert_counts(user=user, scope=scope, period=period,
+                                                                        key=by).items()})
+    for values in result.values():
+        values.fees = Decimal(values.fees).quantize(Decimal("0.01"))
+    return result
+
+
+def indicators_for(*, user: User | None, period: Period, scope: Scope = Scope(), today: date) -> Indicators:
+    """Every indicator of ``scope`` in ``period``, limited to what ``user``
+    sees (``None``: the whole installation, for command-line reports).
+    ``today`` bounds "open and overdue at the period's end" while the period runs."""
+    return _compute(user=user, period=period, scope=scope, today=today, by=None).get(None) or Indicators()
+
+
+def indicators_by(*, user: User | None, period: Period, scope: Scope = Scope(), today: date,
+                  by: str) -> dict[int | None, Indicators]:
+    """The same figures split by ``by`` ("department", "window" or "staff":
+    the case's department, receiving window or accepting clerk; a rating's
+    and an alert's own department, window and staff). Keys are ids; None
+    holds what has no such group (e.g. online cases have no window)."""
+    return dict(_compute(user=user, period=period, scope=scope, today=today, by=by))
+
+
+# --- series for charts -------------------------------------------------------
+
+def daily_volumes(*, user: User | None, period: Period, scope: Scope = Scope()) -> list[tuple[date, int, int]]:
+    """(day, accepted, decided) for every day of the period."""
+    cases = scoped_cases(user=user, scope=scope)
+    accepted = dict(cases.filter(accepted_on__range=(period.start, period.end)).order_by()
+                    .values("accepted_on").annotate(n=Count("pk")).values_list("accepted_on", "n"))
+    decided = dict(cases.filter(decided_on__range=(period.start, period.end)).order_by()
+                   .values("decided_on").annotate(n=Count("pk")).values_list("decided_on", "n"))
+    return [(day, accepted.get(day, 0), decided.get(day, 0)) for day in period.dates()]
+
+
+def current_lights(*, user: User | None, scope: Scope = Scope()) -> dict[str, int]:
+    """Open cases by their light now (no light: green)."""
+    counts = dict.fromkeys(LIGHTS, 0)
+    rows = (scoped_cases(user=user, scope=scope).filter(state__in=OPEN).order_by()
+            .values("light").annotate(n=Count("pk")).values_list("light", "n"))
+    for light, n in rows:
+        counts[light if light in counts else "green"] += n
+    return counts
+
+
+def rating_levels(*, user: User | None, period: Period, scope: Scope = Scope()) -> dict[int, int]:
+    """Ratings given in the period by level, 5 (非常满意) to 1."""
+    moment_from, moment_to = period.bounds()
+    rows = (scoped_ratings(user=user, scope=scope).filter(rated_at__gte=moment_from, rated_at__lt=moment_to)
+            .order_by().values("level").annotate(n=Count("pk")).values_list("level", "n"))
+    counts = dict.fromkeys((5, 4, 3, 2, 1), 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def visit_distribution(*, user: User | None, period: Period, scope: Scope = Scope()) -> dict[str, int]:
+    """Cases decided in the period by the applicant's visits: 0, 1, 2, 3+."""
+    cases = scoped_cases(user=user, scope=scope).filter(decided_on__range=(period.start, period.end))
+    agg = cases.order_by().aggregate(
+        v0=Count("pk", filter=Q(visits=0)), v1=Count("pk", filter=Q(visits=1)),
+        v2=Count("pk", filter=Q(visits=2)), v3=Count("pk", filter=Q(visits__gte=3)))
+    return {"0": agg["v0"], "1": agg["v1"], "2": agg["v2"], "3+": agg["v3"]}
+
+
+# --- the cases behind a figure ------------------------------------------------
+
+# key → label; every figure on the dashboard links to one of these lists.
+CASE_LISTS: dict[str, str] = {
+    "received": _("收件"),
+    "online": _("网上申请"),
+    "accepted": _("受理"),
+    "immediate": _("即办件"),
+    "speed_up": _("计入提速率的受理件"),
+    "closed": _("办结"),
+    "closed_on_time": _("按期办结"),
+    "closed_late": _("超期办结"),
+    "overdue_open": _("期末在办超期"),
+    "same_day": _("当场办结"),
+    "one_visit": _("最多跑一次"),
+    "more_visits": _("跑动两次及以上"),
+    "rejected": _("不予受理"),
+    "withdrawn": _("撤回"),
+    "terminated": _("终止"),
+    "fees": _("缴费"),
+    "rated": _("已评价"),
+    "satisfied": _("满意评价"),
+    "bad": _("差评"),
+    "alerts": _("有监察预警"),
+    "light_green": _("绿灯在办"),
+    "light_prompt": _("提示在办"),
+    "light_yellow": _("黄灯在办"),
+    "light_red": _("红灯在办"),
+}
+
+
+def cases_behind(*, user: User | None, period: Period, scope: Scope = Scope(), today: date, key: str,
+                 rule: str = "", severity: str = "", level: int | None = None, day: date | None = None,
+                 visits: str = "") -> QuerySet[Case]:
+    """The cases a figure counts, under the same definitions (ValueError for an unknown ``key``).
+
+    Refinements: ``day`` narrows accepted/closed to one day of the series,
+    ``level`` the ratings to one level, ``rule``/``severity`` the alerts,
+    ``visits`` ("0", "1", "2", "3+") the closed cases to a visit count.
+    """
+    if key not in CASE_LISTS:
+        raise ValueError(f"unknown indicator {key!r}")
+    cases = scoped_cases(user=user, scope=scope)
+    start, end = period.start, period.end
+    moment_from, moment_to = period.bounds()
+    received = Q(received_on__range=(start, end))
+    accepted = Q(accepted_on=day) if day and start <= day <= end else Q(accepted_on__range=(start, end))
+    decided = Q(decided_on=day) if day and start <= day <= end else Q(decided_on__range=(start, end))
+    if key in {"closed_on_time", "closed_late"}:
+        _timing, late = decided_timing(cases, period, None)
+        closed = cases.filter(decided)
+        return closed.exclude(pk__in=late) if key == "closed_on_time" else closed.filter(pk__in=late)
+    if key == "overdue_open":
+        return cases.filter(pk__in=overdue_open(cases, period, today, None).get(None, set()))
+    if key in END_ACTIONS.values():
+        action = next(a for a, name in END_ACTIONS.items() if name == key)
+        events = CaseEvent.objects.filter(action=action, at__gte=moment_from, at__lt=moment_to)
+        return cases.filter(pk__in=events.values("case_id"))
+    if key in {"rated", "satisfied", "bad"}:
+        ratings = Rating.objects.filter(visible_ratings(user), scope.ratings(),
+                                        rated_at__gte=moment_from, rated_at__lt=moment_to)
+        if key == "satisfied":
+            ratings = ratings.filter(level__in=sorted(SATISFIED_LEVELS))
+        elif key == "bad":
+            ratings = ratings.filter(level__in=sorted(BAD_LEVELS))
+        if level is not None:
+            ratings = ratings.filter(level=level)
+        return cases.filter(pk__in=ratings.values("case_id"))
+    if key == "alerts":
+        alerts = scoped_alerts(user=user, scope=scope).filter(raised_at__gte=moment_from, raised_at__lt=moment_to,
+                                                              case__isnull=False)
+        if rule:
+            alerts = alerts.filter(rule=rule)
+        if severity:
+            alerts = alerts.filter(severity=severity)
+        return cases.filter(pk__in=alerts.values("case_id"))
+    if key.startswith("light_"):
+        light = key.removeprefix("light_")
+        # No light (or an unknown one) counts as green, as on the dashboard.
+        lights = ~Q(light__in=[lt for lt in LIGHTS if lt != "green"]) if light == "green" else Q(light=light)
+        return cases.filter(lights, state__in=OPEN)
+    visit_counts = {"0": Q(visits=0), "1": Q(visits=1), "2": Q(visits=2), "3+": Q(visits__gte=3)}
+    filters: dict[str, Q] = {
+        "received": received,
+        "online": received & Q(channel=Channel.ONLINE),
+        "accepted": accepted,
+        "immediate": accepted & _immediate_q(),
+        "speed_up": accepted & _speed_up_q(),
+        "closed": decided & visit_counts.get(visits, Q()),
+        "same_day": decided & Q(decided_on=F("accepted_on")),
+        "one_visit": decided & Q(visits__lte=1),
+        "more_visits": decided & Q(visits__gte=2),
+        "fees": Q(fee_paid_at__gte=moment_from, fee_paid_at__lt=moment_to),
+    }
+    return cases.filter(filters[key])

@@ -1,0 +1,155 @@
+"""The statistics pages of the workbench on the month of conftest.py."""
+
+import io
+import json
+import re
+
+import pytest
+import time_machine
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from govhall.cases.tests.conftest import at
+
+MARCH = {"period": "month", "month": "2026-03"}
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(at("2026-04-15 09:00"), tick=False):
+        yield
+
+
+def page(client, user, name, params=None, status=200):
+    client.force_login(user)
+    answer = client.get(reverse(name), params or {})
+    assert answer.status_code == status, answer.content.decode()[:2000]
+    return answer.content.decode()
+
+
+def chart(html: str, name: str) -> dict:
+    match = re.search(rf'<script id="chart-{name}" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(match[1])
+
+
+def test_the_dashboard_of_the_whole_hall(client, attendance):
+    h = attendance.hall
+    html = page(client, h.supervisor, "stats_dashboard", MARCH)
+    assert "2026年3月" in html and "按期办结率" in html
+    assert "55.6%" in html  # 5 / 9
+    assert "vendor/echarts/echarts.min.js" in html and "cdn" not in html.lower()
+    volumes = chart(html, "volumes")
+    assert sum(point["value"] for point in volumes["series"][0]["data"]) == 11
+    # Every point links to its cases: March 2 → the four accepted that day.
+    march_2 = volumes["series"][0]["data"][1]
+    assert march_2["value"] == 4 and "indicator=accepted" in march_2["url"] and "day=2026-03-02" in march_2["url"]
+    listed = client.get(march_2["url"]).content.decode()
+    assert all(case.number in listed for case in (attendance.cases[n] for n in ("c1", "c2", "c3", "c6")))
+    alerts = chart(html, "alerts")
+    assert alerts["yAxis"]["data"][0] == "办件临近或超过承诺时限"
+    assert "report.xlsx?" in html and "report.pdf?" in html
+
+
+def test_the_first_visit_shows_this_month(client, attendance):
+    html = page(client, attendance.hall.manager, "stats_dashboard")
+    assert "2026年4月" in html
+
+
+def test_a_department_user_sees_its_own_department(client, attendance):
+    h = attendance.hall
+    html = page(client, h.clerk_b, "stats_dashboard", MARCH)
+    tiles = dict(re.findall(r'<span class="tile-label">(.*?)</span><span class="tile-value">(.*?)</span>', html))
+    assert tiles["受理量"] == "1" and tiles["按期办结率"] == "0.0%" and tiles["期末在办超期"] == "1"
+    assert "审批局" not in html.split('<form method="get"')[1].split("</form>")[0]  # not even as a choice
+    # Asking for department A by its id is an error on that field, not A's figures.
+    html = page(client, h.clerk_b, "stats_dashboard", {**MARCH, "department": h.dept_a.pk}, status=400)
+    assert 'id="id_department_error"' in html
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"period": "month", "month": "2026-13"}, "month"),
+    ({"period": "month", "month": "三月"}, "month"),
+    ({"period": "range", "start": "2026-03-01"}, "end"),
+    ({"period": "range", "start": "2026-03-10", "end": "2026-03-01"}, "end"),
+    ({"period": "range", "start": "2024-01-01", "end": "2026-03-01"}, "end"),
+    ({"period": "range", "start": "1990-01-01", "end": "1990-01-31"}, "start"),
+    ({"period": "quarter", "quarter": "2026-Q9"}, "quarter"),
+    ({**MARCH, "center": "999999"}, "center"),
+    ({**MARCH, "window": "abc"}, "window"),
+    ({**MARCH, "item": "NO-SUCH-ITEM"}, "item"),
+])
+def test_bad_filters_are_named(client, month, params, field):
+    html = page(client, month.hall.supervisor, "stats_dashboard", params, status=400)
+    assert f'id="id_{field}_error"' in html
+
+
+def test_filters_by_item_code_and_window(client, attendance):
+    h = attendance.hall
+    html = page(client, h.supervisor, "stats_dashboard", {**MARCH, "item": h.fee_item.item.code})
+    tiles = dict(re.findall(r'<span class="tile-label">(.*?)</span><span class="tile-value">(.*?)</span>', html))
+    assert tiles["受理量"] == "1" and tiles["收费金额（元）"] == "50.00"
+    html = page(client, h.supervisor, "stats_dashboard", {**MARCH, "window": h.window2.pk})
+    tiles = dict(re.findall(r'<span class="tile-label">(.*?)</span><span class="tile-value">(.*?)</span>', html))
+    assert tiles["受理量"] == "3" and tiles["按期办结率"] == "50.0%"
+
+
+def test_the_cases_behind_a_figure(client, attendance):
+    h, c = attendance.hall, attendance.cases
+    html = page(client, h.supervisor, "stats_cases", {**MARCH, "indicator": "overdue_open"})
+    assert "期末在办超期" in html and "共 3 件" in html
+    for name in ("c4", "c12", "c13"):
+        assert reverse("case_detail", args=[c[name].pk]) in html
+    assert c["c1"].number not in html
+    # The same list for clerk_b: only B's c12.
+    html = page(client, h.clerk_b, "stats_cases", {**MARCH, "indicator": "overdue_open"})
+    assert c["c12"].number in html and c["c4"].number not in html
+    html = page(client, h.supervisor, "stats_cases", {**MARCH, "indicator": "alerts", "rule": "case.deadline",
+                                                      "severity": "red"})
+    assert c["c3"].number in html and c["c12"].number in html and c["c4"].number not in html
+
+
+@pytest.mark.parametrize("params, message", [
+    ({**MARCH, "indicator": "everything"}, "指标"),
+    ({**MARCH}, "指标"),
+    ({**MARCH, "indicator": "rated", "level": "9"}, "评价等级"),
+    ({**MARCH, "indicator": "alerts", "rule": "<script>"}, "规则"),
+    ({**MARCH, "indicator": "accepted", "day": "yesterday"}, "日期"),
+])
+def test_bad_case_lists_say_which_field(client, month, params, message):
+    html = page(client, month.hall.supervisor, "stats_cases", params, status=400)
+    assert f"<li>{message}：" in html
+
+
+def test_scores_and_red_flags(client, attendance):
+    h = attendance.hall
+    html = page(client, h.supervisor, "stats_scores", MARCH)
+    assert "80.3" in html and "★" in html and "67.9" in html and "合格" in html
+    assert "窗口工作人员绩效" in html and "68.2" in html  # clerk's own score
+    assert "100 × (40×0.600 + 30×1.000 + 20×1.000 + 10×0.833) / 100 − 2 = 80.3" in html
+    # A clerk sees departments and windows of their scope, not colleagues' scores.
+    html = page(client, h.clerk_b, "stats_scores", MARCH)
+    assert "窗口工作人员绩效" not in html and "12.3" in html and "综合窗口二" not in html
+    # A quarter by default.
+    assert "2026年第2季度" in page(client, h.manager, "stats_scores")
+
+
+def test_the_report_downloads(client, attendance):
+    h = attendance.hall
+    client.force_login(h.manager)
+    answer = client.get(reverse("stats_report", args=["xlsx"]), MARCH)
+    assert answer.status_code == 200 and 'filename="govhall-report-2026-03.xlsx"' in answer["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(answer.content))["指标"]
+    assert sheet["A1"].value == "全部中心政务服务运行情况月报（2026年3月）"
+    answer = client.get(reverse("stats_report", args=["pdf"]), {**MARCH, "center": h.town.pk})
+    assert answer["Content-Type"] == "application/pdf" and answer.content.startswith(b"%PDF")
+    assert client.get(reverse("stats_report", args=["pdf"]), {"month": "2026-99"}).status_code == 400
+
+
+def test_who_may_see_statistics(client, month):
+    h = month.hall
+    assert page(client, h.applicant, "stats_dashboard", status=403) is not None
+    client.logout()
+    assert client.get(reverse("stats_dashboard")).status_code == 302
+    home = page(client, h.clerk, "home")
+    assert reverse("stats_dashboard") in home and reverse("stats_scores") in home
+    assert reverse("stats_dashboard") not in page(client, h.applicant, "home")
