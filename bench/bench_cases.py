@@ -29,18 +29,13 @@ best round. No assertions on speed; exits non-zero only if something fails.
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import desk_build, parent, throwaway_database  # bench/ is on sys.path
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY_START = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)  # a Monday, a working day of the official 2026 calendar
@@ -60,67 +55,16 @@ def at(step: int) -> datetime:
     return DAY_START + timedelta(minutes=step)
 
 
-# --- the parent: one subprocess per database -------------------------------------
-
-def postgres_url() -> str:
-    url = os.environ.get("GOVHALL_TEST_POSTGRES_URL", "")
-    if url:
-        return url
-    probe = subprocess.run([sys.executable, str(ROOT / "scripts" / "pg_probe.py")], capture_output=True, text=True)
-    return probe.stdout.strip()
-
-
-def parent(extra_args: list[str]) -> int:
-    base = {k: v for k, v in os.environ.items() if k != "GOVHALL_DATABASE_URL"}
-    # Production settings: DEBUG off (no query log); the test client's host allowed.
-    base |= {"GOVHALL_DEBUG": "0", "GOVHALL_SECRET_KEY": "bench-only-not-a-secret",
-             "GOVHALL_ALLOWED_HOSTS": "testserver", "GOVHALL_LOG_LEVEL": "ERROR",
-             "DJANGO_SETTINGS_MODULE": "govhall.settings"}
-    runs = [("sqlite", base)]
-    url = postgres_url()
-    if url:
-        runs.append(("postgresql", base | {"GOVHALL_DATABASE_URL": url}))
-    failed = False
-    for label, env in runs:
-        answer = subprocess.run([sys.executable, __file__, "--child", label, *extra_args], env=env)
-        failed |= answer.returncode != 0
-    if not url:
-        print("postgresql: not reachable, skipped (set GOVHALL_TEST_POSTGRES_URL)")
-    return 1 if failed else 0
-
-
 # --- the child: one database ----------------------------------------------------------
 
 def child(label: str, profile: bool) -> None:
-    with tempfile.TemporaryDirectory(prefix="govhall-bench-") as var:
-        os.environ["GOVHALL_VAR_DIR"] = var  # settings read it at setup: the SQLite file and media go here
-        import django
+    with throwaway_database("bench"):
+        import time_machine
 
-        django.setup()
-        from django.conf import settings
-        from django.core.management import call_command
-        from django.db import connection
-
-        # Personas are created with passwords; no login is timed (the HTTP
-        # clients use force_login), so the cheap hasher only speeds the set-up.
-        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-        old_name = None
-        if connection.vendor == "postgresql":
-            # A name of our own: never the test database of a parallel `make test`.
-            connection.settings_dict["TEST"]["NAME"] = f"test_govhall_bench_{os.getpid()}"
-            old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
-        else:
-            call_command("migrate", verbosity=0, interactive=False)
-        try:
-            import time_machine
-
-            # HTTP actions take the time from the clock: the whole run happens
-            # on 2026-03-02 from 10:00, the clock ticking.
-            with time_machine.travel(DAY_START, tick=True):
-                Bench(label).run(profile)
-        finally:
-            if old_name is not None:
-                connection.creation.destroy_test_db(old_name, verbosity=0)
+        # HTTP actions take the time from the clock: the whole run happens
+        # on 2026-03-02 from 10:00, the clock ticking.
+        with time_machine.travel(DAY_START, tick=True):
+            Bench(label).run(profile)
 
 
 class Bench:
@@ -130,27 +74,11 @@ class Bench:
         self.label = label
         self.vendor = connection.vendor
         self.serial = 0
-        self.desk = self.desk_build()
+        self.desk = desk_build()
         self.peer_setup()
         self.http_setup()
 
     # --- set-up, as govhall/cases/tests/conftest.py builds its desk ---
-
-    def desk_build(self):
-        from govhall.catalog.services import item_create
-        from govhall.catalog.tests.factories import complete_spec
-        from govhall.org import services as org
-        from govhall.org.models import Action
-        from govhall.test import build_hall
-
-        hall = build_hall()
-        org.authorization_grant(actor=None, staff=hall.reviewer, department=hall.dept_a, action=Action.REVIEW)
-        org.authorization_grant(actor=None, staff=hall.approver, department=hall.dept_a, action=Action.APPROVE)
-        for action in (Action.DELIVER, Action.CERTIFY):
-            org.authorization_grant(actor=None, staff=hall.clerk, department=hall.dept_a, action=action)
-        hall.item = item_create(actor=None, spec=complete_spec("A", status="published"))
-        hall.version = hall.item.current
-        return hall
 
     def next_serial(self) -> int:
         self.serial += 1
@@ -471,7 +399,7 @@ def main() -> None:
     if "--child" in args:
         child(args[args.index("--child") + 1], profile)
         return
-    sys.exit(parent(["--profile"] if profile else []))
+    sys.exit(parent(__file__, ["--profile"] if profile else []))
 
 
 if __name__ == "__main__":

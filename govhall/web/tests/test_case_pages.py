@@ -135,3 +135,21 @@ def test_scans_taken_at_the_window_are_stored_with_the_case(client, desk):
     bad = receive(client, desk, **{"scan-1": SimpleUploadedFile("scan.pdf", b"not a pdf")})
     assert bad.status_code == 400 and "不符" in bad.content.decode()
     assert Case.objects.count() == 1  # the refused scan left no second case
+
+
+def test_the_case_page_shows_the_rating_and_the_alerts(client, desk):
+    from govhall.cases.tests.conftest import at
+    from govhall.evaluation.services import rating_submit
+
+    case = submit(desk, applicant=desk.applicant)
+    case = cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-02 10:05"))
+    case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合", at=at("2026-03-03 10:00"))
+    case = cases.case_approve(actor=desk.approver, case=case, opinion="同意", at=at("2026-03-18 10:00"))  # late
+    if desk.version.result_type == "certificate":
+        case = cases.case_certify(actor=desk.clerk, case=case, certificate_number="Z-1", at=at("2026-03-18 11:00"))
+    case = cases.case_deliver(actor=desk.clerk, case=case, method="window", received_by="张三", at=at("2026-03-18 14:00"))
+    rating_submit(actor=desk.applicant, case=case, level=1, comment="太慢了", at=at("2026-03-19 10:00"))
+    client.force_login(desk.reviewer)
+    page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert "监察预警" in page and "超过承诺期限2026-03-16" in page
+    assert "服务评价" in page and "非常不满意" in page and "差评整改" in page
