@@ -267,3 +267,25 @@ def test_the_scan_reads_only_the_cases_whose_day_has_come(desk):
         accepted(desk, when)
     Case.objects.filter(pk=Case.objects.order_by("pk").first().pk).update(watch_on=date(2026, 3, 3))
     assert scan("2026-03-03 10:00").cases == 1
+
+
+def test_a_bad_review_not_handled_in_time_is_red(desk):
+    from govhall.evaluation.services import followup_verify, rating_submit
+
+    case = cases.case_accept(actor=desk.clerk, case=submit(desk, applicant=desk.applicant), at=at("2026-03-02 10:00"))
+    case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合", at=at("2026-03-03 10:00"))
+    case = cases.case_approve(actor=desk.approver, case=case, opinion="同意", at=at("2026-03-04 10:00"))
+    if desk.version.result_type == "certificate":
+        case = cases.case_certify(actor=desk.clerk, case=case, certificate_number="Z-1", at=at("2026-03-04 11:00"))
+    case = cases.case_deliver(actor=desk.clerk, case=case, method="window", received_by="张三", at=at("2026-03-04 14:00"))
+    rating = rating_submit(actor=desk.applicant, case=case, level=2, comment="等太久", at=at("2026-03-05 10:00"))
+    followup = rating.followup
+    assert followup.due_date == date(2026, 3, 12)  # 5 working days after Thu 03-05
+    followup_verify(actor=desk.head, followup=followup, verification="情况属实", at=at("2026-03-06 10:00"))
+    scan("2026-03-12 17:00")
+    assert alerts("review.followup_late") == []
+    scan("2026-03-13 09:00")
+    [alert] = alerts("review.followup_late")
+    assert alert.severity == "red" and alert.subject == f"followup:{followup.pk}" and alert.department == desk.dept_a
+    scan("2026-03-13 10:00")
+    assert len(alerts("review.followup_late")) == 1
