@@ -91,10 +91,15 @@ def _one_case(rng, sim, version, center, received: datetime, now: datetime) -> N
     scenario = rng.choices(["normal", "correction", "reject", "suspend", "extend", "deny", "withdraw", "slow", "terminate"],
                            weights=[52, 10, 4, 9, 5, 4, 3, 10, 3])[0]
     at = received
+    # An immediate item (即办件, promised 0 days) is decided and delivered on
+    # the spot: no slow review, no special procedure, a few minutes a step.
+    immediate = not version.promised_days
+    if immediate and scenario in {"slow", "suspend", "extend"}:
+        scenario = "normal"
 
     def step(most: int) -> bool:
         nonlocal at
-        at = sim.later(at, most)
+        at = at + timedelta(minutes=3) if immediate else sim.later(at, most)
         return at <= now
 
     try:

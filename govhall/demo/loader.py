@@ -218,4 +218,23 @@ def demo_load() -> list[DemoLogin]:
     demo_cases_load()
     # Supervision catches up with the history: lights, late steps, every event checked.
     supervise_scan(at=clock.now())
+    _demo_alerts_handle()
     return demo_logins()
+
+
+def _demo_alerts_handle() -> None:
+    """Some red alerts already answered by their department, one of them
+    closed by the supervisor, so every stage of handling shows."""
+    from govhall.supervision import services as supervision
+    from govhall.supervision.models import Alert, AlertState
+
+    supervisor = User.objects.get(username="supervisor")
+    red = Alert.objects.filter(severity="red", state=AlertState.OPEN).select_related("department").order_by("raised_at", "pk")
+    for index, alert in enumerate(red[:3]):
+        head = User.objects.filter(role=Role.DEPARTMENT_HEAD, department=alert.department).order_by("pk").first()
+        if head is None:
+            continue
+        alert = supervision.alert_answer(actor=head, alert=alert, answer="已核实原因：承办人员请假期间未及时移交。"
+                                         "已落实 A/B 岗补位，并对超期办件逐件督办。")
+        if index == 0:
+            supervision.alert_close(actor=supervisor, alert=alert, note="整改措施到位，予以办结。")
