@@ -289,3 +289,18 @@ def test_a_bad_review_not_handled_in_time_is_red(desk):
     assert alert.severity == "red" and alert.subject == f"followup:{followup.pk}" and alert.department == desk.dept_a
     scan("2026-03-13 10:00")
     assert len(alerts("review.followup_late")) == 1
+
+
+def test_the_prompt_scheme_warns_late_and_reds_after_the_grace_days(desk, settings):
+    # Some provinces: a prompt before the deadline (no alert), yellow once
+    # overdue, red when more than 3 working days overdue (DESIGN 3.3).
+    settings.GOVHALL_LIGHT_SCHEME = "prompt"
+    case = cases.case_complete_step(actor=desk.reviewer, case=accepted(desk), opinion="符合", at=at("2026-03-09 10:00"))
+    scan("2026-03-16 10:00")  # due today: a prompt
+    assert Case.objects.get(pk=case.pk).light == "prompt" and alerts("case.deadline") == []
+    scan("2026-03-17 10:00")  # overdue by one working day: yellow
+    [alert] = alerts("case.deadline")
+    assert alert.severity == "yellow"
+    scan("2026-03-20 10:00")  # overdue by 4 working days (17, 18, 19, 20): red
+    [alert] = alerts("case.deadline")
+    assert alert.severity == "red"
