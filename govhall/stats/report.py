@@ -41,10 +41,6 @@ class Report:
     alerts: list[AlertRow]
     series: list[tuple[str, int, int]]  # (day or week label, accepted, closed)
 
-    @property
-    def kind_label(self) -> str:
-        return _("季报") if self.period.kind == "quarter" else _("月报") if self.period.kind == "month" else _("报告")
-
 
 def rule_title(code: str) -> str:
     rule = RULES.get(code)

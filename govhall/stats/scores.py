@@ -129,13 +129,16 @@ def working_days(period: Period, today: date) -> list[date]:
 
 def attendance_rates(staff_ids: list[int], period: Period, today: date) -> dict[int, float | None]:
     """Per staff member: days present or on official business / working days
-    of the period that are over. None when no working day is over yet."""
+    of the period that are over. None when no working day is over yet, or
+    when the person has no attendance record at all on those days (their
+    attendance is not kept in govhall: no data, not absence)."""
     days = working_days(period, today)
     if not days:
         return dict.fromkeys(staff_ids)
-    counts = dict(Attendance.objects.filter(staff_id__in=staff_ids, date__in=days, status__in=ATTENDED)
-                  .order_by().values("staff_id").annotate(n=Count("pk")).values_list("staff_id", "n"))
-    return {pk: counts.get(pk, 0) / len(days) for pk in staff_ids}
+    rows = (Attendance.objects.filter(staff_id__in=staff_ids, date__in=days).order_by().values("staff_id")
+            .annotate(attended=Count("pk", filter=Q(status__in=ATTENDED)), kept=Count("pk")))
+    counts = {row["staff_id"]: row["attended"] for row in rows if row["kept"]}
+    return {pk: counts[pk] / len(days) if pk in counts else None for pk in staff_ids}
 
 
 def _mean(values: list[float | None]) -> float | None:

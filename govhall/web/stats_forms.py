@@ -52,6 +52,7 @@ class StatsFilterForm(forms.Form):
     def __init__(self, data=None, *, user: User, today: date):
         super().__init__(data)
         self.user, self.today = user, today
+        self.item: Item | None = None  # the item the code names (a base code names none)
         self.fields["quarter"].choices = [("", "—")] + _quarters(today)
         self.fields["center"].queryset = org_selectors.center_list_visible(user=user).order_by("path")
         self.fields["department"].queryset = org_selectors.department_list_visible(user=user)
@@ -100,7 +101,8 @@ class StatsFilterForm(forms.Form):
         if not code:
             return ""
         visible = Item.objects.filter(department__in=org_selectors.department_list_visible(user=self.user))
-        if not visible.filter(code=code).exists() and not visible.filter(base_code=code).exists():
+        self.item = visible.filter(code=code).first()
+        if self.item is None and not visible.filter(base_code=code).exists():
             raise forms.ValidationError(_("没有找到编码为“%(code)s”的事项。"), params={"code": code})
         return code
 
@@ -114,7 +116,7 @@ class StatsFilterForm(forms.Form):
     def scope(self) -> Scope:
         data = self.cleaned_data
         code = data.get("item") or ""
-        item = Item.objects.filter(code=code).first() if code else None
+        item = self.item if code else None
         return Scope(center=data.get("center"), department=data.get("department"), window=data.get("window"),
                      staff=data.get("staff"), item=item, base_code="" if item or not code else code)
 

@@ -84,6 +84,15 @@ def test_attendance_counts_only_the_days_that_are_over(attendance):
     assert scores[h.clerk.pk].attendance_rate is None
 
 
+def test_without_any_attendance_record_the_part_drops_out(month):
+    h = month.hall
+    # No attendance kept at all (the fixture without ``attendance``): clerk's
+    # score is on time 4/6, satisfied 1/2, clean 6/7, red 2 over the weights 80:
+    # 100 × (26.666667 + 15 + 8.571429) / 80 − 2 = 62.797619 − 2 → 60.8.
+    clerk = by_pk(scores_for(user=h.supervisor, period=MARCH, today=TODAY, kind="staff"))[h.clerk.pk]
+    assert clerk.attendance_rate is None and clerk.weight_used == 80 and clerk.total == 60.8
+
+
 def test_penalties_are_capped_and_scores_never_negative():
     ind = Indicators(closed=1, closed_on_time=0, alerts={("case.deadline", "red"): 30})
     score = score_compute(kind="window", pk=1, name="x", indicators=ind, attendance_rate=None)
