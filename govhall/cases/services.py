@@ -539,8 +539,12 @@ def case_deliver(*, actor: User | None, case: Case, method: str, received_by: st
         if case.item_version.result_type == "certificate" and not case.certificate_number:
             raise DomainError(_("证照尚未制作，不能送达。"), field="state")
     late = case.due_date is not None and _local_date(at) > case.due_date
+    # Picking the result up at a window is a visit, unless it is the same
+    # visit as the application (handed in at a window that very day).
+    same_visit = (case.channel in {Channel.WINDOW, Channel.BRANCH} and case.submitted_at is not None
+                  and _local_date(case.submitted_at) == _local_date(at))
     return _transition(case, actor=actor, action=Action.DELIVER, at=at, notice=NoticeKind.DELIVERY,
-                       visits=case.visits + (1 if method == "window" else 0),
+                       visits=case.visits + (1 if method == "window" and not same_visit else 0),
                        data={"method": method, "received_by": received_by, "late": late})
 
 

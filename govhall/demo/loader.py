@@ -216,10 +216,48 @@ def demo_load() -> list[DemoLogin]:
 
     demo_catalog_load()
     demo_cases_load()
+    _demo_attendance_load()
     # Supervision catches up with the history: lights, late steps, every event checked.
     supervise_scan(at=clock.now())
     _demo_alerts_handle()
     return demo_logins()
+
+
+ATTENDANCE_WEEKS = 5
+
+
+def _demo_attendance_load() -> None:
+    """The last weeks of sign-ins of the window and department staff (the
+    attendance part of the performance scores), a few days of leave or a trip."""
+    import random
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from govhall.calendars.selectors import work_calendar
+    from govhall.org.models import AttendanceStatus
+    from govhall.org.roles import DEPARTMENT_ROLES
+
+    rng = random.Random(20261122)
+    calendar = work_calendar()
+    today = clock.today()
+    staff = list(User.objects.filter(role__in=DEPARTMENT_ROLES).order_by("username"))
+    day = today - timedelta(weeks=ATTENDANCE_WEEKS)
+    while day < today:
+        if calendar.is_workday(day):
+            for person in staff:
+                luck = rng.random()
+                if luck < 0.03:
+                    org.attendance_record(actor=None, staff=person, day=day,
+                                          status=rng.choice([AttendanceStatus.LEAVE, AttendanceStatus.TRIP]),
+                                          note=rng.choice(["事假", "病假", "参加业务培训"]))
+                    continue
+                if luck < 0.04:
+                    continue  # forgot to sign in: no record
+                sign_in = timezone.make_aware(datetime.combine(day, time(8, 35 + rng.randint(0, 24))))
+                org.attendance_check_in(staff=person, at=sign_in)
+                org.attendance_check_out(staff=person, at=sign_in.replace(hour=17, minute=rng.randint(0, 40)))
+        day += timedelta(days=1)
 
 
 def _demo_alerts_handle() -> None:

@@ -210,11 +210,13 @@ def scores_for(*, user: User | None, period: Period, today: date, kind: str, cen
 
 
 def rank(scores: list[Score]) -> list[Score]:
-    """Best first: by score, then on-time rate, then cases handled; those
-    without a score last, unranked."""
+    """Best first: those that handled cases before those that handled none
+    (a score from attendance alone says little), then by score, on-time rate
+    and cases handled; those without a score last, unranked."""
     def order(score: Score):
         on_time = score.indicators.on_time_rate
-        return (-(score.total or 0), -(on_time or 0), -score.indicators.handled, score.name)
+        return (score.indicators.handled == 0, -(score.total or 0), -(on_time or 0), -score.indicators.handled,
+                score.name)
 
     scored = sorted((s for s in scores if s.total is not None), key=order)
     for position, score in enumerate(scored, start=1):

@@ -207,6 +207,7 @@ def test_an_immediate_item_is_done_on_the_spot(desk):
     case = cases.case_immediate(actor=None, case=case, opinion="当场办结", received_by="张三", at=at("2026-03-02 10:10"))
     assert case.state == State.DELIVERED
     assert actions(case) == ["submit", "accept", "complete_step", "approve", "certify", "deliver"]
+    assert case.visits == 1  # handed in and picked up in the same visit (最多跑一次)
 
 
 def test_bad_input_leaves_nothing_half_written(desk):

@@ -106,3 +106,15 @@ def test_penalties_are_capped_and_scores_never_negative():
                                           (79.9, "合格"), (60, "合格"), (59.9, "不合格"), (0, "不合格")])
 def test_grades(score, grade):
     assert grade_for(score) == grade
+
+
+def test_a_window_without_cases_ranks_after_those_with_cases():
+    from govhall.stats.indicators import Indicators
+    from govhall.stats.scores import rank, score_compute
+
+    idle = score_compute(kind="window", pk=1, name="01 idle", indicators=Indicators(), attendance_rate=1.0)
+    busy = score_compute(kind="window", pk=2, name="02 busy", indicators=Indicators(accepted=3, handled=3, closed=3,
+                                                                                   closed_on_time=2),
+                         attendance_rate=0.9)
+    assert idle.total == 100.0 and busy.total < 100.0
+    assert [s.name for s in rank([idle, busy])] == ["02 busy", "01 idle"]
