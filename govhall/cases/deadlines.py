@@ -35,6 +35,8 @@ def correction_deadline(case: Case) -> date:
 
 
 def case_pauses(case: Case) -> list[Pause]:
+    if not case.pause_count:
+        return []
     return [Pause(p.started_on, p.ended_on) for p in case.pauses.order_by("started_on", "pk")]
 
 

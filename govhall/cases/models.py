@@ -52,6 +52,9 @@ class Case(models.Model):
     accepted_on = models.DateField(_("受理日"), null=True, blank=True)
     promised_days = models.PositiveIntegerField(_("承诺时限（工作日）"))
     extension_days = models.PositiveIntegerField(_("延长（工作日）"), default=0)
+    # How many special procedures the case has had: with none (most cases),
+    # its deadline needs no look at the pauses.
+    pause_count = models.PositiveSmallIntegerField(_("特别程序次数"), default=0)
     # The next deadline, recomputed by every service that changes the case;
     # indexed with the state for the supervision scan ("which are late?").
     due_date = models.DateField(_("办理期限"), null=True, blank=True)

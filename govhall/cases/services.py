@@ -421,7 +421,7 @@ def case_suspend(*, actor: User | None, case: Case, ground: str, reason: str, ex
                              approved_by=approver, started_on=day)
 
     return _transition(case, actor=actor, action=Action.SUSPEND, at=at, notice=NoticeKind.SUSPENSION, then=open_pause,
-                       pauses=[*case_pauses(case), TimingPause(day, None)],
+                       pauses=[*case_pauses(case), TimingPause(day, None)], pause_count=case.pause_count + 1,
                        data={"ground": ground, "reason": reason, "expected_days": expected_days,
                              "approved_by": approver.username, "started_on": day.isoformat()})
 

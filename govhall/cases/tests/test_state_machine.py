@@ -356,6 +356,9 @@ class CaseWalk(RuleBasedStateMachine):
     @invariant()
     def the_stored_deadline_is_the_computed_one(self):
         for _tracked, case, _events in self.view():
+            # What the row keeps so as not to read again: the pauses counted, the chain's head.
+            assert case.pause_count == case.pauses.count(), case.number
+            assert (case.event_seq, case.event_hash) == (len(_events), _events[-1].hash if _events else ""), case.number
             assert (case.due_date, case.deadline_provisional) == case_next_due(case), case.number
             if case.state in CLOCK_RUNNING:
                 assert case.due_date is not None and case.due_date == case_deadline(case).due
