@@ -116,7 +116,7 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
                           % {"state": State(case.state).label, "action": Action(action).label}, field="state")
     from_state = case.state
     changes = {"state": target, "updated_at": at, **changes}
-    before = {field: getattr(case, field) for field in [*changes, "due_date", "light"]}
+    before = {field: getattr(case, field) for field in [*changes, "due_date", "light", "step", "step_due_date"]}
     for field, value in changes.items():
         setattr(case, field, value)
     if pauses is None and target in CLOCK_RUNNING | PAUSED:
@@ -159,7 +159,8 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
         event.save()
         case.event_seq, case.event_hash = event.seq, event.hash
     case_changed.send(sender=Case, case=case, action=action, from_state=from_state, actor=actor, at=at, data=data,
-                      due_before=before["due_date"], light_before=before["light"])
+                      due_before=before["due_date"], light_before=before["light"], step_before=before["step"],
+                      step_due_before=before["step_due_date"])
     return case
 
 

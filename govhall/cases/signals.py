@@ -7,5 +7,6 @@ that work with ``transaction.on_commit``."""
 from django.dispatch import Signal
 
 # Sent with: case, action, from_state, actor (None for the system), at, data,
-# due_before and light_before (the case's due date and light before the change)
+# and what the case had before the change: due_before, light_before,
+# step_before, step_due_before
 case_changed = Signal()

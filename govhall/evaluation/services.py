@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from govhall.calendars.selectors import work_calendar
 from govhall.cases.models import Case, CaseEvent
@@ -200,7 +200,7 @@ STEPS = {
     "close": (FollowUpState.CALLED_BACK, FollowUpState.CLOSED, lambda actor, f: _is_center_manager(actor, f)),
 }
 STEP_LABELS = {"verify": gettext_lazy("核实"), "correct": gettext_lazy("整改"), "callback": gettext_lazy("回访"),
-               "close": gettext_lazy("办结")}
+               "close": pgettext_lazy("follow-up step", "办结")}
 
 
 def followup_actions_for(actor: User, followup: FollowUp) -> list[str]:

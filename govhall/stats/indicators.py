@@ -24,6 +24,7 @@ from typing import Iterable
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govhall.calendars.selectors import work_calendar
 from govhall.cases.models import Case, CaseEvent, Channel, Pause
@@ -550,10 +551,10 @@ def visit_distribution(*, user: User | None, period: Period, scope: Scope = Scop
 CASE_LISTS: dict[str, str] = {
     "received": _("收件"),
     "online": _("网上申请"),
-    "accepted": _("受理"),
+    "accepted": pgettext_lazy("indicator", "受理"),
     "immediate": _("即办件"),
     "speed_up": _("计入提速率的受理件"),
-    "closed": _("办结"),
+    "closed": pgettext_lazy("indicator", "办结"),
     "closed_on_time": _("按期办结"),
     "closed_late": _("超期办结"),
     "overdue_open": _("期末在办超期"),

@@ -7,6 +7,7 @@ import io
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
@@ -165,7 +166,7 @@ def report_pdf(report: Report) -> bytes:
     story += [table, Spacer(1, 3 * mm), KeepTogether([volume_chart(report, font)])]
 
     story.append(Paragraph(escape(_("二、各部门办件与绩效")), s["h2"]))
-    rows = [[_("部门"), _("受理"), _("办结"), _("在办超期"), _("按期办结率"), _("平均用时"), _("满意率"),
+    rows = [[_("部门"), pgettext("indicator", "受理"), pgettext("indicator", "办结"), _("在办超期"), _("按期办结率"), _("平均用时"), _("满意率"),
              _("红/黄牌"), _("得分"), _("等次")]]
     for score in report.departments:
         ind = score.indicators

@@ -27,7 +27,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from govhall.calendars.selectors import light_scheme, work_calendar
-from govhall.cases.deadlines import case_deadline, case_pauses, case_watch, correction_deadline
+from govhall.cases.deadlines import case_deadline, case_pauses, case_watch, correction_deadline, step_light
 from govhall.cases.models import Case, CaseEvent
 from govhall.cases.states import CLOCK_RUNNING, DECIDED, Action, State
 from govhall.core.audit import audit_record
@@ -120,14 +120,34 @@ def _light_findings(case: Case, today: date) -> list[Finding]:
                 "case.delivery_late": "办件{n}作出决定后未在十个工作日内（{d}前）送达。"}[rule]
         findings.append(Finding(rule, f"case:{case.pk}", severity, text.format(n=case.number, d=due),
                                 {"due_date": due.isoformat(), "light": severity}))
-    if case.step_due_date and today > case.step_due_date:
-        findings.append(Finding("case.step_deadline", f"case:{case.pk}:step:{case.step}", Severity.YELLOW,
-                                f"办件{case.number}第{case.step}个审查环节期限为{case.step_due_date}，已超期。",
-                                {"step": case.step, "step_due_date": case.step_due_date.isoformat()}))
+    light = _step_light(case, today)
+    if light in (Light.YELLOW, Light.RED):
+        findings.append(Finding("case.step_deadline", f"case:{case.pk}:step:{case.step}", str(light),
+                                f"办件{case.number}第{case.step}个审查环节期限为{case.step_due_date}，"
+                                + ("已超期。" if light == Light.RED else "即将到期。"),
+                                {"step": case.step, "step_due_date": case.step_due_date.isoformat(), "light": str(light)}))
     return findings
 
 
-def _sync_watch(case: Case, *, today: date, at: datetime, light_before: str = Light.YELLOW) -> None:
+def _step_light(case: Case, today: date, *, step: int | None = None, step_due: date | None = None) -> str | None:
+    from govhall.cases.services import _steps
+
+    if case.state not in CLOCK_RUNNING:
+        return None
+    if step is None:
+        return step_light(case, steps=_steps(case), today=today)
+    current = case.step
+    try:
+        case.step = step  # the light the step before the transition had
+        return step_light(case, steps=_steps(case), today=today, step_due=step_due)
+    finally:
+        case.step = current
+
+
+def _sync_watch(case: Case, *, today: date, at: datetime, light_before: str = Light.YELLOW,
+                step_before: tuple[int, date | None, bool] | None = None) -> None:
+    """``step_before``: the step, its deadline and whether it was running
+    before the transition (None from the scan: the step did not move)."""
     for finding in _light_findings(case, today):
         _raise_for_case(case, finding, at)
     # A near-deadline alert whose condition ended (decided, extended, paused
@@ -135,6 +155,15 @@ def _sync_watch(case: Case, *, today: date, at: datetime, light_before: str = Li
     if light_before == Light.YELLOW and not (
             _watch_rule(case) == "case.deadline" and case.light in (Light.YELLOW, Light.RED)):
         alerts_clear(rule="case.deadline", subject=f"case:{case.pk}", at=at)
+    # Likewise a step finished (or its deadline moved) while only near.
+    if step_before is not None:
+        step, step_due, running = step_before
+        moved = (step, step_due) != (case.step, case.step_due_date) or case.state not in CLOCK_RUNNING
+        if running and step_due and moved:
+            before = _step_light(case, today, step=step, step_due=step_due)
+            still = step == case.step and _step_light(case, today) in (Light.YELLOW, Light.RED)
+            if before == Light.YELLOW and not still:
+                alerts_clear(rule="case.step_deadline", subject=f"case:{case.pk}:step:{step}", at=at)
 
 
 # --- event rules -----------------------------------------------------------------
@@ -221,14 +250,16 @@ def _pause_findings(case: Case, data: dict) -> list[Finding]:
     return found
 
 
-def on_case_changed(*, case: Case, action: str, actor, at: datetime, data: dict, due_before: date | None = None,
-                    light_before: str = Light.YELLOW, **_kwargs) -> None:
+def on_case_changed(*, case: Case, action: str, from_state: str, actor, at: datetime, data: dict,
+                    due_before: date | None = None, light_before: str = Light.YELLOW, step_before: int | None = None,
+                    step_due_before: date | None = None, **_kwargs) -> None:
     """Inside the transition's transaction: its event rules, then the light
     of the state it left the case in."""
     staff = actor if getattr(actor, "pk", None) and actor.role != Role.APPLICANT else None
     for finding in event_findings(case, action=action, data=data, at=at, due_before=due_before):
         _raise_for_case(case, finding, at, staff=staff)
-    _sync_watch(case, today=timezone.localtime(at).date(), at=at, light_before=light_before)
+    step = (step_before, step_due_before, from_state in CLOCK_RUNNING) if step_before is not None else None
+    _sync_watch(case, today=timezone.localtime(at).date(), at=at, light_before=light_before, step_before=step)
 
 
 # --- the time scan -----------------------------------------------------------------

@@ -68,7 +68,7 @@ def test_pages_show_alerts_in_scope_only(client, desk, red_alert):
 def test_the_wall_counts_lights_and_alerts_by_department(client, desk, red_alert):
     client.force_login(desk.supervisor)
     page = client.get(reverse("supervision_wall")).content.decode()
-    assert desk.dept_a.short_name in page and "待处理红牌 <strong>1</strong>" in page
+    assert desk.dept_a.short_name in page and "待处理红牌 <strong>2</strong>" in page  # the case and its review step
     assert client.get(reverse("supervision_wall"), HTTP_HX_REQUEST="true").status_code == 200
     client.force_login(desk.clerk)
     assert client.get(reverse("supervision_wall")).status_code == 403

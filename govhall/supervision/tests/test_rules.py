@@ -49,7 +49,9 @@ class TestCaseDeadline:
     def test_the_stored_watch_after_acceptance(self, desk):
         case = accepted(desk)
         assert case.due_date == date(2026, 3, 16) and case.step_due_date == date(2026, 3, 10)
-        assert case.light == "green" and case.watch_on == date(2026, 3, 11)  # the step is late from 03-11
+        # The review step (6 days, due Tue 03-10) turns yellow with 2 working
+        # days left (max(1, 20% of 6)): already on Saturday 03-07.
+        assert case.light == "green" and case.watch_on == date(2026, 3, 7)
 
     def test_yellow_near_the_deadline_then_red_escalates_the_same_alert_and_rescans_add_nothing(self, desk):
         case = cases.case_complete_step(actor=desk.reviewer, case=accepted(desk), opinion="符合", at=at("2026-03-09 10:00"))
@@ -99,15 +101,28 @@ class TestCaseDeadline:
         assert alert.severity == "red" and alert.state == AlertState.OPEN
 
 
-def test_a_late_review_step_raises_one_alert_for_that_step(desk):
-    case = accepted(desk)
-    scan("2026-03-10 16:00")
+def test_a_review_step_near_then_past_its_deadline_has_one_alert_that_escalates(desk):
+    case = accepted(desk)  # the review step is due Tue 03-10
+    scan("2026-03-06 16:00")
     assert alerts("case.step_deadline") == []
-    scan("2026-03-11 09:30")
+    scan("2026-03-09 09:30")
     [alert] = alerts("case.step_deadline")
     assert alert.subject == f"case:{case.pk}:step:1" and alert.severity == "yellow"
+    scan("2026-03-11 09:30")
+    [alert] = alerts("case.step_deadline")
+    assert alert.severity == "red" and "已超期" in alert.message
     scan("2026-03-12 09:30")
     assert len(alerts("case.step_deadline")) == 1
+
+
+def test_a_step_finished_while_near_its_deadline_clears_its_alert(desk):
+    case = accepted(desk)
+    scan("2026-03-09 09:30")
+    assert alerts("case.step_deadline")[0].severity == "yellow"
+    cases.case_complete_step(actor=desk.reviewer, case=Case.objects.get(pk=case.pk), opinion="符合",
+                             at=at("2026-03-09 10:00"))
+    [alert] = alerts("case.step_deadline")
+    assert alert.state == AlertState.CLEARED
 
 
 def test_no_acceptance_decision_within_five_working_days_is_red(desk):
