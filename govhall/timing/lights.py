@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -50,10 +51,15 @@ class LightScheme:
 
     def yellow_threshold(self, promised_days: int) -> int:
         """max(yellow_days, ⌈yellow_ratio × promised_days⌉), computed exactly."""
-        # Through Fraction(str(...)): 0.28 * 25 is 7.000000000000001 in
-        # floating point, and its ceiling would wrongly be 8.
-        share = Fraction(str(self.yellow_ratio)) * promised_days
-        return max(self.yellow_days, math.ceil(share))
+        return _yellow_threshold(self.yellow_days, self.yellow_ratio, promised_days)
+
+
+@functools.lru_cache(maxsize=1024)
+def _yellow_threshold(yellow_days: int, yellow_ratio: float, promised_days: int) -> int:
+    # Through Fraction(str(...)): 0.28 * 25 is 7.000000000000001 in
+    # floating point, and its ceiling would wrongly be 8.
+    share = Fraction(str(yellow_ratio)) * promised_days
+    return max(yellow_days, math.ceil(share))
 
 
 STANDARD = LightScheme("standard")
