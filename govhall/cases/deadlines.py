@@ -112,18 +112,17 @@ def case_step_due(case: Case, *, steps: list, pauses: list[Pause]) -> date | Non
     return compute_deadline(work_calendar(), start=case.accepted_on, days=days, pauses=pauses).due
 
 
-def _step_days(case: Case, steps: list) -> int:
-    return max(steps[case.step].days if case.step < len(steps) else 0, 1)
+def _step_days(steps: list, step: int) -> int:
+    return max(steps[step].days if step < len(steps) else 0, 1)
 
 
-def step_light(case: Case, *, steps: list, today: date, step_due: date | None = None) -> Light | None:
-    """The light of the current review step on ``today`` by its share of the
-    promised time (None when the step has no deadline)."""
-    due = step_due if step_due is not None else case.step_due_date
-    if due is None or not steps:
+def step_light(*, steps: list, step: int, step_due: date | None, today: date) -> Light | None:
+    """The light on ``today`` of review step ``step`` due on ``step_due``, by
+    its own share of the promised time (None when it has no deadline)."""
+    if step_due is None or not steps:
         return None
-    deadline = Deadline(due=due, remaining=0, paused=False, provisional=False)
-    return light_for(work_calendar(), today=today, deadline=deadline, promised_days=_step_days(case, steps),
+    deadline = Deadline(due=step_due, remaining=0, paused=False, provisional=False)
+    return light_for(work_calendar(), today=today, deadline=deadline, promised_days=_step_days(steps, step),
                      scheme=light_scheme())
 
 
@@ -141,7 +140,7 @@ def case_watch(case: Case, *, today: date, steps: list | None = None, pauses: li
     if case.state in CLOCK_RUNNING and steps:
         step_due = case_step_due(case, steps=steps, pauses=case_pauses(case) if pauses is None else pauses)
         if step_due is not None:
-            next_days.append(light_changes_on(calendar, today=today, due=step_due, promised_days=_step_days(case, steps),
+            next_days.append(light_changes_on(calendar, today=today, due=step_due, promised_days=_step_days(steps, case.step),
                                               scheme=scheme))
     upcoming = [day for day in next_days if day is not None]
     return Watch(light=str(light), step_due_date=step_due, watch_on=min(upcoming) if upcoming else None)

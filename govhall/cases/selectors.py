@@ -30,6 +30,16 @@ def case_list_for_staff(*, user: User, state: str = "", open_only: bool = False,
     return qs.order_by("-green_channel", "due_date", "pk")
 
 
+def case_steps(case: Case) -> list:
+    """The review steps of the case's item version in order, kept on the
+    version object (a published version never changes)."""
+    version = case.item_version
+    steps = getattr(version, "_ordered_steps", None)
+    if steps is None:
+        steps = version._ordered_steps = list(version.steps.select_related("department").order_by("order"))
+    return steps
+
+
 def case_get_for_staff(*, user: User, case_id: int) -> Case | None:
     return case_list_for_staff(user=user).filter(pk=case_id).first()
 

@@ -20,6 +20,7 @@ from govhall.cases.models import (
     ApplicantKind, Case, CaseCounter, CaseMaterial, Channel, IdempotencyKey, NoticeKind, Pause,
 )
 from govhall.cases.notices import notice_issue
+from govhall.cases.selectors import case_steps
 from govhall.cases.signals import case_changed
 from govhall.cases.states import CLOCK_RUNNING, CREATE_DRAFT, OPEN, PAUSED, Action, State, SuspensionGround, target_state
 from govhall.catalog.models import ItemVersion, VersionStatus
@@ -49,16 +50,6 @@ def _now(at: datetime | None) -> datetime:
 
 def _local_date(at: datetime):
     return timezone.localtime(at).date()
-
-
-def _steps(case: Case) -> list:
-    """The review steps of the case's item version, kept on the version
-    object (a published version never changes)."""
-    version = case.item_version
-    steps = getattr(version, "_ordered_steps", None)
-    if steps is None:
-        steps = version._ordered_steps = list(version.steps.select_related("department").order_by("order"))
-    return steps
 
 
 def _decision_index(steps: list) -> int:
@@ -124,7 +115,7 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
     due, provisional = case_next_due(case, pauses=pauses)
     case.due_date = due
     watch = case_watch(case, today=_local_date(at), pauses=pauses,
-                       steps=_steps(case) if target in CLOCK_RUNNING else None)
+                       steps=case_steps(case) if target in CLOCK_RUNNING else None)
     data = {**(data or {}), "due_date": due.isoformat() if due else None}
     head = {}
     if not notice:
@@ -374,7 +365,7 @@ def case_resubmit(*, actor: User | None, case: Case, at: datetime | None = None)
 def case_complete_step(*, actor: User | None, case: Case, opinion: str, at: datetime | None = None) -> Case:
     """Finish the current review step (审查/审核) with an opinion; the case moves to the next step."""
     at = _now(at)
-    steps = _steps(case)
+    steps = case_steps(case)
     decision = _decision_index(steps)
     if case.step >= decision:
         raise DomainError(_("审查环节已完成，请作出决定。"), field="step")
@@ -391,7 +382,7 @@ def case_send_back(*, actor: User | None, case: Case, reason: str, at: datetime 
     at = _now(at)
     if case.step <= 1:
         raise DomainError(_("已是第一个审查环节，不能再退回。"), field="step")
-    steps = _steps(case)
+    steps = case_steps(case)
     current = steps[min(case.step, len(steps) - 1)]
     _require_staff(actor, case, STEP_AUTHORIZATION.get(current.role, AuthAction.REVIEW), department=current.department)
     reason = _require_text(reason, "reason", _("退回须写明理由。"))
@@ -461,7 +452,7 @@ def case_extend(*, actor: User | None, case: Case, days: int, reason: str, at: d
 
 
 def _decide(case: Case, *, actor, action: str, at: datetime, data: dict, notice: str) -> Case:
-    steps = _steps(case)
+    steps = case_steps(case)
     decision = _decision_index(steps)
     if case.step < decision:
         raise DomainError(_("还有审查环节未完成（当前：%(step)s）。") % {"step": steps[case.step].name}, field="step")
@@ -585,7 +576,7 @@ def case_immediate(*, actor: User | None, case: Case, opinion: str, received_by:
     each recorded as its own event."""
     with transaction.atomic():
         case = case_accept(actor=actor, case=case, at=at)
-        steps = _steps(case)
+        steps = case_steps(case)
         while case.step < _decision_index(steps):
             case = case_complete_step(actor=actor, case=case, opinion=opinion, at=at)
         case = case_approve(actor=actor, case=case, opinion=opinion, at=at)
@@ -611,6 +602,18 @@ def case_submit_once(*, actor: User, idempotency_key: str, **kwargs) -> tuple[Ca
     except IntegrityError:  # the same key raced in: keep the first, drop this one
         raise Conflict(_("相同的请求正在处理，请稍后查询。")) from None
     return case, True
+
+
+def case_watch_refresh(*, case: Case, today) -> Case:
+    """Supervision's scan: the light, step deadline and next watch day of a
+    case on ``today``. Not a transition (no event, no version step): written
+    only if the case did not move meanwhile, since a transition recomputes
+    them itself."""
+    watch = case_watch(case, today=today, steps=case_steps(case) if case.state in CLOCK_RUNNING else None)
+    Case.objects.filter(pk=case.pk, version=case.version).update(
+        light=watch.light, step_due_date=watch.step_due_date, watch_on=watch.watch_on)
+    case.light, case.step_due_date, case.watch_on = watch.light, watch.step_due_date, watch.watch_on
+    return case
 
 
 def case_deadlines_recompute() -> int:
@@ -641,7 +644,7 @@ def case_actions_for(actor: User, case: Case) -> list[str]:
     only these; the services check again when one is taken)."""
     if actor.role not in STAFF_ROLES or actor.role in READ_ONLY_ROLES:
         return []
-    steps = _steps(case)
+    steps = case_steps(case)
     decision = _decision_index(steps)
     current = steps[min(case.step, len(steps) - 1)] if steps else None
 

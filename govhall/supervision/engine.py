@@ -27,7 +27,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from govhall.calendars.selectors import light_scheme, work_calendar
-from govhall.cases.deadlines import case_deadline, case_pauses, case_watch, correction_deadline, step_light
+from govhall.cases.deadlines import case_deadline, case_pauses, correction_deadline, step_light
+from govhall.cases.selectors import case_steps
+from govhall.cases.services import case_watch_refresh
 from govhall.cases.models import Case, CaseEvent
 from govhall.cases.states import CLOCK_RUNNING, DECIDED, Action, State
 from govhall.core.audit import audit_record
@@ -130,18 +132,13 @@ def _light_findings(case: Case, today: date) -> list[Finding]:
 
 
 def _step_light(case: Case, today: date, *, step: int | None = None, step_due: date | None = None) -> str | None:
-    from govhall.cases.services import _steps
-
-    if case.state not in CLOCK_RUNNING:
+    """The light of the case's current step, or of ``step`` due ``step_due``
+    (the step it was at before a transition)."""
+    if case.state not in CLOCK_RUNNING and step is None:
         return None
     if step is None:
-        return step_light(case, steps=_steps(case), today=today)
-    current = case.step
-    try:
-        case.step = step  # the light the step before the transition had
-        return step_light(case, steps=_steps(case), today=today, step_due=step_due)
-    finally:
-        case.step = current
+        step, step_due = case.step, case.step_due_date
+    return step_light(steps=case_steps(case), step=step, step_due=step_due, today=today)
 
 
 def _sync_watch(case: Case, *, today: date, at: datetime, light_before: str = Light.YELLOW,
@@ -276,18 +273,11 @@ EVENT_BATCH = 2000
 def _scan_cases(today: date, at: datetime) -> int:
     """The cases whose watch day has come: their light and step deadline on
     ``today``, the next watch day, and the alerts they call for."""
-    from govhall.cases.services import _steps
-
     changed = 0
     due = (Case.objects.filter(watch_on__lte=today).select_related("item_version", "department", "window", "accepted_by")
            .order_by("watch_on", "pk"))
     for case in due.iterator(chunk_size=500):
-        watch = case_watch(case, today=today, steps=_steps(case) if case.state in CLOCK_RUNNING else None)
-        # Only the supervision columns, only if the case did not move meanwhile
-        # (a transition recomputes them itself).
-        Case.objects.filter(pk=case.pk, version=case.version).update(
-            light=watch.light, step_due_date=watch.step_due_date, watch_on=watch.watch_on)
-        case.light, case.step_due_date, case.watch_on = watch.light, watch.step_due_date, watch.watch_on
+        case_watch_refresh(case=case, today=today)
         _sync_watch(case, today=today, at=at)
         changed += 1
     return changed

@@ -70,6 +70,9 @@ class TestCaseDeadline:
         cases.case_approve(actor=desk.approver, case=Case.objects.get(pk=case.pk), opinion="同意", at=at("2026-03-13 11:00"))
         [alert] = alerts("case.deadline")
         assert alert.state == AlertState.CLEARED and alert.cleared_at is not None
+        # The decision step (due Fri 03-13, its last day) was near too: cleared with it.
+        [step] = alerts("case.step_deadline")
+        assert step.subject.endswith(":step:2") and step.state == AlertState.CLEARED
 
     def test_an_extension_turns_the_light_green_and_clears_the_yellow_alert(self, desk):
         case = cases.case_complete_step(actor=desk.reviewer, case=accepted(desk), opinion="符合", at=at("2026-03-09 10:00"))
