@@ -1,1 +1,1 @@
-from govhall.cases.tests.conftest import at, desk  # noqa: F401  (the case desk and the clock helper)
+from govhall.cases.tests.conftest import desk  # noqa: F401  (the case desk)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def red_alert(desk):
-    case = accepted(desk)
+    accepted(desk)
     scan("2026-03-17 10:00")  # overdue: the case's deadline was Mon 03-16
     return next(a for a in alerts("case.deadline"))
 
