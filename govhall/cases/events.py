@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from govhall.cases.models import Case, CaseEvent
-from govhall.core import clock
+from govhall.core import clock, statements
 
 
 def _digest(alg: str, payload: bytes) -> str:
@@ -58,8 +58,8 @@ def event_record(*, case: Case, actor, action: str, from_state: str, to_state: s
     concurrently, and the head loaded with the case is the current one)."""
     event = event_build(case=case, actor=actor, action=action, from_state=from_state, to_state=to_state, data=data,
                         client_address=client_address, at=at)
-    event.save()
-    Case.objects.filter(pk=case.pk).update(event_seq=event.seq, event_hash=event.hash)
+    statements.insert(event)
+    statements.update(Case, where={"id": case.pk}, values={"event_seq": event.seq, "event_hash": event.hash})
     case.event_seq, case.event_hash = event.seq, event.hash
     return event
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from govhall.cases.models import Case, Notice, NoticeCounter, NoticeKind
+from govhall.core import statements
 from govhall.core.counters import counter_next
 from govhall.documents import NoticeData, Party, Section
 from govhall.org.models import User
@@ -135,8 +136,8 @@ def notice_issue(*, case: Case, kind: str, actor: User | None, data: dict, at: d
         footer=f"{case.department.name} · 办件编号 {case.number}{demo}",
         seal_text=case.department.name,
     )
-    return Notice.objects.create(case=case, kind=kind, number=number, verify_code=verify_code, issued_at=now,
-                                 issued_by=actor if getattr(actor, "pk", None) else None, content=asdict(content))
+    return statements.insert(Notice(case=case, kind=kind, number=number, verify_code=verify_code, issued_at=now,
+                                    issued_by=actor if getattr(actor, "pk", None) else None, content=asdict(content)))
 
 
 def notice_data(notice: Notice) -> NoticeData:

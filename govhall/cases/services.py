@@ -9,7 +9,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +23,7 @@ from govhall.cases.selectors import case_steps
 from govhall.cases.signals import case_changed
 from govhall.cases.states import CLOCK_RUNNING, CREATE_DRAFT, OPEN, PAUSED, Action, State, SuspensionGround, target_state
 from govhall.catalog.models import ItemVersion, VersionStatus
-from govhall.core import clock
+from govhall.core import clock, statements
 from govhall.core.counters import counter_next
 from govhall.core.errors import Conflict, DomainError, NotPermitted
 from govhall.org.models import Action as AuthAction
@@ -125,8 +124,8 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
                             data=data, client_address=client_address, at=at)
         head = {"event_seq": event.seq, "event_hash": event.hash}
     watched = {"light": watch.light, "step_due_date": watch.step_due_date, "watch_on": watch.watch_on}
-    updated = Case.objects.filter(pk=case.pk, version=case.version).update(
-        version=F("version") + 1, due_date=due, deadline_provisional=provisional, **watched, **changes, **head)
+    updated = statements.update(Case, where={"id": case.pk, "version": case.version}, increment="version",
+                                values={"due_date": due, "deadline_provisional": provisional, **watched, **changes, **head})
     if updated != 1:
         for field, value in before.items():
             setattr(case, field, value)
@@ -147,7 +146,7 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
         event_record(case=case, actor=actor, action=action, from_state=from_state, to_state=target,
                      data=data, client_address=client_address, at=at)
     else:
-        event.save()
+        statements.insert(event)
         case.event_seq, case.event_hash = event.seq, event.hash
     case_changed.send(sender=Case, case=case, action=action, from_state=from_state, actor=actor, at=at, data=data,
                       due_before=before["due_date"], light_before=before["light"], step_before=before["step"],
@@ -189,7 +188,7 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
         _require_authorized(actor, department=item_version.item.department, item_code=item_version.item.base_code,
                             authorization=AuthAction.ACCEPT)
     day = _local_date(at)
-    case = Case.objects.create(
+    case = statements.insert(Case(
         number=_next_number(center, day),
         query_code="".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8)),
         item_version=item_version, department=item_version.item.department, center=center, applicant=applicant,
@@ -198,7 +197,7 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
         promised_days=item_version.promised_days or 0, created_at=at, updated_at=at,
         visits=1 if channel in {Channel.WINDOW, Channel.BRANCH} else 0,
         window_id=actor.window_id if actor is not None and actor.role != Role.APPLICANT else None,
-    )
+    ))
     return case
 
 

@@ -1,0 +1,98 @@
+"""Prepared writes for the hot path of case handling.
+
+``QuerySet.update()`` and ``Model.save()`` build their SQL anew on every
+call: a query object, its clone, the compiler, the quoting of every column
+(~0.15 ms a statement on the development machine, more than SQLite takes to
+run it). A transition writes the same shapes of statement every time, so
+their SQL is built once per model, column set and database, and only the
+values change. Each value is still converted by its model field exactly as
+the ORM converts it (``get_db_prep_save``: dates, aware datetimes, JSON,
+decimals, related objects), so the rows are the same as the ORM writes.
+
+Deliberately narrow: plain columns, no expressions other than the version
+increment of a guarded update, and no model signals (``insert`` does not
+send ``pre_save``/``post_save``: the models written here have no receivers;
+callers that need them use the ORM).
+"""
+
+from functools import cache
+
+from django.db import connections, models, router
+
+
+def _connection(model: type[models.Model]):
+    return connections[router.db_for_write(model)]
+
+
+def _value(field, value, connection):
+    if isinstance(value, models.Model):  # a related object: its key, as QuerySet.update() takes it
+        value = value.prepare_database_save(field)
+    return field.get_db_prep_save(value, connection)
+
+
+@cache
+def _fields(model: type[models.Model], names: tuple[str, ...]) -> tuple:
+    fields = tuple(model._meta.get_field(name) for name in names)
+    for field in fields:
+        if not field.concrete or field.many_to_many or hasattr(field, "get_placeholder"):
+            raise TypeError(f"{model.__name__}.{field.name} cannot be written by a prepared statement")
+    return fields
+
+
+@cache
+def _update_sql(model: type[models.Model], alias: str, names: tuple[str, ...], increment: str | None,
+                guard: tuple[str, ...]) -> str:
+    qn = connections[alias].ops.quote_name
+    meta = model._meta
+    assignments = [f"{qn(field.column)} = %s" for field in _fields(model, names)]
+    if increment:
+        column = qn(meta.get_field(increment).column)
+        assignments.append(f"{column} = {column} + 1")
+    conditions = [f"{qn(field.column)} = %s" for field in _fields(model, guard)]
+    return f"UPDATE {qn(meta.db_table)} SET {', '.join(assignments)} WHERE {' AND '.join(conditions)}"
+
+
+def update(model: type[models.Model], *, where: dict, values: dict, increment: str | None = None) -> int:
+    """``UPDATE model SET values [, increment = increment + 1] WHERE where``
+    (field name → value, all equalities); the number of rows changed."""
+    connection = _connection(model)
+    sql = _update_sql(model, connection.alias, tuple(values), increment, tuple(where))
+    params = [_value(field, value, connection) for field, value in zip(_fields(model, tuple(values)), values.values())]
+    params += [_value(field, value, connection) for field, value in zip(_fields(model, tuple(where)), where.values())]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+@cache
+def _insert_sql(model: type[models.Model], alias: str) -> tuple[str, tuple, bool]:
+    connection = connections[alias]
+    qn = connection.ops.quote_name
+    meta = model._meta
+    fields = tuple(field for field in meta.local_concrete_fields if field is not meta.auto_field)
+    returning = connection.features.can_return_columns_from_insert and meta.auto_field is not None
+    sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(field.column) for field in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    if returning:
+        sql += f" RETURNING {qn(meta.auto_field.column)}"
+    return sql, fields, returning
+
+
+def insert(obj: models.Model) -> models.Model:
+    """Store a new object in one ``INSERT`` and give it its primary key, as
+    ``obj.save()`` would for a new row (``pre_save`` of each field applied:
+    ``auto_now``, file fields)."""
+    model = type(obj)
+    connection = _connection(model)
+    sql, fields, returning = _insert_sql(model, connection.alias)
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        auto = model._meta.auto_field
+        if auto is not None:
+            pk = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(
+                cursor, model._meta.db_table, auto.column)
+            setattr(obj, auto.attname, pk)
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
