@@ -44,8 +44,8 @@ STATES = ["draft", "submitted", "accepted", "in_review", "approved", "approved",
 CERTIFY_STEP = STEPS.index("certify")
 
 WARMUP = 5          # lifecycles of each contestant before timing
-ROUNDS = 5          # rounds of turns: govhall services, floor, peer, govhall http
-SERVICE_BATCH = 15  # lifecycles per contestant and round
+ROUNDS = 9           # rounds of turns: govhall services, floor, peer, govhall http
+SERVICE_BATCH = 20  # lifecycles per contestant and round
 HTTP_BATCH = 6
 PDF_SAMPLES = 200
 

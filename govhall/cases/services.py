@@ -5,6 +5,7 @@ recomputing the deadline, all in one transaction."""
 
 import secrets
 from collections.abc import Callable
+from typing import NamedTuple
 from datetime import datetime
 from decimal import Decimal
 
@@ -29,7 +30,7 @@ from govhall.core.errors import Conflict, DomainError, NotPermitted
 from govhall.org.models import Action as AuthAction
 from govhall.org.models import Center, User
 from govhall.org.roles import READ_ONLY_ROLES, STAFF_ROLES, Role
-from govhall.org.selectors import staff_authorizations, staff_is_authorized
+from govhall.org.selectors import authorization_condition, staff_authorizations, staff_is_authorized
 from govhall.timing import Pause as TimingPause
 
 MAX_EXTENSION_DAYS = 10  # 行政许可法 art. 42
@@ -59,22 +60,42 @@ def _decision_index(steps: list) -> int:
     return len(steps) - 1
 
 
-def _require_authorized(actor: User | None, *, department, item_code: str, authorization: str) -> None:
-    """A staff member, not read-only, authorized for the action on this item
-    of the department performing it."""
+class Grant(NamedTuple):
+    """The authorization a transition needs: ``action`` on the item
+    ``item_code`` of ``department``. The guarded update of the transition
+    tests it in the same statement (nothing changes without it);
+    ``require`` asks it alone, to tell a refusal from a conflict."""
+
+    actor: User
+    department: object
+    item_code: str
+    action: str
+
+    def condition(self) -> tuple[str, list]:
+        return authorization_condition(self.actor, department=self.department, action=self.action,
+                                       item_code=self.item_code)
+
+    def require(self) -> None:
+        if not staff_is_authorized(self.actor, department=self.department, action=self.action,
+                                   item_code=self.item_code):
+            raise NotPermitted(_("您没有该事项“%(action)s”的授权。") % {"action": AuthAction(self.action).label})
+
+
+def _grant(actor: User | None, *, department, item_code: str, authorization: str) -> Grant | None:
+    """The grant a staff member (not read-only) needs for the action on this
+    item of the department performing it; None for the system itself."""
     if actor is None:
-        return  # the system itself (demo, scheduled rules)
+        return None  # the system itself (demo, scheduled rules)
     if actor.role not in STAFF_ROLES or actor.role in READ_ONLY_ROLES:
         raise NotPermitted(_("您无权办理该办件。"))
-    if not staff_is_authorized(actor, department=department, action=authorization, item_code=item_code):
-        raise NotPermitted(_("您没有该事项“%(action)s”的授权。") % {"action": AuthAction(authorization).label})
+    return Grant(actor, department, item_code, authorization)
 
 
-def _require_staff(actor: User | None, case: Case, authorization: str, *, department=None) -> None:
-    """Authorized for the action on the case's item, in the department that
+def _staff_grant(actor: User | None, case: Case, authorization: str, *, department=None) -> Grant | None:
+    """The grant for the action on the case's item, in the department that
     performs it (the item's own, or the step's)."""
-    _require_authorized(actor, department=department or case.department,
-                        item_code=case.item_version.item.base_code, authorization=authorization)
+    return _grant(actor, department=department or case.department, item_code=case.item_version.item.base_code,
+                  authorization=authorization)
 
 
 def _require_department_head(actor: User | None, case: Case) -> None:
@@ -93,15 +114,19 @@ def _require_text(value: str, field: str, message: str) -> str:
 
 def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | None = None,
                 client_address: str | None = None, notice: str | None = None,
-                then: Callable[[Case], None] | None = None, pauses: list | None = None, **changes) -> Case:
+                then: Callable[[Case], None] | None = None, pauses: list | None = None, grant: Grant | None = None,
+                **changes) -> Case:
     """Move the case by ``action``: the deadline after the change computed
     (``pauses``: the case's pauses as they will be, when the transition opens
     or closes one), one guarded update on (id, version) with both, then
     ``then(case)`` (rows that belong to the transition, written only once it
     is certain), the written notice when the law requires one, one event.
-    Raises Conflict when someone else changed the case first."""
+    The update also tests the actor's ``grant``. Raises NotPermitted without
+    it, Conflict when someone else changed the case first."""
     target = target_state(action, case.state)
     if target is None:
+        if grant is not None:
+            grant.require()
         raise DomainError(_("办件当前状态为“%(state)s”，不能“%(action)s”。")
                           % {"state": State(case.state).label, "action": Action(action).label}, field="state")
     from_state = case.state
@@ -125,10 +150,13 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
         head = {"event_seq": event.seq, "event_hash": event.hash}
     watched = {"light": watch.light, "step_due_date": watch.step_due_date, "watch_on": watch.watch_on}
     updated = statements.update(Case, where={"id": case.pk, "version": case.version}, increment="version",
-                                values={"due_date": due, "deadline_provisional": provisional, **watched, **changes, **head})
+                                values={"due_date": due, "deadline_provisional": provisional, **watched, **changes, **head},
+                                condition=grant.condition() if grant is not None else None)
     if updated != 1:
         for field, value in before.items():
             setattr(case, field, value)
+        if grant is not None:
+            grant.require()
         raise Conflict(_("该办件刚被他人处理，请刷新后重试。"))
     # The guarded update matched the version this object was loaded at, so
     # the row now equals the object plus the changes: no reload needed (a
@@ -168,8 +196,9 @@ def _next_number(center: Center, day) -> str:
 # --- the lifecycle --------------------------------------------------------------
 
 def _new_case(*, actor, item_version, center, channel, applicant_name, applicant_id_number, applicant_phone,
-              applicant_kind, applicant, green_channel, at) -> Case:
-    """Check who applies for what, and create the case row as a draft."""
+              applicant_kind, applicant, green_channel, at) -> tuple[Case, Grant | None]:
+    """Check who applies for what, and create the case row as a draft; with
+    the grant a staff member needs to receive it."""
     if item_version.status != VersionStatus.PUBLISHED:
         raise DomainError(_("该事项没有已发布的版本，不能申请。"), field="item")
     if channel not in Channel.values:
@@ -179,14 +208,15 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
     name = _require_text(applicant_name, "applicant_name", _("请填写申请人。"))
     id_number = _require_text(applicant_id_number, "applicant_id_number", _("请填写证件号码。"))
     phone = _require_text(applicant_phone, "applicant_phone", _("请填写联系电话。"))
+    grant = None
     if actor is not None and actor.role == Role.APPLICANT:
         if channel != Channel.ONLINE or applicant is None or applicant.pk != actor.pk:
             raise NotPermitted(_("申请人只能以本人名义网上申请。"))
         if not item_version.online:
             raise DomainError(_("该事项不支持网上申请，请到窗口办理。"), field="item")
-    elif actor is not None:
-        _require_authorized(actor, department=item_version.item.department, item_code=item_version.item.base_code,
-                            authorization=AuthAction.ACCEPT)
+    else:
+        grant = _grant(actor, department=item_version.item.department, item_code=item_version.item.base_code,
+                       authorization=AuthAction.ACCEPT)
     day = _local_date(at)
     case = statements.insert(Case(
         number=_next_number(center, day),
@@ -198,7 +228,7 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
         visits=1 if channel in {Channel.WINDOW, Channel.BRANCH} else 0,
         window_id=actor.window_id if actor is not None and actor.role != Role.APPLICANT else None,
     ))
-    return case
+    return case, grant
 
 
 @transaction.atomic
@@ -210,11 +240,11 @@ def case_submit(*, actor: User | None, item_version: ItemVersion, center: Center
     by a clerk on the applicant's behalf. The case gets its number and query
     code; the receipt day counts from the next working day outside office hours."""
     at = _now(at)
-    case = _new_case(actor=actor, item_version=item_version, center=center, channel=channel,
-                     applicant_name=applicant_name, applicant_id_number=applicant_id_number,
-                     applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=applicant,
-                     green_channel=green_channel, at=at)
-    return _transition(case, actor=actor, action=Action.SUBMIT, at=at, client_address=client_address,
+    case, grant = _new_case(actor=actor, item_version=item_version, center=center, channel=channel,
+                            applicant_name=applicant_name, applicant_id_number=applicant_id_number,
+                            applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=applicant,
+                            green_channel=green_channel, at=at)
+    return _transition(case, actor=actor, grant=grant, action=Action.SUBMIT, at=at, client_address=client_address,
                        submitted_at=at, received_on=received_on(at),
                        data={"item": item_version.item.code, "version": item_version.number, "channel": channel})
 
@@ -226,10 +256,12 @@ def case_draft_create(*, actor: User, item_version: ItemVersion, center: Center,
     """Start an online application as a draft (草稿) the applicant completes
     with the materials before submitting it. Nothing counts as received yet."""
     at = _now(at)
-    case = _new_case(actor=actor, item_version=item_version, center=center, channel=Channel.ONLINE,
-                     applicant_name=applicant_name, applicant_id_number=applicant_id_number,
-                     applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=actor,
-                     green_channel=False, at=at)
+    case, grant = _new_case(actor=actor, item_version=item_version, center=center, channel=Channel.ONLINE,
+                            applicant_name=applicant_name, applicant_id_number=applicant_id_number,
+                            applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=actor,
+                            green_channel=False, at=at)
+    if grant is not None:
+        grant.require()
     event_record(case=case, actor=actor, action=CREATE_DRAFT, from_state="", to_state=State.DRAFT, at=at,
                  data={"item": item_version.item.code, "version": item_version.number})
     return case
@@ -273,11 +305,12 @@ def case_material_attach(*, actor: User | None, case: Case, material_order: int,
     from django.core.files.base import ContentFile
 
     at = _now(at)
+    grant = None
     if actor is not None and actor.role == Role.APPLICANT:
         if case.applicant_id != actor.pk:
             raise NotPermitted(_("只能为本人的申请上传材料。"))
     else:
-        _require_staff(actor, case, AuthAction.ACCEPT)
+        grant = _staff_grant(actor, case, AuthAction.ACCEPT)
     material = case.item_version.materials.filter(order=material_order).first()
     if material is None:
         raise DomainError(_("没有该序号的材料。"), field="material")
@@ -299,7 +332,7 @@ def case_material_attach(*, actor: User | None, case: Case, material_order: int,
         record.file.save(f"{case.number}-{material_order}{suffix}", ContentFile(content), save=False)
         record.save()
 
-    return _transition(case, actor=actor, action=Action.ATTACH_MATERIAL, at=at, then=store,
+    return _transition(case, actor=actor, grant=grant, action=Action.ATTACH_MATERIAL, at=at, then=store,
                        data={"material": material.name, "order": material_order, "sha256": digest, "size": len(content)})
 
 
@@ -309,10 +342,10 @@ def case_accept(*, actor: User | None, case: Case, at: datetime | None = None) -
     Accepted later than 5 working days after receipt, the law already counts
     the case as accepted on the day of receipt (art. 32(4)), and so does the clock."""
     at = _now(at)
-    _require_staff(actor, case, AuthAction.ACCEPT)
+    grant = _staff_grant(actor, case, AuthAction.ACCEPT)
     day = received_on(at)
     deemed = day > correction_deadline(case)
-    return _transition(case, actor=actor, action=Action.ACCEPT, at=at, notice=NoticeKind.ACCEPTANCE, accepted_on=case.received_on if deemed else day,
+    return _transition(case, actor=actor, grant=grant, action=Action.ACCEPT, at=at, notice=NoticeKind.ACCEPTANCE, accepted_on=case.received_on if deemed else day,
                        step=1, accepted_by=actor if getattr(actor, "pk", None) else None, data={"deemed_accepted_from_receipt": deemed})
 
 
@@ -321,9 +354,9 @@ def case_reject(*, actor: User | None, case: Case, reason: str, refer_to: str = 
     """Not accept (不予受理, art. 32): a written reason, and the competent
     organ when the matter belongs elsewhere; the notice states the rights."""
     at = _now(at)
-    _require_staff(actor, case, AuthAction.ACCEPT)
+    grant = _staff_grant(actor, case, AuthAction.ACCEPT)
     reason = _require_text(reason, "reason", _("不予受理须写明理由。"))
-    return _transition(case, actor=actor, action=Action.REJECT, at=at, notice=NoticeKind.REJECTION,
+    return _transition(case, actor=actor, grant=grant, action=Action.REJECT, at=at, notice=NoticeKind.REJECTION,
                        data={"reason": reason, "refer_to": (refer_to or "").strip()})
 
 
@@ -332,7 +365,7 @@ def case_request_correction(*, actor: User | None, case: Case, items: list[dict]
     """One-time notice of everything to correct (一次性告知, art. 32(4)):
     every missing or wrong material at once, within 5 working days of receipt."""
     at = _now(at)
-    _require_staff(actor, case, AuthAction.ACCEPT)
+    grant = _staff_grant(actor, case, AuthAction.ACCEPT)
     if not items:
         raise DomainError(_("请列出需要补正的全部材料。"), field="items")
     cleaned = []
@@ -344,19 +377,20 @@ def case_request_correction(*, actor: User | None, case: Case, items: list[dict]
         cleaned.append({"material": material, "problem": problem})
     if received_on(at) > correction_deadline(case):
         raise DomainError(_("收件已超过 5 个工作日，依法自收件之日起即为受理，不能再要求补正。"), field="state")
-    return _transition(case, actor=actor, action=Action.REQUEST_CORRECTION, at=at, notice=NoticeKind.CORRECTION, data={"items": cleaned})
+    return _transition(case, actor=actor, grant=grant, action=Action.REQUEST_CORRECTION, at=at, notice=NoticeKind.CORRECTION, data={"items": cleaned})
 
 
 @transaction.atomic
 def case_resubmit(*, actor: User | None, case: Case, at: datetime | None = None) -> Case:
     """The applicant hands in the corrected materials: received again."""
     at = _now(at)
+    grant = None
     if actor is not None and actor.role == Role.APPLICANT:
         if case.applicant_id != actor.pk:
             raise NotPermitted(_("只能补正本人的申请。"))
     else:
-        _require_staff(actor, case, AuthAction.ACCEPT)
-    return _transition(case, actor=actor, action=Action.RESUBMIT, at=at, received_on=received_on(at),
+        grant = _staff_grant(actor, case, AuthAction.ACCEPT)
+    return _transition(case, actor=actor, grant=grant, action=Action.RESUBMIT, at=at, received_on=received_on(at),
                        visits=case.visits + (1 if actor is not None and actor.role != Role.APPLICANT else 0))
 
 
@@ -369,9 +403,9 @@ def case_complete_step(*, actor: User | None, case: Case, opinion: str, at: date
     if case.step >= decision:
         raise DomainError(_("审查环节已完成，请作出决定。"), field="step")
     step = steps[case.step]
-    _require_staff(actor, case, STEP_AUTHORIZATION.get(step.role, AuthAction.REVIEW), department=step.department)
+    grant = _staff_grant(actor, case, STEP_AUTHORIZATION.get(step.role, AuthAction.REVIEW), department=step.department)
     opinion = _require_text(opinion, "opinion", _("请填写审查意见。"))
-    return _transition(case, actor=actor, action=Action.COMPLETE_STEP, at=at, step=case.step + 1,
+    return _transition(case, actor=actor, grant=grant, action=Action.COMPLETE_STEP, at=at, step=case.step + 1,
                        data={"step": step.name, "opinion": opinion})
 
 
@@ -383,9 +417,9 @@ def case_send_back(*, actor: User | None, case: Case, reason: str, at: datetime 
         raise DomainError(_("已是第一个审查环节，不能再退回。"), field="step")
     steps = case_steps(case)
     current = steps[min(case.step, len(steps) - 1)]
-    _require_staff(actor, case, STEP_AUTHORIZATION.get(current.role, AuthAction.REVIEW), department=current.department)
+    grant = _staff_grant(actor, case, STEP_AUTHORIZATION.get(current.role, AuthAction.REVIEW), department=current.department)
     reason = _require_text(reason, "reason", _("退回须写明理由。"))
-    return _transition(case, actor=actor, action=Action.SEND_BACK, at=at, step=case.step - 1,
+    return _transition(case, actor=actor, grant=grant, action=Action.SEND_BACK, at=at, step=case.step - 1,
                        data={"from_step": current.name, "to_step": steps[case.step - 1].name, "reason": reason})
 
 
@@ -396,7 +430,7 @@ def case_suspend(*, actor: User | None, case: Case, ground: str, reason: str, ex
     list, approved by the department head; the clock pauses and the applicant
     is told in writing what for and for how long."""
     at = _now(at)
-    _require_staff(actor, case, AuthAction.REVIEW)
+    grant = _staff_grant(actor, case, AuthAction.REVIEW)
     if ground not in SuspensionGround.values:
         raise DomainError(_("特别程序须为法定情形之一（听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审、现场勘查）。"), field="ground")
     reason = _require_text(reason, "reason", _("请写明特别程序的事由。"))
@@ -411,7 +445,7 @@ def case_suspend(*, actor: User | None, case: Case, ground: str, reason: str, ex
         Pause.objects.create(case=case, ground=ground, reason=reason, expected_days=expected_days,
                              approved_by=approver, started_on=day)
 
-    return _transition(case, actor=actor, action=Action.SUSPEND, at=at, notice=NoticeKind.SUSPENSION, then=open_pause,
+    return _transition(case, actor=actor, grant=grant, action=Action.SUSPEND, at=at, notice=NoticeKind.SUSPENSION, then=open_pause,
                        pauses=[*case_pauses(case), TimingPause(day, None)], pause_count=case.pause_count + 1,
                        data={"ground": ground, "reason": reason, "expected_days": expected_days,
                              "approved_by": approver.username, "started_on": day.isoformat()})
@@ -421,13 +455,13 @@ def case_suspend(*, actor: User | None, case: Case, ground: str, reason: str, ex
 def case_resume(*, actor: User | None, case: Case, at: datetime | None = None) -> Case:
     """End the special procedure: the remaining days run again from today."""
     at = _now(at)
-    _require_staff(actor, case, AuthAction.REVIEW)
+    grant = _staff_grant(actor, case, AuthAction.REVIEW)
     pause = case.pauses.filter(ended_on__isnull=True).first()
     if pause is None:
         raise DomainError(_("没有进行中的特别程序。"), field="state")
     day = max(_effective_day(at), pause.started_on)
     pauses = [TimingPause(p.start, p.end or day) for p in case_pauses(case)]
-    return _transition(case, actor=actor, action=Action.RESUME, at=at, data={"ended_on": day.isoformat()},
+    return _transition(case, actor=actor, grant=grant, action=Action.RESUME, at=at, data={"ended_on": day.isoformat()},
                        then=lambda case: _close_pauses(case, day), pauses=pauses)
 
 
@@ -456,9 +490,9 @@ def _decide(case: Case, *, actor, action: str, at: datetime, data: dict, notice:
     if case.step < decision:
         raise DomainError(_("还有审查环节未完成（当前：%(step)s）。") % {"step": steps[case.step].name}, field="step")
     step = steps[decision]
-    _require_staff(actor, case, AuthAction.APPROVE, department=step.department)
+    grant = _staff_grant(actor, case, AuthAction.APPROVE, department=step.department)
     decided_on = max(_effective_day(at), case.accepted_on or _effective_day(at))
-    return _transition(case, actor=actor, action=action, at=at, step=decision + 1, decided_on=decided_on, data=data,
+    return _transition(case, actor=actor, grant=grant, action=action, at=at, step=decision + 1, decided_on=decided_on, data=data,
                        notice=notice)
 
 
@@ -488,7 +522,7 @@ def case_record_payment(*, actor: User | None, case: Case, amount: Decimal, meth
     """Record the fee paid for a granted item (统一收费); the amount is kept
     as collected, and supervision compares it with the item's standard."""
     at = _now(at)
-    _require_staff(actor, case, AuthAction.CHARGE)
+    grant = _staff_grant(actor, case, AuthAction.CHARGE)
     if case.item_version.no_fee:
         raise DomainError(_("该事项不收费。"), field="amount")
     if case.fee_paid_at is not None:
@@ -498,7 +532,7 @@ def case_record_payment(*, actor: User | None, case: Case, amount: Decimal, meth
     if method not in PAYMENT_METHODS:
         raise DomainError(_("未知的缴费方式。"), field="method")
     receipt_number = _require_text(receipt_number, "receipt_number", _("请填写票据号。"))
-    return _transition(case, actor=actor, action=Action.RECORD_PAYMENT, at=at, fee_amount=amount, fee_paid_at=at,
+    return _transition(case, actor=actor, grant=grant, action=Action.RECORD_PAYMENT, at=at, fee_amount=amount, fee_paid_at=at,
                        data={"amount": f"{amount:.2f}", "method": method, "receipt_number": receipt_number})
 
 
@@ -506,13 +540,13 @@ def case_record_payment(*, actor: User | None, case: Case, amount: Decimal, meth
 def case_certify(*, actor: User | None, case: Case, certificate_number: str, at: datetime | None = None) -> Case:
     """Make the certificate (制证) of a granted item."""
     at = _now(at)
-    _require_staff(actor, case, AuthAction.CERTIFY)
+    grant = _staff_grant(actor, case, AuthAction.CERTIFY)
     if case.item_version.result_type != "certificate":
         raise DomainError(_("该事项的办理结果不是证照，无需制证。"), field="certificate_number")
     if case.certificate_number:
         raise DomainError(_("证照已制作。"), field="certificate_number")
     number = _require_text(certificate_number, "certificate_number", _("请填写证照编号。"))
-    return _transition(case, actor=actor, action=Action.CERTIFY, at=at, certificate_number=number,
+    return _transition(case, actor=actor, grant=grant, action=Action.CERTIFY, at=at, certificate_number=number,
                        data={"certificate_number": number})
 
 
@@ -520,7 +554,7 @@ def case_certify(*, actor: User | None, case: Case, certificate_number: str, at:
 def case_deliver(*, actor: User | None, case: Case, method: str, received_by: str, at: datetime | None = None) -> Case:
     """Deliver the result (送达) with a delivery receipt (送达回证)."""
     at = _now(at)
-    _require_staff(actor, case, AuthAction.DELIVER)
+    grant = _staff_grant(actor, case, AuthAction.DELIVER)
     if method not in {"window", "mail", "electronic"}:
         raise DomainError(_("未知的送达方式。"), field="method")
     received_by = _require_text(received_by, "received_by", _("请填写签收人。"))
@@ -534,7 +568,7 @@ def case_deliver(*, actor: User | None, case: Case, method: str, received_by: st
     # visit as the application (handed in at a window that very day).
     same_visit = (case.channel in {Channel.WINDOW, Channel.BRANCH} and case.submitted_at is not None
                   and _local_date(case.submitted_at) == _local_date(at))
-    return _transition(case, actor=actor, action=Action.DELIVER, at=at, notice=NoticeKind.DELIVERY,
+    return _transition(case, actor=actor, grant=grant, action=Action.DELIVER, at=at, notice=NoticeKind.DELIVERY,
                        visits=case.visits + (1 if method == "window" and not same_visit else 0),
                        data={"method": method, "received_by": received_by, "late": late})
 
@@ -543,20 +577,21 @@ def case_deliver(*, actor: User | None, case: Case, method: str, received_by: st
 def case_close(*, actor: User | None, case: Case, at: datetime | None = None) -> Case:
     """Close (办结) a delivered case."""
     at = _now(at)
-    _require_staff(actor, case, AuthAction.DELIVER)
-    return _transition(case, actor=actor, action=Action.CLOSE, at=at)
+    grant = _staff_grant(actor, case, AuthAction.DELIVER)
+    return _transition(case, actor=actor, grant=grant, action=Action.CLOSE, at=at)
 
 
 @transaction.atomic
 def case_withdraw(*, actor: User | None, case: Case, reason: str = "", at: datetime | None = None) -> Case:
     """The applicant withdraws before a decision (撤回)."""
     at = _now(at)
+    grant = None
     if actor is not None and actor.role == Role.APPLICANT:
         if case.applicant_id != actor.pk:
             raise NotPermitted(_("只能撤回本人的申请。"))
     else:
-        _require_staff(actor, case, AuthAction.ACCEPT)  # at the window, on the applicant's written request
-    return _transition(case, actor=actor, action=Action.WITHDRAW, at=at, data={"reason": (reason or "").strip()},
+        grant = _staff_grant(actor, case, AuthAction.ACCEPT)  # at the window, on the applicant's written request
+    return _transition(case, actor=actor, grant=grant, action=Action.WITHDRAW, at=at, data={"reason": (reason or "").strip()},
                        then=lambda case: _close_pauses(case, _effective_day(at)))
 
 

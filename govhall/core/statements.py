@@ -41,7 +41,7 @@ def _fields(model: type[models.Model], names: tuple[str, ...]) -> tuple:
 
 @cache
 def _update_sql(model: type[models.Model], alias: str, names: tuple[str, ...], increment: str | None,
-                guard: tuple[str, ...]) -> str:
+                guard: tuple[str, ...], condition: str | None) -> str:
     qn = connections[alias].ops.quote_name
     meta = model._meta
     assignments = [f"{qn(field.column)} = %s" for field in _fields(model, names)]
@@ -49,16 +49,23 @@ def _update_sql(model: type[models.Model], alias: str, names: tuple[str, ...], i
         column = qn(meta.get_field(increment).column)
         assignments.append(f"{column} = {column} + 1")
     conditions = [f"{qn(field.column)} = %s" for field in _fields(model, guard)]
+    if condition:
+        conditions.append(condition)
     return f"UPDATE {qn(meta.db_table)} SET {', '.join(assignments)} WHERE {' AND '.join(conditions)}"
 
 
-def update(model: type[models.Model], *, where: dict, values: dict, increment: str | None = None) -> int:
-    """``UPDATE model SET values [, increment = increment + 1] WHERE where``
-    (field name → value, all equalities); the number of rows changed."""
+def update(model: type[models.Model], *, where: dict, values: dict, increment: str | None = None,
+           condition: tuple[str, list] | None = None) -> int:
+    """``UPDATE model SET values [, increment = increment + 1] WHERE where
+    [AND condition]`` (``where``: field name → value, all equalities;
+    ``condition``: a fixed SQL condition and its parameters); the number of
+    rows changed."""
     connection = _connection(model)
-    sql = _update_sql(model, connection.alias, tuple(values), increment, tuple(where))
+    sql = _update_sql(model, connection.alias, tuple(values), increment, tuple(where), condition and condition[0])
     params = [_value(field, value, connection) for field, value in zip(_fields(model, tuple(values)), values.values())]
     params += [_value(field, value, connection) for field, value in zip(_fields(model, tuple(where)), where.values())]
+    if condition:
+        params += condition[1]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

@@ -118,19 +118,28 @@ def staff_is_authorized(staff: User, *, department: Department, action: str, ite
     """Whether ``staff`` may do ``action`` on the item ``item_code`` of
     ``department`` (an authorization for all of the department's items, or
     for this very item)."""
+    sql, params = authorization_condition(staff, department=department, action=action, item_code=item_code)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 WHERE {sql}", params)
+        return cursor.fetchone() is not None
+
+
+def authorization_condition(staff: User, *, department: Department, action: str,
+                            item_code: str = "") -> tuple[str, list]:
+    """The test of ``staff_is_authorized`` as an SQL condition and its
+    parameters, for a statement that must change nothing unless the actor
+    is authorized (the case services' guarded update)."""
     # Every action of every case asks this: one fixed statement, written out
     # (the ORM spends ten times the query's own cost building it each time).
-    with connection.cursor() as cursor:
-        cursor.execute(_authorized_sql(), [staff.pk, getattr(department, "pk", department), action, "", item_code])
-        return cursor.fetchone() is not None
+    return _authorized_sql(), [staff.pk, getattr(department, "pk", department), action, "", item_code]
 
 
 @functools.cache
 def _authorized_sql() -> str:
     meta, qn = Authorization._meta, connection.ops.quote_name
     column = lambda name: qn(meta.get_field(name).column)  # noqa: E731
-    return (f"SELECT 1 FROM {qn(meta.db_table)} WHERE {column('staff')} = %s AND {column('department')} = %s"
-            f" AND {column('action')} = %s AND {column('item_code')} IN (%s, %s) LIMIT 1")
+    return (f"EXISTS (SELECT 1 FROM {qn(meta.db_table)} WHERE {column('staff')} = %s AND {column('department')} = %s"
+            f" AND {column('action')} = %s AND {column('item_code')} IN (%s, %s))")
 
 
 def staff_authorizations(staff: User) -> set[tuple[int, str, str]]:

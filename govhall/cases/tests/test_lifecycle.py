@@ -77,6 +77,22 @@ class TestRefusals:
         case = cases.case_accept(actor=desk.clerk, case=submit(desk))
         with pytest.raises(NotPermitted):
             cases.case_complete_step(actor=desk.clerk, case=case, opinion="x")
+        assert Case.objects.get(pk=case.pk).step == case.step and actions(case) == ["submit", "accept"]
+
+    def test_a_revoked_authorization_stops_the_next_action(self, desk):
+        from govhall.org.models import Action as Grant
+        from govhall.org.models import Authorization
+
+        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        Authorization.objects.filter(staff=desk.reviewer, action=Grant.REVIEW).delete()
+        with pytest.raises(NotPermitted):
+            cases.case_complete_step(actor=desk.reviewer, case=case, opinion="同意")
+        assert Case.objects.get(pk=case.pk).version == case.version and actions(case) == ["submit", "accept"]
+
+    def test_without_authorization_the_refusal_comes_before_the_state(self, desk):
+        case = submit(desk)  # not accepted yet: no review step is open
+        with pytest.raises(NotPermitted):
+            cases.case_close(actor=desk.clerk_b, case=case)
 
     def test_no_decision_before_the_review_steps(self, desk):
         case = cases.case_accept(actor=desk.clerk, case=submit(desk))
