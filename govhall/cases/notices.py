@@ -10,7 +10,6 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from govhall.cases.models import Case, Notice, NoticeCounter, NoticeKind
-from govhall.core import statements
 from govhall.core.counters import counter_next
 from govhall.documents import NoticeData, Party, Section
 from govhall.org.models import User
@@ -69,10 +68,9 @@ def _sections(case: Case, kind: str, data: dict, today: date) -> tuple[Section, 
             Section(paragraphs=("请按上述要求补正后重新提交。补正材料提交之日视为重新收件。",)),
         )
     if kind == NoticeKind.SUSPENSION:
-        pause = case.pauses.order_by("-started_on", "-pk").first()
         return (Section(paragraphs=(
-            f"你（单位）申请的“{version.name}”，依法需要进行{_ground(pause.ground)}。",
-            f"事由：{pause.reason}。预计所需时间：{pause.expected_days}个工作日。",
+            f"你（单位）申请的“{version.name}”，依法需要进行{_ground(data['ground'])}。",
+            f"事由：{data['reason']}。预计所需时间：{data['expected_days']}个工作日。",
             f"根据{LAW}第四十五条的规定，上述所需时间不计算在本机关作出行政许可决定的期限内，"
             "程序结束后继续计算，本机关将及时告知。",
         )),)
@@ -114,8 +112,9 @@ def _number(case: Case, kind: str, year: int) -> str:
     return f"{case.department.short_name}{ABBREVIATIONS[kind]}〔{year}〕{last}号"
 
 
-def notice_issue(*, case: Case, kind: str, actor: User | None, data: dict, at: datetime) -> Notice:
-    """Number, build and store a notice (inside the transition's transaction)."""
+def notice_build(*, case: Case, kind: str, actor: User | None, data: dict, at: datetime) -> Notice:
+    """Number and build a notice, not yet stored (inside the transition's
+    transaction, which stores it once the case is changed)."""
     now = at
     today = timezone.localtime(at).date()
     number = _number(case, kind, today.year)
@@ -136,8 +135,8 @@ def notice_issue(*, case: Case, kind: str, actor: User | None, data: dict, at: d
         footer=f"{case.department.name} · 办件编号 {case.number}{demo}",
         seal_text=case.department.name,
     )
-    return statements.insert(Notice(case=case, kind=kind, number=number, verify_code=verify_code, issued_at=now,
-                                    issued_by=actor if getattr(actor, "pk", None) else None, content=asdict(content)))
+    return Notice(case=case, kind=kind, number=number, verify_code=verify_code, issued_at=now,
+                  issued_by=actor if getattr(actor, "pk", None) else None, content=asdict(content))
 
 
 def notice_data(notice: Notice) -> NoticeData:

@@ -19,7 +19,7 @@ from govhall.cases.events import event_build, event_record
 from govhall.cases.models import (
     ApplicantKind, Case, CaseCounter, CaseMaterial, Channel, IdempotencyKey, NoticeKind, Pause,
 )
-from govhall.cases.notices import notice_issue
+from govhall.cases.notices import notice_build
 from govhall.cases.selectors import case_steps
 from govhall.cases.signals import case_changed
 from govhall.cases.states import CLOCK_RUNNING, CREATE_DRAFT, OPEN, PAUSED, Action, State, SuspensionGround, target_state
@@ -120,7 +120,8 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
     (``pauses``: the case's pauses as they will be, when the transition opens
     or closes one), one guarded update on (id, version) with both, then
     ``then(case)`` (rows that belong to the transition, written only once it
-    is certain), the written notice when the law requires one, one event.
+    is certain), the written notice when the law requires one, one event
+    (the chain head it moves is in the update too).
     The update also tests the actor's ``grant``. Raises NotPermitted without
     it, Conflict when someone else changed the case first."""
     target = target_state(action, case.state)
@@ -141,16 +142,23 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
     watch = case_watch(case, today=_local_date(at), pauses=pauses,
                        steps=case_steps(case) if target in CLOCK_RUNNING else None)
     data = {**(data or {}), "due_date": due.isoformat() if due else None}
-    head = {}
-    if not notice:
-        # Nothing left to decide after the update: the event is complete
-        # now, and the chain head moves with the same guarded update.
-        event = event_build(case=case, actor=actor, action=action, from_state=from_state, to_state=target,
-                            data=data, client_address=client_address, at=at)
-        head = {"event_seq": event.seq, "event_hash": event.hash}
+    issued = None
+    if notice:
+        # The written notice is numbered first, so that the event, which
+        # records its number, is complete before the update and the chain
+        # head moves with it. Lock order on PostgreSQL: a notice counter,
+        # then the case row (case_immediate takes its counters in the order
+        # of the lifecycle, and a counter is only taken by a transition
+        # whose case state allows it, so no two transactions wait on each
+        # other); a conflict rolls the number back with everything else.
+        issued = notice_build(case=case, kind=notice, actor=actor, data=data, at=at)
+        data["notice"] = issued.number
+    event = event_build(case=case, actor=actor, action=action, from_state=from_state, to_state=target,
+                        data=data, client_address=client_address, at=at)
     watched = {"light": watch.light, "step_due_date": watch.step_due_date, "watch_on": watch.watch_on}
     updated = statements.update(Case, where={"id": case.pk, "version": case.version}, increment="version",
-                                values={"due_date": due, "deadline_provisional": provisional, **watched, **changes, **head},
+                                values={"due_date": due, "deadline_provisional": provisional, **watched, **changes,
+                                        "event_seq": event.seq, "event_hash": event.hash},
                                 condition=grant.condition() if grant is not None else None)
     if updated != 1:
         for field, value in before.items():
@@ -167,15 +175,10 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
         setattr(case, field, value)
     if then is not None:
         then(case)
-    if notice:
-        # The notice's number is taken only once the case is ours (the case
-        # row is always locked first), and the event records it.
-        data["notice"] = notice_issue(case=case, kind=notice, actor=actor, data=data, at=at).number
-        event_record(case=case, actor=actor, action=action, from_state=from_state, to_state=target,
-                     data=data, client_address=client_address, at=at)
-    else:
-        statements.insert(event)
-        case.event_seq, case.event_hash = event.seq, event.hash
+    if issued is not None:
+        statements.insert(issued)
+    statements.insert(event)
+    case.event_seq, case.event_hash = event.seq, event.hash
     case_changed.send(sender=Case, case=case, action=action, from_state=from_state, actor=actor, at=at, data=data,
                       due_before=before["due_date"], light_before=before["light"], step_before=before["step"],
                       step_due_before=before["step_due_date"])
