@@ -68,6 +68,9 @@ class Case(models.Model):
     step_due_date = models.DateField(_("环节期限"), null=True, blank=True)
     watch_on = models.DateField(_("下次监察日"), null=True, blank=True)
     decided_on = models.DateField(_("决定日"), null=True, blank=True)
+    # The number of the decision document (准予/不予许可决定书): served with
+    # the result at delivery, named on the delivery receipt.
+    decision_number = models.CharField(_("决定文书编号"), max_length=64, blank=True)
     fee_amount = models.DecimalField(_("实收金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
     fee_paid_at = models.DateTimeField(_("缴费时间"), null=True, blank=True)
     certificate_number = models.CharField(_("证照编号"), max_length=64, blank=True)

@@ -2,6 +2,7 @@
 what each says, built from the case as plain data for govhall.documents,
 numbered and frozen when issued."""
 
+import functools
 import secrets
 from dataclasses import asdict
 from datetime import date, datetime
@@ -22,6 +23,13 @@ ABBREVIATIONS = {
 LAW = "《中华人民共和国行政许可法》"
 RIGHTS = ("如不服本决定，可以自收到本文书之日起六十日内依法申请行政复议，"
           "或者自收到本文书之日起六个月内依法向人民法院提起行政诉讼。")
+
+
+@functools.cache
+def _title(kind: str) -> str:
+    """A legal document is Chinese, whatever the language of the clerk's screen."""
+    with translation.override("zh-hans"):
+        return str(NoticeKind(kind).label)
 
 
 def _date_text(day: date) -> str:
@@ -95,10 +103,15 @@ def _sections(case: Case, kind: str, data: dict, today: date) -> tuple[Section, 
             RIGHTS,
         )),)
     if kind == NoticeKind.DELIVERY:
-        documents = "、".join(n.number for n in case.notices.exclude(kind=NoticeKind.DELIVERY))
+        # What is served: the decision document, and with a grant its result.
+        decision = NoticeKind.APPROVAL if data["decision"] == "approved" else NoticeKind.DENIAL
+        documents = [f"{_title(decision)}（{case.decision_number}）"]
+        if decision == NoticeKind.APPROVAL and version.result_name:
+            documents.append(f"{version.result_name}（编号 {case.certificate_number}）" if case.certificate_number
+                             else version.result_name)
         return (Section(rows=(
             ("栏目", "内容"),
-            ("送达文书", f"{version.result_name or '办理结果'}；{documents}"),
+            ("送达文书", "；".join(documents)),
             ("送达方式", {"window": "窗口领取", "mail": "邮寄送达", "electronic": "电子送达"}[data["method"]]),
             ("受送达人", case.applicant_name),
             ("签收人", data["received_by"]),
@@ -120,10 +133,8 @@ def notice_build(*, case: Case, kind: str, actor: User | None, data: dict, at: d
     number = _number(case, kind, today.year)
     verify_code = secrets.token_urlsafe(12)
     demo = "（示例数据）" if _demo() else ""
-    with translation.override("zh-hans"):  # a legal document is Chinese, whatever the clerk's screen language
-        title = str(NoticeKind(kind).label)
     content = NoticeData(
-        title=title,
+        title=_title(kind),
         number=number,
         issuer=case.department.name,
         date_text=_date_text(today),

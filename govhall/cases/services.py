@@ -40,6 +40,7 @@ STEP_AUTHORIZATION = {
     Role.REVIEWER: AuthAction.REVIEW, Role.APPROVER: AuthAction.APPROVE, Role.DEPARTMENT_HEAD: AuthAction.APPROVE,
 }
 DECISION_ROLES = {Role.APPROVER, Role.DEPARTMENT_HEAD}
+DECISION_NOTICES = {NoticeKind.APPROVAL, NoticeKind.DENIAL}
 
 
 # --- helpers ------------------------------------------------------------------
@@ -132,7 +133,8 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
                           % {"state": State(case.state).label, "action": Action(action).label}, field="state")
     from_state = case.state
     changes = {"state": target, "updated_at": at, **changes}
-    before = {field: getattr(case, field) for field in [*changes, "due_date", "light", "step", "step_due_date"]}
+    before = {field: getattr(case, field)
+              for field in [*changes, "due_date", "light", "step", "step_due_date", "decision_number"]}
     for field, value in changes.items():
         setattr(case, field, value)
     if pauses is None and target in CLOCK_RUNNING | PAUSED:
@@ -153,6 +155,8 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
         # other); a conflict rolls the number back with everything else.
         issued = notice_build(case=case, kind=notice, actor=actor, data=data, at=at)
         data["notice"] = issued.number
+        if notice in DECISION_NOTICES:
+            case.decision_number = changes["decision_number"] = issued.number
     event = event_build(case=case, actor=actor, action=action, from_state=from_state, to_state=target,
                         data=data, client_address=client_address, at=at)
     watched = {"light": watch.light, "step_due_date": watch.step_due_date, "watch_on": watch.watch_on}
@@ -573,7 +577,7 @@ def case_deliver(*, actor: User | None, case: Case, method: str, received_by: st
                   and _local_date(case.submitted_at) == _local_date(at))
     return _transition(case, actor=actor, grant=grant, action=Action.DELIVER, at=at, notice=NoticeKind.DELIVERY,
                        visits=case.visits + (1 if method == "window" and not same_visit else 0),
-                       data={"method": method, "received_by": received_by, "late": late})
+                       data={"method": method, "received_by": received_by, "late": late, "decision": case.state})
 
 
 @transaction.atomic

@@ -77,3 +77,22 @@ def test_a_notice_prints_as_a_chinese_pdf(desk, tmp_path):
     path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert "准予行政许可决定书" in text and notice.number in text and "食品经营许可证" in text
+
+
+def test_the_delivery_receipt_names_the_decision_and_the_certificate_served(desk):
+    case = walk(desk)
+    approval = case.notices.get(kind=NoticeKind.APPROVAL).number
+    assert case.decision_number == approval
+    text = notice_text(notice_data(case.notices.get(kind=NoticeKind.DELIVERY)))
+    assert f"准予行政许可决定书（{approval}）" in text and "编号 JY1511602" in text
+    assert case.notices.get(kind=NoticeKind.ACCEPTANCE).number not in text  # served at acceptance, not now
+
+
+def test_a_denial_is_served_without_the_result(desk):
+    case = cases.case_complete_step(actor=desk.reviewer, case=cases.case_accept(actor=desk.clerk, case=submit(desk)),
+                                    opinion="不符合")
+    case = cases.case_deny(actor=desk.approver, case=case, reasons="经营场所面积不足")
+    case = cases.case_deliver(actor=desk.clerk, case=case, method="mail", received_by="张三")
+    text = notice_text(notice_data(case.notices.get(kind=NoticeKind.DELIVERY)))
+    assert f"不予行政许可决定书（{case.decision_number}）" in text and desk.version.result_name not in text
+    assert "邮寄送达" in text
