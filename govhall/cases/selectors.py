@@ -50,7 +50,8 @@ def case_get_by_number(*, user: User, number: str) -> Case | None:
         scope = Q(applicant=user)
     else:
         scope = scope_q(user, department_id="department_id", center_path="center__path")
-    return _base().filter(scope, number=number).first()
+    # A unique key: no ordering (the default one costs more than the query).
+    return _base().filter(scope, number=number).order_by().first()
 
 
 def case_list_for_applicant(*, user: User) -> QuerySet[Case]:
@@ -61,12 +62,14 @@ def case_get_public(*, number: str, query_code: str) -> Case | None:
     """A case by its number and query code (both needed: no enumeration)."""
     if not number or not query_code:
         return None
-    return _base().filter(number=number.strip(), query_code=query_code.strip().upper()).first()
+    return _base().filter(number=number.strip(), query_code=query_code.strip().upper()).order_by().first()
 
 
-def case_events(case: Case) -> QuerySet[CaseEvent]:
-    return case.events.select_related("actor").order_by("seq")
+def case_events(case: Case, *, with_actors: bool = False) -> QuerySet[CaseEvent]:
+    """The case's events in order (``with_actors``: the staff joined in, for a timeline that names them)."""
+    events = case.events.order_by("seq")
+    return events.select_related("actor") if with_actors else events
 
 
 def notice_get_by_code(*, verify_code: str) -> Notice | None:
-    return Notice.objects.select_related("case", "case__department").filter(verify_code=verify_code).first()
+    return Notice.objects.select_related("case", "case__department").filter(verify_code=verify_code).order_by().first()

@@ -115,7 +115,8 @@ def version_list_published() -> QuerySet[ItemVersion]:
 
 
 def version_get_published(*, code: str) -> ItemVersion | None:
-    return _with_children(ItemVersion.objects.filter(status=VersionStatus.PUBLISHED, item__code=code)).first()
+    # One published version per item: no ordering (the default one joins the item and its department).
+    return _with_children(ItemVersion.objects.filter(status=VersionStatus.PUBLISHED, item__code=code)).order_by().first()
 
 
 def item_list_for_staff(*, user: User) -> QuerySet[Item]:

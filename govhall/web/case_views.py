@@ -183,7 +183,7 @@ def _detail(request, case, *, forms=None, status=200):
     return render(request, "web/case_detail.html", {
         "case": case,
         "light": case_light(case, today=clock.today()),
-        "events": [(e, event_label(e.action), State(e.to_state).label) for e in case_events(case)],
+        "events": [(e, event_label(e.action), State(e.to_state).label) for e in case_events(case, with_actors=True)],
         "notices": case.notices.order_by("issued_at", "pk"),
         "actions": [(action, Action(action).label, forms.get(action)) for action in allowed],
         "pauses": case.pauses.select_related("approved_by"),
