@@ -125,7 +125,7 @@ class CaseListCreate(APIView):
             return Response({"detail": "输入有误。", "errors": [{"field": f, "message": str(m[0])} for f, m in body.errors.items()]},
                             status=status.HTTP_400_BAD_REQUEST)
         data = body.validated_data
-        version = version_get_published(code=data["item"])
+        version = version_get_published(code=data["item"], with_children=False)
         if version is None:
             raise DomainError("没有该事项的已发布版本。", field="item")
         center = Center.objects.filter(code=data["center"]).first()

@@ -114,9 +114,13 @@ def version_list_published() -> QuerySet[ItemVersion]:
     return ItemVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("item", "item__department")
 
 
-def version_get_published(*, code: str) -> ItemVersion | None:
+def version_get_published(*, code: str, with_children: bool = True) -> ItemVersion | None:
+    """The published version of the item ``code``: with its materials, steps
+    and fees (a service guide), or without them (receiving a case)."""
+    versions = ItemVersion.objects.filter(status=VersionStatus.PUBLISHED, item__code=code)
+    versions = _with_children(versions) if with_children else versions.select_related("item", "item__department")
     # One published version per item: no ordering (the default one joins the item and its department).
-    return _with_children(ItemVersion.objects.filter(status=VersionStatus.PUBLISHED, item__code=code)).order_by().first()
+    return versions.order_by().first()
 
 
 def item_list_for_staff(*, user: User) -> QuerySet[Item]:
