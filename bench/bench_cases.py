@@ -14,6 +14,8 @@ item's department, at times inside the working hours of 2026-03-02.
   ``UPDATE … WHERE id AND version`` of the case and one event ``INSERT`` in
   its own transaction (the case row created minimally in the first one);
   nothing else. Target: govhall costs at most 2× the floor.
+- HTTP floor: the floor step behind the same HTTP stack (a bench-only DRF
+  endpoint, session authentication): the reference of the HTTP lifecycle.
 - peer: SpiffWorkflow (the Python BPMN engine) running the same serial flow
   of seven manual tasks, completing one task per step and storing its JSON
   state in a table of the same database, one transaction per step. Target:
@@ -23,7 +25,7 @@ Each database runs in its own subprocess on a throwaway database: SQLite in a
 temporary folder (GOVHALL_VAR_DIR), PostgreSQL (GOVHALL_TEST_POSTGRES_URL, or
 the local default when scripts/pg_probe.py finds it) as a test database of
 its own, destroyed afterwards. Production settings (GOVHALL_DEBUG=0: no query
-log). The three contestants run in turns, several rounds; each figure is the
+log). The five contestants run in turns, several rounds; each figure is the
 best round. No assertions on speed; exits non-zero only if something fails.
 """
 
