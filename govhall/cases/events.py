@@ -53,9 +53,10 @@ def event_build(*, case: Case, actor, action: str, from_state: str, to_state: st
 def event_record(*, case: Case, actor, action: str, from_state: str, to_state: str, data: dict | None = None,
                  client_address: str | None = None, at=None) -> CaseEvent:
     """Append one event to the case's chain and move the chain head kept on
-    the case row (inside the caller's transaction; the case row was just
-    updated by a guarded update, so no other writer appends to this chain
-    concurrently, and the head loaded with the case is the current one)."""
+    the case row, for an event that is not a transition (a draft's
+    creation: the case row was made by the caller's transaction, so no other
+    writer appends to this chain concurrently). Transitions write their
+    event and head with their guarded update (``cases.services._transition``)."""
     event = event_build(case=case, actor=actor, action=action, from_state=from_state, to_state=to_state, data=data,
                         client_address=client_address, at=at)
     statements.insert(event)
