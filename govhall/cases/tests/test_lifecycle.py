@@ -80,11 +80,11 @@ class TestRefusals:
         assert Case.objects.get(pk=case.pk).step == case.step and actions(case) == ["submit", "accept"]
 
     def test_a_revoked_authorization_stops_the_next_action(self, desk):
-        from govhall.org.models import Action as Grant
+        from govhall.org.models import Action as AuthAction
         from govhall.org.models import Authorization
 
         case = cases.case_accept(actor=desk.clerk, case=submit(desk))
-        Authorization.objects.filter(staff=desk.reviewer, action=Grant.REVIEW).delete()
+        Authorization.objects.filter(staff=desk.reviewer, action=AuthAction.REVIEW).delete()
         with pytest.raises(NotPermitted):
             cases.case_complete_step(actor=desk.reviewer, case=case, opinion="同意")
         assert Case.objects.get(pk=case.pk).version == case.version and actions(case) == ["submit", "accept"]
