@@ -39,3 +39,28 @@ def _fresh_calendar():
     selectors.calendar_forget()
     installation_forget()
     yield
+
+
+def pytest_configure(config):
+    # GOVHALL_TEST_TODAY=YYYY-MM-DD runs the whole suite as if that were
+    # today (the clock still ticks): the suite must not depend on the real
+    # date. CI runs it once this way (.ci/run).
+    import os
+
+    today = os.environ.get("GOVHALL_TEST_TODAY", "").strip()
+    if today:
+        import datetime as dt
+        import zoneinfo
+
+        import time_machine
+
+        moment = dt.datetime.combine(dt.date.fromisoformat(today), dt.time(10, 0), tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+        config._govhall_today = time_machine.travel(moment, tick=True)
+        config._govhall_today.start()
+
+
+def pytest_report_header(config):
+    import os
+
+    today = os.environ.get("GOVHALL_TEST_TODAY", "").strip()
+    return f"govhall: today is {today} (GOVHALL_TEST_TODAY)" if today else None

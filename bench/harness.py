@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from govhall.core.actors import SYSTEM
 import subprocess
 import sys
 import tempfile
@@ -83,10 +84,10 @@ def desk_build():
     from govhall.test import build_hall
 
     hall = build_hall()
-    org.authorization_grant(actor=None, staff=hall.reviewer, department=hall.dept_a, action=Action.REVIEW)
-    org.authorization_grant(actor=None, staff=hall.approver, department=hall.dept_a, action=Action.APPROVE)
+    org.authorization_grant(actor=SYSTEM, staff=hall.reviewer, department=hall.dept_a, action=Action.REVIEW)
+    org.authorization_grant(actor=SYSTEM, staff=hall.approver, department=hall.dept_a, action=Action.APPROVE)
     for action in (Action.DELIVER, Action.CERTIFY):
-        org.authorization_grant(actor=None, staff=hall.clerk, department=hall.dept_a, action=action)
-    hall.item = item_create(actor=None, spec=complete_spec("A", status="published"))
+        org.authorization_grant(actor=SYSTEM, staff=hall.clerk, department=hall.dept_a, action=action)
+    hall.item = item_create(actor=SYSTEM, spec=complete_spec("A", status="published"))
     hall.version = hall.item.current
     return hall

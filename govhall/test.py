@@ -15,6 +15,7 @@ a comprehensive window and a dedicated window of B; and the people:
 
 from dataclasses import dataclass
 
+from govhall.core.actors import SYSTEM
 from govhall.org import services as org
 from govhall.org.models import Action, Center, CenterLevel, Department, User, Window, WindowKind
 from govhall.org.roles import Role
@@ -45,16 +46,16 @@ class Hall:
 
 
 def build_hall() -> Hall:
-    city = org.center_create(actor=None, code="C1", name="示例市政务服务中心", level=CenterLevel.CITY)
-    district = org.center_create(actor=None, code="D1", name="示例区政务服务中心", level=CenterLevel.DISTRICT, parent=city)
-    town = org.center_create(actor=None, code="T1", name="示例镇便民服务中心", level=CenterLevel.TOWN, parent=district)
-    dept_a = org.department_create(actor=None, center=district, code="A", name="示例区行政审批局", short_name="审批局")
-    dept_b = org.department_create(actor=None, center=district, code="B", name="示例区住房和城乡建设局", short_name="住建局")
-    comprehensive = org.window_create(actor=None, center=district, number="01", name="综合窗口", kind=WindowKind.COMPREHENSIVE)
-    window_b = org.window_create(actor=None, center=district, number="11", name="住建窗口", kind=WindowKind.DEDICATED, department=dept_b)
+    city = org.center_create(actor=SYSTEM, code="C1", name="示例市政务服务中心", level=CenterLevel.CITY)
+    district = org.center_create(actor=SYSTEM, code="D1", name="示例区政务服务中心", level=CenterLevel.DISTRICT, parent=city)
+    town = org.center_create(actor=SYSTEM, code="T1", name="示例镇便民服务中心", level=CenterLevel.TOWN, parent=district)
+    dept_a = org.department_create(actor=SYSTEM, center=district, code="A", name="示例区行政审批局", short_name="审批局")
+    dept_b = org.department_create(actor=SYSTEM, center=district, code="B", name="示例区住房和城乡建设局", short_name="住建局")
+    comprehensive = org.window_create(actor=SYSTEM, center=district, number="01", name="综合窗口", kind=WindowKind.COMPREHENSIVE)
+    window_b = org.window_create(actor=SYSTEM, center=district, number="11", name="住建窗口", kind=WindowKind.DEDICATED, department=dept_b)
 
     def user(username, role, **kw):
-        return org.user_create(actor=None, username=username, password=PASSWORD, role=role, full_name=username, **kw)
+        return org.user_create(actor=SYSTEM, username=username, password=PASSWORD, role=role, full_name=username, **kw)
 
     hall = Hall(
         city=city, district=district, town=town, dept_a=dept_a, dept_b=dept_b,
@@ -71,5 +72,5 @@ def build_hall() -> Hall:
         admin=user("admin", Role.SYSTEM_ADMIN, center=city),
         hotline=user("hotline", Role.HOTLINE_OPERATOR, center=district),
     )
-    org.authorization_grant(actor=None, staff=hall.clerk, department=dept_a, action=Action.ACCEPT)
+    org.authorization_grant(actor=SYSTEM, staff=hall.clerk, department=dept_a, action=Action.ACCEPT)
     return hall

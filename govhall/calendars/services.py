@@ -14,14 +14,14 @@ from govhall.calendars.models import CalendarDay, CalendarRevision, CalendarYear
 from govhall.calendars.selectors import calendar_build_from_database, calendar_forget
 from govhall.calendars.signals import calendar_changed
 from govhall.core import clock
+from govhall.core.actors import Actor, is_system, person
 from govhall.core.audit import audit_record
 from govhall.core.errors import DomainError, NotPermitted
-from govhall.org.models import User
 from govhall.org.roles import Role
 
 
-def _require_calendar_admin(actor: User | None) -> None:
-    if actor is None or actor.is_superuser or actor.role in {Role.SYSTEM_ADMIN, Role.CENTER_MANAGER}:
+def _require_calendar_admin(actor: Actor) -> None:
+    if is_system(actor) or actor.is_superuser or actor.role in {Role.SYSTEM_ADMIN, Role.CENTER_MANAGER}:
         return
     raise NotPermitted(_("只有系统管理员或中心管理人员可以修改工作日历。"))
 
@@ -94,7 +94,7 @@ def calendar_year_parse(data: Any) -> dict[str, Any]:
 
 @transaction.atomic
 def calendar_year_enter(
-    *, actor: User | None, year: int, source: str, holidays: dict[date, str], workdays: dict[date, str]
+    *, actor: Actor, year: int, source: str, holidays: dict[date, str], workdays: dict[date, str]
 ) -> CalendarYear:
     """Enter (or replace) the official schedule of ``year``. The year stops
     being provisional; every deadline computed from now on uses it."""
@@ -105,7 +105,7 @@ def calendar_year_enter(
          "workdays": {d.isoformat(): n for d, n in workdays.items()}}
     )
     entry, created = CalendarYear.objects.update_or_create(
-        year=year, defaults={"source": parsed["source"], "entered_by": actor, "entered_at": clock.now()}
+        year=year, defaults={"source": parsed["source"], "entered_by": person(actor), "entered_at": clock.now()}
     )
     entry.days.all().delete()
     CalendarDay.objects.bulk_create(
@@ -123,7 +123,7 @@ def calendar_year_enter(
 
 
 @transaction.atomic
-def calendar_year_remove(*, actor: User | None, year: int) -> None:
+def calendar_year_remove(*, actor: Actor, year: int) -> None:
     """Remove an entered year: the package's data or the provisional
     calendar applies again."""
     _require_calendar_admin(actor)
@@ -137,7 +137,7 @@ def calendar_year_remove(*, actor: User | None, year: int) -> None:
 
 
 @transaction.atomic
-def local_day_set(*, actor: User | None, day: date, is_workday: bool, name: str, reason: str) -> LocalDay:
+def local_day_set(*, actor: Actor, day: date, is_workday: bool, name: str, reason: str) -> LocalDay:
     """Declare a local holiday or working day (applied after official data)."""
     _require_calendar_admin(actor)
     if not name.strip():
@@ -155,7 +155,7 @@ def local_day_set(*, actor: User | None, day: date, is_workday: bool, name: str,
 
 
 @transaction.atomic
-def local_day_remove(*, actor: User | None, day: date) -> None:
+def local_day_remove(*, actor: Actor, day: date) -> None:
     """Withdraw a local day: the official calendar applies again on it."""
     _require_calendar_admin(actor)
     local = LocalDay.objects.filter(date=day).first()

@@ -16,6 +16,7 @@ from django.conf import settings
 
 from govhall.cases.models import Case, CaseEvent
 from govhall.core import clock, statements
+from govhall.core.actors import person
 
 
 def _digest(alg: str, payload: bytes) -> str:
@@ -40,7 +41,7 @@ def event_build(*, case: Case, actor, action: str, from_state: str, to_state: st
     event = CaseEvent(
         # In UTC, as the database gives it back: the hash is over what is stored.
         case=case, seq=case.event_seq + 1, at=(at or clock.now()).astimezone(dt_timezone.utc),
-        actor=actor if getattr(actor, "pk", None) else None, actor_role=getattr(actor, "role", "") or "",
+        actor=person(actor), actor_role=actor.role,
         action=action, from_state=from_state, to_state=to_state, data=data or {}, client_address=client_address,
         hash_alg=settings.GOVHALL_AUDIT_HASH, prev_hash=case.event_hash,
     )

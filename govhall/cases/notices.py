@@ -11,9 +11,9 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from govhall.cases.models import Case, Notice, NoticeCounter, NoticeKind
+from govhall.core.actors import Actor, person
 from govhall.core.counters import counter_next
 from govhall.documents import NoticeData, Party, Section
-from govhall.org.models import User
 
 ABBREVIATIONS = {
     NoticeKind.ACCEPTANCE: "受", NoticeKind.REJECTION: "不受", NoticeKind.CORRECTION: "补",
@@ -125,7 +125,7 @@ def _number(case: Case, kind: str, year: int) -> str:
     return f"{case.department.short_name}{ABBREVIATIONS[kind]}〔{year}〕{last}号"
 
 
-def notice_build(*, case: Case, kind: str, actor: User | None, data: dict, at: datetime) -> Notice:
+def notice_build(*, case: Case, kind: str, actor: Actor, data: dict, at: datetime) -> Notice:
     """Number and build a notice, not yet stored (inside the transition's
     transaction, which stores it once the case is changed)."""
     now = at
@@ -147,7 +147,7 @@ def notice_build(*, case: Case, kind: str, actor: User | None, data: dict, at: d
         seal_text=case.department.name,
     )
     return Notice(case=case, kind=kind, number=number, verify_code=verify_code, issued_at=now,
-                  issued_by=actor if getattr(actor, "pk", None) else None, content=asdict(content))
+                  issued_by=person(actor), content=asdict(content))
 
 
 def notice_data(notice: Notice) -> NoticeData:

@@ -25,6 +25,7 @@ from govhall.cases.signals import case_changed
 from govhall.cases.states import CLOCK_RUNNING, CREATE_DRAFT, OPEN, PAUSED, Action, State, SuspensionGround, target_state
 from govhall.catalog.models import ItemVersion, VersionStatus
 from govhall.core import clock, statements
+from govhall.core.actors import SYSTEM, Actor, is_system, person
 from govhall.core.counters import counter_next
 from govhall.core.errors import Conflict, DomainError, NotPermitted
 from govhall.org.models import Action as AuthAction
@@ -82,25 +83,25 @@ class Grant(NamedTuple):
             raise NotPermitted(_("您没有该事项“%(action)s”的授权。") % {"action": AuthAction(self.action).label})
 
 
-def _grant(actor: User | None, *, department, item_code: str, authorization: str) -> Grant | None:
+def _grant(actor: Actor, *, department, item_code: str, authorization: str) -> Grant | None:
     """The grant a staff member (not read-only) needs for the action on this
     item of the department performing it; None for the system itself."""
-    if actor is None:
+    if is_system(actor):
         return None  # the system itself (demo, scheduled rules)
     if actor.role not in STAFF_ROLES or actor.role in READ_ONLY_ROLES:
         raise NotPermitted(_("您无权办理该办件。"))
     return Grant(actor, department, item_code, authorization)
 
 
-def _staff_grant(actor: User | None, case: Case, authorization: str, *, department=None) -> Grant | None:
+def _staff_grant(actor: Actor, case: Case, authorization: str, *, department=None) -> Grant | None:
     """The grant for the action on the case's item, in the department that
     performs it (the item's own, or the step's)."""
     return _grant(actor, department=department or case.department, item_code=case.item_version.item.base_code,
                   authorization=authorization)
 
 
-def _require_department_head(actor: User | None, case: Case) -> None:
-    if actor is None:
+def _require_department_head(actor: Actor, case: Case) -> None:
+    if is_system(actor):
         return
     if actor.role != Role.DEPARTMENT_HEAD or actor.department_id != case.department_id:
         raise NotPermitted(_("须由本部门负责人批准。"))
@@ -216,7 +217,7 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
     id_number = _require_text(applicant_id_number, "applicant_id_number", _("请填写证件号码。"))
     phone = _require_text(applicant_phone, "applicant_phone", _("请填写联系电话。"))
     grant = None
-    if actor is not None and actor.role == Role.APPLICANT:
+    if not is_system(actor) and actor.role == Role.APPLICANT:
         if channel != Channel.ONLINE or applicant is None or applicant.pk != actor.pk:
             raise NotPermitted(_("申请人只能以本人名义网上申请。"))
         if not item_version.online:
@@ -233,13 +234,13 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
         channel=channel, green_channel=green_channel, state=State.DRAFT,
         promised_days=item_version.promised_days or 0, created_at=at, updated_at=at,
         visits=1 if channel in {Channel.WINDOW, Channel.BRANCH} else 0,
-        window_id=actor.window_id if actor is not None and actor.role != Role.APPLICANT else None,
+        window_id=actor.window_id if not is_system(actor) and actor.role != Role.APPLICANT else None,
     ))
     return case, grant
 
 
 @transaction.atomic
-def case_submit(*, actor: User | None, item_version: ItemVersion, center: Center, channel: str,
+def case_submit(*, actor: Actor, item_version: ItemVersion, center: Center, channel: str,
                 applicant_name: str, applicant_id_number: str, applicant_phone: str,
                 applicant_kind: str = ApplicantKind.PERSON, applicant: User | None = None,
                 green_channel: bool = False, at: datetime | None = None, client_address: str | None = None) -> Case:
@@ -302,7 +303,7 @@ MATERIAL_MAX_BYTES = 10 * 1024 * 1024
 
 
 @transaction.atomic
-def case_material_attach(*, actor: User | None, case: Case, material_order: int, filename: str, content: bytes,
+def case_material_attach(*, actor: Actor, case: Case, material_order: int, filename: str, content: bytes,
                          at: datetime | None = None) -> Case:
     """Attach a file for one of the item's materials (before acceptance, or
     while correcting). Checked by size, type and content; stored with its
@@ -313,7 +314,7 @@ def case_material_attach(*, actor: User | None, case: Case, material_order: int,
 
     at = _now(at)
     grant = None
-    if actor is not None and actor.role == Role.APPLICANT:
+    if not is_system(actor) and actor.role == Role.APPLICANT:
         if case.applicant_id != actor.pk:
             raise NotPermitted(_("只能为本人的申请上传材料。"))
     else:
@@ -335,7 +336,7 @@ def case_material_attach(*, actor: User | None, case: Case, material_order: int,
         # Only once the transition is certain: a refused upload leaves no file.
         record = CaseMaterial(case=case, material_order=material_order, name=material.name,
                               original_name=filename[:200], content_type=content_type, size=len(content),
-                              sha256=digest, uploaded_by=actor if getattr(actor, "pk", None) else None, uploaded_at=at)
+                              sha256=digest, uploaded_by=person(actor), uploaded_at=at)
         record.file.save(f"{case.number}-{material_order}{suffix}", ContentFile(content), save=False)
         record.save()
 
@@ -344,7 +345,7 @@ def case_material_attach(*, actor: User | None, case: Case, material_order: int,
 
 
 @transaction.atomic
-def case_accept(*, actor: User | None, case: Case, at: datetime | None = None) -> Case:
+def case_accept(*, actor: Actor, case: Case, at: datetime | None = None) -> Case:
     """Accept (受理): the promised-time clock starts; an acceptance notice is due.
     Accepted later than 5 working days after receipt, the law already counts
     the case as accepted on the day of receipt (art. 32(4)), and so does the clock."""
@@ -353,11 +354,11 @@ def case_accept(*, actor: User | None, case: Case, at: datetime | None = None) -
     day = received_on(at)
     deemed = day > correction_deadline(case)
     return _transition(case, actor=actor, grant=grant, action=Action.ACCEPT, at=at, notice=NoticeKind.ACCEPTANCE, accepted_on=case.received_on if deemed else day,
-                       step=1, accepted_by=actor if getattr(actor, "pk", None) else None, data={"deemed_accepted_from_receipt": deemed})
+                       step=1, accepted_by=person(actor), data={"deemed_accepted_from_receipt": deemed})
 
 
 @transaction.atomic
-def case_reject(*, actor: User | None, case: Case, reason: str, refer_to: str = "", at: datetime | None = None) -> Case:
+def case_reject(*, actor: Actor, case: Case, reason: str, refer_to: str = "", at: datetime | None = None) -> Case:
     """Not accept (不予受理, art. 32): a written reason, and the competent
     organ when the matter belongs elsewhere; the notice states the rights."""
     at = _now(at)
@@ -368,7 +369,7 @@ def case_reject(*, actor: User | None, case: Case, reason: str, refer_to: str = 
 
 
 @transaction.atomic
-def case_request_correction(*, actor: User | None, case: Case, items: list[dict], at: datetime | None = None) -> Case:
+def case_request_correction(*, actor: Actor, case: Case, items: list[dict], at: datetime | None = None) -> Case:
     """One-time notice of everything to correct (一次性告知, art. 32(4)):
     every missing or wrong material at once, within 5 working days of receipt."""
     at = _now(at)
@@ -388,21 +389,21 @@ def case_request_correction(*, actor: User | None, case: Case, items: list[dict]
 
 
 @transaction.atomic
-def case_resubmit(*, actor: User | None, case: Case, at: datetime | None = None) -> Case:
+def case_resubmit(*, actor: Actor, case: Case, at: datetime | None = None) -> Case:
     """The applicant hands in the corrected materials: received again."""
     at = _now(at)
     grant = None
-    if actor is not None and actor.role == Role.APPLICANT:
+    if not is_system(actor) and actor.role == Role.APPLICANT:
         if case.applicant_id != actor.pk:
             raise NotPermitted(_("只能补正本人的申请。"))
     else:
         grant = _staff_grant(actor, case, AuthAction.ACCEPT)
     return _transition(case, actor=actor, grant=grant, action=Action.RESUBMIT, at=at, received_on=received_on(at),
-                       visits=case.visits + (1 if actor is not None and actor.role != Role.APPLICANT else 0))
+                       visits=case.visits + (1 if not is_system(actor) and actor.role != Role.APPLICANT else 0))
 
 
 @transaction.atomic
-def case_complete_step(*, actor: User | None, case: Case, opinion: str, at: datetime | None = None) -> Case:
+def case_complete_step(*, actor: Actor, case: Case, opinion: str, at: datetime | None = None) -> Case:
     """Finish the current review step (审查/审核) with an opinion; the case moves to the next step."""
     at = _now(at)
     steps = case_steps(case)
@@ -417,7 +418,7 @@ def case_complete_step(*, actor: User | None, case: Case, opinion: str, at: date
 
 
 @transaction.atomic
-def case_send_back(*, actor: User | None, case: Case, reason: str, at: datetime | None = None) -> Case:
+def case_send_back(*, actor: Actor, case: Case, reason: str, at: datetime | None = None) -> Case:
     """Send the case back one step, with the reason."""
     at = _now(at)
     if case.step <= 1:
@@ -431,7 +432,7 @@ def case_send_back(*, actor: User | None, case: Case, reason: str, at: datetime 
 
 
 @transaction.atomic
-def case_suspend(*, actor: User | None, case: Case, ground: str, reason: str, expected_days: int,
+def case_suspend(*, actor: Actor, case: Case, ground: str, reason: str, expected_days: int,
                  approver: User | None, at: datetime | None = None) -> Case:
     """Start a special procedure (特别程序, art. 45): a ground from the fixed
     list, approved by the department head; the clock pauses and the applicant
@@ -459,7 +460,7 @@ def case_suspend(*, actor: User | None, case: Case, ground: str, reason: str, ex
 
 
 @transaction.atomic
-def case_resume(*, actor: User | None, case: Case, at: datetime | None = None) -> Case:
+def case_resume(*, actor: Actor, case: Case, at: datetime | None = None) -> Case:
     """End the special procedure: the remaining days run again from today."""
     at = _now(at)
     grant = _staff_grant(actor, case, AuthAction.REVIEW)
@@ -477,7 +478,7 @@ def _close_pauses(case: Case, day) -> None:
 
 
 @transaction.atomic
-def case_extend(*, actor: User | None, case: Case, days: int, reason: str, at: datetime | None = None) -> Case:
+def case_extend(*, actor: Actor, case: Case, days: int, reason: str, at: datetime | None = None) -> Case:
     """Extend the time limit once, by at most 10 working days, with the
     department head's approval (延期, art. 42); the applicant is notified."""
     at = _now(at)
@@ -504,7 +505,7 @@ def _decide(case: Case, *, actor, action: str, at: datetime, data: dict, notice:
 
 
 @transaction.atomic
-def case_approve(*, actor: User | None, case: Case, opinion: str, at: datetime | None = None) -> Case:
+def case_approve(*, actor: Actor, case: Case, opinion: str, at: datetime | None = None) -> Case:
     """Grant (准予许可): the decision document is issued; delivery is due within 10 working days."""
     at = _now(at)
     opinion = _require_text(opinion, "opinion", _("请填写审批意见。"))
@@ -512,7 +513,7 @@ def case_approve(*, actor: User | None, case: Case, opinion: str, at: datetime |
 
 
 @transaction.atomic
-def case_deny(*, actor: User | None, case: Case, reasons: str, at: datetime | None = None) -> Case:
+def case_deny(*, actor: Actor, case: Case, reasons: str, at: datetime | None = None) -> Case:
     """Deny (不予许可, art. 38): the written reasons and the rights to
     administrative reconsideration or litigation go to the applicant."""
     at = _now(at)
@@ -524,7 +525,7 @@ PAYMENT_METHODS = {"cash": _("现金"), "card": _("银行卡"), "transfer": _("�
 
 
 @transaction.atomic
-def case_record_payment(*, actor: User | None, case: Case, amount: Decimal, method: str, receipt_number: str,
+def case_record_payment(*, actor: Actor, case: Case, amount: Decimal, method: str, receipt_number: str,
                         at: datetime | None = None) -> Case:
     """Record the fee paid for a granted item (统一收费); the amount is kept
     as collected, and supervision compares it with the item's standard."""
@@ -544,7 +545,7 @@ def case_record_payment(*, actor: User | None, case: Case, amount: Decimal, meth
 
 
 @transaction.atomic
-def case_certify(*, actor: User | None, case: Case, certificate_number: str, at: datetime | None = None) -> Case:
+def case_certify(*, actor: Actor, case: Case, certificate_number: str, at: datetime | None = None) -> Case:
     """Make the certificate (制证) of a granted item."""
     at = _now(at)
     grant = _staff_grant(actor, case, AuthAction.CERTIFY)
@@ -558,7 +559,7 @@ def case_certify(*, actor: User | None, case: Case, certificate_number: str, at:
 
 
 @transaction.atomic
-def case_deliver(*, actor: User | None, case: Case, method: str, received_by: str, at: datetime | None = None) -> Case:
+def case_deliver(*, actor: Actor, case: Case, method: str, received_by: str, at: datetime | None = None) -> Case:
     """Deliver the result (送达) with a delivery receipt (送达回证)."""
     at = _now(at)
     grant = _staff_grant(actor, case, AuthAction.DELIVER)
@@ -581,7 +582,7 @@ def case_deliver(*, actor: User | None, case: Case, method: str, received_by: st
 
 
 @transaction.atomic
-def case_close(*, actor: User | None, case: Case, at: datetime | None = None) -> Case:
+def case_close(*, actor: Actor, case: Case, at: datetime | None = None) -> Case:
     """Close (办结) a delivered case."""
     at = _now(at)
     grant = _staff_grant(actor, case, AuthAction.DELIVER)
@@ -589,11 +590,11 @@ def case_close(*, actor: User | None, case: Case, at: datetime | None = None) ->
 
 
 @transaction.atomic
-def case_withdraw(*, actor: User | None, case: Case, reason: str = "", at: datetime | None = None) -> Case:
+def case_withdraw(*, actor: Actor, case: Case, reason: str = "", at: datetime | None = None) -> Case:
     """The applicant withdraws before a decision (撤回)."""
     at = _now(at)
     grant = None
-    if actor is not None and actor.role == Role.APPLICANT:
+    if not is_system(actor) and actor.role == Role.APPLICANT:
         if case.applicant_id != actor.pk:
             raise NotPermitted(_("只能撤回本人的申请。"))
     else:
@@ -603,7 +604,7 @@ def case_withdraw(*, actor: User | None, case: Case, reason: str = "", at: datet
 
 
 @transaction.atomic
-def case_terminate(*, actor: User | None, case: Case, reason: str, at: datetime | None = None) -> Case:
+def case_terminate(*, actor: Actor, case: Case, reason: str, at: datetime | None = None) -> Case:
     """Terminate (终止) with a reason, by the department head."""
     at = _now(at)
     _require_department_head(actor, case)
@@ -612,7 +613,7 @@ def case_terminate(*, actor: User | None, case: Case, reason: str, at: datetime 
                        then=lambda case: _close_pauses(case, _effective_day(at)))
 
 
-def case_immediate(*, actor: User | None, case: Case, opinion: str, received_by: str, at: datetime | None = None) -> Case:
+def case_immediate(*, actor: Actor, case: Case, opinion: str, received_by: str, at: datetime | None = None) -> Case:
     """An immediate item (即办件): accept, decide and deliver on the spot,
     each recorded as its own event."""
     with transaction.atomic():
@@ -669,7 +670,7 @@ def case_deadlines_recompute() -> int:
             continue
         with transaction.atomic():
             try:
-                _transition(case, actor=None, action=Action.RECOMPUTE_DEADLINE, at=clock.now(),
+                _transition(case, actor=SYSTEM, action=Action.RECOMPUTE_DEADLINE, at=clock.now(),
                             data={"old_due_date": case.due_date.isoformat() if case.due_date else None,
                                   "old_provisional": case.deadline_provisional})
             except Conflict:

@@ -23,7 +23,8 @@ from govhall.catalog.models import (
 from govhall.catalog.selectors import catalog_export_versions, version_to_spec
 from govhall.catalog.services import SpecInvalid, catalog_check_specs, catalog_import_specs, theme_create
 from govhall.catalog.spec import SCHEMA_VERSION, SpecError
-from govhall.org.models import CenterLevel, User
+from govhall.core.actors import Actor
+from govhall.org.models import CenterLevel
 from govhall.org.roles import Role
 
 
@@ -159,7 +160,7 @@ class Locator:
         return self.default
 
 
-def _import(actor: User | None, themes: list[dict], specs: list[tuple[Locator, dict]], errors: list[tuple[str, str]],
+def _import(actor: Actor, themes: list[dict], specs: list[tuple[Locator, dict]], errors: list[tuple[str, str]],
             progress=None) -> dict:
     """Check everything (cells already checked by the reader, then every spec),
     refuse the whole file on any error, else write it in one transaction."""
@@ -204,7 +205,7 @@ def _theme_errors(themes: Any, where) -> tuple[list[dict], list[tuple[str, str]]
     return cleaned, errors
 
 
-def catalog_import_json(*, actor: User | None, data: bytes, progress=None) -> dict:
+def catalog_import_json(*, actor: Actor, data: bytes, progress=None) -> dict:
     """Import a JSON export (or the demo's item file)."""
     try:
         document = json.loads(data.decode("utf-8"))
@@ -302,7 +303,7 @@ def _read_sheet(workbook, title: str, columns: list[Column], errors: list, *, re
         yield number, values, places
 
 
-def catalog_import_xlsx(*, actor: User | None, data: bytes, progress=None) -> dict:
+def catalog_import_xlsx(*, actor: Actor, data: bytes, progress=None) -> dict:
     """Import a workbook in the export's format."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -340,7 +341,7 @@ def catalog_import_xlsx(*, actor: User | None, data: bytes, progress=None) -> di
     return _import(actor, themes, list(specs.values()), errors, progress)
 
 
-def catalog_import_file(*, actor: User | None, name: str, data: bytes, progress=None) -> dict:
+def catalog_import_file(*, actor: Actor, name: str, data: bytes, progress=None) -> dict:
     """Import by file suffix (.xlsx or .json). ``progress(done, total)`` is
     called while the rows are checked."""
     if name.lower().endswith(".xlsx"):

@@ -10,6 +10,7 @@ from govhall.catalog.exchange import ImportRefused, catalog_import_file
 from govhall.catalog.models import ImportJob, ImportStatus
 from govhall.catalog.services import catalog_may_edit
 from govhall.core import clock
+from govhall.core.actors import person
 from govhall.core.audit import audit_record
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.org.models import Department, User
@@ -28,7 +29,7 @@ def import_job_start(*, actor: User, filename: str, content: bytes) -> ImportJob
     if len(content) > MAX_BYTES:
         raise DomainError(_("文件过大（上限 20 MB）。"), field="file")
     with transaction.atomic():
-        job = ImportJob(created_by=actor, created_at=clock.now(), filename=filename[:200])
+        job = ImportJob(created_by=person(actor), created_at=clock.now(), filename=filename[:200])
         job.file.save(f"import{filename[filename.rfind('.'):].lower()}", ContentFile(content), save=False)
         job.save()
         audit_record(actor=actor, action="catalog_import_start", target=job, data={"filename": filename, "size": len(content)})

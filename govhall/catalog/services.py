@@ -17,9 +17,10 @@ from govhall.catalog.models import FeeLine, Item, ItemVersion, Material, Step, T
 from govhall.catalog.selectors import version_missing_elements
 from govhall.catalog.spec import SpecError, spec_clean, spec_missing_elements
 from govhall.core import clock
+from govhall.core.actors import Actor, is_system, person
 from govhall.core.audit import audit_record, audit_record_many
 from govhall.core.errors import Conflict, DomainError, NotPermitted
-from govhall.org.models import Department, User
+from govhall.org.models import Department
 from govhall.org.roles import Role
 
 VERSION_FIELDS = [
@@ -40,17 +41,17 @@ class SpecInvalid(DomainError):
         self.errors = errors
 
 
-def catalog_may_edit(actor: User | None, department: Department) -> bool:
+def catalog_may_edit(actor: Actor, department: Department) -> bool:
     """System administrators; center managers for departments of their
     center or below; the head and chief representative of the department."""
-    if actor is None or actor.is_superuser or actor.role == Role.SYSTEM_ADMIN:
+    if is_system(actor) or actor.is_superuser or actor.role == Role.SYSTEM_ADMIN:
         return True
     if actor.role == Role.CENTER_MANAGER and actor.center_id:
         return department.center.path.startswith(actor.center.path)
     return actor.role in EDITOR_ROLES and actor.department_id == department.pk
 
 
-def _require_editor(actor: User | None, department: Department) -> None:
+def _require_editor(actor: Actor, department: Department) -> None:
     if not catalog_may_edit(actor, department):
         raise NotPermitted(_("您无权编辑该部门的事项。"))
 
@@ -117,7 +118,7 @@ def _set_themes(item: Item, codes: list[str]) -> None:
 
 
 @transaction.atomic
-def item_create(*, actor: User | None, spec: dict, change_note: str = "") -> Item:
+def item_create(*, actor: Actor, spec: dict, change_note: str = "") -> Item:
     """Create an item with its first version, as a draft (or published when
     the spec says so and the version is complete)."""
     departments = _departments()
@@ -129,7 +130,7 @@ def item_create(*, actor: User | None, spec: dict, change_note: str = "") -> Ite
     now = clock.now()
     item = Item.objects.create(code=cleaned["code"], base_code=cleaned["base_code"], department=department,
                                source=cleaned["source"], group=cleaned["group"], created_at=now)
-    version = ItemVersion(item=item, number=1, created_by=actor, created_at=now, change_note=change_note or _("新建"))
+    version = ItemVersion(item=item, number=1, created_by=person(actor), created_at=now, change_note=change_note or _("新建"))
     _write_version(version, cleaned, departments)
     _set_themes(item, cleaned["themes"])
     audit_record(actor=actor, action="item_create", target=item, data={"code": item.code, "version": 1})
@@ -139,7 +140,7 @@ def item_create(*, actor: User | None, spec: dict, change_note: str = "") -> Ite
 
 
 @transaction.atomic
-def item_draft_open(*, actor: User | None, item: Item) -> ItemVersion:
+def item_draft_open(*, actor: Actor, item: Item) -> ItemVersion:
     """The draft to edit: the existing one, or a copy of the version in force
     (the published version itself never changes)."""
     _require_editor(actor, item.department)
@@ -152,7 +153,7 @@ def item_draft_open(*, actor: User | None, item: Item) -> ItemVersion:
 
     source = item.current
     number = (item.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    draft = ItemVersion(item=item, number=number, status=VersionStatus.DRAFT, created_by=actor, created_at=clock.now())
+    draft = ItemVersion(item=item, number=number, status=VersionStatus.DRAFT, created_by=person(actor), created_at=clock.now())
     departments = _departments()
     try:
         with transaction.atomic():
@@ -170,7 +171,7 @@ def item_draft_open(*, actor: User | None, item: Item) -> ItemVersion:
 
 
 @transaction.atomic
-def version_update(*, actor: User | None, version: ItemVersion, spec: dict, change_note: str = "") -> ItemVersion:
+def version_update(*, actor: Actor, version: ItemVersion, spec: dict, change_note: str = "") -> ItemVersion:
     """Replace the content of a draft version with ``spec``."""
     item = version.item
     _require_editor(actor, item.department)
@@ -190,7 +191,7 @@ def version_update(*, actor: User | None, version: ItemVersion, spec: dict, chan
 
 
 @transaction.atomic
-def item_edit(*, actor: User | None, item: Item, spec: dict, change_note: str = "") -> ItemVersion:
+def item_edit(*, actor: Actor, item: Item, spec: dict, change_note: str = "") -> ItemVersion:
     """Save new content for an item: into its draft, or into a new draft
     opened from the version in force. All or nothing: a refused spec leaves
     no empty draft behind."""
@@ -199,7 +200,7 @@ def item_edit(*, actor: User | None, item: Item, spec: dict, change_note: str = 
 
 
 @transaction.atomic
-def item_publish(*, actor: User | None, version: ItemVersion) -> ItemVersion:
+def item_publish(*, actor: Actor, version: ItemVersion) -> ItemVersion:
     """Publish a complete draft: it becomes the version in force; the former
     one is kept, marked superseded, with its dates."""
     item = version.item
@@ -212,7 +213,7 @@ def item_publish(*, actor: User | None, version: ItemVersion) -> ItemVersion:
     now = clock.now()
     # Guarded update: of two publishers of one draft, exactly one wins.
     if not ItemVersion.objects.filter(pk=version.pk, status=VersionStatus.DRAFT).update(
-        status=VersionStatus.PUBLISHED, published_by=actor, published_at=now, updated_at=now
+        status=VersionStatus.PUBLISHED, published_by=person(actor), published_at=now, updated_at=now
     ):
         raise Conflict(_("该版本刚被他人发布或修改，请刷新。"))
     if item.current_id:
@@ -225,7 +226,7 @@ def item_publish(*, actor: User | None, version: ItemVersion) -> ItemVersion:
 
 
 def catalog_check_specs(
-    *, actor: User | None, specs: list[tuple[str, dict]], new_theme_codes: set[str] = frozenset(),
+    *, actor: Actor, specs: list[tuple[str, dict]], new_theme_codes: set[str] = frozenset(),
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[tuple[str, dict]], list[SpecError]]:
     """Check specs for an import without writing: every error of every spec,
@@ -260,7 +261,7 @@ def catalog_check_specs(
 
 
 @transaction.atomic
-def catalog_import_specs(*, actor: User | None, specs: list[tuple[str, dict]]) -> dict[str, int]:
+def catalog_import_specs(*, actor: Actor, specs: list[tuple[str, dict]]) -> dict[str, int]:
     """Import many items at once, all or nothing.
 
     ``specs`` pairs a location label with each spec. Every error of every
@@ -310,7 +311,7 @@ def _latest_specs(items: list[Item]) -> dict[int, dict]:
     return {v.item_id: spec_clean(version_to_spec(v), department_codes=department_codes)[0] for v in full}
 
 
-def _items_bulk_create(*, actor: User | None, cleaned_specs: list[dict]) -> None:
+def _items_bulk_create(*, actor: Actor, cleaned_specs: list[dict]) -> None:
     """Create many new items with their first versions in a few statements
     (an import of a whole district's catalog must take seconds, not minutes)."""
     if not cleaned_specs:
@@ -324,7 +325,7 @@ def _items_bulk_create(*, actor: User | None, cleaned_specs: list[dict]) -> None
     ])
     versions = []
     for item, cleaned in zip(items, cleaned_specs):
-        version = ItemVersion(item=item, number=1, created_by=actor, created_at=now, change_note=_("导入"))
+        version = ItemVersion(item=item, number=1, created_by=person(actor), created_at=now, change_note=_("导入"))
         _set_version_fields(version, cleaned)
         versions.append(version)
     versions = ItemVersion.objects.bulk_create(versions)
@@ -337,9 +338,9 @@ def _items_bulk_create(*, actor: User | None, cleaned_specs: list[dict]) -> None
 
 
 @transaction.atomic
-def theme_create(*, actor: User | None, code: str, name: str, kind: str, description: str = "", order: int = 0) -> Theme:
+def theme_create(*, actor: Actor, code: str, name: str, kind: str, description: str = "", order: int = 0) -> Theme:
     """Create a theme (一件事) or life event grouping."""
-    if actor is not None and not (actor.is_superuser or actor.role in {Role.SYSTEM_ADMIN, Role.CENTER_MANAGER}):
+    if not is_system(actor) and not (actor.is_superuser or actor.role in {Role.SYSTEM_ADMIN, Role.CENTER_MANAGER}):
         raise NotPermitted(_("只有中心管理人员可以管理主题。"))
     if Theme.objects.filter(code=code).exists():
         raise DomainError(_("主题编码已存在。"), field="code")
@@ -355,7 +356,7 @@ FORM_MAX_BYTES = 5 * 1024 * 1024
 
 
 @transaction.atomic
-def material_attach_form(*, actor: User | None, material: Material, kind: str, filename: str, content: bytes) -> Material:
+def material_attach_form(*, actor: Actor, material: Material, kind: str, filename: str, content: bytes) -> Material:
     """Attach a blank form (``template``) or a filled sample (``sample``) to a
     material of a draft version. The file is checked by size, suffix and
     content (a renamed executable is refused)."""
@@ -381,7 +382,7 @@ def material_attach_form(*, actor: User | None, material: Material, kind: str, f
 
 
 @transaction.atomic
-def item_form_attach(*, actor: User | None, item: Item, order: int, kind: str, filename: str, content: bytes) -> ItemVersion:
+def item_form_attach(*, actor: Actor, item: Item, order: int, kind: str, filename: str, content: bytes) -> ItemVersion:
     """Attach a form to material ``order`` of the item's draft (opened from the
     version in force if needed); a refused file leaves no draft behind."""
     draft = item.versions.filter(status=VersionStatus.DRAFT).first() or item_draft_open(actor=actor, item=item)

@@ -6,13 +6,14 @@ from typing import Any
 from django.db import models
 
 from govhall.core import clock
+from govhall.core.actors import is_system
 from govhall.core.models import AuditEvent
 
 
 def _event(*, actor, action: str, target: models.Model, data: dict[str, Any] | None, client_address: str | None) -> AuditEvent:
     return AuditEvent(
         at=clock.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=None if is_system(actor) else actor if actor.pk else None,
         actor_role=getattr(actor, "role", "") or "",
         action=action,
         target_type=target._meta.label_lower,

@@ -20,6 +20,7 @@ from govhall.cases.models import Case
 from govhall.cases.states import FINISHED, State
 from govhall.catalog.models import ItemVersion, VersionStatus
 from govhall.core import clock
+from govhall.core.actors import SYSTEM, SystemActor
 from govhall.core.errors import DomainError
 from govhall.org.models import Action, Authorization, Center, User
 
@@ -48,10 +49,12 @@ class _Clock:
         return max(self.moment(day), moment + timedelta(minutes=5))
 
 
-def _staff(department_name: str, authorization: str) -> User | None:
+def _staff(department_name: str, authorization: str) -> User | SystemActor:
+    """The first person of the department with the authorization; the
+    system where the demo staffs nobody for it."""
     grant = (Authorization.objects.filter(department__short_name=department_name, action=authorization)
              .select_related("staff").order_by("staff__username").first())
-    return grant.staff if grant else None
+    return grant.staff if grant else SYSTEM
 
 
 def demo_cases_load() -> int:
@@ -84,7 +87,7 @@ def _one_case(rng, sim, version, center, received: datetime, now: datetime) -> N
     name = rng.choice(COMPANIES) if organization else rng.choice(NAMES)
     online = version.online and rng.random() < 0.3  # received by the portal: no clerk
     case = cases.case_submit(
-        actor=None if online else clerk, item_version=version, center=center, channel="online" if online else "window",
+        actor=SYSTEM if online else clerk, item_version=version, center=center, channel="online" if online else "window",
         applicant_kind="organization" if organization else "person", applicant_name=name,
         applicant_id_number=f"91511602MA{rng.randint(10000000, 99999999)}" if organization else f"511602{rng.randint(1960, 2004)}0{rng.randint(1, 9)}1{rng.randint(1000, 9999)}",
         applicant_phone=f"139{rng.randint(10000000, 99999999)}", green_channel=rng.random() < 0.04, at=received)
@@ -140,11 +143,11 @@ def _one_case(rng, sim, version, center, received: datetime, now: datetime) -> N
                 if not step(1):
                     return
                 head = User.objects.filter(role="dept_head", department=case.department).first()
-                case = cases.case_suspend(actor=None, case=case, ground="onsite", reason="现场核查经营场所",
+                case = cases.case_suspend(actor=SYSTEM, case=case, ground="onsite", reason="现场核查经营场所",
                                           expected_days=5, approver=head, at=at)
                 if not step(12):  # an on-site check takes its time: recent ones are still out
                     return
-                case = cases.case_resume(actor=None, case=case, at=at)
+                case = cases.case_resume(actor=SYSTEM, case=case, at=at)
             if not step(max(1, current.days // 2) * slow):
                 return
             reviewer = _staff((current.department or case.department).short_name, Action.REVIEW if current.role != "clerk" else Action.ACCEPT)
@@ -161,7 +164,7 @@ def _one_case(rng, sim, version, center, received: datetime, now: datetime) -> N
             return
         case = cases.case_approve(actor=approver, case=case, opinion="同意", at=at)
         if case.item_version.no_fee is False and step(1):
-            case = cases.case_record_payment(actor=None, case=case, amount=_fee(case), method="card",
+            case = cases.case_record_payment(actor=SYSTEM, case=case, amount=_fee(case), method="card",
                                              receipt_number=f"GA{case.pk:06d}", at=at)
         if case.item_version.result_type == "certificate" and step(1):
             case = cases.case_certify(actor=_staff(department, Action.CERTIFY), case=case,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from govhall.catalog.models import ItemVersion, Material, VersionStatus
 from govhall.catalog.services import catalog_import_specs, item_publish, material_attach_form, theme_create
+from govhall.core.actors import SYSTEM
 from govhall.demo.forms import material_form_xlsx
 from govhall.demo.guangan import read_items
 
@@ -38,7 +39,7 @@ def demo_catalog_load() -> dict[str, int]:
     """Create the themes, import the catalog (one all-or-nothing import, as
     drafts), attach blank forms and samples, then publish the complete items."""
     for order, (code, name, kind, description) in enumerate(THEMES, start=1):
-        theme_create(actor=None, code=code, name=name, kind=kind, description=description, order=order)
+        theme_create(actor=SYSTEM, code=code, name=name, kind=kind, description=description, order=order)
     filled = complete_specs()
     complete = {spec["code"]: {**spec, "status": "draft"} for spec in filled}
     specs = []
@@ -46,14 +47,14 @@ def demo_catalog_load() -> dict[str, int]:
         extra = complete.pop(spec["code"], None)
         specs.append({**spec, **extra} if extra else spec)
     specs += complete.values()  # items the real list lacks (utilities …)
-    counts = catalog_import_specs(actor=None, specs=[(f"items[{i}]", s) for i, s in enumerate(specs)])
+    counts = catalog_import_specs(actor=SYSTEM, specs=[(f"items[{i}]", s) for i, s in enumerate(specs)])
     with_form = {(s["code"], m["name"]) for s in filled for m in s["materials"] if m.get("has_template")}
     for material in Material.objects.filter(version__item__code__in={c for c, _ in with_form}).select_related("version__item__department__center"):
         if (material.version.item.code, material.name) in with_form:
             for kind, sample in (("template", False), ("sample", True)):
                 data = material_form_xlsx(item_name=material.version.name, material_name=material.name, sample=sample)
-                material_attach_form(actor=None, material=material, kind=kind, filename=f"{kind}.xlsx", content=data)
+                material_attach_form(actor=SYSTEM, material=material, kind=kind, filename=f"{kind}.xlsx", content=data)
     drafts = ItemVersion.objects.filter(item__code__in=[s["code"] for s in filled], status=VersionStatus.DRAFT)
     for version in drafts.select_related("item__department__center"):
-        item_publish(actor=None, version=version)
+        item_publish(actor=SYSTEM, version=version)
     return {**counts, "published": len(filled)}

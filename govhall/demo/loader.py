@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from govhall.core import clock
+from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError
 from govhall.core.models import Installation
 from govhall.demo.cases import demo_cases_load
@@ -161,25 +162,25 @@ def demo_load() -> list[DemoLogin]:
     # First, so that everything made below (notices too) says it is sample data.
     Installation.objects.update_or_create(pk=1, defaults={"demo": True, "demo_loaded_at": clock.now()})
 
-    city = org.center_create(actor=None, code="5116", name="广安市政务服务中心", level=CenterLevel.CITY,
+    city = org.center_create(actor=SYSTEM, code="5116", name="广安市政务服务中心", level=CenterLevel.CITY,
                              address="广安市广安区（示例地址）", phone="0826-12345", office_hours="工作日 9:00–12:00，13:30–17:00")
-    district = org.center_create(actor=None, code="511602", name="广安区政务服务中心", level=CenterLevel.DISTRICT,
+    district = org.center_create(actor=SYSTEM, code="511602", name="广安区政务服务中心", level=CenterLevel.DISTRICT,
                                  parent=city, address="广安区（示例地址）", phone="0826-2000000",
                                  office_hours="工作日 9:00–12:00，13:30–17:00")
     towns = {}
     for code, name in [("511602001", "浙江路街道便民服务中心"), ("511602002", "北辰街道便民服务中心"),
                        ("511602101", "协兴镇便民服务中心"), ("511602102", "花桥镇便民服务中心")]:
-        towns[code] = org.center_create(actor=None, code=code, name=name, level=CenterLevel.TOWN, parent=district,
+        towns[code] = org.center_create(actor=SYSTEM, code=code, name=name, level=CenterLevel.TOWN, parent=district,
                                         office_hours="工作日 9:00–12:00，13:30–17:00")
-    village = org.center_create(actor=None, code="511602101201", name="协兴镇牌坊村便民服务站",
+    village = org.center_create(actor=SYSTEM, code="511602101201", name="协兴镇牌坊村便民服务站",
                                 level=CenterLevel.VILLAGE, parent=towns["511602101"])
-    branch = org.center_create(actor=None, code="511602-B01", name="广安区不动产登记分中心",
+    branch = org.center_create(actor=SYSTEM, code="511602-B01", name="广安区不动产登记分中心",
                                level=CenterLevel.BRANCH, parent=district, office_hours="工作日 9:00–17:00")
 
     departments: dict[str, Department] = {}
     for number, source in enumerate(read_departments(), start=1):
         departments[source.short_name] = org.department_create(
-            actor=None, center=district, code=f"511602-{number:02d}",
+            actor=SYSTEM, center=district, code=f"511602-{number:02d}",
             name=FULL_NAMES.get(source.short_name, source.short_name), short_name=source.short_name,
             credit_code=source.credit_code, source=f"{SOURCE_NOTE}；deptCode={source.portal_code}",
         )
@@ -189,13 +190,13 @@ def demo_load() -> list[DemoLogin]:
         department = departments[short_name] if short_name else None
         kind = WindowKind.DEDICATED if department else WindowKind.COMPREHENSIVE
         windows[("511602", number)] = org.window_create(
-            actor=None, center=district, number=number, name=name, kind=kind, department=department)
+            actor=SYSTEM, center=district, number=number, name=name, kind=kind, department=department)
     for code, town in towns.items():
         windows[(code, "01")] = org.window_create(
-            actor=None, center=town, number="01", name="便民服务综合窗口", kind=WindowKind.COMPREHENSIVE)
-    org.window_create(actor=None, center=village, number="01", name="代办服务点", kind=WindowKind.COMPREHENSIVE)
-    org.window_create(actor=None, center=branch, number="01", name="不动产登记综合窗口", kind=WindowKind.COMPREHENSIVE)
-    org.window_create(actor=None, center=branch, number="02", name="不动产交易税费窗口", kind=WindowKind.DEDICATED,
+            actor=SYSTEM, center=town, number="01", name="便民服务综合窗口", kind=WindowKind.COMPREHENSIVE)
+    org.window_create(actor=SYSTEM, center=village, number="01", name="代办服务点", kind=WindowKind.COMPREHENSIVE)
+    org.window_create(actor=SYSTEM, center=branch, number="01", name="不动产登记综合窗口", kind=WindowKind.COMPREHENSIVE)
+    org.window_create(actor=SYSTEM, center=branch, number="02", name="不动产交易税费窗口", kind=WindowKind.DEDICATED,
                       department=departments["广安区税务局"])
 
     centers = {c.code: c for c in Center.objects.all()}
@@ -203,15 +204,15 @@ def demo_load() -> list[DemoLogin]:
     users: dict[str, User] = {}
     for username, role, full_name, center_code, dept_name, window_number, phone, id_number in STAFF:
         users[username] = org.user_create(
-            actor=None, username=username, password_hash=password_hash, role=role, full_name=full_name,
+            actor=SYSTEM, username=username, password_hash=password_hash, role=role, full_name=full_name,
             center=centers.get(center_code), department=departments.get(dept_name),
             window=windows.get((center_code, window_number)), phone=phone, id_number=id_number,
         )
     for username, department_names, actions in AUTHORIZATIONS:
         for name in department_names:
             for action in actions:
-                org.authorization_grant(actor=None, staff=users[username], department=departments[name], action=action)
-    org.post_create(actor=None, window=windows[("511602", "01")], name="企业开办受理岗",
+                org.authorization_grant(actor=SYSTEM, staff=users[username], department=departments[name], action=action)
+    org.post_create(actor=SYSTEM, window=windows[("511602", "01")], name="企业开办受理岗",
                     holder=users["clerk"], backup=users["clerk2"])
 
     demo_catalog_load()
@@ -248,7 +249,7 @@ def _demo_attendance_load() -> None:
             for person in staff:
                 luck = rng.random()
                 if luck < 0.03:
-                    org.attendance_record(actor=None, staff=person, day=day,
+                    org.attendance_record(actor=SYSTEM, staff=person, day=day,
                                           status=rng.choice([AttendanceStatus.LEAVE, AttendanceStatus.TRIP]),
                                           note=rng.choice(["事假", "病假", "参加业务培训"]))
                     continue

@@ -23,6 +23,7 @@ from govhall.cases.models import Case, CaseEvent
 from govhall.cases.states import Action as CaseAction
 from govhall.cases.states import State
 from govhall.core import clock
+from govhall.core.actors import SYSTEM, Actor, is_system, person
 from govhall.core.audit import audit_record
 from govhall.core.errors import Conflict, DomainError, NotPermitted
 from govhall.core.masking import mask_phone
@@ -57,7 +58,7 @@ def _clean(level, comment) -> tuple[int, str]:
     return level, comment
 
 
-def _rate(case: Case, *, level, comment, channel: str, actor: User | None, rated_by: User | None, at: datetime,
+def _rate(case: Case, *, level, comment, channel: str, actor: Actor, rated_by: User | None, at: datetime,
           client_address: str | None) -> Rating:
     """Store the rating (and open the follow-up of a bad one): the checks
     every channel shares, after the channel checked who is rating."""
@@ -108,9 +109,9 @@ def rating_submit(*, actor: User, case: Case, level: int, comment: str = "", cha
     at = _now(at)
     if channel not in {RatingChannel.PORTAL, RatingChannel.API}:
         raise DomainError(_("未知的评价渠道。"), field="channel")
-    if actor is None or actor.role != Role.APPLICANT or case.applicant_id is None or case.applicant_id != actor.pk:
+    if is_system(actor) or actor.role != Role.APPLICANT or case.applicant_id is None or case.applicant_id != actor.pk:
         raise NotPermitted(_("只有办件的申请人本人才能评价。"))
-    return _rate(case, level=level, comment=comment, channel=channel, actor=actor, rated_by=actor, at=at,
+    return _rate(case, level=level, comment=comment, channel=channel, actor=actor, rated_by=person(actor), at=at,
                  client_address=client_address)
 
 
@@ -121,7 +122,7 @@ def rating_submit_by_link(*, token: str, level: int, comment: str = "", at: date
     signed token names the case and stands for the applicant (no login)."""
     at = _now(at)
     case = rating_token_case(token)
-    return _rate(case, level=level, comment=comment, channel=RatingChannel.SMS, actor=None, rated_by=None, at=at,
+    return _rate(case, level=level, comment=comment, channel=RatingChannel.SMS, actor=SYSTEM, rated_by=None, at=at,
                  client_address=client_address)
 
 
@@ -137,8 +138,8 @@ def window_scope_q(clerk: User) -> Q:
     return q
 
 
-def _require_window_clerk(actor: User | None) -> None:
-    if actor is None or actor.role not in STAFF_ROLES or actor.role in READ_ONLY_ROLES or not actor.window_id:
+def _require_window_clerk(actor: Actor) -> None:
+    if is_system(actor) or actor.role not in STAFF_ROLES or actor.role in READ_ONLY_ROLES or not actor.window_id:
         raise NotPermitted(_("评价器须由在窗口工作的人员登录使用。"))
 
 
@@ -171,7 +172,7 @@ def rating_invite_send(*, case: Case) -> bool:
         "center": case.center.name, "item": case.item_version.name, "number": case.number,
         "url": rating_link_url(case), "days": rating_link_days()}
     # Recorded first: a gateway that refuses the message rolls the record back.
-    audit_record(actor=None, action="rating_invite_send", target=case,
+    audit_record(actor=SYSTEM, action="rating_invite_send", target=case,
                  data={"case": case.number, "phone": mask_phone(phone)})
     sms_send(phone, text)
     return True
@@ -214,7 +215,7 @@ def _step(followup: FollowUp, step: str, *, actor: User, at: datetime, text_fiel
     """Check who and when, then move the follow-up by a guarded update on
     (id, state): of two people acting at once, exactly one wins."""
     source, target, allowed = STEPS[step]
-    if actor is None or not allowed(actor, followup):
+    if is_system(actor) or not allowed(actor, followup):
         raise NotPermitted(_("您无权对该差评进行“%(step)s”。") % {"step": STEP_LABELS[step]})
     if followup.state != source:
         raise DomainError(_("差评整改当前为“%(state)s”，不能“%(step)s”。")
@@ -238,7 +239,7 @@ def followup_verify(*, actor: User, followup: FollowUp, verification: str, at: d
     """Verify what happened (核实情况), by the department or the center."""
     at = _now(at)
     return _step(followup, "verify", actor=actor, at=at, text_field="verification", text=verification,
-                 message=_("请填写核实情况。"), verified_by=actor, verified_at=at)
+                 message=_("请填写核实情况。"), verified_by=person(actor), verified_at=at)
 
 
 @transaction.atomic
@@ -246,7 +247,7 @@ def followup_correct(*, actor: User, followup: FollowUp, correction: str, at: da
     """Record the correction made (整改措施), by the department or the center."""
     at = _now(at)
     return _step(followup, "correct", actor=actor, at=at, text_field="correction", text=correction,
-                 message=_("请填写整改措施。"), corrected_by=actor, corrected_at=at)
+                 message=_("请填写整改措施。"), corrected_by=person(actor), corrected_at=at)
 
 
 @transaction.atomic
@@ -258,7 +259,7 @@ def followup_callback(*, actor: User, followup: FollowUp, callback: str, satisfi
     if not isinstance(satisfied, bool):
         raise DomainError(_("请选择回访时申请人是否满意。"), field="satisfied")
     return _step(followup, "callback", actor=actor, at=at, text_field="callback", text=callback,
-                 message=_("请填写回访情况。"), satisfied=satisfied, called_back_by=actor, called_back_at=at)
+                 message=_("请填写回访情况。"), satisfied=satisfied, called_back_by=person(actor), called_back_at=at)
 
 
 @transaction.atomic
@@ -266,4 +267,4 @@ def followup_close(*, actor: User, followup: FollowUp, result: str, at: datetime
     """Close the follow-up with the result (办理结果), by the center's managers."""
     at = _now(at)
     return _step(followup, "close", actor=actor, at=at, text_field="result", text=result,
-                 message=_("请填写办理结果。"), closed_by=actor, closed_at=at)
+                 message=_("请填写办理结果。"), closed_by=person(actor), closed_at=at)

@@ -1,5 +1,5 @@
 """Changes to the organization. Each service checks the actor, runs in one
-transaction and writes one audit event. ``actor=None`` means the system
+transaction and writes one audit event. ``actor=SYSTEM`` means the system
 itself (a command run by an administrator at the console, the demo loader).
 """
 
@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from govhall.core import clock
+from govhall.core.actors import Actor, is_system, person
 from govhall.core.audit import audit_record
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.org.models import (
@@ -38,10 +39,10 @@ CHILD_LEVELS = {
 }
 
 
-def _require_org_admin(actor: User | None, center: Center | None) -> None:
+def _require_org_admin(actor: Actor, center: Center | None) -> None:
     """System administrators change any organization; center managers change
     their own center's subtree; nobody else changes it."""
-    if actor is None or actor.role == Role.SYSTEM_ADMIN or actor.is_superuser:
+    if is_system(actor) or actor.role == Role.SYSTEM_ADMIN or actor.is_superuser:
         return
     if actor.role == Role.CENTER_MANAGER and actor.center_id and center is not None:
         if center.path.startswith(actor.center.path):
@@ -51,7 +52,7 @@ def _require_org_admin(actor: User | None, center: Center | None) -> None:
 
 @transaction.atomic
 def center_create(
-    *, actor: User | None, code: str, name: str, level: str, parent: Center | None = None,
+    *, actor: Actor, code: str, name: str, level: str, parent: Center | None = None,
     address: str = "", phone: str = "", office_hours: str = "",
 ) -> Center:
     """Create a service center below ``parent`` (or a root center)."""
@@ -73,7 +74,7 @@ def center_create(
 
 @transaction.atomic
 def department_create(
-    *, actor: User | None, center: Center, code: str, name: str, short_name: str,
+    *, actor: Actor, center: Center, code: str, name: str, short_name: str,
     credit_code: str = "", phone: str = "", complaint_phone: str = "", source: str = "",
 ) -> Department:
     """Station a department (进驻单位) at ``center``."""
@@ -90,7 +91,7 @@ def department_create(
 
 @transaction.atomic
 def window_create(
-    *, actor: User | None, center: Center, number: str, name: str, kind: str,
+    *, actor: Actor, center: Center, number: str, name: str, kind: str,
     department: Department | None = None,
 ) -> Window:
     """Open a window: comprehensive (no department) or dedicated (one department)."""
@@ -108,7 +109,7 @@ def window_create(
 
 @transaction.atomic
 def user_create(
-    *, actor: User | None, username: str, password: str = "", password_hash: str = "", role: str, full_name: str = "",
+    *, actor: Actor, username: str, password: str = "", password_hash: str = "", role: str, full_name: str = "",
     center: Center | None = None, department: Department | None = None, window: Window | None = None,
     phone: str = "", id_number: str = "",
 ) -> User:
@@ -146,7 +147,7 @@ def user_create(
 
 @transaction.atomic
 def authorization_grant(
-    *, actor: User | None, staff: User, department: Department, action: str, item_code: str = "",
+    *, actor: Actor, staff: User, department: Department, action: str, item_code: str = "",
 ) -> Authorization:
     """Authorize ``staff`` for ``action`` on the items of ``department``
     (one item by base code, or all of them when ``item_code`` is empty)."""
@@ -157,7 +158,7 @@ def authorization_grant(
         raise DomainError(_("申请人不能被授权办理事项。"), field="staff")
     authorization, created = Authorization.objects.get_or_create(
         staff=staff, department=department, item_code=item_code, action=action,
-        defaults={"granted_by": actor, "granted_at": clock.now()},
+        defaults={"granted_by": person(actor), "granted_at": clock.now()},
     )
     if created:
         audit_record(
@@ -168,7 +169,7 @@ def authorization_grant(
 
 
 @transaction.atomic
-def authorization_revoke(*, actor: User | None, authorization: Authorization) -> None:
+def authorization_revoke(*, actor: Actor, authorization: Authorization) -> None:
     _require_org_admin(actor, authorization.staff.center)
     audit_record(
         actor=actor, action="authorization_revoke", target=authorization,
@@ -178,7 +179,7 @@ def authorization_revoke(*, actor: User | None, authorization: Authorization) ->
 
 
 @transaction.atomic
-def post_create(*, actor: User | None, window: Window, name: str, holder: User, backup: User) -> Post:
+def post_create(*, actor: Actor, window: Window, name: str, holder: User, backup: User) -> Post:
     """Set up an A/B post: ``backup`` acts while ``holder`` is away."""
     _require_org_admin(actor, window.center)
     if holder.pk == backup.pk:
@@ -231,7 +232,7 @@ def attendance_check_out(*, staff: User, at: datetime | None = None) -> Attendan
 
 
 @transaction.atomic
-def attendance_record(*, actor: User | None, staff: User, day: date, status: str, note: str = "") -> Attendance:
+def attendance_record(*, actor: Actor, staff: User, day: date, status: str, note: str = "") -> Attendance:
     """A manager records leave, a trip or an absence (or corrects a day)."""
     _require_org_admin(actor, staff.center)
     if status not in AttendanceStatus.values:
@@ -241,7 +242,7 @@ def attendance_record(*, actor: User | None, staff: User, day: date, status: str
     attendance = _attendance_for(staff, day)
     attendance.status = status
     attendance.note = note
-    attendance.recorded_by = actor
+    attendance.recorded_by = person(actor)
     attendance.save(update_fields=["status", "note", "recorded_by"])
     audit_record(actor=actor, action="attendance_record", target=attendance, data={"status": status, "note": note})
     return attendance

@@ -32,6 +32,7 @@ from govhall.cases.selectors import case_steps
 from govhall.cases.services import case_watch_refresh
 from govhall.cases.models import Case, CaseEvent
 from govhall.cases.states import CLOCK_RUNNING, DECIDED, Action, State
+from govhall.core.actors import SYSTEM
 from govhall.core.audit import audit_record
 from govhall.org.models import Action as AuthAction
 from govhall.org.roles import Role
@@ -64,7 +65,7 @@ def alert_raise(finding: Finding, *, department, at: datetime, case: Case | None
             return None
         Alert.objects.filter(pk=active.pk).update(severity=finding.severity, escalated_at=at, message=finding.message,
                                                   data={**active.data, **finding.data})
-        audit_record(actor=None, action="alert.escalate", target=active,
+        audit_record(actor=SYSTEM, action="alert.escalate", target=active,
                      data={"rule": finding.rule, "subject": finding.subject, "severity": finding.severity})
         active.refresh_from_db()
         return active
@@ -76,7 +77,7 @@ def alert_raise(finding: Finding, *, department, at: datetime, case: Case | None
                 data=finding.data, raised_at=at)
     except IntegrityError:  # raised by a concurrent scan a moment ago
         return None
-    audit_record(actor=None, action="alert.raise", target=alert,
+    audit_record(actor=SYSTEM, action="alert.raise", target=alert,
                  data={"rule": finding.rule, "subject": finding.subject, "severity": finding.severity})
     return alert
 
@@ -88,7 +89,7 @@ def alerts_clear(*, rule: str, subject: str, at: datetime) -> int:
     for alert in Alert.objects.filter(rule=rule, subject=subject, severity=Severity.YELLOW,
                                       state__in=[AlertState.OPEN, AlertState.ACKNOWLEDGED]):
         Alert.objects.filter(pk=alert.pk).update(state=AlertState.CLEARED, cleared_at=at)
-        audit_record(actor=None, action="alert.clear", target=alert, data={"rule": rule, "subject": subject})
+        audit_record(actor=SYSTEM, action="alert.clear", target=alert, data={"rule": rule, "subject": subject})
         cleared += 1
     return cleared
 

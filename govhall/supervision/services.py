@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from govhall.core import clock
+from govhall.core.actors import person
 from govhall.core.audit import audit_record
 from govhall.core.errors import Conflict, DomainError, NotPermitted
 from govhall.org.models import User
@@ -56,7 +57,7 @@ def alert_acknowledge(*, actor: User, alert: Alert, at: datetime | None = None) 
     """The department signs for the alert (签收)."""
     _require_responsible(actor, alert)
     return _move(alert, expected={AlertState.OPEN}, actor=actor, action="alert.acknowledge", data={},
-                 state=AlertState.ACKNOWLEDGED, acknowledged_at=at or clock.now(), acknowledged_by=actor)
+                 state=AlertState.ACKNOWLEDGED, acknowledged_at=at or clock.now(), acknowledged_by=person(actor))
 
 
 @transaction.atomic
@@ -65,9 +66,9 @@ def alert_answer(*, actor: User, alert: Alert, answer: str, at: datetime | None 
     _require_responsible(actor, alert)
     answer = _note(answer, "answer", _("请填写整改情况。"))
     at = at or clock.now()
-    changes = {"state": AlertState.ANSWERED, "answer": answer, "answered_at": at, "answered_by": actor}
+    changes = {"state": AlertState.ANSWERED, "answer": answer, "answered_at": at, "answered_by": person(actor)}
     if alert.acknowledged_at is None:
-        changes |= {"acknowledged_at": at, "acknowledged_by": actor}
+        changes |= {"acknowledged_at": at, "acknowledged_by": person(actor)}
     return _move(alert, expected={AlertState.OPEN, AlertState.ACKNOWLEDGED}, actor=actor, action="alert.answer",
                  data={"answer": answer}, **changes)
 
@@ -78,7 +79,7 @@ def alert_close(*, actor: User, alert: Alert, note: str = "", at: datetime | Non
     _require_supervisor(actor)
     note = (note or "").strip()[:NOTE_MAX]
     return _move(alert, expected={AlertState.ANSWERED}, actor=actor, action="alert.close", data={"note": note},
-                 state=AlertState.CLOSED, review_note=note, closed_at=at or clock.now(), closed_by=actor)
+                 state=AlertState.CLOSED, review_note=note, closed_at=at or clock.now(), closed_by=person(actor))
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from govhall.catalog.services import item_create
 from govhall.catalog.tests.factories import complete_spec
+from govhall.core.actors import SYSTEM
 
 
 @pytest.fixture
@@ -16,7 +17,7 @@ def api():
 
 @pytest.fixture
 def published(hall):
-    return item_create(actor=None, spec=complete_spec("A", status="published"))
+    return item_create(actor=SYSTEM, spec=complete_spec("A", status="published"))
 
 
 def test_anyone_reads_published_items_and_searches_them(api, published):
@@ -29,7 +30,7 @@ def test_anyone_reads_published_items_and_searches_them(api, published):
 
 
 def test_unpublished_items_are_not_public(api, hall):
-    item = item_create(actor=None, spec=complete_spec("A"))
+    item = item_create(actor=SYSTEM, spec=complete_spec("A"))
     answer = api.get(reverse("api_item", args=[item.code]))
     assert answer.status_code == 404 and answer.json()["detail"]
 

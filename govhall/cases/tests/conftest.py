@@ -5,6 +5,7 @@ import pytest
 
 from govhall.catalog.services import item_create
 from govhall.catalog.tests.factories import complete_spec
+from govhall.core.actors import SYSTEM
 from govhall.org import services as org
 from govhall.org.models import Action
 
@@ -20,10 +21,10 @@ def at(text: str) -> datetime:
 def desk(hall):
     """The hall with an item of department A (受理 → 审查 → 决定, promised 10
     of 20 working days) and the people authorized for each step."""
-    org.authorization_grant(actor=None, staff=hall.reviewer, department=hall.dept_a, action=Action.REVIEW)
-    org.authorization_grant(actor=None, staff=hall.approver, department=hall.dept_a, action=Action.APPROVE)
+    org.authorization_grant(actor=SYSTEM, staff=hall.reviewer, department=hall.dept_a, action=Action.REVIEW)
+    org.authorization_grant(actor=SYSTEM, staff=hall.approver, department=hall.dept_a, action=Action.APPROVE)
     for action in (Action.DELIVER, Action.CERTIFY, Action.CHARGE):
-        org.authorization_grant(actor=None, staff=hall.clerk, department=hall.dept_a, action=action)
-    hall.item = item_create(actor=None, spec=complete_spec("A", status="published"))
+        org.authorization_grant(actor=SYSTEM, staff=hall.clerk, department=hall.dept_a, action=action)
+    hall.item = item_create(actor=SYSTEM, spec=complete_spec("A", status="published"))
     hall.version = hall.item.current
     return hall

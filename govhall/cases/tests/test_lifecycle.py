@@ -12,6 +12,7 @@ from govhall.cases.events import chain_verify
 from govhall.cases.models import Case, CaseEvent
 from govhall.cases.states import FINISHED, TRANSITIONS, Action, State, target_state
 from govhall.cases.tests.conftest import at
+from govhall.core.actors import SYSTEM
 from govhall.core.errors import Conflict, DomainError, NotPermitted
 from govhall.timing import Light
 
@@ -220,7 +221,7 @@ def test_termination_by_the_head_with_a_reason(desk):
 
 def test_an_immediate_item_is_done_on_the_spot(desk):
     case = submit(desk)
-    case = cases.case_immediate(actor=None, case=case, opinion="当场办结", received_by="张三", at=at("2026-03-02 10:10"))
+    case = cases.case_immediate(actor=SYSTEM, case=case, opinion="当场办结", received_by="张三", at=at("2026-03-02 10:10"))
     assert case.state == State.DELIVERED
     assert actions(case) == ["submit", "accept", "complete_step", "approve", "certify", "deliver"]
     assert case.visits == 1  # handed in and picked up in the same visit (最多跑一次)
@@ -286,7 +287,7 @@ def test_a_fee_is_recorded_before_delivery(desk):
     from govhall.catalog.services import item_create
     from govhall.catalog.tests.factories import complete_spec
 
-    paid = item_create(actor=None, spec=complete_spec(
+    paid = item_create(actor=SYSTEM, spec=complete_spec(
         "A", code="A-FEE", status="published", no_fee=False, result_type="approval_document",
         fees=[{"name": "工本费", "amount": "10.00", "rule": "", "basis": "某价费文件"}])).current
     case = cases.case_accept(actor=desk.clerk, case=submit(desk, item_version=paid))
@@ -333,7 +334,7 @@ def test_an_event_inserted_into_a_chain_is_named(desk, capsys):
     from govhall.cases.events import event_record
 
     case = cases.case_accept(actor=desk.clerk, case=submit(desk))
-    forged = event_record(case=case, actor=None, action="approve", from_state="accepted", to_state="approved")
+    forged = event_record(case=case, actor=SYSTEM, action="approve", from_state="accepted", to_state="approved")
     # Slip the forged event in before the real acceptance (#2).
     CaseEvent.objects.filter(case=case, action="accept").update(seq=99)
     CaseEvent.objects.filter(pk=forged.pk).update(seq=2)
@@ -341,3 +342,17 @@ def test_an_event_inserted_into_a_chain_is_named(desk, capsys):
     with pytest.raises(CommandError):
         call_command("verify_audit")
     assert f"{case.number} event #2" in capsys.readouterr().err
+
+
+def test_a_service_called_without_an_actor_refuses_and_changes_nothing(desk):
+    case = submit(desk)
+    with pytest.raises(TypeError, match="SYSTEM"):
+        cases.case_accept(actor=None, case=case, at=at("2026-03-02 10:05"))
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED and actions(case) == ["submit"]
+
+
+def test_the_system_is_recorded_as_such_in_the_chain(desk):
+    case = cases.case_accept(actor=SYSTEM, case=submit(desk), at=at("2026-03-02 10:05"))
+    event = case.events.order_by("-seq").first()
+    assert event.actor_id is None and event.actor_role == "system"

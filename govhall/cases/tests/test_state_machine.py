@@ -47,6 +47,7 @@ from govhall.cases.tests.conftest import at
 from govhall.cases.tests.test_lifecycle import submit
 from govhall.catalog.services import item_create
 from govhall.catalog.tests.factories import complete_spec
+from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError
 from govhall.org import services as org
 from govhall.org.models import Action as AuthAction
@@ -204,7 +205,7 @@ class CaseWalk(RuleBasedStateMachine):
         self._view = None
 
     def person(self, name):
-        return None if name is None else getattr(self.hall, name)
+        return SYSTEM if name is None else getattr(self.hall, name)
 
     def tick(self, advance: timedelta):
         self._view = None
@@ -390,9 +391,9 @@ def test_every_action_of_the_table_is_driven():
 def test_random_walks_keep_every_invariant(desk):
     # The clerk also makes certificates and collects fees; a second item of
     # department A charges a fee and issues an approval document.
-    org.authorization_grant(actor=None, staff=desk.clerk, department=desk.dept_a, action=AuthAction.CERTIFY)
-    org.authorization_grant(actor=None, staff=desk.clerk, department=desk.dept_a, action=AuthAction.CHARGE)
-    desk.fee_version = item_create(actor=None, spec=complete_spec(
+    org.authorization_grant(actor=SYSTEM, staff=desk.clerk, department=desk.dept_a, action=AuthAction.CERTIFY)
+    org.authorization_grant(actor=SYSTEM, staff=desk.clerk, department=desk.dept_a, action=AuthAction.CHARGE)
+    desk.fee_version = item_create(actor=SYSTEM, spec=complete_spec(
         "A", code="511A0000000002-D1-000-A-1-00", status="published", no_fee=False, result_type="approval_document",
         fees=[{"name": "工本费", "amount": "10.00", "rule": "", "basis": "《示例收费标准》"}])).current
 

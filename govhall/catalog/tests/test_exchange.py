@@ -14,17 +14,18 @@ from govhall.catalog.exchange import (
 from govhall.catalog.models import FeeLine, Item, ItemVersion, Theme, ThemeItem
 from govhall.catalog.services import item_create, theme_create
 from govhall.catalog.tests.factories import complete_spec
+from govhall.core.actors import SYSTEM
 
 
 @pytest.fixture
 def catalog(hall):
-    theme_create(actor=None, code="canyin", name="开餐馆", kind="theme")
-    theme_create(actor=None, code="jiuye", name="就业创业", kind="life_event", order=2)
-    item_create(actor=None, spec=complete_spec("A", status="published", themes=["canyin", "jiuye"]))
-    item_create(actor=None, spec=complete_spec(
+    theme_create(actor=SYSTEM, code="canyin", name="开餐馆", kind="theme")
+    theme_create(actor=SYSTEM, code="jiuye", name="就业创业", kind="life_event", order=2)
+    item_create(actor=SYSTEM, spec=complete_spec("A", status="published", themes=["canyin", "jiuye"]))
+    item_create(actor=SYSTEM, spec=complete_spec(
         "B", code="B-2", name="城镇污水排入排水管网许可", no_fee=False, themes=["canyin"],
         fees=[{"name": "检测费", "amount": "", "rule": "按检测项目计", "basis": "某价费文件"}]))
-    item_create(actor=None, spec=complete_spec("A", code="A-3", name="草稿事项", statutory_days=None, promised_days=None))
+    item_create(actor=SYSTEM, spec=complete_spec("A", code="A-3", name="草稿事项", statutory_days=None, promised_days=None))
     return hall
 
 
@@ -45,7 +46,7 @@ def sheets(data: bytes) -> dict:
 def test_json_round_trip_is_exact(catalog):
     first = catalog_export_json()
     wipe_catalog()
-    counts = catalog_import_json(actor=None, data=first)
+    counts = catalog_import_json(actor=SYSTEM, data=first)
     assert counts == {"created": 3, "updated": 0, "unchanged": 0, "published": 1}
     assert catalog_export_json() == first
 
@@ -56,7 +57,7 @@ def test_excel_round_trip_is_exact(catalog):
     assert content["事项"][0][:3] == ["实施编码", "基本编码", "事项名称"]
     assert {"事项", "设定依据", "申请材料", "收费项目", "办理环节", "主题"} == set(content)
     wipe_catalog()
-    catalog_import_xlsx(actor=None, data=first)
+    catalog_import_xlsx(actor=SYSTEM, data=first)
     assert sheets(catalog_export_xlsx()) == content
 
 
@@ -64,12 +65,12 @@ def test_importing_again_makes_new_versions_not_duplicates(catalog):
     data = json.loads(catalog_export_json())
     data["items"][0]["promised_days"] = 9
     data["items"][0]["steps"][1]["days"] = 5
-    counts = catalog_import_json(actor=None, data=json.dumps(data).encode())
+    counts = catalog_import_json(actor=SYSTEM, data=json.dumps(data).encode())
     assert (counts["created"], counts["updated"], counts["unchanged"]) == (0, 1, 2)
     item = Item.objects.get(code=data["items"][0]["code"])
     assert item.current.promised_days == 9 and item.current.number == 2
     versions = ItemVersion.objects.count()
-    again = catalog_import_json(actor=None, data=json.dumps(data).encode())
+    again = catalog_import_json(actor=SYSTEM, data=json.dumps(data).encode())
     assert (again["updated"], again["unchanged"], again["published"]) == (0, 3, 0)
     assert ItemVersion.objects.count() == versions
 
@@ -93,7 +94,7 @@ def test_a_bad_workbook_is_refused_whole_with_every_error_located(catalog):
     bad = bad_workbook(catalog_export_xlsx())
     wipe_catalog()
     with pytest.raises(ImportRefused) as refused:
-        catalog_import_xlsx(actor=None, data=bad)
+        catalog_import_xlsx(actor=SYSTEM, data=bad)
     located = dict(refused.value.errors)
     assert "“许可证”不是可选值" in located["事项!2 事项类型"]
     assert "承诺时限不得超过法定时限" in located["事项!4 承诺时限（工作日）"]
@@ -112,18 +113,18 @@ def test_a_missing_sheet_or_column_is_named(hall):
     workbook.active.append(["实施编码", "事项名称"])
     workbook.save(workbook_bytes)
     with pytest.raises(ImportRefused) as refused:
-        catalog_import_xlsx(actor=None, data=workbook_bytes.getvalue())
+        catalog_import_xlsx(actor=SYSTEM, data=workbook_bytes.getvalue())
     reasons = " ".join(r for _, r in refused.value.errors)
     assert "缺少列“基本编码”" in reasons and "缺少工作表“申请材料”" in reasons
 
 
 def test_garbage_files_are_refused_clearly(hall):
     with pytest.raises(ImportRefused, match="error"):
-        catalog_import_xlsx(actor=None, data=b"not a zip")
+        catalog_import_xlsx(actor=SYSTEM, data=b"not a zip")
     with pytest.raises(ImportRefused):
-        catalog_import_json(actor=None, data=b"{")
+        catalog_import_json(actor=SYSTEM, data=b"{")
     with pytest.raises(ImportRefused) as refused:
-        catalog_import_json(actor=None, data=json.dumps({"schema_version": 1, "items": [{"code": "x"}]}).encode())
+        catalog_import_json(actor=SYSTEM, data=json.dumps({"schema_version": 1, "items": [{"code": "x"}]}).encode())
     assert ("items[0].name", "不能为空。") in refused.value.errors
 
 

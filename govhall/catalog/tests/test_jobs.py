@@ -9,12 +9,13 @@ from govhall.catalog.jobs import import_job_run, import_job_start
 from govhall.catalog.models import ImportJob, ImportStatus, Item
 from govhall.catalog.services import item_create
 from govhall.catalog.tests.factories import complete_spec
+from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError, NotPermitted
 
 
 @pytest.fixture
 def exported(hall):
-    item_create(actor=None, spec=complete_spec("A", status="published"))
+    item_create(actor=SYSTEM, spec=complete_spec("A", status="published"))
     return catalog_export_json()
 
 

@@ -9,6 +9,7 @@ from govhall.catalog.services import (
     SpecInvalid, item_create, item_draft_open, item_publish, material_attach_form, version_update,
 )
 from govhall.catalog.tests.factories import complete_spec
+from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.core.models import AuditEvent
 
@@ -115,8 +116,8 @@ def test_quality_check_flags_catch_all_materials_and_unbalanced_steps(hall):
 
 
 def test_staff_see_items_of_their_scope(hall):
-    item_create(actor=None, spec=complete_spec("A"))
-    item_create(actor=None, spec=complete_spec("B", code="B-1"))
+    item_create(actor=SYSTEM, spec=complete_spec("A"))
+    item_create(actor=SYSTEM, spec=complete_spec("B", code="B-1"))
     assert [i.code for i in selectors.item_list_for_staff(user=hall.clerk_b)] == ["B-1"]
     assert selectors.item_list_for_staff(user=hall.supervisor).count() == 2
 

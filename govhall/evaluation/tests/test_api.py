@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from govhall.core.actors import SYSTEM
 from govhall.evaluation.models import FollowUp, Rating, RatingChannel
 from govhall.evaluation.tests.conftest import approved, delivered
 from govhall.org import services as org
@@ -74,7 +75,7 @@ def test_only_the_applicant(api, desk):
     answer = rate(api, case, {"level": 5})
     assert answer.status_code == 403 and "申请人本人" in answer.json()["detail"]
     # Another applicant does not even learn that the case exists (as for every case endpoint).
-    stranger = org.user_create(actor=None, username="stranger", password="x", role=Role.APPLICANT)
+    stranger = org.user_create(actor=SYSTEM, username="stranger", password="x", role=Role.APPLICANT)
     api.force_authenticate(stranger)
     assert rate(api, case, {"level": 5}).status_code == 404
     assert api.get(reverse("api_case_rating", args=[case.number])).status_code == 404

@@ -3,6 +3,7 @@ that order, each by the right people, each with its text and an audit event."""
 
 import pytest
 
+from govhall.core.actors import SYSTEM
 from govhall.core.errors import Conflict, DomainError, NotPermitted
 from govhall.core.models import AuditEvent
 from govhall.evaluation import services as evaluation
@@ -86,7 +87,7 @@ def test_each_step_needs_its_text(desk, followup):
 
 
 def test_who_may_verify_and_correct(desk, followup):
-    chief = org.user_create(actor=None, username="chief", password="x", role=Role.CHIEF_REPRESENTATIVE,
+    chief = org.user_create(actor=SYSTEM, username="chief", password="x", role=Role.CHIEF_REPRESENTATIVE,
                             department=desk.dept_a)
     # Another department, a role outside the list, the read-only supervisor,
     # a manager of a center below the department's: all refused.
@@ -106,7 +107,7 @@ def test_the_call_back_and_the_closing_are_the_centers(desk, followup):
         with pytest.raises(NotPermitted):
             evaluation.followup_callback(actor=actor, followup=followup, callback="已回访", satisfied=True)
     # A manager of the city center above the district may.
-    city_manager = org.user_create(actor=None, username="city_manager", password="x", role=Role.CENTER_MANAGER,
+    city_manager = org.user_create(actor=SYSTEM, username="city_manager", password="x", role=Role.CENTER_MANAGER,
                                    center=desk.city)
     evaluation.followup_callback(actor=city_manager, followup=followup, callback="已回访", satisfied=True)
     with pytest.raises(NotPermitted):

@@ -4,6 +4,7 @@ evaluation pad, the follow-up list and page, the workbench home's links."""
 import pytest
 from django.urls import reverse
 
+from govhall.core.actors import SYSTEM
 from govhall.core.models import AuditEvent
 from govhall.evaluation import services as evaluation
 from govhall.evaluation.models import FollowUp, FollowUpState, Rating, RatingChannel
@@ -53,7 +54,7 @@ def test_only_the_applicant_reaches_the_form(client, desk):
     assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("login"))
     assert anonymous.url.endswith("next=" + reverse("portal_my_case", args=[case.number]))
     assert client.get(url).status_code in {302, 405}
-    stranger = org.user_create(actor=None, username="stranger", password="x", role=Role.APPLICANT)
+    stranger = org.user_create(actor=SYSTEM, username="stranger", password="x", role=Role.APPLICANT)
     client.force_login(stranger)
     assert client.post(url, {"level": "1"}).status_code == 404
     client.force_login(desk.clerk)
@@ -109,9 +110,9 @@ def test_a_dedicated_window_rates_its_departments_cases(desk):
     with pytest.raises(NotPermitted):
         evaluation.rating_submit_at_window(actor=desk.clerk_b, case=case, level=5)
     # A clerk at a dedicated window of department A sees A's cases, wherever received.
-    window_a = org.window_create(actor=None, center=desk.district, number="12", name="审批局窗口", kind="dedicated",
+    window_a = org.window_create(actor=SYSTEM, center=desk.district, number="12", name="审批局窗口", kind="dedicated",
                                  department=desk.dept_a)
-    clerk_a = org.user_create(actor=None, username="clerk_a", password="x", role=Role.CLERK, department=desk.dept_a,
+    clerk_a = org.user_create(actor=SYSTEM, username="clerk_a", password="x", role=Role.CLERK, department=desk.dept_a,
                               window=window_a)
     assert evaluation.rating_submit_at_window(actor=clerk_a, case=case, level=5).channel == RatingChannel.WINDOW
 

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from govhall.cases import services as cases
+from govhall.core.actors import SYSTEM
 from govhall.core.errors import Conflict, DomainError, NotPermitted
 from govhall.core.models import AuditEvent
 from govhall.evaluation import services as evaluation
@@ -50,7 +51,7 @@ def test_a_closed_case_can_still_be_rated(desk):
 
 def test_only_the_applicant_rates(desk):
     case = delivered(desk)
-    stranger = org.user_create(actor=None, username="stranger", password="x", role=Role.APPLICANT)
+    stranger = org.user_create(actor=SYSTEM, username="stranger", password="x", role=Role.APPLICANT)
     for actor in (stranger, desk.clerk, desk.head, desk.supervisor, desk.manager):
         with pytest.raises(NotPermitted):
             evaluation.rating_submit(actor=actor, case=case, level=5)

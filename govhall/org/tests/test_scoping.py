@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from govhall.core.actors import SYSTEM
 from govhall.org import selectors
 from govhall.org import services as org
 from govhall.org.models import Action, AttendanceStatus
@@ -20,7 +21,7 @@ def test_department_staff_see_only_their_department(hall):
 
 def test_comprehensive_clerk_sees_departments_they_accept_for(hall):
     assert names(selectors.department_list_visible(user=hall.clerk)) == ["审批局"]
-    org.authorization_grant(actor=None, staff=hall.clerk, department=hall.dept_b, action=Action.ACCEPT)
+    org.authorization_grant(actor=SYSTEM, staff=hall.clerk, department=hall.dept_b, action=Action.ACCEPT)
     assert names(selectors.department_list_visible(user=hall.clerk)) == ["住建局", "审批局"]
 
 
@@ -57,8 +58,8 @@ def test_staff_lists_never_include_applicants(hall):
 def test_scope_q_is_reusable_on_other_models(hall):
     # Attendance is scoped through staff__department / staff__center.
     day = date(2026, 11, 20)
-    org.attendance_record(actor=None, staff=hall.reviewer, day=day, status=AttendanceStatus.LEAVE, note="年假")
-    org.attendance_record(actor=None, staff=hall.clerk_b, day=day, status=AttendanceStatus.TRIP, note="外出踏勘")
+    org.attendance_record(actor=SYSTEM, staff=hall.reviewer, day=day, status=AttendanceStatus.LEAVE, note="年假")
+    org.attendance_record(actor=SYSTEM, staff=hall.clerk_b, day=day, status=AttendanceStatus.TRIP, note="外出踏勘")
     assert [a.staff.username for a in selectors.attendance_list_visible(user=hall.clerk_b, on=day)] == ["clerk_b"]
     assert len(selectors.attendance_list_visible(user=hall.supervisor, on=day)) == 2
 
@@ -75,7 +76,7 @@ class TestAuthorization:
         assert not selectors.staff_is_authorized(hall.clerk, department=hall.dept_b, action=Action.ACCEPT)
 
     def test_item_authorization_covers_only_that_item(self, hall):
-        org.authorization_grant(actor=None, staff=hall.clerk_b, department=hall.dept_b, action=Action.APPROVE, item_code="B-001")
+        org.authorization_grant(actor=SYSTEM, staff=hall.clerk_b, department=hall.dept_b, action=Action.APPROVE, item_code="B-001")
         assert selectors.staff_is_authorized(hall.clerk_b, department=hall.dept_b, action=Action.APPROVE, item_code="B-001")
         assert not selectors.staff_is_authorized(hall.clerk_b, department=hall.dept_b, action=Action.APPROVE, item_code="B-002")
 
@@ -83,7 +84,7 @@ class TestAuthorization:
 class TestABPosts:
     @pytest.fixture
     def post(self, hall):
-        return org.post_create(actor=None, window=hall.comprehensive, name="受理岗", holder=hall.clerk, backup=hall.clerk_b)
+        return org.post_create(actor=SYSTEM, window=hall.comprehensive, name="受理岗", holder=hall.clerk, backup=hall.clerk_b)
 
     def test_holder_acts_while_present(self, hall, post):
         day = date(2026, 11, 23)

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.core.models import AuditEvent
 from govhall.org import services as org
@@ -22,7 +23,7 @@ def test_centers_form_a_tree_with_prefix_paths(hall):
 
 def test_a_town_cannot_sit_directly_below_a_city(hall):
     with pytest.raises(DomainError) as error:
-        org.center_create(actor=None, code="X", name="错层镇", level=CenterLevel.TOWN, parent=hall.city)
+        org.center_create(actor=SYSTEM, code="X", name="错层镇", level=CenterLevel.TOWN, parent=hall.city)
     assert error.value.field == "level"
     assert not Center.objects.filter(code="X").exists()
 
@@ -37,26 +38,26 @@ def test_manager_changes_only_their_own_subtree(hall):
 
 def test_window_kind_and_department_must_agree(hall):
     with pytest.raises(DomainError) as error:
-        org.window_create(actor=None, center=hall.district, number="99", name="x", kind=WindowKind.DEDICATED)
+        org.window_create(actor=SYSTEM, center=hall.district, number="99", name="x", kind=WindowKind.DEDICATED)
     assert error.value.field == "department"
     with pytest.raises(DomainError) as error:
-        org.window_create(actor=None, center=hall.district, number="98", name="x", kind=WindowKind.COMPREHENSIVE, department=hall.dept_a)
+        org.window_create(actor=SYSTEM, center=hall.district, number="98", name="x", kind=WindowKind.COMPREHENSIVE, department=hall.dept_a)
     assert error.value.field == "department"
     with pytest.raises(DomainError) as error:
-        org.window_create(actor=None, center=hall.district, number="01", name="重号", kind=WindowKind.COMPREHENSIVE)
+        org.window_create(actor=SYSTEM, center=hall.district, number="01", name="重号", kind=WindowKind.COMPREHENSIVE)
     assert error.value.field == "number"
 
 
 def test_reviewer_without_department_is_refused(hall):
     with pytest.raises(DomainError) as error:
-        org.user_create(actor=None, username="r2", password="x-long-password", role=Role.REVIEWER, center=hall.district)
+        org.user_create(actor=SYSTEM, username="r2", password="x-long-password", role=Role.REVIEWER, center=hall.district)
     assert error.value.field == "department"
     assert not User.objects.filter(username="r2").exists()
 
 
 def test_duplicate_username_names_the_field(hall):
     with pytest.raises(DomainError) as error:
-        org.user_create(actor=None, username="clerk", password="x-long-password", role=Role.APPLICANT)
+        org.user_create(actor=SYSTEM, username="clerk", password="x-long-password", role=Role.APPLICANT)
     assert error.value.field == "username"
 
 
@@ -72,12 +73,12 @@ def test_every_change_writes_one_audit_event(hall):
 
 def test_applicants_cannot_be_authorized(hall):
     with pytest.raises(DomainError):
-        org.authorization_grant(actor=None, staff=hall.applicant, department=hall.dept_a, action="accept")
+        org.authorization_grant(actor=SYSTEM, staff=hall.applicant, department=hall.dept_a, action="accept")
 
 
 def test_backup_must_differ_from_holder(hall):
     with pytest.raises(DomainError) as error:
-        org.post_create(actor=None, window=hall.comprehensive, name="岗", holder=hall.clerk, backup=hall.clerk)
+        org.post_create(actor=SYSTEM, window=hall.comprehensive, name="岗", holder=hall.clerk, backup=hall.clerk)
     assert error.value.field == "backup"
 
 

@@ -9,6 +9,7 @@ from govhall.cases import services as cases
 from govhall.cases.models import Case
 from govhall.cases.states import State
 from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
+from govhall.core.actors import SYSTEM
 
 PDF = b"%PDF-1.4 scanned application form"
 
@@ -66,7 +67,7 @@ def test_others_cannot_see_or_touch_the_case(client, desk):
     case = apply(client, desk)
     from govhall.org import services as org
 
-    other = org.user_create(actor=None, username="other", password="pw-123456789", role="applicant")
+    other = org.user_create(actor=SYSTEM, username="other", password="pw-123456789", role="applicant")
     client.force_login(other)
     assert client.get(reverse("portal_my_case", args=[case.number])).status_code == 404
     client.force_login(desk.clerk)

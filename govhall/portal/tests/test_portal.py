@@ -6,19 +6,20 @@ from django.urls import reverse
 from govhall.catalog.models import Material
 from govhall.catalog.services import item_create, item_draft_open, item_publish, material_attach_form, theme_create
 from govhall.catalog.tests.factories import complete_spec
+from govhall.core.actors import SYSTEM
 from govhall.demo.forms import material_form_xlsx
 
 
 @pytest.fixture
 def published(hall):
-    theme_create(actor=None, code="canyin", name="开餐馆", kind="theme", description="开小餐馆要办的事")
-    item = item_create(actor=None, spec=complete_spec("A", themes=["canyin"]))
+    theme_create(actor=SYSTEM, code="canyin", name="开餐馆", kind="theme", description="开小餐馆要办的事")
+    item = item_create(actor=SYSTEM, spec=complete_spec("A", themes=["canyin"]))
     draft = item.versions.get()
     material = draft.materials.get(order=1)
-    material_attach_form(actor=None, material=material, kind="template", filename="申请书.xlsx",
+    material_attach_form(actor=SYSTEM, material=material, kind="template", filename="申请书.xlsx",
                          content=material_form_xlsx(item_name=draft.name, material_name=material.name, sample=False))
-    item_publish(actor=None, version=draft)
-    item_create(actor=None, spec=complete_spec("B", code="B-1", name="城镇污水排入排水管网许可"))  # a draft only
+    item_publish(actor=SYSTEM, version=draft)
+    item_create(actor=SYSTEM, spec=complete_spec("B", code="B-1", name="城镇污水排入排水管网许可"))  # a draft only
     return item
 
 

@@ -42,6 +42,7 @@ from govhall.cases.models import Case
 from govhall.cases.tests.conftest import at, desk  # noqa: F401  (fixture)
 from govhall.catalog.services import item_create
 from govhall.catalog.tests.factories import complete_spec
+from govhall.core.actors import SYSTEM
 from govhall.evaluation.models import Rating
 from govhall.org import services as org
 from govhall.org.models import Action, Attendance, AttendanceStatus, WindowKind
@@ -97,23 +98,23 @@ def _attend(staff, period, *, away: int = 0, status=AttendanceStatus.LEAVE):
 @pytest.fixture
 def month(desk):
     h = desk
-    org.authorization_grant(actor=None, staff=h.clerk_b, department=h.dept_b, action=Action.ACCEPT)
-    h.window2 = org.window_create(actor=None, center=h.district, number="02", name="综合窗口二",
+    org.authorization_grant(actor=SYSTEM, staff=h.clerk_b, department=h.dept_b, action=Action.ACCEPT)
+    h.window2 = org.window_create(actor=SYSTEM, center=h.district, number="02", name="综合窗口二",
                                   kind=WindowKind.COMPREHENSIVE)
-    h.clerk2 = org.user_create(actor=None, username="clerk2", password=PASSWORD, role=Role.CLERK, full_name="clerk2",
+    h.clerk2 = org.user_create(actor=SYSTEM, username="clerk2", password=PASSWORD, role=Role.CLERK, full_name="clerk2",
                                center=h.district, window=h.window2)
     for action in (Action.ACCEPT, Action.DELIVER, Action.CERTIFY):
-        org.authorization_grant(actor=None, staff=h.clerk2, department=h.dept_a, action=action)
-    h.immediate = item_create(actor=None, spec=complete_spec(
+        org.authorization_grant(actor=SYSTEM, staff=h.clerk2, department=h.dept_a, action=action)
+    h.immediate = item_create(actor=SYSTEM, spec=complete_spec(
         "A", code="511A0000000002-D1-000-A-1-00", name="个体工商户名称变更登记（即办）", immediate=True,
         statutory_days=5, promised_days=0, procedure_class="simple",
         steps=[{"name": "受理", "role": "clerk", "days": 0, "department": ""},
                {"name": "决定", "role": "approver", "days": 0, "department": ""}],
         status="published")).current
-    h.fee_item = item_create(actor=None, spec=complete_spec(
+    h.fee_item = item_create(actor=SYSTEM, spec=complete_spec(
         "A", code="511A0000000003-D1-000-A-1-00", name="特种设备使用登记", no_fee=False,
         fees=[{"name": "工本费", "amount": "50.00", "basis": "《收费标准》"}], status="published")).current
-    h.item_b = item_create(actor=None, spec=complete_spec("B", code="511B0000000001-D1-000-B-1-00",
+    h.item_b = item_create(actor=SYSTEM, spec=complete_spec("B", code="511B0000000001-D1-000-B-1-00",
                                                           name="建筑工程施工许可", status="published")).current
     A, district, town = h.version, h.district, h.town
     c = {}

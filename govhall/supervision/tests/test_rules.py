@@ -17,6 +17,7 @@ from govhall.cases.events import event_record
 from govhall.cases.models import Case
 from govhall.cases.tests.conftest import at
 from govhall.cases.tests.test_lifecycle import submit
+from govhall.core.actors import SYSTEM
 from govhall.supervision.engine import supervise_scan
 from govhall.supervision.models import Alert, AlertState
 
@@ -162,7 +163,7 @@ def test_a_fee_off_the_standard_is_red(desk, paid, message):
     from govhall.catalog.services import item_create
     from govhall.catalog.tests.factories import complete_spec
 
-    version = item_create(actor=None, spec=complete_spec(
+    version = item_create(actor=SYSTEM, spec=complete_spec(
         "A", code="A-FEE", status="published", no_fee=False, result_type="approval_document",
         fees=[{"name": "工本费", "amount": "10.00", "rule": "", "basis": "某价费文件"}])).current
     case = cases.case_accept(actor=desk.clerk, case=submit(desk, item_version=version), at=at("2026-03-02 10:00"))
@@ -226,7 +227,7 @@ class TestIntegrity:
 
     def test_an_event_dated_before_the_previous_one(self, desk):
         case = accepted(desk)
-        event_record(case=case, actor=None, action="recompute_deadline", from_state="accepted", to_state="accepted",
+        event_record(case=case, actor=SYSTEM, action="recompute_deadline", from_state="accepted", to_state="accepted",
                      at=at("2026-03-01 10:00"))
         scan("2026-03-02 12:00")
         assert [a.rule for a in alerts()] == ["case.out_of_order"]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
+from govhall.core.actors import SYSTEM
 from govhall.test import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,12 +105,12 @@ def test_applicant_searches_opens_a_guide_and_downloads_a_form(page, live_server
     from govhall.catalog.tests.factories import complete_spec
     from govhall.demo.forms import material_form_xlsx
 
-    item = item_create(actor=None, spec=complete_spec("A"))
+    item = item_create(actor=SYSTEM, spec=complete_spec("A"))
     draft = item.versions.get()
     material = draft.materials.get(order=1)
-    material_attach_form(actor=None, material=material, kind="template", filename="t.xlsx",
+    material_attach_form(actor=SYSTEM, material=material, kind="template", filename="t.xlsx",
                          content=material_form_xlsx(item_name=draft.name, material_name=material.name, sample=False))
-    item_publish(actor=None, version=draft)
+    item_publish(actor=SYSTEM, version=draft)
 
     page.goto(live_server.url + "/")
     page.get_by_label("搜索事项").fill("开饭店")

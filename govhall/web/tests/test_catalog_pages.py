@@ -11,11 +11,12 @@ from govhall.catalog.exchange import catalog_export_json
 from govhall.catalog.models import Item, VersionStatus
 from govhall.catalog.services import item_create
 from govhall.catalog.tests.factories import complete_spec
+from govhall.core.actors import SYSTEM
 
 
 @pytest.fixture
 def item(hall):
-    return item_create(actor=None, spec=complete_spec("A", status="published"))
+    return item_create(actor=SYSTEM, spec=complete_spec("A", status="published"))
 
 
 def form_data(item, **changes) -> dict:
@@ -75,7 +76,7 @@ def test_promised_above_statutory_is_refused_on_the_field(client, hall, item):
 
 
 def test_an_incomplete_item_shows_what_is_missing_and_cannot_be_published(client, hall):
-    item = item_create(actor=None, spec=complete_spec("A", statutory_days=None, promised_days=None))
+    item = item_create(actor=SYSTEM, spec=complete_spec("A", statutory_days=None, promised_days=None))
     client.force_login(hall.head)
     detail = client.get(reverse("catalog_item", args=[item.pk])).content.decode()
     assert "待完善" in detail and "法定时限" in detail
@@ -85,7 +86,7 @@ def test_an_incomplete_item_shows_what_is_missing_and_cannot_be_published(client
 
 
 def test_preview_shows_the_draft_as_the_portal_would(client, hall):
-    item = item_create(actor=None, spec=complete_spec("A"))
+    item = item_create(actor=SYSTEM, spec=complete_spec("A"))
     client.force_login(hall.head)
     text = client.get(reverse("catalog_preview", args=[item.pk])).content.decode()
     assert "食品经营许可" in text and "申请材料" in text
@@ -103,7 +104,7 @@ def test_staff_of_another_department_neither_see_nor_edit(client, hall, item):
 
 
 def test_list_and_search_within_scope(client, hall, item):
-    item_create(actor=None, spec=complete_spec("B", code="B-1", name="城镇污水排入排水管网许可"))
+    item_create(actor=SYSTEM, spec=complete_spec("B", code="B-1", name="城镇污水排入排水管网许可"))
     client.force_login(hall.manager)
     text = client.get(reverse("catalog_list")).content.decode()
     assert "食品经营许可" in text and "城镇污水排入排水管网许可" in text

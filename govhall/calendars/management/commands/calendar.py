@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from govhall.calendars.selectors import work_calendar
 from govhall.calendars.services import calendar_year_enter, calendar_year_parse, calendar_year_template, local_day_set
+from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError
 from govhall.timing import CalendarRangeError, Pause, compute_deadline
 
@@ -130,11 +131,11 @@ class Command(BaseCommand):
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise CommandError(f"{path}: not a UTF-8 JSON file ({error})") from None
         parsed = calendar_year_parse(data)
-        calendar_year_enter(actor=None, **parsed)
+        calendar_year_enter(actor=SYSTEM, **parsed)
         self.stdout.write(f"{parsed['year']}: official schedule entered ({len(parsed['holidays'])} holidays, "
                           f"{len(parsed['workdays'])} adjusted working days)")
 
     def do_local_day(self, *, date: str, holiday: bool, workday: bool, name: str, reason: str, **_):
         day = _date(date, "DATE")
-        local_day_set(actor=None, day=day, is_workday=workday, name=name, reason=reason)
+        local_day_set(actor=SYSTEM, day=day, is_workday=workday, name=name, reason=reason)
         self.stdout.write(f"{day.isoformat()} {'上班' if workday else '放假'} {name}")

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from govhall.catalog.exchange import ImportRefused, catalog_export_json, catalog_export_xlsx, catalog_import_file
+from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError
 
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror}") from None
         try:
-            counts = catalog_import_file(actor=None, name=target.name, data=data)
+            counts = catalog_import_file(actor=SYSTEM, name=target.name, data=data)
         except ImportRefused as refused:
             for where, reason in refused.errors:
                 self.stderr.write(f"{where}: {reason}")
