@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from govhall.api import cases, catalog, ratings
+from govhall.api import case_actions, cases, catalog, ratings
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -16,6 +16,6 @@ urlpatterns = [
     path("cases/", cases.CaseListCreate.as_view(), name="api_cases"),
     path("cases/<str:number>/", cases.CaseDetail.as_view(), name="api_case"),
     path("cases/<str:number>/notices/<int:notice_id>.pdf", cases.CaseNoticePdf.as_view(), name="api_case_notice"),
-    path("cases/<str:number>/actions/<str:action>/", cases.CaseAct.as_view(), name="api_case_act"),
+    path("cases/<str:number>/actions/<str:action>/", case_actions.CaseAct.as_view(), name="api_case_act"),
     path("cases/<str:number>/rating/", ratings.CaseRating.as_view(), name="api_case_rating"),
 ]
