@@ -4,7 +4,7 @@ A small hall: a city center with a district center below it, a town center
 below that; department A (审批局) and department B (住建局) at the district;
 a comprehensive window and a dedicated window of B; and the people:
 
-- ``applicant`` — a citizen;
+- ``applicant`` — a citizen, 张三, with his identity number on his account;
 - ``clerk`` — comprehensive-window clerk, authorized to accept A's items;
 - ``reviewer``, ``approver``, ``head`` — department A;
 - ``clerk_b`` — dedicated clerk of department B, who must not see A's data;
@@ -55,12 +55,13 @@ def build_hall() -> Hall:
     window_b = org.window_create(actor=SYSTEM, center=district, number="11", name="住建窗口", kind=WindowKind.DEDICATED, department=dept_b)
 
     def user(username, role, **kw):
-        return org.user_create(actor=SYSTEM, username=username, password=PASSWORD, role=role, full_name=username, **kw)
+        kw.setdefault("full_name", username)
+        return org.user_create(actor=SYSTEM, username=username, password=PASSWORD, role=role, **kw)
 
     hall = Hall(
         city=city, district=district, town=town, dept_a=dept_a, dept_b=dept_b,
         comprehensive=comprehensive, window_b=window_b,
-        applicant=user("applicant", Role.APPLICANT, phone="13912345678", id_number="110101199003070011"),
+        applicant=user("applicant", Role.APPLICANT, full_name="张三", phone="13912345678", id_number="110101199003070011"),
         clerk=user("clerk", Role.CLERK, center=district, window=comprehensive, phone="13800000001"),
         reviewer=user("reviewer", Role.REVIEWER, department=dept_a),
         approver=user("approver", Role.APPROVER, department=dept_a),
@@ -74,3 +75,18 @@ def build_hall() -> Hall:
     )
     org.authorization_grant(actor=SYSTEM, staff=hall.clerk, department=dept_a, action=Action.ACCEPT)
     return hall
+
+
+def sample_pdf(text: str = "scan") -> bytes:
+    """A small, well-formed one-page PDF, as a scanner would hand in (uploads
+    are opened and checked by their content)."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, text)
+    page.showPage()
+    page.save()
+    return buffer.getvalue()

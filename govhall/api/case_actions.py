@@ -1,93 +1,203 @@
-"""Case actions through the API: one endpoint per action, its body checked
-by the action's serializer, then the case services' one entry point."""
-
-from decimal import Decimal, InvalidOperation
+"""Case actions through the API: one endpoint per action of the policy table
+(``cases.policy.INTERFACE_ACTIONS``), its body checked by the action's own
+serializer (types and bounds from ``cases.limits``, so the schema says what
+the services accept), then the case services' one entry point ``case_act``."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from govhall.api.cases import TAGS, CaseDetailSerializer, _case, _detail
 from govhall.api.serializers import ErrorSerializer
+from govhall.cases import limits
 from govhall.cases import services as case_services
-from govhall.cases.states import Action
-from govhall.core.errors import DomainError, NotFound
+from govhall.cases.policy import INTERFACE_ACTIONS
+from govhall.cases.states import Action, SuspensionGround
+from govhall.core.errors import Conflict, DomainError
 from govhall.org.models import User
+from govhall.org.roles import Role
 
 
-class CaseActionSerializer(serializers.Serializer):
-    opinion = serializers.CharField(required=False, help_text="complete_step / approve")
-    reason = serializers.CharField(required=False, help_text="reject / send_back / extend / withdraw / terminate / suspend")
-    refer_to = serializers.CharField(required=False, help_text="reject：应向何机关申请")
-    reasons = serializers.CharField(required=False, help_text="deny")
-    items = serializers.ListField(child=serializers.DictField(), required=False, help_text="request_correction：[{material, problem}]")
-    ground = serializers.CharField(required=False, help_text="suspend：hearing, tender, auction, inspection, testing, quarantine, appraisal, expert_review, onsite")
-    expected_days = serializers.IntegerField(required=False)
-    approver = serializers.CharField(required=False, help_text="suspend：批准的部门负责人用户名")
-    days = serializers.IntegerField(required=False, help_text="extend")
-    amount = serializers.CharField(required=False, help_text="record_payment")
-    method = serializers.CharField(required=False, help_text="record_payment / deliver")
-    receipt_number = serializers.CharField(required=False)
-    certificate_number = serializers.CharField(required=False)
-    received_by = serializers.CharField(required=False, help_text="deliver")
-    version = serializers.IntegerField(required=False, help_text="期望的办件修改序号；不符时返回 409")
+def _text(limit: int = limits.TEXT_MAX, **kwargs):
+    return serializers.CharField(max_length=limit, trim_whitespace=True, **kwargs)
 
 
-class CaseAct(APIView):
+class _Body(serializers.Serializer):
+    """Every action body may carry the case version the caller saw: a
+    different one is a 409 (someone else acted first)."""
+
+    version = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1,
+                                       help_text="期望的办件修改序号；不符时返回 409")
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["请求体须为 JSON 对象。"]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({unknown[0]: ["该操作不接受此参数。"]})
+        return super().to_internal_value(data)
+
+
+class EmptyBody(_Body):
+    pass
+
+
+class OpinionBody(_Body):
+    opinion = _text(help_text="审查/审批意见")
+
+
+class ReasonBody(_Body):
+    reason = _text(help_text="理由")
+
+
+class OptionalReasonBody(_Body):
+    reason = _text(required=False, allow_blank=True, help_text="理由（可不填）")
+
+
+class RejectBody(_Body):
+    reason = _text(help_text="不予受理理由")
+    refer_to = _text(limits.REFER_TO_MAX, required=False, allow_blank=True, help_text="应向何机关申请（不属于本机关职权时）")
+
+
+class DenyBody(_Body):
+    reasons = _text(help_text="不予许可的理由")
+
+
+class CorrectionLine(serializers.Serializer):
+    material = _text(limits.CORRECTION_MATERIAL_MAX, help_text="材料名称")
+    problem = _text(limits.CORRECTION_PROBLEM_MAX, help_text="需要补正的内容")
+
+
+class CorrectionBody(_Body):
+    items = serializers.ListField(child=CorrectionLine(), min_length=1, max_length=limits.CORRECTION_ITEMS_MAX,
+                                  help_text="一次性告知的全部补正内容")
+
+
+class SuspendBody(_Body):
+    ground = serializers.CharField(max_length=20, help_text="法定情形（" + "、".join(
+        f"{code} {label}" for code, label in SuspensionGround.choices) + "），或本中心登记的地方情形代码")
+    reason = _text(limits.PAUSE_REASON_MAX, help_text="事由")
+    expected_days = serializers.IntegerField(min_value=1, max_value=limits.SUSPENSION_DAYS_MAX,
+                                             help_text="预计所需时间（工作日）")
+    approver = serializers.CharField(max_length=150, help_text="批准的本部门负责人用户名")
+
+
+class ExtendBody(_Body):
+    days = serializers.IntegerField(min_value=1, max_value=limits.EXTENSION_DAYS_MAX, help_text="延长的工作日（第四十二条：至多 10 日）")
+    reason = _text(limits.PAUSE_REASON_MAX, help_text="理由")
+
+
+class PaymentBody(_Body):
+    amount = serializers.DecimalField(max_digits=limits.AMOUNT_MAX_DIGITS, decimal_places=2, min_value=0,
+                                      coerce_to_string=True, help_text="实收金额（元）")
+    method = serializers.ChoiceField(list(case_services.PAYMENT_METHODS))
+    receipt_number = _text(limits.SHORT_TEXT_MAX, help_text="票据号")
+
+
+class CertifyBody(_Body):
+    certificate_number = _text(limits.SHORT_TEXT_MAX, help_text="证照编号")
+
+
+class DeliverBody(_Body):
+    method = serializers.ChoiceField(list(case_services.DELIVERY_METHODS))
+    received_by = _text(limits.SHORT_TEXT_MAX, help_text="签收人")
+
+
+class AttachBody(_Body):
+    material_order = serializers.IntegerField(min_value=1, max_value=10_000, help_text="事项材料序号")
+    file = serializers.FileField(max_length=200, help_text="PDF、JPG 或 PNG，至多 10 MB")
+
+
+BODIES: dict[str, type[_Body]] = {
+    Action.ATTACH_MATERIAL: AttachBody,
+    Action.REJECT: RejectBody,
+    Action.REQUEST_CORRECTION: CorrectionBody,
+    Action.COMPLETE_STEP: OpinionBody,
+    Action.SEND_BACK: ReasonBody,
+    Action.SUSPEND: SuspendBody,
+    Action.EXTEND: ExtendBody,
+    Action.APPROVE: OpinionBody,
+    Action.DENY: DenyBody,
+    Action.RECORD_PAYMENT: PaymentBody,
+    Action.CERTIFY: CertifyBody,
+    Action.DELIVER: DeliverBody,
+    Action.WITHDRAW: OptionalReasonBody,
+    Action.TERMINATE: ReasonBody,
+}
+
+
+def _params(action: str, data: dict, case) -> dict:
+    """The serializer's checked data as the service's arguments."""
+    data = dict(data)
+    data.pop("version", None)
+    if action == Action.ATTACH_MATERIAL:
+        upload = data.pop("file")
+        data["filename"] = upload.name
+        data["content"] = upload.read(case_services.MATERIAL_MAX_BYTES + 1)
+    elif action == Action.REQUEST_CORRECTION:
+        data["items"] = [dict(line) for line in data["items"]]
+    elif action == Action.SUSPEND:
+        approver = User.objects.filter(username=data["approver"], role=Role.DEPARTMENT_HEAD,
+                                       department=case.department, is_active=True).first()
+        if approver is None:
+            raise DomainError("批准人须为本部门负责人的用户名。", field="approver")
+        data["approver"] = approver
+    return data
+
+
+class CaseActionView(APIView):
+    """One action on a case (the subclass names it)."""
+
     permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    action_name: str = ""
+    body: type[_Body] = EmptyBody
 
-    @extend_schema(tags=TAGS, request=CaseActionSerializer,
-                   responses={200: CaseDetailSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer})
-    def post(self, request, number: str, action: str):
-        """Take an action on a case (accept, reject, request_correction, resubmit, complete_step, send_back,
-        suspend, resume, extend, approve, deny, record_payment, certify, deliver, close, withdraw, terminate)."""
+    def post(self, request, number: str):
         user = request.user
         case = _case(user, number)
-        if action not in Action.values or action == Action.SUBMIT:
-            raise NotFound("没有这个操作。")
-        data = request.data if isinstance(request.data, dict) else {}
-        expected = data.get("version")
-        if expected is not None and str(expected) != str(case.version):
-            from govhall.core.errors import Conflict
-
+        body = self.body(data=request.data)
+        if not body.is_valid():
+            field, messages = next(iter(body.errors.items()))
+            message = messages[0] if isinstance(messages, list) and messages else messages
+            if isinstance(message, dict):  # a nested line: name its first field
+                inner, inner_messages = next(iter(message.items()))
+                field, message = f"{field}.{inner}", inner_messages[0]
+            raise DomainError(str(message), field=field)
+        expected = body.validated_data.get("version")
+        if expected is not None and expected != case.version:
             raise Conflict("该办件已被他人处理（修改序号不符），请刷新后重试。")
-        _call_service(action, user=user, case=case, data=data)
+        case_services.case_act(actor=user, case=case, action=self.action_name,
+                               params=_params(self.action_name, body.validated_data, case),
+                               client_address=request.META.get("REMOTE_ADDR"))
         return _detail(user, case)
 
 
-def _decimal(value) -> Decimal:
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise DomainError("金额无效。", field="amount") from None
+def _view(action: str) -> type[CaseActionView]:
+    body = BODIES.get(action, EmptyBody)
+    doc = f"{Action(action).label}（{action}）"
+
+    def post(self, request, number: str):
+        return CaseActionView.post(self, request, number)
+
+    post.__doc__ = doc
+    schema = extend_schema(
+        tags=TAGS, operation_id=f"case_action_{action}", summary=str(Action(action).label), request=body,
+        responses={200: CaseDetailSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
+                   409: ErrorSerializer},
+    )
+    return type(f"Case{''.join(part.title() for part in action.split('_'))}Action", (CaseActionView,),
+                {"action_name": action, "body": body, "__doc__": doc, "post": schema(post)})
 
 
-def _call_service(action: str, *, user, case, data: dict):
-    s = case_services
-    text = lambda key: str(data.get(key, "") or "")  # noqa: E731
-    approver = None
-    if action == Action.SUSPEND and data.get("approver"):
-        approver = User.objects.filter(username=data["approver"]).first()
-    calls = {
-        Action.ACCEPT: lambda: s.case_accept(actor=user, case=case),
-        Action.REJECT: lambda: s.case_reject(actor=user, case=case, reason=text("reason"), refer_to=text("refer_to")),
-        Action.REQUEST_CORRECTION: lambda: s.case_request_correction(actor=user, case=case, items=list(data.get("items") or [])),
-        Action.RESUBMIT: lambda: s.case_resubmit(actor=user, case=case),
-        Action.COMPLETE_STEP: lambda: s.case_complete_step(actor=user, case=case, opinion=text("opinion")),
-        Action.SEND_BACK: lambda: s.case_send_back(actor=user, case=case, reason=text("reason")),
-        Action.SUSPEND: lambda: s.case_suspend(actor=user, case=case, ground=text("ground"), reason=text("reason"),
-                                               expected_days=data.get("expected_days"), approver=approver),
-        Action.RESUME: lambda: s.case_resume(actor=user, case=case),
-        Action.EXTEND: lambda: s.case_extend(actor=user, case=case, days=data.get("days"), reason=text("reason")),
-        Action.APPROVE: lambda: s.case_approve(actor=user, case=case, opinion=text("opinion")),
-        Action.DENY: lambda: s.case_deny(actor=user, case=case, reasons=text("reasons")),
-        Action.RECORD_PAYMENT: lambda: s.case_record_payment(actor=user, case=case, amount=_decimal(data.get("amount")),
-                                                             method=text("method"), receipt_number=text("receipt_number")),
-        Action.CERTIFY: lambda: s.case_certify(actor=user, case=case, certificate_number=text("certificate_number")),
-        Action.DELIVER: lambda: s.case_deliver(actor=user, case=case, method=text("method"), received_by=text("received_by")),
-        Action.CLOSE: lambda: s.case_close(actor=user, case=case),
-        Action.WITHDRAW: lambda: s.case_withdraw(actor=user, case=case, reason=text("reason")),
-        Action.TERMINATE: lambda: s.case_terminate(actor=user, case=case, reason=text("reason")),
-    }
-    return calls[action]()
+ACTION_VIEWS: dict[str, type[CaseActionView]] = {action: _view(action) for action in INTERFACE_ACTIONS}
+
+
+def action_unknown(request, number: str, action: str):
+    """An action the table does not have (or one only the system takes): 404.
+    A plain view, so it stays out of the schema."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": "没有这个操作。", "field": "action"}, status=404)

@@ -16,6 +16,10 @@ urlpatterns = [
     path("cases/", cases.CaseListCreate.as_view(), name="api_cases"),
     path("cases/<str:number>/", cases.CaseDetail.as_view(), name="api_case"),
     path("cases/<str:number>/notices/<int:notice_id>.pdf", cases.CaseNoticePdf.as_view(), name="api_case_notice"),
-    path("cases/<str:number>/actions/<str:action>/", case_actions.CaseAct.as_view(), name="api_case_act"),
+    *[path(f"cases/<str:number>/actions/{action}/", view.as_view(), name=f"api_case_act_{action}")
+      for action, view in case_actions.ACTION_VIEWS.items()],
+    # After every action of the table: what is left is not an action (reversing
+    # "api_case_act" with an action's name gives that action's own address).
+    path("cases/<str:number>/actions/<str:action>/", case_actions.action_unknown, name="api_case_act"),
     path("cases/<str:number>/rating/", ratings.CaseRating.as_view(), name="api_case_rating"),
 ]

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from govhall.cases.states import State, SuspensionGround
+from govhall.cases.states import State
 from govhall.catalog.models import ItemVersion
 from govhall.core.masking import mask_id_number, mask_phone
 from govhall.org.models import Center, Department, Window
@@ -140,7 +140,12 @@ class Pause(models.Model):
     """A lawful pause of the clock: a special procedure (art. 45)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="pauses")
-    ground = models.CharField(_("特别程序"), max_length=20, choices=SuspensionGround.choices)
+    # The ground's code, and its name and legal basis as they stood when the
+    # pause started (a center's own grounds can change later; the notice
+    # and the record must not).
+    ground = models.CharField(_("特别程序"), max_length=20)
+    ground_name = models.CharField(_("特别程序情形"), max_length=40, default="")
+    ground_basis = models.CharField(_("依据"), max_length=300, blank=True)
     reason = models.CharField(_("事由"), max_length=300)
     expected_days = models.PositiveIntegerField(_("预计所需时间（工作日）"))
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("批准人"), on_delete=models.PROTECT, related_name="+")
@@ -154,6 +159,32 @@ class Pause(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case"], condition=Q(ended_on__isnull=True), name="one_open_pause"),
         ]
+
+
+class LocalSuspensionGround(models.Model):
+    """A ground of special procedure a center adds to the national list of
+    art. 45, with the legal basis that makes it lawful (e.g. a provincial
+    regulation counting on-site inspection outside the time limit). It
+    applies to the center and every center below it; the basis is printed
+    on the notice."""
+
+    center = models.ForeignKey(Center, verbose_name=_("中心"), on_delete=models.PROTECT,
+                               related_name="suspension_grounds")
+    code = models.SlugField(_("代码"), max_length=20)
+    name = models.CharField(_("情形"), max_length=40)
+    legal_basis = models.CharField(_("法律依据"), max_length=300)
+    created_at = models.DateTimeField(_("登记时间"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("地方特别程序情形")
+        verbose_name_plural = _("地方特别程序情形")
+        ordering = ["center", "code"]
+        constraints = [models.UniqueConstraint(fields=["center", "code"], name="local_ground_center_code")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.legal_basis}）"
 
 
 class CaseCounter(models.Model):

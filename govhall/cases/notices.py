@@ -76,10 +76,13 @@ def _sections(case: Case, kind: str, data: dict, today: date) -> tuple[Section, 
             Section(paragraphs=("请按上述要求补正后重新提交。补正材料提交之日视为重新收件。",)),
         )
     if kind == NoticeKind.SUSPENSION:
+        # A national ground rests on art. 45; a center's own ground on the
+        # basis it was registered with, which the notice names.
+        basis = data.get("ground_basis") or f"{LAW}第四十五条"
         return (Section(paragraphs=(
-            f"你（单位）申请的“{version.name}”，依法需要进行{_ground(data['ground'])}。",
+            f"你（单位）申请的“{version.name}”，依法需要进行{data.get('ground_name') or _ground(data['ground'])}。",
             f"事由：{data['reason']}。预计所需时间：{data['expected_days']}个工作日。",
-            f"根据{LAW}第四十五条的规定，上述所需时间不计算在本机关作出行政许可决定的期限内，"
+            f"根据{basis}的规定，上述所需时间不计算在本机关作出行政许可决定的期限内，"
             "程序结束后继续计算，本机关将及时告知。",
         )),)
     if kind == NoticeKind.EXTENSION:
@@ -166,8 +169,14 @@ def _demo() -> bool:
     return Installation.current().demo
 
 
+# Grounds of pauses started before each pause recorded its ground's name.
+LEGACY_GROUNDS = {"onsite": "现场勘查"}
+
+
 def _ground(ground: str) -> str:
     from govhall.cases.states import SuspensionGround
 
+    if ground in LEGACY_GROUNDS:
+        return LEGACY_GROUNDS[ground]
     with translation.override("zh-hans"):
         return str(SuspensionGround(ground).label)

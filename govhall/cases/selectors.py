@@ -1,17 +1,32 @@
 """Reads of cases, each with the reader's scope (DESIGN 5)."""
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from dataclasses import dataclass
 
-from govhall.cases.models import Case, CaseEvent, Notice
-from govhall.cases.states import OPEN
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import translation
+
+from govhall.cases.models import Case, CaseEvent, LocalSuspensionGround, Notice
+from govhall.cases.states import OPEN, SuspensionGround
 from govhall.catalog.models import Step
 from govhall.org.models import User
-from govhall.org.roles import Role
-from govhall.org.selectors import scope_q
+from govhall.org.roles import DEPARTMENT_ROLES, Role
+from govhall.org.selectors import scope_q, user_department_ids
 
 
 def _base() -> QuerySet[Case]:
     return Case.objects.select_related("item_version", "item_version__item", "department", "center")
+
+
+def staff_case_scope(user: User) -> Q:
+    """The cases a staff member may see: those of the departments (or
+    centers) of their role's scope, and — for department staff — the cases
+    whose item has a review or decision step their department performs (an
+    on-site check by another bureau, a decision by the approval bureau)."""
+    scope = scope_q(user, department_id="department_id", center_path="center__path")
+    if user.is_authenticated and user.is_active and user.role in DEPARTMENT_ROLES:
+        steps = Step.objects.filter(version=OuterRef("item_version"), department_id__in=user_department_ids(user))
+        scope |= Q(Exists(steps))
+    return scope
 
 
 def case_list_for_staff(*, user: User, state: str = "", open_only: bool = False, step: str = "") -> QuerySet[Case]:
@@ -19,8 +34,7 @@ def case_list_for_staff(*, user: User, state: str = "", open_only: bool = False,
     urgent first (the earliest deadline, green-channel cases ahead), each
     annotated with the name of its current step (``step_name``)."""
     current_step = Step.objects.filter(version=OuterRef("item_version"), order=OuterRef("step") + 1).values("name")[:1]
-    qs = (_base().filter(scope_q(user, department_id="department_id", center_path="center__path"))
-          .annotate(step_name=Subquery(current_step)))
+    qs = _base().filter(staff_case_scope(user)).annotate(step_name=Subquery(current_step))
     if state:
         qs = qs.filter(state=state)
     elif open_only:
@@ -46,10 +60,7 @@ def case_get_for_staff(*, user: User, case_id: int) -> Case | None:
 
 def case_get_by_number(*, user: User, number: str) -> Case | None:
     """One case by its number, within what ``user`` may see (applicants: their own)."""
-    if user.role == Role.APPLICANT:
-        scope = Q(applicant=user)
-    else:
-        scope = scope_q(user, department_id="department_id", center_path="center__path")
+    scope = Q(applicant=user) if user.role == Role.APPLICANT else staff_case_scope(user)
     # A unique key: no ordering (the default one costs more than the query).
     return _base().filter(scope, number=number).order_by().first()
 
@@ -73,3 +84,46 @@ def case_events(case: Case, *, with_actors: bool = False) -> QuerySet[CaseEvent]
 
 def notice_get_by_code(*, verify_code: str) -> Notice | None:
     return Notice.objects.select_related("case", "case__department").filter(verify_code=verify_code).order_by().first()
+
+
+@dataclass(frozen=True)
+class Ground:
+    """A ground of special procedure as a notice states it."""
+
+    code: str
+    name: str
+    legal_basis: str  # "" for the national grounds of art. 45 (the notice cites the article)
+    local: bool
+
+
+def _national(code: str) -> Ground:
+    with translation.override("zh-hans"):  # a legal record is Chinese
+        return Ground(code, str(SuspensionGround(code).label), "", False)
+
+
+def _local_grounds(center) -> QuerySet[LocalSuspensionGround]:
+    """The grounds a center and the centers above it added (a city's rule applies to its districts)."""
+    # A materialized path "0001.0003.": the center's own and every prefix ending at a dot.
+    paths = [center.path[:index + 1] for index, char in enumerate(center.path) if char == "."]
+    return LocalSuspensionGround.objects.filter(center__path__in=paths).order_by("code", "pk")
+
+
+def suspension_grounds_for(*, center) -> list[Ground]:
+    """Every ground a case of ``center`` may be suspended on: the national
+    list of art. 45 first, then the local grounds with their legal basis."""
+    grounds = [_national(code) for code in SuspensionGround.values]
+    national = set(SuspensionGround.values)
+    seen = set()
+    for local in _local_grounds(center):
+        if local.code not in national and local.code not in seen:
+            seen.add(local.code)
+            grounds.append(Ground(local.code, local.name, local.legal_basis, True))
+    return grounds
+
+
+def suspension_ground_get(*, center, code: str) -> Ground | None:
+    """The ground ``code`` as it applies to a case of ``center``; None if it is not lawful there."""
+    if code in SuspensionGround.values:
+        return _national(code)
+    local = _local_grounds(center).filter(code=code).first() if code else None
+    return Ground(local.code, local.name, local.legal_basis, True) if local else None

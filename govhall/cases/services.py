@@ -3,44 +3,47 @@ checking the actor, changing the case by a guarded update (two clerks at
 once: exactly one wins), writing exactly one hash-chained event and
 recomputing the deadline, all in one transaction."""
 
+import functools
+import inspect
 import secrets
 from collections.abc import Callable
-from typing import NamedTuple
+from contextvars import ContextVar
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govhall.calendars.selectors import calendar_forget
+from govhall.cases import limits
 from govhall.cases.deadlines import case_next_due, case_pauses, case_watch, correction_deadline, received_on
 from govhall.cases.events import event_build, event_record
 from govhall.cases.models import (
-    ApplicantKind, Case, CaseCounter, CaseMaterial, Channel, IdempotencyKey, NoticeKind, Pause,
+    ApplicantKind, Case, CaseCounter, CaseMaterial, Channel, IdempotencyKey, LocalSuspensionGround, NoticeKind,
+    Pause,
 )
 from govhall.cases.notices import notice_build
-from govhall.cases.selectors import case_steps
+from govhall.cases.policy import (
+    INTERFACE_ACTIONS, Grant, actions_for, actor_grant, decision_index, guard_check,
+)
+from govhall.cases.selectors import case_steps, suspension_ground_get
 from govhall.cases.signals import case_changed
-from govhall.cases.states import CLOCK_RUNNING, CREATE_DRAFT, OPEN, PAUSED, Action, State, SuspensionGround, target_state
+from govhall.cases.states import (
+    CLOCK_RUNNING, CREATE_DRAFT, OPEN, PAUSED, Action, State, SuspensionGround, target_state,
+)
 from govhall.catalog.models import ItemVersion, VersionStatus
 from govhall.core import clock, statements
 from govhall.core.actors import SYSTEM, Actor, is_system, person
+from govhall.core.audit import audit_record
 from govhall.core.counters import counter_next
-from govhall.core.errors import Conflict, DomainError, NotPermitted
-from govhall.org.models import Action as AuthAction
+from govhall.core.errors import Conflict, DomainError, NotFound, NotPermitted
 from govhall.org.models import Center, User
-from govhall.org.roles import READ_ONLY_ROLES, STAFF_ROLES, Role
-from govhall.org.selectors import authorization_condition, staff_authorizations, staff_is_authorized
+from govhall.org.roles import Role
 from govhall.timing import Pause as TimingPause
 
-MAX_EXTENSION_DAYS = 10  # 行政许可法 art. 42
+MAX_EXTENSION_DAYS = limits.EXTENSION_DAYS_MAX  # 行政许可法 art. 42
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at a window
-STEP_AUTHORIZATION = {
-    Role.CLERK: AuthAction.ACCEPT, Role.CHIEF_REPRESENTATIVE: AuthAction.REVIEW,
-    Role.REVIEWER: AuthAction.REVIEW, Role.APPROVER: AuthAction.APPROVE, Role.DEPARTMENT_HEAD: AuthAction.APPROVE,
-}
-DECISION_ROLES = {Role.APPROVER, Role.DEPARTMENT_HEAD}
 DECISION_NOTICES = {NoticeKind.APPROVAL, NoticeKind.DENIAL}
 
 
@@ -54,62 +57,65 @@ def _local_date(at: datetime):
     return timezone.localtime(at).date()
 
 
-def _decision_index(steps: list) -> int:
-    """The decision step: the last step done by an approver or department head."""
-    for index in range(len(steps) - 1, -1, -1):
-        if steps[index].role in DECISION_ROLES:
-            return index
-    return len(steps) - 1
+def _authorize(action: str, *, actor: Actor, case: Case, at: datetime, steps: list | None = None) -> Grant | None:
+    """Who may take ``action`` now, by the policy table (cases/policy.py),
+    then the action's condition (a step left, a fee due, the deadline not
+    yet passed): raises NotPermitted or DomainError; returns the grant the
+    guarded update still tests (None: none needed)."""
+    steps = case_steps(case) if steps is None else steps
+    grant = actor_grant(action, actor=actor, case=case, steps=steps)
+    grants = _call_grants.get(None)
+    if grants is not None:
+        grants.append(grant)
+    guard_check(action, case=case, steps=steps, today=_local_date(at))
+    return grant
 
 
-class Grant(NamedTuple):
-    """The authorization a transition needs: ``action`` on the item
-    ``item_code`` of ``department``. The guarded update of the transition
-    tests it in the same statement (nothing changes without it);
-    ``require`` asks it alone, to tell a refusal from a conflict."""
-
-    actor: User
-    department: object
-    item_code: str
-    action: str
-
-    def condition(self) -> tuple[str, list]:
-        return authorization_condition(self.actor, department=self.department, action=self.action,
-                                       item_code=self.item_code)
-
-    def require(self) -> None:
-        if not staff_is_authorized(self.actor, department=self.department, action=self.action,
-                                   item_code=self.item_code):
-            raise NotPermitted(_("您没有该事项“%(action)s”的授权。") % {"action": AuthAction(self.action).label})
+# The grant each running service call computed (see ``_refusal_first``).
+_call_grants: ContextVar[list] = ContextVar("case_service_grants")
 
 
-def _grant(actor: Actor, *, department, item_code: str, authorization: str) -> Grant | None:
-    """The grant a staff member (not read-only) needs for the action on this
-    item of the department performing it; None for the system itself."""
-    if is_system(actor):
-        return None  # the system itself (demo, scheduled rules)
-    if actor.role not in STAFF_ROLES or actor.role in READ_ONLY_ROLES:
-        raise NotPermitted(_("您无权办理该办件。"))
-    return Grant(actor, department, item_code, authorization)
+def _refusal_first(service):
+    """A person who may not act is told so (403) before anything about the
+    input or the state (400): when a service with a grant to test refuses
+    for another reason, the grant is asked first. Costs nothing when the
+    call succeeds (the guarded update tests the grant itself)."""
+    @functools.wraps(service)
+    def checked(**kwargs):
+        grants: list = []
+        token = _call_grants.set(grants)
+        try:
+            return service(**kwargs)
+        except DomainError as error:
+            if grants and grants[0] is not None and not isinstance(error, NotPermitted | Conflict):
+                grants[0].require()
+            raise
+        finally:
+            _call_grants.reset(token)
+    return checked
 
 
-def _staff_grant(actor: Actor, case: Case, authorization: str, *, department=None) -> Grant | None:
-    """The grant for the action on the case's item, in the department that
-    performs it (the item's own, or the step's)."""
-    return _grant(actor, department=department or case.department, item_code=case.item_version.item.base_code,
-                  authorization=authorization)
-
-
-def _require_department_head(actor: Actor, case: Case) -> None:
-    if is_system(actor):
-        return
-    if actor.role != Role.DEPARTMENT_HEAD or actor.department_id != case.department_id:
-        raise NotPermitted(_("须由本部门负责人批准。"))
-
-
-def _require_text(value: str, field: str, message: str) -> str:
+def _text(value, field: str, message: str, *, limit: int = limits.TEXT_MAX) -> str:
+    """A required text of at most ``limit`` characters."""
+    if value is not None and not isinstance(value, str):
+        raise DomainError(_("请填写文字。"), field=field)
     value = (value or "").strip()
     if not value:
+        raise DomainError(message, field=field)
+    if len(value) > limit:
+        raise DomainError(_("不能超过 %(n)s 个字。") % {"n": limit}, field=field)
+    return value
+
+
+def _optional_text(value, field: str, *, limit: int) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    return _text(value, field, "", limit=limit)
+
+
+def _whole_number(value, field: str, *, low: int, high: int, message: str) -> int:
+    """An integer within [low, high]; booleans are not numbers."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise DomainError(message, field=field)
     return value
 
@@ -206,61 +212,80 @@ def _next_number(center: Center, day) -> str:
 def _new_case(*, actor, item_version, center, channel, applicant_name, applicant_id_number, applicant_phone,
               applicant_kind, applicant, green_channel, at) -> tuple[Case, Grant | None]:
     """Check who applies for what, and create the case row as a draft; with
-    the grant a staff member needs to receive it."""
+    the grant a staff member needs to receive it. An applicant applies only
+    online and only as himself: the name and identity number are his
+    account's (DESIGN 5; 国务院令第716号: no asking again for what is known)."""
+    case = Case(
+        query_code="".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8)),
+        item_version=item_version, department=item_version.item.department, center=center, applicant=applicant,
+        applicant_kind=applicant_kind, channel=channel, green_channel=green_channel, state=State.DRAFT,
+        promised_days=item_version.promised_days or 0, created_at=at, updated_at=at,
+        visits=1 if channel in {Channel.WINDOW, Channel.BRANCH} else 0,
+        window_id=actor.window_id if not is_system(actor) and actor.role != Role.APPLICANT else None,
+    )
+    grant = actor_grant(Action.SUBMIT, actor=actor, case=case, steps=[])
+    grants = _call_grants.get(None)
+    if grants is not None:
+        grants.append(grant)
     if item_version.status != VersionStatus.PUBLISHED:
         raise DomainError(_("该事项没有已发布的版本，不能申请。"), field="item")
     if channel not in Channel.values:
         raise DomainError(_("未知的申请渠道。"), field="channel")
     if applicant_kind not in ApplicantKind.values:
         raise DomainError(_("未知的申请人类型。"), field="applicant_kind")
-    name = _require_text(applicant_name, "applicant_name", _("请填写申请人。"))
-    id_number = _require_text(applicant_id_number, "applicant_id_number", _("请填写证件号码。"))
-    phone = _require_text(applicant_phone, "applicant_phone", _("请填写联系电话。"))
-    grant = None
+    case.applicant_name = _text(applicant_name, "applicant_name", _("请填写申请人。"), limit=limits.APPLICANT_NAME_MAX)
+    case.applicant_id_number = _text(applicant_id_number, "applicant_id_number", _("请填写证件号码。"),
+                                     limit=limits.ID_NUMBER_MAX)
+    case.applicant_phone = _text(applicant_phone, "applicant_phone", _("请填写联系电话。"), limit=limits.PHONE_MAX)
     if not is_system(actor) and actor.role == Role.APPLICANT:
-        if channel != Channel.ONLINE or applicant is None or applicant.pk != actor.pk:
+        if channel != Channel.ONLINE:
             raise NotPermitted(_("申请人只能以本人名义网上申请。"))
+        _require_own_identity(actor, name=case.applicant_name, id_number=case.applicant_id_number)
         if not item_version.online:
             raise DomainError(_("该事项不支持网上申请，请到窗口办理。"), field="item")
-    else:
-        grant = _grant(actor, department=item_version.item.department, item_code=item_version.item.base_code,
-                       authorization=AuthAction.ACCEPT)
-    day = _local_date(at)
-    case = statements.insert(Case(
-        number=_next_number(center, day),
-        query_code="".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8)),
-        item_version=item_version, department=item_version.item.department, center=center, applicant=applicant,
-        applicant_kind=applicant_kind, applicant_name=name, applicant_id_number=id_number, applicant_phone=phone,
-        channel=channel, green_channel=green_channel, state=State.DRAFT,
-        promised_days=item_version.promised_days or 0, created_at=at, updated_at=at,
-        visits=1 if channel in {Channel.WINDOW, Channel.BRANCH} else 0,
-        window_id=actor.window_id if not is_system(actor) and actor.role != Role.APPLICANT else None,
-    ))
-    return case, grant
+    case.number = _next_number(center, _local_date(at))
+    return statements.insert(case), grant
+
+
+def _require_own_identity(actor: User, *, name: str, id_number: str) -> None:
+    """The applicant's account names who applies: another person's name or
+    identity number is refused (an agent's authorization is its own record)."""
+    if not actor.id_number:
+        raise DomainError(_("请先在账户中登记本人证件号码，再网上申请。"), field="applicant_id_number")
+    if id_number.upper() != actor.id_number.strip().upper():
+        raise NotPermitted(_("只能以本人名义申请：证件号码与账户登记的不一致。"))
+    if actor.full_name and name != actor.full_name.strip():
+        raise NotPermitted(_("只能以本人名义申请：申请人与账户登记的姓名（名称）不一致。"))
 
 
 @transaction.atomic
+@_refusal_first
 def case_submit(*, actor: Actor, item_version: ItemVersion, center: Center, channel: str,
                 applicant_name: str, applicant_id_number: str, applicant_phone: str,
                 applicant_kind: str = ApplicantKind.PERSON, applicant: User | None = None,
                 green_channel: bool = False, at: datetime | None = None, client_address: str | None = None) -> Case:
-    """Receive an application (收件): online by the applicant, or at a window
-    by a clerk on the applicant's behalf. The case gets its number and query
-    code; the receipt day counts from the next working day outside office hours."""
+    """Receive an application (收件): at a window by a clerk on the
+    applicant's behalf (the clerk checks the paper materials), or online by
+    the applicant for an item that needs no materials (otherwise a draft is
+    completed with them first). The case gets its number and query code;
+    the receipt day counts from the next working day outside office hours."""
     at = _now(at)
     case, grant = _new_case(actor=actor, item_version=item_version, center=center, channel=channel,
                             applicant_name=applicant_name, applicant_id_number=applicant_id_number,
                             applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=applicant,
                             green_channel=green_channel, at=at)
+    if not is_system(actor) and actor.role == Role.APPLICANT:
+        _require_materials(case)
     return _transition(case, actor=actor, grant=grant, action=Action.SUBMIT, at=at, client_address=client_address,
                        submitted_at=at, received_on=received_on(at),
                        data={"item": item_version.item.code, "version": item_version.number, "channel": channel})
 
 
 @transaction.atomic
+@_refusal_first
 def case_draft_create(*, actor: User, item_version: ItemVersion, center: Center, applicant_name: str,
                       applicant_id_number: str, applicant_phone: str, applicant_kind: str = ApplicantKind.PERSON,
-                      at: datetime | None = None) -> Case:
+                      at: datetime | None = None, client_address: str | None = None) -> Case:
     """Start an online application as a draft (草稿) the applicant completes
     with the materials before submitting it. Nothing counts as received yet."""
     at = _now(at)
@@ -271,7 +296,7 @@ def case_draft_create(*, actor: User, item_version: ItemVersion, center: Center,
     if grant is not None:
         grant.require()
     event_record(case=case, actor=actor, action=CREATE_DRAFT, from_state="", to_state=State.DRAFT, at=at,
-                 data={"item": item_version.item.code, "version": item_version.number})
+                 client_address=client_address, data={"item": item_version.item.code, "version": item_version.number})
     return case
 
 
@@ -281,17 +306,22 @@ def _missing_materials(case: Case) -> list[str]:
             if m.required and not m.exempt and m.order not in handed_in]
 
 
-@transaction.atomic
-def case_draft_submit(*, actor: User, case: Case, at: datetime | None = None, client_address: str | None = None) -> Case:
-    """Submit an online draft: every required material that is not fetched
-    from e-licences or other departments must be attached."""
-    at = _now(at)
-    if case.applicant_id != actor.pk:
-        raise NotPermitted(_("只能提交本人的申请。"))
+def _require_materials(case: Case) -> None:
     missing = _missing_materials(case)
     if missing:
         raise DomainError(_("尚缺必要材料：%(list)s。") % {"list": "、".join(missing)}, field="materials")
-    return _transition(case, actor=actor, action=Action.SUBMIT, at=at, client_address=client_address,
+
+
+@transaction.atomic
+@_refusal_first
+def case_draft_submit(*, actor: Actor, case: Case, at: datetime | None = None, client_address: str | None = None) -> Case:
+    """Submit an online draft: every required material that is not fetched
+    from e-licences or other departments must be attached."""
+    at = _now(at)
+    grant = _authorize(Action.SUBMIT, actor=actor, case=case, at=at)
+    if case.state == State.DRAFT:
+        _require_materials(case)
+    return _transition(case, actor=actor, grant=grant, action=Action.SUBMIT, at=at, client_address=client_address,
                        submitted_at=at, received_on=received_on(at),
                        data={"item": case.item_version.item.code, "version": case.item_version.number, "channel": case.channel})
 
@@ -303,8 +333,9 @@ MATERIAL_MAX_BYTES = 10 * 1024 * 1024
 
 
 @transaction.atomic
+@_refusal_first
 def case_material_attach(*, actor: Actor, case: Case, material_order: int, filename: str, content: bytes,
-                         at: datetime | None = None) -> Case:
+                         at: datetime | None = None, client_address: str | None = None) -> Case:
     """Attach a file for one of the item's materials (before acceptance, or
     while correcting). Checked by size, type and content; stored with its
     SHA-256 so that what was handed in can be proven later."""
@@ -313,15 +344,13 @@ def case_material_attach(*, actor: Actor, case: Case, material_order: int, filen
     from django.core.files.base import ContentFile
 
     at = _now(at)
-    grant = None
-    if not is_system(actor) and actor.role == Role.APPLICANT:
-        if case.applicant_id != actor.pk:
-            raise NotPermitted(_("只能为本人的申请上传材料。"))
-    else:
-        grant = _staff_grant(actor, case, AuthAction.ACCEPT)
+    grant = _authorize(Action.ATTACH_MATERIAL, actor=actor, case=case, at=at)
+    if isinstance(material_order, bool) or not isinstance(material_order, int):
+        raise DomainError(_("没有该序号的材料。"), field="material")
     material = case.item_version.materials.filter(order=material_order).first()
     if material is None:
         raise DomainError(_("没有该序号的材料。"), field="material")
+    filename = str(filename or "")
     suffix = filename[filename.rfind("."):].lower() if "." in filename else ""
     if suffix not in MATERIAL_TYPES:
         raise DomainError(_("只接受 PDF、JPG 或 PNG 文件。"), field="file")
@@ -341,136 +370,163 @@ def case_material_attach(*, actor: Actor, case: Case, material_order: int, filen
         record.save()
 
     return _transition(case, actor=actor, grant=grant, action=Action.ATTACH_MATERIAL, at=at, then=store,
+                       client_address=client_address,
                        data={"material": material.name, "order": material_order, "sha256": digest, "size": len(content)})
 
 
 @transaction.atomic
-def case_accept(*, actor: Actor, case: Case, at: datetime | None = None) -> Case:
+@_refusal_first
+def case_accept(*, actor: Actor, case: Case, at: datetime | None = None, client_address: str | None = None) -> Case:
     """Accept (受理): the promised-time clock starts; an acceptance notice is due.
     Accepted later than 5 working days after receipt, the law already counts
     the case as accepted on the day of receipt (art. 32(4)), and so does the clock."""
     at = _now(at)
-    grant = _staff_grant(actor, case, AuthAction.ACCEPT)
+    grant = _authorize(Action.ACCEPT, actor=actor, case=case, at=at)
     day = received_on(at)
-    deemed = day > correction_deadline(case)
-    return _transition(case, actor=actor, grant=grant, action=Action.ACCEPT, at=at, notice=NoticeKind.ACCEPTANCE, accepted_on=case.received_on if deemed else day,
-                       step=1, accepted_by=person(actor), data={"deemed_accepted_from_receipt": deemed})
+    deemed = case.received_on is not None and day > correction_deadline(case)
+    return _transition(case, actor=actor, grant=grant, action=Action.ACCEPT, at=at, notice=NoticeKind.ACCEPTANCE,
+                       accepted_on=case.received_on if deemed else day, step=1, accepted_by=person(actor),
+                       client_address=client_address, data={"deemed_accepted_from_receipt": deemed})
 
 
 @transaction.atomic
-def case_reject(*, actor: Actor, case: Case, reason: str, refer_to: str = "", at: datetime | None = None) -> Case:
+@_refusal_first
+def case_reject(*, actor: Actor, case: Case, reason: str, refer_to: str = "", at: datetime | None = None,
+                client_address: str | None = None) -> Case:
     """Not accept (不予受理, art. 32): a written reason, and the competent
     organ when the matter belongs elsewhere; the notice states the rights."""
     at = _now(at)
-    grant = _staff_grant(actor, case, AuthAction.ACCEPT)
-    reason = _require_text(reason, "reason", _("不予受理须写明理由。"))
+    grant = _authorize(Action.REJECT, actor=actor, case=case, at=at)
+    reason = _text(reason, "reason", _("不予受理须写明理由。"))
+    refer_to = _optional_text(refer_to, "refer_to", limit=limits.REFER_TO_MAX)
     return _transition(case, actor=actor, grant=grant, action=Action.REJECT, at=at, notice=NoticeKind.REJECTION,
-                       data={"reason": reason, "refer_to": (refer_to or "").strip()})
+                       client_address=client_address, data={"reason": reason, "refer_to": refer_to})
+
+
+def _correction_items(items) -> list[dict]:
+    """The lines of a correction notice: each a material and what is wrong with it."""
+    if not isinstance(items, list | tuple) or not items:
+        raise DomainError(_("请列出需要补正的全部材料。"), field="items")
+    if len(items) > limits.CORRECTION_ITEMS_MAX:
+        raise DomainError(_("一次告知最多列 %(n)s 项。") % {"n": limits.CORRECTION_ITEMS_MAX}, field="items")
+    cleaned = []
+    for index, entry in enumerate(items):
+        field = f"items[{index}]"
+        if not isinstance(entry, dict):
+            raise DomainError(_("第 %(n)s 项须写明材料和问题。") % {"n": index + 1}, field=field)
+        material, problem = entry.get("material"), entry.get("problem")
+        if not isinstance(material, str) or not isinstance(problem, str) or not material.strip() or not problem.strip():
+            raise DomainError(_("第 %(n)s 项须写明材料和问题。") % {"n": index + 1}, field=field)
+        cleaned.append({"material": _text(material, f"{field}.material", "", limit=limits.CORRECTION_MATERIAL_MAX),
+                        "problem": _text(problem, f"{field}.problem", "", limit=limits.CORRECTION_PROBLEM_MAX)})
+    return cleaned
 
 
 @transaction.atomic
-def case_request_correction(*, actor: Actor, case: Case, items: list[dict], at: datetime | None = None) -> Case:
+@_refusal_first
+def case_request_correction(*, actor: Actor, case: Case, items: list[dict], at: datetime | None = None,
+                            client_address: str | None = None) -> Case:
     """One-time notice of everything to correct (一次性告知, art. 32(4)):
     every missing or wrong material at once, within 5 working days of receipt."""
     at = _now(at)
-    grant = _staff_grant(actor, case, AuthAction.ACCEPT)
-    if not items:
-        raise DomainError(_("请列出需要补正的全部材料。"), field="items")
-    cleaned = []
-    for index, entry in enumerate(items):
-        material = (entry.get("material") or "").strip()
-        problem = (entry.get("problem") or "").strip()
-        if not material or not problem:
-            raise DomainError(_("第 %(n)s 项须写明材料和问题。") % {"n": index + 1}, field=f"items[{index}]")
-        cleaned.append({"material": material, "problem": problem})
-    if received_on(at) > correction_deadline(case):
+    grant = _authorize(Action.REQUEST_CORRECTION, actor=actor, case=case, at=at)
+    cleaned = _correction_items(items)
+    if case.received_on is not None and received_on(at) > correction_deadline(case):
         raise DomainError(_("收件已超过 5 个工作日，依法自收件之日起即为受理，不能再要求补正。"), field="state")
-    return _transition(case, actor=actor, grant=grant, action=Action.REQUEST_CORRECTION, at=at, notice=NoticeKind.CORRECTION, data={"items": cleaned})
+    return _transition(case, actor=actor, grant=grant, action=Action.REQUEST_CORRECTION, at=at,
+                       notice=NoticeKind.CORRECTION, client_address=client_address, data={"items": cleaned})
 
 
 @transaction.atomic
-def case_resubmit(*, actor: Actor, case: Case, at: datetime | None = None) -> Case:
+@_refusal_first
+def case_resubmit(*, actor: Actor, case: Case, at: datetime | None = None, client_address: str | None = None) -> Case:
     """The applicant hands in the corrected materials: received again."""
     at = _now(at)
-    grant = None
-    if not is_system(actor) and actor.role == Role.APPLICANT:
-        if case.applicant_id != actor.pk:
-            raise NotPermitted(_("只能补正本人的申请。"))
-    else:
-        grant = _staff_grant(actor, case, AuthAction.ACCEPT)
+    grant = _authorize(Action.RESUBMIT, actor=actor, case=case, at=at)
+    at_window = not is_system(actor) and actor.role != Role.APPLICANT
     return _transition(case, actor=actor, grant=grant, action=Action.RESUBMIT, at=at, received_on=received_on(at),
-                       visits=case.visits + (1 if not is_system(actor) and actor.role != Role.APPLICANT else 0))
+                       visits=case.visits + (1 if at_window else 0), client_address=client_address)
 
 
 @transaction.atomic
-def case_complete_step(*, actor: Actor, case: Case, opinion: str, at: datetime | None = None) -> Case:
+@_refusal_first
+def case_complete_step(*, actor: Actor, case: Case, opinion: str, at: datetime | None = None,
+                       client_address: str | None = None) -> Case:
     """Finish the current review step (审查/审核) with an opinion; the case moves to the next step."""
     at = _now(at)
     steps = case_steps(case)
-    decision = _decision_index(steps)
-    if case.step >= decision:
-        raise DomainError(_("审查环节已完成，请作出决定。"), field="step")
+    grant = _authorize(Action.COMPLETE_STEP, actor=actor, case=case, at=at, steps=steps)
+    opinion = _text(opinion, "opinion", _("请填写审查意见。"))
     step = steps[case.step]
-    grant = _staff_grant(actor, case, STEP_AUTHORIZATION.get(step.role, AuthAction.REVIEW), department=step.department)
-    opinion = _require_text(opinion, "opinion", _("请填写审查意见。"))
     return _transition(case, actor=actor, grant=grant, action=Action.COMPLETE_STEP, at=at, step=case.step + 1,
-                       data={"step": step.name, "opinion": opinion})
+                       client_address=client_address, data={"step": step.name, "at_step": case.step, "opinion": opinion})
 
 
 @transaction.atomic
-def case_send_back(*, actor: Actor, case: Case, reason: str, at: datetime | None = None) -> Case:
+@_refusal_first
+def case_send_back(*, actor: Actor, case: Case, reason: str, at: datetime | None = None,
+                   client_address: str | None = None) -> Case:
     """Send the case back one step, with the reason."""
     at = _now(at)
-    if case.step <= 1:
-        raise DomainError(_("已是第一个审查环节，不能再退回。"), field="step")
     steps = case_steps(case)
+    grant = _authorize(Action.SEND_BACK, actor=actor, case=case, at=at, steps=steps)
+    reason = _text(reason, "reason", _("退回须写明理由。"))
     current = steps[min(case.step, len(steps) - 1)]
-    grant = _staff_grant(actor, case, STEP_AUTHORIZATION.get(current.role, AuthAction.REVIEW), department=current.department)
-    reason = _require_text(reason, "reason", _("退回须写明理由。"))
     return _transition(case, actor=actor, grant=grant, action=Action.SEND_BACK, at=at, step=case.step - 1,
-                       data={"from_step": current.name, "to_step": steps[case.step - 1].name, "reason": reason})
+                       client_address=client_address,
+                       data={"from_step": current.name, "to_step": steps[case.step - 1].name, "at_step": case.step,
+                             "reason": reason})
 
 
 @transaction.atomic
+@_refusal_first
 def case_suspend(*, actor: Actor, case: Case, ground: str, reason: str, expected_days: int,
-                 approver: User | None, at: datetime | None = None) -> Case:
-    """Start a special procedure (特别程序, art. 45): a ground from the fixed
-    list, approved by the department head; the clock pauses and the applicant
-    is told in writing what for and for how long."""
+                 approver: User | None, at: datetime | None = None, client_address: str | None = None) -> Case:
+    """Start a special procedure (特别程序, art. 45): a ground of the
+    national list, or one the center added with its legal basis; approved by
+    the department head; the clock pauses and the applicant is told in
+    writing what for, on what basis and for how long. Refused once the
+    deadline has passed: a pause must not hide lateness."""
     at = _now(at)
-    grant = _staff_grant(actor, case, AuthAction.REVIEW)
-    if ground not in SuspensionGround.values:
-        raise DomainError(_("特别程序须为法定情形之一（听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审、现场勘查）。"), field="ground")
-    reason = _require_text(reason, "reason", _("请写明特别程序的事由。"))
-    if not isinstance(expected_days, int) or expected_days < 1:
-        raise DomainError(_("请写明特别程序所需时间（工作日）。"), field="expected_days")
+    grant = _authorize(Action.SUSPEND, actor=actor, case=case, at=at)
+    found = suspension_ground_get(center=case.center, code=ground if isinstance(ground, str) else "")
+    if found is None:
+        raise DomainError(_("特别程序须为法定情形之一（听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审），"
+                            "或本中心依法规定并登记了依据的情形。"), field="ground")
+    reason = _text(reason, "reason", _("请写明特别程序的事由。"), limit=limits.PAUSE_REASON_MAX)
+    expected_days = _whole_number(expected_days, "expected_days", low=1, high=limits.SUSPENSION_DAYS_MAX,
+                                  message=_("特别程序所需时间应为 1 至 %(n)s 个工作日。") % {"n": limits.SUSPENSION_DAYS_MAX})
     if approver is None:
         raise DomainError(_("特别程序须经部门负责人批准。"), field="approver")
-    _require_department_head(approver, case)
+    if not isinstance(approver, User) or approver.role != Role.DEPARTMENT_HEAD or approver.department_id != case.department_id:
+        raise NotPermitted(_("须由本部门负责人批准。"))
     day = max(_effective_day(at), case.accepted_on or _effective_day(at))
 
     def open_pause(case: Case) -> None:
-        Pause.objects.create(case=case, ground=ground, reason=reason, expected_days=expected_days,
-                             approved_by=approver, started_on=day)
+        Pause.objects.create(case=case, ground=found.code, ground_name=found.name, ground_basis=found.legal_basis,
+                             reason=reason, expected_days=expected_days, approved_by=approver, started_on=day)
 
-    return _transition(case, actor=actor, grant=grant, action=Action.SUSPEND, at=at, notice=NoticeKind.SUSPENSION, then=open_pause,
-                       pauses=[*case_pauses(case), TimingPause(day, None)], pause_count=case.pause_count + 1,
-                       data={"ground": ground, "reason": reason, "expected_days": expected_days,
-                             "approved_by": approver.username, "started_on": day.isoformat()})
+    return _transition(case, actor=actor, grant=grant, action=Action.SUSPEND, at=at, notice=NoticeKind.SUSPENSION,
+                       then=open_pause, pauses=[*case_pauses(case), TimingPause(day, None)],
+                       pause_count=case.pause_count + 1, client_address=client_address,
+                       data={"ground": found.code, "ground_name": found.name, "ground_basis": found.legal_basis,
+                             "reason": reason, "expected_days": expected_days, "approved_by": approver.username,
+                             "started_on": day.isoformat()})
 
 
 @transaction.atomic
-def case_resume(*, actor: Actor, case: Case, at: datetime | None = None) -> Case:
+@_refusal_first
+def case_resume(*, actor: Actor, case: Case, at: datetime | None = None, client_address: str | None = None) -> Case:
     """End the special procedure: the remaining days run again from today."""
     at = _now(at)
-    grant = _staff_grant(actor, case, AuthAction.REVIEW)
+    grant = _authorize(Action.RESUME, actor=actor, case=case, at=at)
     pause = case.pauses.filter(ended_on__isnull=True).first()
     if pause is None:
         raise DomainError(_("没有进行中的特别程序。"), field="state")
     day = max(_effective_day(at), pause.started_on)
     pauses = [TimingPause(p.start, p.end or day) for p in case_pauses(case)]
     return _transition(case, actor=actor, grant=grant, action=Action.RESUME, at=at, data={"ended_on": day.isoformat()},
-                       then=lambda case: _close_pauses(case, day), pauses=pauses)
+                       then=lambda case: _close_pauses(case, day), pauses=pauses, client_address=client_address)
 
 
 def _close_pauses(case: Case, day) -> None:
@@ -478,99 +534,109 @@ def _close_pauses(case: Case, day) -> None:
 
 
 @transaction.atomic
-def case_extend(*, actor: Actor, case: Case, days: int, reason: str, at: datetime | None = None) -> Case:
+@_refusal_first
+def case_extend(*, actor: Actor, case: Case, days: int, reason: str, at: datetime | None = None,
+                client_address: str | None = None) -> Case:
     """Extend the time limit once, by at most 10 working days, with the
-    department head's approval (延期, art. 42); the applicant is notified."""
+    department head's approval (延期, art. 42); the applicant is notified.
+    Refused once the deadline has passed: an extension must not erase lateness."""
     at = _now(at)
-    _require_department_head(actor, case)
-    if case.extension_days:
-        raise DomainError(_("期限只能延长一次。"), field="days")
-    if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise DomainError(_("延长期限应为 1 至 10 个工作日。"), field="days")
-    reason = _require_text(reason, "reason", _("延长期限须写明理由。"))
-    return _transition(case, actor=actor, action=Action.EXTEND, at=at, notice=NoticeKind.EXTENSION, extension_days=days,
-                       data={"days": days, "reason": reason})
+    grant = _authorize(Action.EXTEND, actor=actor, case=case, at=at)
+    days = _whole_number(days, "days", low=1, high=MAX_EXTENSION_DAYS, message=_("延长期限应为 1 至 10 个工作日。"))
+    reason = _text(reason, "reason", _("延长期限须写明理由。"), limit=limits.PAUSE_REASON_MAX)
+    return _transition(case, actor=actor, grant=grant, action=Action.EXTEND, at=at, notice=NoticeKind.EXTENSION,
+                       extension_days=days, client_address=client_address, data={"days": days, "reason": reason})
 
 
-def _decide(case: Case, *, actor, action: str, at: datetime, data: dict, notice: str) -> Case:
+def _decide(case: Case, *, actor, action: str, at: datetime, data: dict, notice: str, client_address) -> Case:
     steps = case_steps(case)
-    decision = _decision_index(steps)
-    if case.step < decision:
-        raise DomainError(_("还有审查环节未完成（当前：%(step)s）。") % {"step": steps[case.step].name}, field="step")
-    step = steps[decision]
-    grant = _staff_grant(actor, case, AuthAction.APPROVE, department=step.department)
+    grant = _authorize(action, actor=actor, case=case, at=at, steps=steps)
+    data = {field: _text(value, field, message) for field, (value, message) in data.items()}
     decided_on = max(_effective_day(at), case.accepted_on or _effective_day(at))
-    return _transition(case, actor=actor, grant=grant, action=action, at=at, step=decision + 1, decided_on=decided_on, data=data,
-                       notice=notice)
+    return _transition(case, actor=actor, grant=grant, action=action, at=at, step=decision_index(steps) + 1,
+                       decided_on=decided_on, data=data, notice=notice, client_address=client_address)
 
 
 @transaction.atomic
-def case_approve(*, actor: Actor, case: Case, opinion: str, at: datetime | None = None) -> Case:
+@_refusal_first
+def case_approve(*, actor: Actor, case: Case, opinion: str, at: datetime | None = None,
+                 client_address: str | None = None) -> Case:
     """Grant (准予许可): the decision document is issued; delivery is due within 10 working days."""
     at = _now(at)
-    opinion = _require_text(opinion, "opinion", _("请填写审批意见。"))
-    return _decide(case, actor=actor, action=Action.APPROVE, at=at, data={"opinion": opinion}, notice=NoticeKind.APPROVAL)
+    return _decide(case, actor=actor, action=Action.APPROVE, at=at, data={"opinion": (opinion, _("请填写审批意见。"))},
+                   notice=NoticeKind.APPROVAL, client_address=client_address)
 
 
 @transaction.atomic
-def case_deny(*, actor: Actor, case: Case, reasons: str, at: datetime | None = None) -> Case:
+@_refusal_first
+def case_deny(*, actor: Actor, case: Case, reasons: str, at: datetime | None = None,
+              client_address: str | None = None) -> Case:
     """Deny (不予许可, art. 38): the written reasons and the rights to
     administrative reconsideration or litigation go to the applicant."""
     at = _now(at)
-    reasons = _require_text(reasons, "reasons", _("不予许可须说明理由。"))
-    return _decide(case, actor=actor, action=Action.DENY, at=at, data={"reasons": reasons}, notice=NoticeKind.DENIAL)
+    return _decide(case, actor=actor, action=Action.DENY, at=at, data={"reasons": (reasons, _("不予许可须说明理由。"))},
+                   notice=NoticeKind.DENIAL, client_address=client_address)
 
 
 PAYMENT_METHODS = {"cash": _("现金"), "card": _("银行卡"), "transfer": _("银行转账"), "online": _("网上支付")}
+AMOUNT_MAX = Decimal(10) ** (limits.AMOUNT_MAX_DIGITS - 2)
+
+
+def _amount(value) -> Decimal:
+    """A fee in yuan, positive, with at most two decimals."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise DomainError(_("请填写实收金额。"), field="amount")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise DomainError(_("金额无效。"), field="amount") from None
+    if not amount.is_finite() or amount <= 0 or amount >= AMOUNT_MAX or amount != amount.quantize(Decimal("0.01")):
+        raise DomainError(_("实收金额应为大于 0、最多两位小数的金额。"), field="amount")
+    return amount.quantize(Decimal("0.01"))
 
 
 @transaction.atomic
+@_refusal_first
 def case_record_payment(*, actor: Actor, case: Case, amount: Decimal, method: str, receipt_number: str,
-                        at: datetime | None = None) -> Case:
+                        at: datetime | None = None, client_address: str | None = None) -> Case:
     """Record the fee paid for a granted item (统一收费); the amount is kept
     as collected, and supervision compares it with the item's standard."""
     at = _now(at)
-    grant = _staff_grant(actor, case, AuthAction.CHARGE)
-    if case.item_version.no_fee:
-        raise DomainError(_("该事项不收费。"), field="amount")
-    if case.fee_paid_at is not None:
-        raise DomainError(_("已经收费。"), field="amount")
-    if not isinstance(amount, Decimal) or amount <= 0:
-        raise DomainError(_("请填写实收金额。"), field="amount")
+    grant = _authorize(Action.RECORD_PAYMENT, actor=actor, case=case, at=at)
+    amount = _amount(amount)
     if method not in PAYMENT_METHODS:
         raise DomainError(_("未知的缴费方式。"), field="method")
-    receipt_number = _require_text(receipt_number, "receipt_number", _("请填写票据号。"))
-    return _transition(case, actor=actor, grant=grant, action=Action.RECORD_PAYMENT, at=at, fee_amount=amount, fee_paid_at=at,
+    receipt_number = _text(receipt_number, "receipt_number", _("请填写票据号。"), limit=limits.SHORT_TEXT_MAX)
+    return _transition(case, actor=actor, grant=grant, action=Action.RECORD_PAYMENT, at=at, fee_amount=amount,
+                       fee_paid_at=at, client_address=client_address,
                        data={"amount": f"{amount:.2f}", "method": method, "receipt_number": receipt_number})
 
 
 @transaction.atomic
-def case_certify(*, actor: Actor, case: Case, certificate_number: str, at: datetime | None = None) -> Case:
+@_refusal_first
+def case_certify(*, actor: Actor, case: Case, certificate_number: str, at: datetime | None = None,
+                 client_address: str | None = None) -> Case:
     """Make the certificate (制证) of a granted item."""
     at = _now(at)
-    grant = _staff_grant(actor, case, AuthAction.CERTIFY)
-    if case.item_version.result_type != "certificate":
-        raise DomainError(_("该事项的办理结果不是证照，无需制证。"), field="certificate_number")
-    if case.certificate_number:
-        raise DomainError(_("证照已制作。"), field="certificate_number")
-    number = _require_text(certificate_number, "certificate_number", _("请填写证照编号。"))
+    grant = _authorize(Action.CERTIFY, actor=actor, case=case, at=at)
+    number = _text(certificate_number, "certificate_number", _("请填写证照编号。"), limit=limits.SHORT_TEXT_MAX)
     return _transition(case, actor=actor, grant=grant, action=Action.CERTIFY, at=at, certificate_number=number,
-                       data={"certificate_number": number})
+                       client_address=client_address, data={"certificate_number": number})
+
+
+DELIVERY_METHODS = {"window": _("窗口领取"), "mail": _("邮寄送达"), "electronic": _("电子送达")}
 
 
 @transaction.atomic
-def case_deliver(*, actor: Actor, case: Case, method: str, received_by: str, at: datetime | None = None) -> Case:
+@_refusal_first
+def case_deliver(*, actor: Actor, case: Case, method: str, received_by: str, at: datetime | None = None,
+                 client_address: str | None = None) -> Case:
     """Deliver the result (送达) with a delivery receipt (送达回证)."""
     at = _now(at)
-    grant = _staff_grant(actor, case, AuthAction.DELIVER)
-    if method not in {"window", "mail", "electronic"}:
+    grant = _authorize(Action.DELIVER, actor=actor, case=case, at=at)
+    if method not in DELIVERY_METHODS:
         raise DomainError(_("未知的送达方式。"), field="method")
-    received_by = _require_text(received_by, "received_by", _("请填写签收人。"))
-    if case.state == State.APPROVED:
-        if case.item_version.no_fee is False and case.fee_paid_at is None:
-            raise DomainError(_("尚未缴费，不能送达。"), field="state")
-        if case.item_version.result_type == "certificate" and not case.certificate_number:
-            raise DomainError(_("证照尚未制作，不能送达。"), field="state")
+    received_by = _text(received_by, "received_by", _("请填写签收人。"), limit=limits.SHORT_TEXT_MAX)
     late = case.due_date is not None and _local_date(at) > case.due_date
     # Picking the result up at a window is a visit, unless it is the same
     # visit as the application (handed in at a window that very day).
@@ -578,57 +644,111 @@ def case_deliver(*, actor: Actor, case: Case, method: str, received_by: str, at:
                   and _local_date(case.submitted_at) == _local_date(at))
     return _transition(case, actor=actor, grant=grant, action=Action.DELIVER, at=at, notice=NoticeKind.DELIVERY,
                        visits=case.visits + (1 if method == "window" and not same_visit else 0),
+                       client_address=client_address,
                        data={"method": method, "received_by": received_by, "late": late, "decision": case.state})
 
 
 @transaction.atomic
-def case_close(*, actor: Actor, case: Case, at: datetime | None = None) -> Case:
+@_refusal_first
+def case_close(*, actor: Actor, case: Case, at: datetime | None = None, client_address: str | None = None) -> Case:
     """Close (办结) a delivered case."""
     at = _now(at)
-    grant = _staff_grant(actor, case, AuthAction.DELIVER)
-    return _transition(case, actor=actor, grant=grant, action=Action.CLOSE, at=at)
+    grant = _authorize(Action.CLOSE, actor=actor, case=case, at=at)
+    return _transition(case, actor=actor, grant=grant, action=Action.CLOSE, at=at, client_address=client_address)
 
 
 @transaction.atomic
-def case_withdraw(*, actor: Actor, case: Case, reason: str = "", at: datetime | None = None) -> Case:
-    """The applicant withdraws before a decision (撤回)."""
+@_refusal_first
+def case_withdraw(*, actor: Actor, case: Case, reason: str = "", at: datetime | None = None,
+                  client_address: str | None = None) -> Case:
+    """The applicant withdraws before a decision (撤回): online himself, or
+    at the window on his written request."""
     at = _now(at)
-    grant = None
-    if not is_system(actor) and actor.role == Role.APPLICANT:
-        if case.applicant_id != actor.pk:
-            raise NotPermitted(_("只能撤回本人的申请。"))
-    else:
-        grant = _staff_grant(actor, case, AuthAction.ACCEPT)  # at the window, on the applicant's written request
-    return _transition(case, actor=actor, grant=grant, action=Action.WITHDRAW, at=at, data={"reason": (reason or "").strip()},
-                       then=lambda case: _close_pauses(case, _effective_day(at)))
+    grant = _authorize(Action.WITHDRAW, actor=actor, case=case, at=at)
+    reason = _optional_text(reason, "reason", limit=limits.TEXT_MAX)
+    return _transition(case, actor=actor, grant=grant, action=Action.WITHDRAW, at=at, data={"reason": reason},
+                       then=lambda case: _close_pauses(case, _effective_day(at)), client_address=client_address)
 
 
 @transaction.atomic
-def case_terminate(*, actor: Actor, case: Case, reason: str, at: datetime | None = None) -> Case:
+@_refusal_first
+def case_terminate(*, actor: Actor, case: Case, reason: str, at: datetime | None = None,
+                   client_address: str | None = None) -> Case:
     """Terminate (终止) with a reason, by the department head."""
     at = _now(at)
-    _require_department_head(actor, case)
-    reason = _require_text(reason, "reason", _("终止办理须写明理由。"))
-    return _transition(case, actor=actor, action=Action.TERMINATE, at=at, data={"reason": reason},
-                       then=lambda case: _close_pauses(case, _effective_day(at)))
+    grant = _authorize(Action.TERMINATE, actor=actor, case=case, at=at)
+    reason = _text(reason, "reason", _("终止办理须写明理由。"))
+    return _transition(case, actor=actor, grant=grant, action=Action.TERMINATE, at=at, data={"reason": reason},
+                       then=lambda case: _close_pauses(case, _effective_day(at)), client_address=client_address)
 
 
-def case_immediate(*, actor: Actor, case: Case, opinion: str, received_by: str, at: datetime | None = None) -> Case:
+def case_immediate(*, actor: Actor, case: Case, opinion: str, received_by: str, at: datetime | None = None,
+                   client_address: str | None = None) -> Case:
     """An immediate item (即办件): accept, decide and deliver on the spot,
     each recorded as its own event."""
+    kwargs = {"actor": actor, "at": at, "client_address": client_address}
     with transaction.atomic():
-        case = case_accept(actor=actor, case=case, at=at)
+        case = case_accept(case=case, **kwargs)
         steps = case_steps(case)
-        while case.step < _decision_index(steps):
-            case = case_complete_step(actor=actor, case=case, opinion=opinion, at=at)
-        case = case_approve(actor=actor, case=case, opinion=opinion, at=at)
+        while case.step < decision_index(steps):
+            case = case_complete_step(case=case, opinion=opinion, **kwargs)
+        case = case_approve(case=case, opinion=opinion, **kwargs)
         if case.item_version.result_type == "certificate":
-            case = case_certify(actor=actor, case=case, certificate_number=f"{case.number}-Z", at=at)
-        return case_deliver(actor=actor, case=case, method="window", received_by=received_by, at=at)
+            case = case_certify(case=case, certificate_number=f"{case.number}-Z", **kwargs)
+        return case_deliver(case=case, method="window", received_by=received_by, **kwargs)
+
+
+# --- the one entry point of the web and the API -----------------------------------
+
+ACTION_SERVICES: dict[str, Callable[..., Case]] = {
+    Action.SUBMIT: case_draft_submit,
+    Action.ATTACH_MATERIAL: case_material_attach,
+    Action.ACCEPT: case_accept,
+    Action.REJECT: case_reject,
+    Action.REQUEST_CORRECTION: case_request_correction,
+    Action.RESUBMIT: case_resubmit,
+    Action.COMPLETE_STEP: case_complete_step,
+    Action.SEND_BACK: case_send_back,
+    Action.SUSPEND: case_suspend,
+    Action.RESUME: case_resume,
+    Action.EXTEND: case_extend,
+    Action.APPROVE: case_approve,
+    Action.DENY: case_deny,
+    Action.RECORD_PAYMENT: case_record_payment,
+    Action.CERTIFY: case_certify,
+    Action.DELIVER: case_deliver,
+    Action.CLOSE: case_close,
+    Action.WITHDRAW: case_withdraw,
+    Action.TERMINATE: case_terminate,
+}
+
+
+def action_params(action: str) -> list[str]:
+    """The inputs ``action`` takes besides the actor, the case, the time and the client address."""
+    signature = inspect.signature(ACTION_SERVICES[action])
+    return [name for name in signature.parameters if name not in {"actor", "case", "at", "client_address"}]
+
+
+def case_act(*, actor: Actor, case: Case, action: str, params: dict | None = None, at: datetime | None = None,
+             client_address: str | None = None) -> Case:
+    """Take ``action`` on ``case`` with its inputs (``params``, by the
+    service's keyword names): the web and the API call this and nothing
+    else. An action that is not an interface action is NotFound; an input
+    the action does not take is refused, naming it."""
+    if action not in INTERFACE_ACTIONS:
+        raise NotFound(_("没有这个操作。"))
+    params = dict(params or {})
+    allowed = set(action_params(action))
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise DomainError(_("“%(action)s”不接受参数 %(name)s。") % {"action": Action(action).label, "name": unknown[0]},
+                          field=unknown[0])
+    return ACTION_SERVICES[action](actor=actor, case=case, at=at, client_address=client_address, **params)
 
 
 @transaction.atomic
 def case_submit_once(*, actor: User, idempotency_key: str, **kwargs) -> tuple[Case, bool]:
+
     """``case_submit`` guarded by the client's idempotency key: the same key
     from the same user returns the first case (created=False)."""
     key = (idempotency_key or "").strip()
@@ -679,54 +799,57 @@ def case_deadlines_recompute() -> int:
     return moved
 
 
+# --- the grounds of special procedure a center adds ------------------------------
+
+def _require_ground_admin(actor: Actor, center: Center) -> None:
+    """System administrators, and managers of the center or one above it."""
+    if is_system(actor) or actor.is_superuser or actor.role == Role.SYSTEM_ADMIN:
+        return
+    if actor.role == Role.CENTER_MANAGER and actor.center_id and center.path.startswith(actor.center.path):
+        return
+    raise NotPermitted(_("您无权为该中心登记特别程序情形。"))
+
+
+@transaction.atomic
+def suspension_ground_add(*, actor: Actor, center: Center, code: str, name: str, legal_basis: str) -> LocalSuspensionGround:
+    """Add a ground of special procedure to the national list of art. 45
+    for ``center`` and the centers below it — only together with the legal
+    basis that allows it (a provincial regulation, say), printed on every
+    notice that relies on it."""
+    from django.utils.text import slugify
+
+    _require_ground_admin(actor, center)
+    code = (code or "").strip()
+    if not code or slugify(code) != code or len(code) > 20:
+        raise DomainError(_("代码须为 1 至 20 位小写字母、数字、连字符或下划线。"), field="code")
+    if code in SuspensionGround.values:
+        raise DomainError(_("该代码是法定情形，无需登记。"), field="code")
+    name = _text(name, "name", _("请填写情形名称。"), limit=40)
+    legal_basis = _text(legal_basis, "legal_basis", _("地方增加的特别程序情形须写明法律依据（法规名称及条款）。"),
+                        limit=limits.PAUSE_REASON_MAX)
+    if LocalSuspensionGround.objects.filter(center=center, code=code).exists():
+        raise DomainError(_("该中心已登记此代码。"), field="code")
+    ground = LocalSuspensionGround.objects.create(center=center, code=code, name=name, legal_basis=legal_basis,
+                                                  created_at=clock.now(), created_by=person(actor))
+    audit_record(actor=actor, action="suspension_ground_add", target=ground,
+                 data={"center": center.code, "code": code, "name": name, "legal_basis": legal_basis})
+    return ground
+
+
+@transaction.atomic
+def suspension_ground_remove(*, actor: Actor, ground: LocalSuspensionGround) -> None:
+    """Withdraw a local ground (pauses already started keep theirs: their
+    name and basis were copied when they started)."""
+    _require_ground_admin(actor, ground.center)
+    audit_record(actor=actor, action="suspension_ground_remove", target=ground,
+                 data={"center": ground.center.code, "code": ground.code, "name": ground.name})
+    ground.delete()
+
+
 # --- what a person may do now ------------------------------------------------
 
 def case_actions_for(actor: User, case: Case) -> list[str]:
-    """The actions ``actor`` may take on ``case`` now (the workbench shows
-    only these; the services check again when one is taken)."""
-    if actor.role not in STAFF_ROLES or actor.role in READ_ONLY_ROLES:
-        return []
-    steps = case_steps(case)
-    decision = _decision_index(steps)
-    current = steps[min(case.step, len(steps) - 1)] if steps else None
-
-    grants = staff_authorizations(actor)
-    item_code = case.item_version.item.base_code
-
-    def authorized(authorization: str, department=None) -> bool:
-        department_id = department.pk if department is not None else case.department_id
-        return any((department_id, authorization, code) in grants for code in ("", item_code))
-
-    def head() -> bool:
-        try:
-            _require_department_head(actor, case)
-        except NotPermitted:
-            return False
-        return True
-
-    def at_step(authorization_step) -> bool:
-        return current is not None and authorized(STEP_AUTHORIZATION.get(authorization_step.role, AuthAction.REVIEW),
-                                                  authorization_step.department)
-
-    rules = {
-        Action.ACCEPT: lambda: authorized(AuthAction.ACCEPT),
-        Action.REJECT: lambda: authorized(AuthAction.ACCEPT),
-        Action.REQUEST_CORRECTION: lambda: authorized(AuthAction.ACCEPT),
-        Action.RESUBMIT: lambda: authorized(AuthAction.ACCEPT),
-        Action.COMPLETE_STEP: lambda: case.step < decision and at_step(current),
-        Action.SEND_BACK: lambda: case.step > 1 and at_step(current),
-        Action.SUSPEND: lambda: authorized(AuthAction.REVIEW),
-        Action.RESUME: lambda: authorized(AuthAction.REVIEW),
-        Action.EXTEND: lambda: not case.extension_days and head(),
-        Action.APPROVE: lambda: case.step >= decision and authorized(AuthAction.APPROVE, steps[decision].department),
-        Action.DENY: lambda: case.step >= decision and authorized(AuthAction.APPROVE, steps[decision].department),
-        Action.RECORD_PAYMENT: lambda: (case.item_version.no_fee is False and case.fee_paid_at is None
-                                        and authorized(AuthAction.CHARGE)),
-        Action.CERTIFY: lambda: (case.item_version.result_type == "certificate" and not case.certificate_number
-                                 and authorized(AuthAction.CERTIFY)),
-        Action.DELIVER: lambda: authorized(AuthAction.DELIVER),
-        Action.CLOSE: lambda: authorized(AuthAction.DELIVER),
-        Action.WITHDRAW: lambda: authorized(AuthAction.ACCEPT),
-        Action.TERMINATE: head,
-    }
-    return [action for action, allowed in rules.items() if target_state(action, case.state) is not None and allowed()]
+    """The actions ``actor`` may take on ``case`` now, by the policy table
+    (the workbench, the portal and the API show only these; the services
+    check again when one is taken)."""
+    return actions_for(actor, case, steps=case_steps(case), today=clock.today())

@@ -91,7 +91,10 @@ def target_state(action: str, current: str) -> State | None:
     return State(current) if target is None else target
 
 
-# Grounds of a special procedure (行政许可法 art. 45): the only lawful pauses.
+# Grounds of a special procedure (行政许可法 art. 45): the national list,
+# the default and the only lawful pauses unless a center adds a ground
+# together with its legal basis (a provincial rule on on-site inspection,
+# say: cases.models.LocalSuspensionGround).
 class SuspensionGround(models.TextChoices):
     HEARING = "hearing", _("听证")
     TENDER = "tender", _("招标")
@@ -101,7 +104,6 @@ class SuspensionGround(models.TextChoices):
     QUARANTINE = "quarantine", _("检疫")
     APPRAISAL = "appraisal", _("鉴定")
     EXPERT_REVIEW = "expert_review", _("专家评审")
-    ONSITE = "onsite", _("现场勘查")
 
 
 # Events that are not transitions of the table.

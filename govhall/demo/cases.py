@@ -17,6 +17,7 @@ from django.utils import timezone
 from govhall.calendars.selectors import work_calendar
 from govhall.cases import services as cases
 from govhall.cases.models import Case
+from govhall.cases.policy import decision_index
 from govhall.cases.states import FINISHED, State
 from govhall.catalog.models import ItemVersion, VersionStatus
 from govhall.core import clock
@@ -135,7 +136,7 @@ def _one_case(rng, sim, version, center, received: datetime, now: datetime) -> N
             if case.state in FINISHED:
                 return
             steps = list(case.item_version.steps.select_related("department").order_by("order"))
-            decision = cases._decision_index(steps)
+            decision = decision_index(steps)
             if case.step >= decision:
                 break
             current = steps[case.step]
@@ -143,8 +144,8 @@ def _one_case(rng, sim, version, center, received: datetime, now: datetime) -> N
                 if not step(1):
                     return
                 head = User.objects.filter(role="dept_head", department=case.department).first()
-                case = cases.case_suspend(actor=SYSTEM, case=case, ground="onsite", reason="现场核查经营场所",
-                                          expected_days=5, approver=head, at=at)
+                case = cases.case_suspend(actor=SYSTEM, case=case, ground="expert_review",
+                                          reason="组织专家对申请材料进行技术评审", expected_days=5, approver=head, at=at)
                 if not step(12):  # an on-site check takes its time: recent ones are still out
                     return
                 case = cases.case_resume(actor=SYSTEM, case=case, at=at)

@@ -221,6 +221,7 @@ def portal_apply(request, code: str):
 
 def portal_my_case(request, number: str):
     """The applicant's own case: materials, submission, correction, notices."""
+    from govhall.cases.services import case_actions_for
     from govhall.cases.states import Action, State
 
     user, redirect_response = _applicant(request)
@@ -231,50 +232,53 @@ def portal_my_case(request, number: str):
     for record in case.materials.order_by("uploaded_at"):
         handed_in[record.material_order] = record
     correction = case.events.filter(action=Action.REQUEST_CORRECTION).order_by("-seq").first()
+    allowed = case_actions_for(user, case)  # the policy table's answer, as for staff
     return render(request, "portal/my_case.html", {
         "case": case,
         "materials": [(m, handed_in.get(m.order)) for m in case.item_version.materials.all()],
-        "can_upload": case.state in {State.DRAFT, State.CORRECTION},
+        "can_upload": Action.ATTACH_MATERIAL in allowed,
+        "can_submit": Action.SUBMIT in allowed,
+        "can_resubmit": Action.RESUBMIT in allowed,
         "correction_items": correction.data["items"] if correction and case.state == State.CORRECTION else [],
-        "can_withdraw": case.state in {State.SUBMITTED, State.CORRECTION, State.ACCEPTED, State.IN_REVIEW, State.SUSPENDED},
+        "can_withdraw": Action.WITHDRAW in allowed,
         "timeline": _public_timeline(case),
         "notices": case.notices.order_by("issued_at", "pk"),
     })
 
 
 def portal_my_case_act(request, number: str, action: str):
-    """Upload a material, submit the draft, resubmit after correction, withdraw."""
+    """Upload a material, submit the draft, resubmit after correction,
+    withdraw: the applicant's actions, through the case services' one entry point."""
     from django.contrib import messages
 
     from govhall.cases import services as case_services
+    from govhall.cases.states import Action
     from govhall.core.errors import DomainError
 
-    if request.method != "POST":
+    actions = {"upload": Action.ATTACH_MATERIAL, "submit": Action.SUBMIT, "resubmit": Action.RESUBMIT,
+               "withdraw": Action.WITHDRAW}
+    if request.method != "POST" or action not in actions:
         raise Http404
     user, redirect_response = _applicant(request)
     if redirect_response:
         return redirect_response
     case = _my_case(user, number)
+    done = {"upload": _("材料已上传。"), "submit": _("申请已提交，请留意受理结果。"), "resubmit": _("补正材料已提交。"),
+            "withdraw": _("申请已撤回。")}
     try:
+        params = {}
         if action == "upload":
             upload = request.FILES.get("file")
             if upload is None:
                 raise DomainError(_("请选择文件。"), field="file")
-            case_services.case_material_attach(actor=user, case=case, material_order=int(request.POST.get("order", 0)),
-                                               filename=upload.name,
-                                               content=upload.read(case_services.MATERIAL_MAX_BYTES + 1))
-            messages.success(request, _("材料已上传。"))
-        elif action == "submit":
-            case_services.case_draft_submit(actor=user, case=case, client_address=request.META.get("REMOTE_ADDR"))
-            messages.success(request, _("申请已提交，请留意受理结果。"))
-        elif action == "resubmit":
-            case_services.case_resubmit(actor=user, case=case)
-            messages.success(request, _("补正材料已提交。"))
+            order = request.POST.get("order", "")
+            params = {"material_order": int(order) if order.isdigit() and len(order) < 6 else -1,
+                      "filename": upload.name, "content": upload.read(case_services.MATERIAL_MAX_BYTES + 1)}
         elif action == "withdraw":
-            case_services.case_withdraw(actor=user, case=case, reason=request.POST.get("reason", ""))
-            messages.success(request, _("申请已撤回。"))
-        else:
-            raise Http404
-    except (DomainError, ValueError) as error:
-        messages.error(request, getattr(error, "message", _("输入有误。")))
+            params = {"reason": request.POST.get("reason", "")}
+        case_services.case_act(actor=user, case=case, action=actions[action], params=params,
+                               client_address=request.META.get("REMOTE_ADDR"))
+        messages.success(request, done[action])
+    except DomainError as error:
+        messages.error(request, error.message)
     return redirect("portal_my_case", number=case.number)

@@ -16,7 +16,7 @@ from govhall.cases import services as case_services
 from govhall.cases.deadlines import case_light
 from govhall.cases.models import Channel
 from govhall.cases.notices import notice_data
-from govhall.cases.selectors import case_events, case_get_for_staff, case_list_for_staff
+from govhall.cases.selectors import case_events, case_get_for_staff, case_list_for_staff, suspension_grounds_for
 from govhall.cases.states import Action, State, event_label
 from govhall.catalog import selectors as catalog_selectors
 from govhall.core import clock
@@ -25,8 +25,8 @@ from govhall.documents import notice_pdf
 from govhall.org.models import User
 from govhall.org.roles import STAFF_ROLES, Role
 from govhall.web.case_forms import (
-    CertifyForm, CorrectionForm, DeliverForm, ExtendForm, OpinionForm, PaymentForm, ReasonForm, ReceiveForm, SuspendForm,
-    correction_items,
+    AttachForm, CertifyForm, CorrectionForm, DeliverForm, DenyForm, ExtendForm, OpinionForm, OptionalReasonForm,
+    PaymentForm, ReasonForm, ReceiveForm, RejectForm, SuspendForm, correction_items,
 )
 
 
@@ -64,7 +64,7 @@ def case_worklist(request):
     else:
         light = ""
     department = request.GET.get("department", "")
-    if department.isdigit():
+    if department.isdigit() and len(department) <= 18:  # an id, not a number the database cannot hold
         cases = cases.filter(department_id=int(department))
     else:
         department = ""
@@ -131,49 +131,28 @@ def case_receive_pick(request):
     return render(request, "web/case_receive_pick.html", {"query": query, "versions": versions})
 
 
-def _forms_for(case, user, data=None) -> dict:
+def _forms_for(case, user, data=None, files=None) -> dict:
+    """The input form of each action that takes input, named by its
+    prefix; the fields are the service's arguments (``case_act``)."""
     approvers = User.objects.filter(role=Role.DEPARTMENT_HEAD, department=case.department, is_active=True)
     return {
+        Action.ATTACH_MATERIAL: AttachForm(data, files, prefix="attach_material",
+                                           materials=case.item_version.materials.all()),
         Action.COMPLETE_STEP: OpinionForm(data, prefix="complete_step"),
         Action.SEND_BACK: ReasonForm(data, prefix="send_back"),
-        Action.SUSPEND: SuspendForm(data, prefix="suspend", approvers=approvers),
+        Action.SUSPEND: SuspendForm(data, prefix="suspend", approvers=approvers,
+                                    grounds=suspension_grounds_for(center=case.center)),
         Action.EXTEND: ExtendForm(data, prefix="extend"),
         Action.APPROVE: OpinionForm(data, prefix="approve"),
-        Action.DENY: ReasonForm(data, prefix="deny"),
-        Action.REJECT: ReasonForm(data, prefix="reject"),
+        Action.DENY: DenyForm(data, prefix="deny"),
+        Action.REJECT: RejectForm(data, prefix="reject"),
         Action.REQUEST_CORRECTION: CorrectionForm(data, prefix="request_correction"),
         Action.RECORD_PAYMENT: PaymentForm(data, prefix="record_payment"),
         Action.CERTIFY: CertifyForm(data, prefix="certify"),
         Action.DELIVER: DeliverForm(data, prefix="deliver"),
-        Action.WITHDRAW: ReasonForm(data, prefix="withdraw"),
+        Action.WITHDRAW: OptionalReasonForm(data, prefix="withdraw"),
         Action.TERMINATE: ReasonForm(data, prefix="terminate"),
     }
-
-
-def _run(action: str, *, user, case, data: dict):
-    s = case_services
-    calls = {
-        Action.ACCEPT: lambda: s.case_accept(actor=user, case=case),
-        Action.RESUBMIT: lambda: s.case_resubmit(actor=user, case=case),
-        Action.RESUME: lambda: s.case_resume(actor=user, case=case),
-        Action.CLOSE: lambda: s.case_close(actor=user, case=case),
-        Action.COMPLETE_STEP: lambda: s.case_complete_step(actor=user, case=case, opinion=data["opinion"]),
-        Action.SEND_BACK: lambda: s.case_send_back(actor=user, case=case, reason=data["reason"]),
-        Action.SUSPEND: lambda: s.case_suspend(actor=user, case=case, ground=data["ground"], reason=data["reason"],
-                                               expected_days=data["expected_days"], approver=data["approver"]),
-        Action.EXTEND: lambda: s.case_extend(actor=user, case=case, days=data["days"], reason=data["reason"]),
-        Action.APPROVE: lambda: s.case_approve(actor=user, case=case, opinion=data["opinion"]),
-        Action.DENY: lambda: s.case_deny(actor=user, case=case, reasons=data["reason"]),
-        Action.REJECT: lambda: s.case_reject(actor=user, case=case, reason=data["reason"]),
-        Action.REQUEST_CORRECTION: lambda: s.case_request_correction(actor=user, case=case, items=correction_items(data["items"])),
-        Action.RECORD_PAYMENT: lambda: s.case_record_payment(actor=user, case=case, amount=data["amount"],
-                                                             method=data["method"], receipt_number=data["receipt_number"]),
-        Action.CERTIFY: lambda: s.case_certify(actor=user, case=case, certificate_number=data["certificate_number"]),
-        Action.DELIVER: lambda: s.case_deliver(actor=user, case=case, method=data["method"], received_by=data["received_by"]),
-        Action.WITHDRAW: lambda: s.case_withdraw(actor=user, case=case, reason=data["reason"]),
-        Action.TERMINATE: lambda: s.case_terminate(actor=user, case=case, reason=data["reason"]),
-    }
-    return calls[action]()
 
 
 def _detail(request, case, *, forms=None, status=200):
@@ -202,12 +181,13 @@ def case_act(request, case_id: int, action: str):
     case = _case(request, case_id)
     if action not in Action.values or action not in case_services.case_actions_for(request.user, case):
         raise PermissionDenied
-    forms = _forms_for(case, request.user, request.POST)
+    forms = _forms_for(case, request.user, request.POST, request.FILES)
     form = forms.get(action)
     if form is not None and not form.is_valid():
         return _detail(request, case, forms=forms, status=400)
     try:
-        _run(action, user=request.user, case=case, data=form.cleaned_data if form is not None else {})
+        case_services.case_act(actor=request.user, case=case, action=action,
+                               params=form.cleaned_data if form is not None else {}, client_address=_client(request))
     except DomainError as error:
         if form is not None and error.field in form.fields:
             form.add_error(error.field, error.message)

@@ -11,7 +11,7 @@ from govhall.cases.deadlines import case_light
 from govhall.cases.events import chain_verify
 from govhall.cases.models import Case, CaseEvent
 from govhall.cases.states import FINISHED, TRANSITIONS, Action, State, target_state
-from govhall.cases.tests.conftest import at
+from govhall.cases.tests.conftest import apply_online, at
 from govhall.core.actors import SYSTEM
 from govhall.core.errors import Conflict, DomainError, NotPermitted
 from govhall.timing import Light
@@ -167,8 +167,8 @@ class TestSpecialProcedureAndExtension:
             cases.case_suspend(actor=desk.reviewer, case=case, ground="lunch", reason="x", expected_days=3, approver=desk.head)
         assert error.value.field == "ground"
         with pytest.raises(NotPermitted):
-            cases.case_suspend(actor=desk.reviewer, case=case, ground="onsite", reason="现场核查", expected_days=3, approver=desk.approver)
-        case = cases.case_suspend(actor=desk.reviewer, case=case, ground="onsite", reason="现场核查经营场所",
+            cases.case_suspend(actor=desk.reviewer, case=case, ground="testing", reason="委托检测", expected_days=3, approver=desk.approver)
+        case = cases.case_suspend(actor=desk.reviewer, case=case, ground="testing", reason="委托检测机构检测经营场所",
                                   expected_days=3, approver=desk.head, at=at("2026-03-04 10:00"))
         assert case.state == State.SUSPENDED
         assert case_light(case, today=date(2026, 4, 1)) == Light.GREEN  # a lawful pause is never red
@@ -196,7 +196,7 @@ def test_lights_follow_the_deadline(desk):
 
 
 def test_the_applicant_withdraws_only_their_own(desk):
-    own = submit(desk, actor=desk.applicant, channel="online", applicant=desk.applicant)
+    own = apply_online(applicant=desk.applicant, version=desk.version, center=desk.district, when=at("2026-03-02 10:00"))
     with pytest.raises(NotPermitted):
         cases.case_withdraw(actor=desk.clerk_b, case=own)
     assert cases.case_withdraw(actor=desk.applicant, case=own, reason="不办了").state == State.WITHDRAWN

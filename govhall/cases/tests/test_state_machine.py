@@ -43,12 +43,12 @@ from govhall.cases.deadlines import case_deadline, case_next_due
 from govhall.cases.events import chain_verify
 from govhall.cases.models import Case, CaseEvent, CaseMaterial, Notice, Pause
 from govhall.cases.states import CLOCK_RUNNING, DECIDED, FINISHED, TRANSITIONS, Action, State, target_state
-from govhall.cases.tests.conftest import at
+from govhall.cases.tests.conftest import at, policy_allows
 from govhall.cases.tests.test_lifecycle import submit
 from govhall.catalog.services import item_create
 from govhall.catalog.tests.factories import complete_spec
 from govhall.core.actors import SYSTEM
-from govhall.core.errors import DomainError
+from govhall.core.errors import DomainError, NotPermitted
 from govhall.org import services as org
 from govhall.org.models import Action as AuthAction
 
@@ -60,7 +60,7 @@ MAX_OPEN_CASES = 2  # a new submission only while fewer cases of the walk are op
 MAX_SUBMIT_ATTEMPTS = 8
 DECISION_STEP = 2  # 受理 (0) → 审查 (1) → 决定 (2), in both items of the walk
 
-# Everybody the hall knows, and the system itself (None: demo data, scheduled rules).
+# Everybody the hall knows, and the system itself (None: SYSTEM, for demo data and scheduled rules).
 PEOPLE = ("applicant", "clerk", "reviewer", "approver", "head", "clerk_b", "manager", "town_manager",
           "supervisor", "admin", "hotline", None)
 
@@ -84,7 +84,7 @@ SERVICES = {
     Action.COMPLETE_STEP: (("reviewer",), cases.case_complete_step, {"opinion": "材料齐全，符合条件"}, {"opinion": [""]}),
     Action.SEND_BACK: (("approver",), cases.case_send_back, {"reason": "现场照片不清晰"}, {"reason": [" "]}),
     Action.SUSPEND: (("reviewer",), cases.case_suspend,
-                     {"ground": "onsite", "reason": "现场核查经营场所", "expected_days": 3, "approver": "head"},
+                     {"ground": "testing", "reason": "委托检测机构检测经营场所", "expected_days": 3, "approver": "head"},
                      {"ground": ["lunch"], "reason": [""], "expected_days": [0],
                       "approver": [None, "approver", "clerk_b"]}),
     Action.RESUME: (("reviewer",), cases.case_resume, {}, {}),
@@ -232,7 +232,12 @@ class CaseWalk(RuleBasedStateMachine):
             note(f"  refused: {type(error).__name__}: {error.message}")
             assert (Case.objects.count(), CaseEvent.objects.count(), Notice.objects.count()) == before, \
                 "a refused submission left rows behind"
+            if (actor, channel) in NOT_SUBMITTERS:
+                assert isinstance(error, NotPermitted), f"{actor} may not submit via {channel}: {error.message}"
+            else:
+                assert not isinstance(error, NotPermitted), f"{actor} may submit via {channel}: {error.message}"
             return
+        assert (actor, channel) not in NOT_SUBMITTERS, f"{actor} submitted via {channel}"
         note(f"  → #{case.pk} {case.number}, received {case.received_on}")
         assert case.state == State.SUBMITTED and case.version == 1
         self.tracked[case.pk] = Tracked(pk=case.pk, copy=load(case.pk))
@@ -285,6 +290,9 @@ class CaseWalk(RuleBasedStateMachine):
 
         uploads = action == Action.ATTACH_MATERIAL
         before = snapshot(tracked.pk, files=uploads)
+        entitled = policy_allows(action, self.person(actor), fresh)
+        # A special procedure names its approver: a wrong one is refused too.
+        bad_approver = action == Action.SUSPEND and kwargs.get("approver") not in (None, self.hall.head)
         try:
             result = function(actor=self.person(actor), case=case, at=when, **kwargs)
         except Exception as error:
@@ -293,10 +301,18 @@ class CaseWalk(RuleBasedStateMachine):
             note(f"  refused: {type(error).__name__}: {getattr(error, 'message', error)}")
             after = snapshot(tracked.pk, files=uploads)
             assert after == before, f"the refused {action} changed the case"
+            # Each refusal for its reason: a person the policy does not
+            # allow is refused as such (whatever the input and the state),
+            # and a person it allows is never told he may not.
+            if not entitled:
+                assert isinstance(error, NotPermitted), f"{actor} may not {action}, but was told: {error.message}"
+            elif isinstance(error, NotPermitted):
+                assert bad_approver, f"{actor} may {action}, but was refused: {error.message}"
             if not stale:
                 tracked.copy = load(tracked.pk)  # ``fresh`` may hold what the rolled-back transaction wrote
             return
         note(f"  → {result.state}, due {result.due_date}")
+        assert entitled, f"{actor} may not {action}, yet it succeeded"
 
         assert not is_stale, f"{action} on a stale copy (version {case.version}, now {version}) succeeded"
         assert tracked.state not in FINISHED, f"{action} changed a finished ({tracked.state}) case"
@@ -414,7 +430,7 @@ def test_a_special_procedure_the_evening_of_an_acceptance_after_hours(desk):
     case = cases.case_accept(actor=desk.clerk, case=submit(desk, when="2026-03-06 16:00"), at=at("2026-03-06 17:30"))
     assert case.accepted_on == date(2026, 3, 9)
     try:
-        case = cases.case_suspend(actor=desk.reviewer, case=case, ground="onsite", reason="现场核查", expected_days=3,
+        case = cases.case_suspend(actor=desk.reviewer, case=case, ground="testing", reason="委托检测", expected_days=3,
                                   approver=desk.head, at=at("2026-03-06 18:00"))
     except DomainError:
         return  # refusing is a fix too
@@ -423,7 +439,7 @@ def test_a_special_procedure_the_evening_of_an_acceptance_after_hours(desk):
 
 def test_a_second_special_procedure_is_refused_while_one_is_open(desk):
     case = cases.case_accept(actor=desk.clerk, case=submit(desk), at=at("2026-03-02 10:00"))
-    case = cases.case_suspend(actor=desk.reviewer, case=case, ground="onsite", reason="现场核查", expected_days=3,
+    case = cases.case_suspend(actor=desk.reviewer, case=case, ground="testing", reason="委托检测", expected_days=3,
                               approver=desk.head, at=at("2026-03-03 10:00"))
     with pytest.raises(DomainError):
         cases.case_suspend(actor=desk.reviewer, case=case, ground="expert_review", reason="专家评审", expected_days=5,

@@ -39,7 +39,7 @@ import pytest
 from govhall.calendars.selectors import work_calendar
 from govhall.cases import services as cases
 from govhall.cases.models import Case
-from govhall.cases.tests.conftest import at, desk  # noqa: F401  (fixture)
+from govhall.cases.tests.conftest import apply_online, at, desk  # noqa: F401  (fixture)
 from govhall.catalog.services import item_create
 from govhall.catalog.tests.factories import complete_spec
 from govhall.core.actors import SYSTEM
@@ -132,7 +132,7 @@ def month(desk):
     c["c2"] = cases.case_accept(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-03-02 10:10"),
                                 at=at("2026-03-02 10:15"))
     c["c2"] = cases.case_complete_step(actor=h.reviewer, case=c["c2"], opinion="需现场核查", at=at("2026-03-03 10:00"))
-    c["c2"] = cases.case_suspend(actor=h.reviewer, case=c["c2"], ground="onsite", reason="现场核查经营场所",
+    c["c2"] = cases.case_suspend(actor=h.reviewer, case=c["c2"], ground="testing", reason="委托检测机构检测经营场所",
                                  expected_days=3, approver=h.head, at=at("2026-03-04 10:00"))
     c["c2"] = cases.case_resume(actor=h.reviewer, case=c["c2"], at=at("2026-03-11 16:00"))
     c["c2"] = cases.case_approve(actor=h.approver, case=c["c2"], opinion="同意", at=at("2026-03-18 10:00"))
@@ -166,7 +166,7 @@ def month(desk):
                                  at=at("2026-03-10 10:30"))
 
     # c8: online, no visit at all.
-    online = _submit(h.applicant, A, district, "2026-03-03 09:30", channel="online", applicant=h.applicant)
+    online = apply_online(applicant=h.applicant, version=A, center=district, when=at("2026-03-03 09:30"))
     c["c8"] = cases.case_accept(actor=h.clerk, case=online, at=at("2026-03-03 10:00"))
     c["c8"] = _decide(h, c["c8"], review="2026-03-09 10:00", decide="2026-03-12 10:00")
     c["c8"] = cases.case_certify(actor=h.clerk, case=c["c8"], certificate_number="JY8", at=at("2026-03-12 11:00"))

@@ -15,7 +15,7 @@ MARCH = {"period": "month", "month": "2026-03"}
 
 
 @pytest.fixture(autouse=True)
-def frozen():
+def frozen(desk):  # after the desk, whose clock stands at 2026-03-02
     with time_machine.travel(at("2026-04-15 09:00"), tick=False):
         yield
 

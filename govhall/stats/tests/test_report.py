@@ -16,7 +16,7 @@ from govhall.cases.tests.conftest import at
 
 
 @pytest.fixture
-def frozen():
+def frozen(desk):  # after the desk, whose clock stands at 2026-03-02
     # The command reads today from the clock; March is long over.
     with time_machine.travel(at("2026-04-15 09:00"), tick=False):
         yield

@@ -300,7 +300,7 @@ def test_an_applicant_rates_a_delivered_case_badly_and_the_follow_up_appears(pag
     page.get_by_label("非常不满意").check()
     page.get_by_label("意见或建议").fill("补正材料跑了两次，希望一次性告知清楚。")
     page.get_by_role("button", name="提交评价").click()
-    assert page.get_by_text("您的意见已转交责任部门核实整改").count() > 0
+    page.get_by_text("您的意见已转交责任部门核实整改").wait_for()  # the answer page, once loaded
     page.screenshot(path=str(ARTIFACTS / "rating-bad.png"), full_page=True)
 
     page.context.clear_cookies()

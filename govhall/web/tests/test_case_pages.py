@@ -1,13 +1,14 @@
 """The window and back office in the workbench, and the applicant's side on the portal."""
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
 from govhall.cases import services as cases
 from govhall.cases.models import Case
 from govhall.cases.states import State
-from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
+from govhall.cases.tests.conftest import apply_online, at, desk  # noqa: F401  (fixture)
 from govhall.cases.tests.test_lifecycle import submit
 
 
@@ -82,10 +83,11 @@ def test_staff_of_another_department_do_not_see_the_case(client, desk):
 
 
 def test_the_worklist_shows_open_cases_with_lights(client, desk):
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
-    client.force_login(desk.manager)
-    page = client.get(reverse("case_worklist")).content.decode()
-    assert case.number in page and 'class="light red"' in page  # accepted in March, it is long overdue now
+    case = cases.case_accept(actor=desk.clerk, case=submit(desk))  # due Mon 03-16
+    with time_machine.travel(at("2026-03-17 09:00"), tick=False):  # the day after: overdue
+        client.force_login(desk.manager)
+        page = client.get(reverse("case_worklist")).content.decode()
+    assert case.number in page and 'class="light red"' in page
 
 
 def test_progress_needs_number_and_query_code_and_is_rate_limited(client, desk):
@@ -110,7 +112,7 @@ def test_the_qr_code_leads_to_a_verification_page(client, desk):
 
 
 def test_an_applicant_sees_only_their_own_cases(client, desk):
-    own = submit(desk, actor=desk.applicant, channel="online", applicant=desk.applicant)
+    own = apply_online(applicant=desk.applicant, version=desk.version, center=desk.district, when=at("2026-03-02 10:00"))
     other = submit(desk)
     client.force_login(desk.applicant)
     page = client.get(reverse("portal_my_cases")).content.decode()
