@@ -15,6 +15,7 @@ from govhall.cases import limits
 from govhall.cases import services as case_services
 from govhall.cases.policy import INTERFACE_ACTIONS
 from govhall.cases.states import Action, SuspensionGround
+from govhall.core.client import client_address
 from govhall.core.errors import Conflict, DomainError
 from govhall.org.models import User
 from govhall.org.roles import Role
@@ -171,7 +172,7 @@ class CaseActionView(APIView):
             raise Conflict("该办件已被他人处理（修改序号不符），请刷新后重试。")
         case_services.case_act(actor=user, case=case, action=self.action_name,
                                params=_params(self.action_name, body.validated_data, case),
-                               client_address=request.META.get("REMOTE_ADDR"))
+                               client_address=client_address(request))
         return _detail(user, case)
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from govhall.cases.models import Case
 from govhall.cases.selectors import case_get_for_staff, case_list_for_applicant
 from govhall.core import clock
+from govhall.core.client import client_address
 from govhall.core.errors import Conflict, DomainError
 from govhall.evaluation import services
 from govhall.evaluation.forms import STEP_FORMS, RatingForm
@@ -25,10 +26,6 @@ from govhall.evaluation.selectors import (
     followup_get_for_staff, followup_list_for_staff, rating_get_for_case, rating_list_pending_at_window,
 )
 from govhall.org.roles import STAFF_ROLES
-
-
-def _client(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _form_error(form) -> str:
@@ -57,7 +54,7 @@ def rating_my_case(request, number: str):
     else:
         try:
             services.rating_submit(actor=request.user, case=case, channel=RatingChannel.PORTAL,
-                                   client_address=_client(request), **form.cleaned_data)
+                                   client_address=client_address(request), **form.cleaned_data)
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -83,7 +80,7 @@ def rating_link(request, token: str):
             status = 409  # rated already: the page shows that rating
         elif form.is_valid():
             try:
-                rating = services.rating_submit_by_link(token=token, client_address=_client(request),
+                rating = services.rating_submit_by_link(token=token, client_address=client_address(request),
                                                         **form.cleaned_data)
             except Conflict:
                 rating, status = rating_get_for_case(case), 409
@@ -135,7 +132,7 @@ def window_rate(request, case_id: int):
     if request.method == "POST" and rating is None:
         if form.is_valid():
             try:
-                rating = services.rating_submit_at_window(actor=user, case=case, client_address=_client(request),
+                rating = services.rating_submit_at_window(actor=user, case=case, client_address=client_address(request),
                                                           **form.cleaned_data)
             except DomainError as error:
                 status = getattr(error, "status", 400)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
 from govhall.catalog import selectors
+from govhall.core.client import client_address, rate_limited
 from govhall.catalog.models import ThemeKind
 from govhall.org.models import Department
 
@@ -87,23 +88,14 @@ def _suffix(path: str) -> str:
 
 # --- cases: progress query, notice verification, my cases -------------------
 
-PROGRESS_LIMIT_PER_MINUTE = 10
-
-
 def _too_many(request) -> bool:
-    """At most a few progress queries per minute per address: number + query
-    code cannot be guessed by trying."""
-    from django.core.cache import cache
+    """At most a few progress queries per minute per client (behind the
+    hall's proxy too, and across processes): number + query code cannot be
+    guessed by trying."""
+    from django.conf import settings
 
-    key = f"progress:{request.META.get('REMOTE_ADDR', '')}"
-    count = cache.get_or_set(key, 0, timeout=60)
-    if count >= PROGRESS_LIMIT_PER_MINUTE:
-        return True
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between the two calls
-        cache.set(key, 1, timeout=60)
-    return False
+    return rate_limited(scope="progress", key=client_address(request) or "unknown",
+                        limit=settings.GOVHALL_PROGRESS_QUERIES_PER_MINUTE, seconds=60)
 
 
 def _public_timeline(case):
@@ -277,7 +269,7 @@ def portal_my_case_act(request, number: str, action: str):
         elif action == "withdraw":
             params = {"reason": request.POST.get("reason", "")}
         case_services.case_act(actor=user, case=case, action=actions[action], params=params,
-                               client_address=request.META.get("REMOTE_ADDR"))
+                               client_address=client_address(request))
         messages.success(request, done[action])
     except DomainError as error:
         messages.error(request, error.message)

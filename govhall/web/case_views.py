@@ -20,6 +20,7 @@ from govhall.cases.selectors import case_events, case_get_for_staff, case_list_f
 from govhall.cases.states import Action, State, event_label
 from govhall.catalog import selectors as catalog_selectors
 from govhall.core import clock
+from govhall.core.client import client_address
 from govhall.core.errors import DomainError
 from govhall.documents import notice_pdf
 from govhall.org.models import User
@@ -41,10 +42,6 @@ def _case(request, case_id: int):
     if case is None:
         raise Http404
     return case
-
-
-def _client(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 @login_required
@@ -96,7 +93,7 @@ def case_receive(request, code: str):
                     actor=user, item_version=version, center=user.center or version.item.department.center,
                     channel=Channel.WINDOW, applicant_kind=data["applicant_kind"], applicant_name=data["applicant_name"],
                     applicant_id_number=data["applicant_id_number"], applicant_phone=data["applicant_phone"],
-                    client_address=_client(request))
+                    client_address=client_address(request))
                 for material in materials:
                     scan = request.FILES.get(f"scan-{material.order}")
                     if scan is not None:
@@ -187,7 +184,7 @@ def case_act(request, case_id: int, action: str):
         return _detail(request, case, forms=forms, status=400)
     try:
         case_services.case_act(actor=request.user, case=case, action=action,
-                               params=form.cleaned_data if form is not None else {}, client_address=_client(request))
+                               params=form.cleaned_data if form is not None else {}, client_address=client_address(request))
     except DomainError as error:
         if form is not None and error.field in form.fields:
             form.add_error(error.field, error.message)

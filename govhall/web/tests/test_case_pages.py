@@ -2,7 +2,6 @@
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.urls import reverse
 
 from govhall.cases import services as cases
@@ -10,11 +9,6 @@ from govhall.cases.models import Case
 from govhall.cases.states import State
 from govhall.cases.tests.conftest import apply_online, at, desk  # noqa: F401  (fixture)
 from govhall.cases.tests.test_lifecycle import submit
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit():
-    cache.clear()
 
 
 def receive(client, desk, **changes):
