@@ -13,6 +13,7 @@ from django.urls import path, reverse
 
 from govhall.calendars.models import CalendarDay, CalendarYear, LocalDay
 from govhall.calendars.services import calendar_year_enter, calendar_year_parse, local_day_remove, local_day_set
+from govhall.core.admin_services import ServiceAdminMixin
 from govhall.core.errors import DomainError
 
 
@@ -80,11 +81,19 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(LocalDay)
-class LocalDayAdmin(admin.ModelAdmin):
+class LocalDayAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Local days through ``local_day_set`` (checked, audited, deadlines
+    recomputed); a refusal is a form error."""
+
     list_display = ["date", "name", "is_workday", "reason"]
 
-    def save_model(self, request, obj, form, change):
-        local_day_set(actor=request.user, day=obj.date, is_workday=obj.is_workday, name=obj.name, reason=obj.reason)
+    def get_readonly_fields(self, request, obj=None):
+        return ["date"] if obj else []  # another day is another record
+
+    def save_through_service(self, request, obj, data, change):
+        values = {"day": obj.date, "is_workday": obj.is_workday, "name": obj.name, "reason": obj.reason}
+        values.update({{"date": "day"}.get(field, field): value for field, value in data.items()})
+        return local_day_set(actor=request.user, **values)
 
     def delete_model(self, request, obj):
         local_day_remove(actor=request.user, day=obj.date)

@@ -18,6 +18,7 @@ class CatalogConfig(AppConfig):
             "item_publish": (_("发布"), _("第 {version} 版")),
             "material_attach_form": (_("上传表格"), _("第 {version} 版 材料 {material}（{kind}）")),
             "theme_create": (_("新建主题"), "{code}"),
+            "theme_update": (_("修改主题"), "{code}"),
             "catalog_import_start": (_("提交导入"), "{filename}"),
             "catalog_import_finish": (_("导入结束"), "{status}"),
         })

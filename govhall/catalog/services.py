@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from govhall.catalog.models import FeeLine, Item, ItemVersion, Material, Step, Theme, ThemeItem, VersionStatus
+from govhall.catalog.models import FeeLine, Item, ItemVersion, Material, Step, Theme, ThemeItem, ThemeKind, VersionStatus
 from govhall.catalog.selectors import version_missing_elements
 from govhall.catalog.spec import SpecError, spec_clean, spec_missing_elements
 from govhall.core import clock
@@ -340,13 +340,56 @@ def _items_bulk_create(*, actor: Actor, cleaned_specs: list[dict]) -> None:
 @transaction.atomic
 def theme_create(*, actor: Actor, code: str, name: str, kind: str, description: str = "", order: int = 0) -> Theme:
     """Create a theme (一件事) or life event grouping."""
-    if not is_system(actor) and not (actor.is_superuser or actor.role in {Role.SYSTEM_ADMIN, Role.CENTER_MANAGER}):
-        raise NotPermitted(_("只有中心管理人员可以管理主题。"))
+    _require_theme_admin(actor)
+    code = (code or "").strip()
+    if not code:
+        raise DomainError(_("请填写主题编码。"), field="code")
     if Theme.objects.filter(code=code).exists():
         raise DomainError(_("主题编码已存在。"), field="code")
-    theme = Theme.objects.create(code=code, name=name, kind=kind, description=description, order=order)
+    theme = Theme(code=code)
+    _theme_fields(theme, {"name": name, "kind": kind, "description": description, "order": order})
+    theme.save()
     audit_record(actor=actor, action="theme_create", target=theme, data={"code": code})
     return theme
+
+
+THEME_EDITABLE = ("name", "kind", "description", "order")
+
+
+@transaction.atomic
+def theme_update(*, actor: Actor, theme: Theme, changes: dict) -> Theme:
+    """Change a theme's name, kind, description or order (its items are
+    assigned in the item editor), with one audit event naming the changes."""
+    _require_theme_admin(actor)
+    unknown = sorted(set(changes) - set(THEME_EDITABLE))
+    if unknown:
+        raise DomainError(_("该字段不能修改。"), field=unknown[0])
+    before = {field: getattr(theme, field) for field in changes}
+    _theme_fields(theme, changes)
+    moved = {field: {"old": before[field], "new": getattr(theme, field)} for field in changes
+             if before[field] != getattr(theme, field)}
+    if moved:
+        theme.save(update_fields=list(moved))
+        audit_record(actor=actor, action="theme_update", target=theme, data={"code": theme.code, **moved})
+    return theme
+
+
+def _require_theme_admin(actor: Actor) -> None:
+    if not is_system(actor) and not (actor.is_superuser or actor.role in {Role.SYSTEM_ADMIN, Role.CENTER_MANAGER}):
+        raise NotPermitted(_("只有中心管理人员可以管理主题。"))
+
+
+def _theme_fields(theme: Theme, values: dict) -> None:
+    for field, value in values.items():
+        if field in {"name", "description"}:
+            value = (value or "").strip()
+            if field == "name" and not value:
+                raise DomainError(_("请填写主题名称。"), field="name")
+        if field == "kind" and value not in ThemeKind.values:
+            raise DomainError(_("未知的主题类型。"), field="kind")
+        if field == "order" and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 32767):
+            raise DomainError(_("排序应为 0 至 32767 的整数。"), field="order")
+        setattr(theme, field, value)
 
 
 # Blank forms and samples an applicant downloads: office documents and PDF only.

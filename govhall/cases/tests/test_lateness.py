@@ -130,3 +130,23 @@ def test_a_national_ground_cites_article_45(late):
                               expected_days=5, approver=late.head, at=at("2026-03-04 10:00"))
     text = notice_text(notice_data(case.notices.get(kind="suspension")))
     assert "专家评审" in text and "第四十五条" in text
+
+
+def test_the_admin_registers_a_ground_through_the_service(client, late):
+    from django.urls import reverse
+
+    from govhall.core.models import AuditEvent
+
+    client.force_login(late.admin)
+    url = reverse("admin:cases_localsuspensionground_add")
+    missing = client.post(url, {"center": late.district.pk, "code": "onsite", "name": "现场勘查", "legal_basis": ""})
+    assert missing.status_code == 200 and not LocalSuspensionGround.objects.exists()
+    answer = client.post(url, {"center": late.district.pk, "code": "onsite", "name": "现场勘查", "legal_basis": BASIS})
+    assert answer.status_code == 302
+    ground = LocalSuspensionGround.objects.get()
+    assert AuditEvent.objects.get(action="suspension_ground_add").data["legal_basis"] == BASIS
+    national = client.post(url, {"center": late.district.pk, "code": "hearing", "name": "听证", "legal_basis": BASIS})
+    assert national.status_code == 200 and "法定情形" in national.content.decode()
+    client.post(reverse("admin:cases_localsuspensionground_delete", args=[ground.pk]), {"post": "yes"})
+    assert not LocalSuspensionGround.objects.exists()
+    assert AuditEvent.objects.filter(action="suspension_ground_remove").count() == 1
