@@ -245,10 +245,16 @@ class NoticeCounter(models.Model):
 
 class IdempotencyKey(models.Model):
     """A client's Idempotency-Key for a case creation: a retried request
-    returns the case created the first time instead of a second one."""
+    returns the case created the first time instead of a second one; the
+    same key with another body is refused (422)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)
+    # SHA-256 (hex) of the canonical body of the first request: the same key
+    # with another body is a client bug, refused rather than answered with a
+    # case that does not match. Empty for keys stored before the hash was
+    # kept: those accept any body, as they did.
+    request_hash = models.CharField(max_length=64, blank=True, default="")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField()
 

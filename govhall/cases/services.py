@@ -37,7 +37,8 @@ from govhall.core import clock, statements
 from govhall.core.actors import SYSTEM, Actor, is_system, person
 from govhall.core.audit import audit_record
 from govhall.core.counters import counter_next
-from govhall.core.errors import Conflict, DomainError, NotFound, NotPermitted
+from govhall.core.errors import Conflict, DomainError, NotFound, NotPermitted, Unprocessable
+from govhall.core.uploads import SCANS, upload_check
 from govhall.org.models import Center, User
 from govhall.org.roles import Role
 from govhall.timing import Pause as TimingPause
@@ -326,9 +327,7 @@ def case_draft_submit(*, actor: Actor, case: Case, at: datetime | None = None, c
                        data={"item": case.item_version.item.code, "version": case.item_version.number, "channel": case.channel})
 
 
-# Files an applicant may hand in: PDF and photos/scans, checked by content.
-MATERIAL_TYPES = {".pdf": (b"%PDF", "application/pdf"), ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
-                  ".jpeg": (b"\xff\xd8\xff", "image/jpeg"), ".png": (b"\x89PNG\r\n\x1a\n", "image/png")}
+# Files an applicant may hand in: PDF and photos/scans, checked by content (core/uploads.py).
 MATERIAL_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -351,14 +350,8 @@ def case_material_attach(*, actor: Actor, case: Case, material_order: int, filen
     if material is None:
         raise DomainError(_("没有该序号的材料。"), field="material")
     filename = str(filename or "")
-    suffix = filename[filename.rfind("."):].lower() if "." in filename else ""
-    if suffix not in MATERIAL_TYPES:
-        raise DomainError(_("只接受 PDF、JPG 或 PNG 文件。"), field="file")
-    if not content or len(content) > MATERIAL_MAX_BYTES:
-        raise DomainError(_("文件为空或超过 10 MB。"), field="file")
-    magic, content_type = MATERIAL_TYPES[suffix]
-    if not content.startswith(magic):
-        raise DomainError(_("文件内容与扩展名 %(suffix)s 不符。") % {"suffix": suffix}, field="file")
+    upload = upload_check(filename=filename, content=content, allowed=SCANS, max_bytes=MATERIAL_MAX_BYTES)
+    suffix, content_type = upload.suffix, upload.content_type
     digest = hashlib.sha256(content).hexdigest()
 
     def store(case: Case) -> None:
@@ -747,20 +740,27 @@ def case_act(*, actor: Actor, case: Case, action: str, params: dict | None = Non
 
 
 @transaction.atomic
-def case_submit_once(*, actor: User, idempotency_key: str, **kwargs) -> tuple[Case, bool]:
+def case_submit_once(*, actor: User, idempotency_key: str, request_hash: str = "", **kwargs) -> tuple[Case, bool]:
 
     """``case_submit`` guarded by the client's idempotency key: the same key
-    from the same user returns the first case (created=False)."""
+    from the same user returns the first case (created=False). ``request_hash``
+    is the hash of the request's canonical body, stored with the key: the same
+    key with another body is refused (422). A key stored without a hash
+    accepts any body."""
     key = (idempotency_key or "").strip()
     if not key or len(key) > 100:
         raise DomainError(_("请提供 1 至 100 个字符的 Idempotency-Key。"), field="Idempotency-Key")
     existing = IdempotencyKey.objects.filter(user=actor, key=key).select_related("case").first()
     if existing:
+        if existing.request_hash and request_hash and existing.request_hash != request_hash:
+            raise Unprocessable(_("该 Idempotency-Key 已用于内容不同的请求，请为新的申请使用新的键。"),
+                                field="Idempotency-Key")
         return existing.case, False
     case = case_submit(actor=actor, **kwargs)
     try:
         with transaction.atomic():
-            IdempotencyKey.objects.create(user=actor, key=key, case=case, created_at=clock.now())
+            IdempotencyKey.objects.create(user=actor, key=key, request_hash=request_hash, case=case,
+                                          created_at=clock.now())
     except IntegrityError:  # the same key raced in: keep the first, drop this one
         raise Conflict(_("相同的请求正在处理，请稍后查询。")) from None
     return case, True

@@ -20,6 +20,7 @@ from govhall.core import clock
 from govhall.core.actors import Actor, is_system, person
 from govhall.core.audit import audit_record, audit_record_many
 from govhall.core.errors import Conflict, DomainError, NotPermitted
+from govhall.core.uploads import FORMS, upload_check
 from govhall.org.models import Department
 from govhall.org.roles import Role
 
@@ -392,9 +393,8 @@ def _theme_fields(theme: Theme, values: dict) -> None:
         setattr(theme, field, value)
 
 
-# Blank forms and samples an applicant downloads: office documents and PDF only.
-FORM_SUFFIXES = {".pdf": b"%PDF", ".docx": b"PK\x03\x04", ".xlsx": b"PK\x03\x04",
-                 ".doc": b"\xd0\xcf\x11\xe0", ".xls": b"\xd0\xcf\x11\xe0"}
+# Blank forms and samples an applicant downloads: office documents and PDF
+# only, checked by content (core/uploads.py).
 FORM_MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -402,20 +402,14 @@ FORM_MAX_BYTES = 5 * 1024 * 1024
 def material_attach_form(*, actor: Actor, material: Material, kind: str, filename: str, content: bytes) -> Material:
     """Attach a blank form (``template``) or a filled sample (``sample``) to a
     material of a draft version. The file is checked by size, suffix and
-    content (a renamed executable is refused)."""
+    content: opened as its format, free of active markup (core/uploads.py)."""
     version = material.version
     _require_editor(actor, version.item.department)
     if version.status != VersionStatus.DRAFT:
         raise DomainError(_("已发布的版本不能修改，请先打开新草稿。"), field="version")
     if kind not in {"template", "sample"}:
         raise DomainError(_("未知的表格类型。"), field="kind")
-    suffix = filename[filename.rfind("."):].lower() if "." in filename else ""
-    if suffix not in FORM_SUFFIXES:
-        raise DomainError(_("只接受 PDF、Word 或 Excel 文件（%(list)s）。") % {"list": "、".join(FORM_SUFFIXES)}, field="file")
-    if len(content) > FORM_MAX_BYTES:
-        raise DomainError(_("文件过大（上限 5 MB）。"), field="file")
-    if not content.startswith(FORM_SUFFIXES[suffix]):
-        raise DomainError(_("文件内容与扩展名 %(suffix)s 不符。") % {"suffix": suffix}, field="file")
+    suffix = upload_check(filename=filename, content=content, allowed=FORMS, max_bytes=FORM_MAX_BYTES).suffix
     stored = f"{version.item.base_code}-v{version.number}-{material.order}-{kind}{suffix}"
     getattr(material, kind).save(stored, ContentFile(content), save=False)
     material.save(update_fields=[kind])

@@ -32,3 +32,10 @@ class Conflict(DomainError):
     """Someone else changed the object first (HTTP 409)."""
 
     status = 409
+
+
+class Unprocessable(DomainError):
+    """The request is well-formed but contradicts an earlier one it claims to
+    repeat, such as an Idempotency-Key sent again with another body (HTTP 422)."""
+
+    status = 422

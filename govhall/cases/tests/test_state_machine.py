@@ -51,6 +51,7 @@ from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.org import services as org
 from govhall.org.models import Action as AuthAction
+from govhall.test import sample_pdf
 
 WALKS = int(os.environ.get("GOVHALL_WALKS", "30"))
 STEPS = 25
@@ -71,7 +72,7 @@ NOT_SUBMITTERS = [("applicant", "window"), ("clerk_b", "window"), ("supervisor",
 # How each service is called: the people entitled to it (everybody else must
 # be refused), the function, valid arguments, and for some arguments values
 # it must refuse (one of which replaces a valid value now and then).
-PDF = b"%PDF-1.4\n% an application form\n%%EOF\n"
+PDF = sample_pdf("an application form")
 CORRECTION_ITEMS = [{"material": "食品经营许可申请书", "problem": "缺少法定代表人签字"},
                     {"material": "营业执照", "problem": "已过期"}]
 SERVICES = {

@@ -12,6 +12,7 @@ from govhall.catalog.tests.factories import complete_spec
 from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.core.models import AuditEvent
+from govhall.test import sample_pdf
 
 
 def test_a_new_item_is_a_draft_until_published(hall):
@@ -129,9 +130,9 @@ class TestForms:
         with pytest.raises(DomainError) as error:
             material_attach_form(actor=hall.head, material=material, kind="template", filename="form.exe", content=b"MZ")
         assert error.value.field == "file"
-        with pytest.raises(DomainError, match="不符"):
+        with pytest.raises(DomainError, match="无法打开"):  # a renamed executable is not a PDF
             material_attach_form(actor=hall.head, material=material, kind="template", filename="form.pdf", content=b"MZ...")
-        material_attach_form(actor=hall.head, material=material, kind="template", filename="form.pdf", content=b"%PDF-1.4 ...")
+        material_attach_form(actor=hall.head, material=material, kind="template", filename="form.pdf", content=sample_pdf("form"))
         material.refresh_from_db()
         assert material.template.name.endswith("-template.pdf")
 

@@ -10,8 +10,9 @@ from govhall.cases.models import Case
 from govhall.cases.states import State
 from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
 from govhall.core.actors import SYSTEM
+from govhall.test import sample_pdf
 
-PDF = b"%PDF-1.4 scanned application form"
+PDF = sample_pdf("scanned application form")
 
 
 def apply(client, desk):
@@ -44,8 +45,8 @@ def test_apply_upload_and_submit(client, desk):
 
 def test_uploads_are_checked(client, desk):
     case = apply(client, desk)
-    assert "只接受 PDF、JPG 或 PNG" in upload(client, case, 1, name="a.exe", content=b"MZ").content.decode()
-    assert "不符" in upload(client, case, 1, name="a.pdf", content=b"MZ fake").content.decode()
+    assert "只接受以下类型的文件：.pdf、.jpg、.jpeg、.png" in upload(client, case, 1, name="a.exe", content=b"MZ").content.decode()
+    assert "无法打开" in upload(client, case, 1, name="a.pdf", content=b"MZ fake").content.decode()
     assert not case.materials.exists()
 
 

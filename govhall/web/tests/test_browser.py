@@ -11,7 +11,7 @@ import pytest
 
 from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
 from govhall.core.actors import SYSTEM
-from govhall.test import PASSWORD
+from govhall.test import PASSWORD, sample_pdf
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -151,7 +151,7 @@ def _download_pdf(page, link_text):
 @pytest.mark.django_db(transaction=True)
 def test_online_application_through_acceptance_review_approval_and_delivery(browser, live_server, desk, tmp_path):
     scan = tmp_path / "申请书.pdf"
-    scan.write_bytes(b"%PDF-1.4 scanned form")
+    scan.write_bytes(sample_pdf("scanned form"))
     applicant_ctx, applicant = _login_context(browser, live_server, "applicant")
     applicant.goto(f"{live_server.url}/items/{desk.item.code}/")
     applicant.get_by_role("link", name="网上申请").click()
@@ -201,8 +201,8 @@ def test_online_application_through_acceptance_review_approval_and_delivery(brow
 @pytest.mark.django_db(transaction=True)
 def test_correction_and_resubmission_online(browser, live_server, desk, tmp_path):
     first, fixed = tmp_path / "申请书.pdf", tmp_path / "申请书（已签字）.pdf"
-    first.write_bytes(b"%PDF-1.4 unsigned")
-    fixed.write_bytes(b"%PDF-1.4 signed")
+    first.write_bytes(sample_pdf("unsigned"))
+    fixed.write_bytes(sample_pdf("signed"))
     applicant_ctx, applicant = _login_context(browser, live_server, "applicant")
     applicant.goto(f"{live_server.url}/items/{desk.item.code}/apply/")
     applicant.get_by_label("申请人（单位）名称").fill("张三")

@@ -9,6 +9,7 @@ from govhall.cases.models import Case
 from govhall.cases.states import State
 from govhall.cases.tests.conftest import apply_online, at, desk  # noqa: F401  (fixture)
 from govhall.cases.tests.test_lifecycle import submit
+from govhall.test import sample_pdf
 
 
 def receive(client, desk, **changes):
@@ -125,7 +126,7 @@ def test_scans_taken_at_the_window_are_stored_with_the_case(client, desk):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(desk.clerk)
-    receive(client, desk, **{"scan-1": SimpleUploadedFile("scan.pdf", b"%PDF-1.4 scan")})
+    receive(client, desk, **{"scan-1": SimpleUploadedFile("scan.pdf", sample_pdf("scan"))})
     case = Case.objects.get()
     assert case.materials.get().material_order == 1 and case.state == State.ACCEPTED
     bad = receive(client, desk, **{"scan-1": SimpleUploadedFile("scan.pdf", b"not a pdf")})
