@@ -25,6 +25,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -60,6 +61,8 @@ SEAL_RADIUS = 21 * mm  # a 42 mm department seal
 QR_SIZE = 26 * mm
 QR_BORDER = 2  # quiet zone, in modules, inside QR_SIZE; the page margin adds the rest
 KEEP_TABLE_ROWS = 8  # a last table this short moves to the next page with the seal
+FRAME_HEIGHT = A4[1] - 2 * MARGIN
+MAX_ROW_HEIGHT = FRAME_HEIGHT * 0.4  # a table row taller than this continues in the next row
 
 
 def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
@@ -294,6 +297,35 @@ class _Closing(Flowable):
                 self.caption.drawOn(canvas, QR_BORDER * module, y - 2 - self.caption_h)
 
 
+def _rows_that_fit(rows: list[list[Paragraph]], widths: list[float], pad: float, empty: ParagraphStyle) -> list[list]:
+    """The table's rows, a row taller than ``MAX_ROW_HEIGHT`` cut into
+    continuation rows: ReportLab breaks a table between rows, never inside
+    one, so a cell of a whole page's text (a long correction problem, a long
+    name) continues in the row below, and the table onto the next page."""
+    out = []
+    for row in rows:
+        pieces = []
+        for cell, width in zip(row, widths):
+            inner = width - 2 * pad
+            todo, done = [cell], []
+            while todo:
+                part = todo.pop(0)
+                _, height = part.wrap(inner, MAX_ROW_HEIGHT)
+                if height <= MAX_ROW_HEIGHT:
+                    done.append(part)
+                    continue
+                split = part.split(inner, MAX_ROW_HEIGHT)
+                if len(split) < 2:  # cannot be cut (should not happen with CJK wrapping)
+                    done.append(part)
+                    break
+                done.append(split[0])
+                todo = split[1:] + todo
+            pieces.append(done)
+        for line in range(max(len(cell) for cell in pieces)):
+            out.append([cell[line] if line < len(cell) else Paragraph("", empty) for cell in pieces])
+    return out
+
+
 def _section_flowables(section: Section, font: str, styles: dict[str, ParagraphStyle], width: float) -> list:
     out: list = []
     if section.heading:
@@ -306,7 +338,8 @@ def _section_flowables(section: Section, font: str, styles: dict[str, ParagraphS
         widths = _col_widths(rows, font, styles["cell"].fontSize, width, pad)
         header, body = rows[0], rows[1:]
         data = [[_BoldParagraph(_markup(c), styles["cell"]) for c in header]]
-        data += [[Paragraph(_markup(c), styles["cell"]) for c in row] for row in body]
+        data += _rows_that_fit([[Paragraph(_markup(c), styles["cell"]) for c in row] for row in body], widths, pad,
+                               styles["cell"])
         table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(
             TableStyle(
@@ -331,10 +364,9 @@ def _parties_table(notice: NoticeData, font: str, styles: dict[str, ParagraphSty
     pad = 5
     label_w = max(stringWidth(p.label, font, size) for p in notice.parties) + 2 * pad + 2
     label_w = min(label_w, width * 0.35)
-    data = [
-        [Paragraph(_markup(p.label), styles["label"]), Paragraph(_markup(p.value), styles["value"])]
-        for p in notice.parties
-    ]
+    data = _rows_that_fit(
+        [[Paragraph(_markup(p.label), styles["label"]), Paragraph(_markup(p.value), styles["value"])]
+         for p in notice.parties], [label_w, width - label_w], pad, styles["value"])
     table = Table(data, colWidths=[label_w, width - label_w], hAlign="LEFT")
     table.setStyle(
         TableStyle(
@@ -395,15 +427,11 @@ def notice_pdf(notice: NoticeData) -> bytes:
     footer = Paragraph(_markup(notice.footer), styles["footer"]) if notice.footer else None
 
     def decorate(canvas, doc):
-        canvas.saveState()
-        canvas.setFillColor(FOOT_GRAY)
-        canvas.setFont(font, 9)
-        base = 12 * mm
-        canvas.drawRightString(A4[0] - MARGIN, base, f"第 {doc.page} 页")
         if footer:
-            _, h = footer.wrap(width - 60, MARGIN)
-            footer.drawOn(canvas, MARGIN, base + 8 - h)
-        canvas.restoreState()
+            canvas.saveState()
+            _, h = footer.wrap(width - 110, MARGIN)
+            footer.drawOn(canvas, MARGIN, 12 * mm + 8 - h)
+            canvas.restoreState()
 
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -425,5 +453,32 @@ def notice_pdf(notice: NoticeData) -> bytes:
     # A frame without padding: text runs exactly from margin to margin.
     frame = Frame(MARGIN, MARGIN, width, A4[1] - 2 * MARGIN, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate("notice", frames=[frame], onPage=decorate)])
-    doc.build(story)
+    mark = f"{notice.number}　" if notice.number else ""
+    doc.build(story, canvasmaker=lambda *args, **kwargs: _NumberedCanvas(*args, font=font, mark=mark, **kwargs))
     return buffer.getvalue()
+
+
+class _NumberedCanvas(Canvas):
+    """Holds each page until the last is laid out, then prints on every one
+    "第 N 页 共 M 页" with the notice's number: a sheet that comes loose
+    still says which notice it belongs to and that none is missing."""
+
+    def __init__(self, *args, font: str, mark: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._font, self._mark, self._pages = font, mark, []
+
+    def showPage(self):
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self.saveState()
+            self.setFillColor(FOOT_GRAY)
+            self.setFont(self._font, 9)
+            self.drawRightString(A4[0] - MARGIN, 12 * mm, f"{self._mark}第 {number} 页 共 {total} 页")
+            self.restoreState()
+            super().showPage()
+        super().save()

@@ -365,3 +365,19 @@ def test_seal_never_stands_alone_on_a_page(tmp_path, ending):
         # The seal closes the last page; the last body element must be there too.
         assert "最后" in pages[-1], (count, pages[-1])
     assert multi_page  # the range did cross a page boundary
+
+
+def test_a_cell_longer_than_a_page_continues_on_the_next(tmp_path):
+    # ReportLab cannot break a table row: a 12,000-character cell made the
+    # notice fail for good (LayoutError). Now the row continues below.
+    problem = "证明文件与原件不符" * 1334
+    notice = NoticeData(title="补正材料通知书", number="审批局补〔2026〕1号", issuer="示例区行政审批局",
+                        date_text="2026年3月2日", addressee="张" * 5000,
+                        parties=(Party("申请人", "张" * 5000),),
+                        sections=(Section(rows=(("序号", "材料", "需要补正的内容"), ("1", "申请书", problem))),))
+    pdf = notice_pdf(notice)
+    text = _pdftotext(pdf, tmp_path)
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) >= 10
+    assert all(f"第 {n} 页 共 {len(pages)} 页" in page for n, page in enumerate(pages, start=1))
+    assert _squash(text).count("证明文件与原件不符") == 1334
