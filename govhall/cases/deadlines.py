@@ -47,8 +47,30 @@ def case_deadline(case: Case, *, pauses: list[Pause] | None = None) -> Deadline 
         return None
     if pauses is None:
         pauses = case_pauses(case)
-    return compute_deadline(work_calendar(), start=case.accepted_on, days=case.promised_days,
-                            pauses=pauses, extension=case.extension_days)
+    return promised_deadline(accepted_on=case.accepted_on, promised_days=case.promised_days,
+                             extension_days=case.extension_days, pauses=pauses)
+
+
+def promised_deadline(*, accepted_on: date, promised_days: int, extension_days: int = 0,
+                      pauses: list[Pause] | list[tuple[date, date | None]] = ()) -> Deadline:
+    """The promised-time deadline from a case's dates as plain values (the
+    statistics read them in bulk, as they stood on a day): N working days
+    after acceptance (art. 82), each pause consuming its days (art. 45), an
+    extension added (art. 42). Raises CalendarRangeError beyond the calendar."""
+    return compute_deadline(work_calendar(), start=accepted_on, days=promised_days, extension=extension_days,
+                            pauses=[p if isinstance(p, Pause) else Pause(*p) for p in pauses])
+
+
+def working_days_taken(*, accepted_on: date, decided_on: date, pauses: list[tuple[date, date | None]] = ()) -> int:
+    """Working days in (accepted, decided] less those each pause held the
+    clock, (start, end] (DESIGN 3.3): the time the organ took to decide."""
+    calendar = work_calendar()
+    days = calendar.workdays_between(accepted_on, decided_on)
+    for started, ended in pauses:
+        low, high = max(started, accepted_on), min(ended or decided_on, decided_on)
+        if low < high:
+            days -= calendar.workdays_between(low, high)
+    return days
 
 
 def case_next_due(case: Case, *, pauses: list[Pause] | None = None) -> tuple[date | None, bool]:
@@ -72,7 +94,14 @@ def case_light(case: Case, *, today: date) -> Light | None:
     if case.due_date is None:
         return None
     deadline = Deadline(due=case.due_date, remaining=0, paused=False, provisional=case.deadline_provisional)
-    return light_for(work_calendar(), today=today, deadline=deadline, promised_days=max(case.promised_days, 1),
+    return deadline_light(deadline, promised_days=case.promised_days, today=today)
+
+
+def deadline_light(deadline: Deadline, *, promised_days: int, today: date) -> Light:
+    """The light on ``today`` of a case deadline given ``promised_days``, by
+    the configured scheme (DESIGN 3.3) — also of a deadline as it stood
+    before a change (supervision: was the case already late when it was paused?)."""
+    return light_for(work_calendar(), today=today, deadline=deadline, promised_days=max(promised_days, 1),
                      scheme=light_scheme())
 
 

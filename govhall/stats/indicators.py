@@ -19,14 +19,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
 
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from govhall.calendars.selectors import work_calendar
+from govhall.cases.deadlines import promised_deadline, working_days_taken
 from govhall.cases.models import Case, CaseEvent, Channel, Pause
 from govhall.cases.states import OPEN, Action
 from govhall.catalog.models import Item
@@ -35,8 +34,7 @@ from govhall.org.models import Center, Department, User, Window
 from govhall.org.selectors import scope_q
 from govhall.stats.periods import Period
 from govhall.supervision.models import Alert, Severity
-from govhall.timing import CalendarRangeError, WorkCalendar, compute_deadline
-from govhall.timing import Pause as TimingPause
+from govhall.timing import CalendarRangeError
 
 # Ways to split the figures: for each, the field that names the group on a
 # case, a rating and an alert.
@@ -356,28 +354,9 @@ def _pauses_of(cases: QuerySet[Case]) -> dict[int, list[tuple[date, date | None]
     return pauses
 
 
-def net_workdays(calendar: WorkCalendar, accepted: date, decided: date,
-                 pauses: Iterable[tuple[date, date | None]]) -> int:
-    """Working days in (accepted, decided] minus those in each pause
-    (start, end] (the days a pause holds the clock, DESIGN 3.3)."""
-    days = calendar.workdays_between(accepted, decided)
-    for started, ended in pauses:
-        lo, hi = max(started, accepted), min(ended or decided, decided)
-        if lo < hi:
-            days -= calendar.workdays_between(lo, hi)
-    return days
-
-
-def _deadline(calendar: WorkCalendar, *, accepted: date, days: int, extension: int,
-              pauses: Iterable[tuple[date, date | None]]) -> date | None:
-    return compute_deadline(calendar, start=accepted, days=days, extension=extension,
-                            pauses=[TimingPause(s, e) for s, e in pauses]).due
-
-
 def decided_timing(cases: QuerySet[Case], period: Period, key: str | None) -> tuple[dict, set[int]]:
     """For the cases decided in the period: per group, those decided on time
     and the working days to decision; and the ids of the late ones."""
-    calendar = work_calendar()
     decided = cases.filter(decided_on__range=(period.start, period.end))
     pauses = _pauses_of(decided)
     result: dict[object, dict[str, int]] = defaultdict(lambda: {"closed_on_time": 0, "days_cases": 0, "days_total": 0})
@@ -390,9 +369,9 @@ def decided_timing(cases: QuerySet[Case], period: Period, key: str | None) -> tu
             continue
         own = pauses.get(pk, ())
         try:
-            due = _deadline(calendar, accepted=accepted, days=days, extension=extension,
-                            pauses=[(s, e or decided_on) for s, e in own if s <= decided_on])
-            worked = net_workdays(calendar, accepted, decided_on, own)
+            due = promised_deadline(accepted_on=accepted, promised_days=days, extension_days=extension,
+                                    pauses=[(s, e or decided_on) for s, e in own if s <= decided_on]).due
+            worked = working_days_taken(accepted_on=accepted, decided_on=decided_on, pauses=own)
         except CalendarRangeError:
             late.add(pk)
             continue
@@ -415,7 +394,6 @@ def overdue_open(cases: QuerySet[Case], period: Period, today: date, key: str | 
     while the period runs): accepted before that day, not decided, withdrawn
     or terminated by it, not paused on it, and with that day after the
     deadline as it stood then (pauses and extension up to that day)."""
-    calendar = work_calendar()
     cut = cut_day(period, today)
     _from, cut_moment = Period(cut, cut).bounds()
     ended = CaseEvent.objects.filter(case=OuterRef("pk"), action__in=[Action.WITHDRAW, Action.TERMINATE]).values("at")[:1]
@@ -434,7 +412,7 @@ def overdue_open(cases: QuerySet[Case], period: Period, today: date, key: str | 
         if extended_at is None or extended_at >= cut_moment:
             extension = 0
         try:
-            due = _deadline(calendar, accepted=accepted, days=days, extension=extension, pauses=own)
+            due = promised_deadline(accepted_on=accepted, promised_days=days, extension_days=extension, pauses=own).due
         except CalendarRangeError:
             continue
         if due is not None and cut > due:

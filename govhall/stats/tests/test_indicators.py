@@ -7,12 +7,12 @@ import pytest
 
 from govhall.cases.models import Case
 from govhall.stats.indicators import (
-    Scope, cases_behind, current_lights, cut_day, daily_volumes, indicators_by, indicators_for, net_workdays, rating_levels,
+    Scope, cases_behind, current_lights, cut_day, daily_volumes, decided_timing, indicators_by, indicators_for, rating_levels,
     visit_distribution,
 )
 from govhall.stats.periods import Period, PeriodError
 from govhall.stats.tests.conftest import MARCH, TODAY
-from govhall.calendars.selectors import work_calendar
+from govhall.cases.deadlines import working_days_taken
 
 
 def numbers(month, queryset) -> set[str]:
@@ -200,10 +200,25 @@ def test_series_and_current_lights(month):
 
 
 def test_net_working_days_leave_out_the_paused_days(db):
-    calendar = work_calendar()
     # (03-02, 03-18] has 12 working days; the pause (03-04, 03-11] holds 5 of them.
-    assert net_workdays(calendar, date(2026, 3, 2), date(2026, 3, 18), [(date(2026, 3, 4), date(2026, 3, 11))]) == 7
-    assert net_workdays(calendar, date(2026, 3, 2), date(2026, 3, 2), []) == 0
+    assert working_days_taken(accepted_on=date(2026, 3, 2), decided_on=date(2026, 3, 18),
+                              pauses=[(date(2026, 3, 4), date(2026, 3, 11))]) == 7
+    assert working_days_taken(accepted_on=date(2026, 3, 2), decided_on=date(2026, 3, 2)) == 0
+
+
+def test_lateness_agrees_with_the_deadline_each_case_was_given(month):
+    """One deadline computation: the cases the statistics count as decided
+    late are those decided after the deadline the case services stored
+    (in the event before the decision) — pauses and extensions included."""
+    _timing, late = decided_timing(Case.objects.all(), MARCH, None)
+    stored = set()
+    for case in Case.objects.filter(decided_on__range=(MARCH.start, MARCH.end)):
+        events = list(case.events.order_by("seq"))
+        decision = next(i for i, e in enumerate(events) if e.action in {"approve", "deny"})
+        due = events[decision - 1].data.get("due_date")
+        if due is None or case.decided_on > date.fromisoformat(due):
+            stored.add(case.pk)
+    assert late == stored and late  # some cases were late, and the same ones
 
 
 class TestPeriods:
