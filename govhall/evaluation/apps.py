@@ -16,6 +16,7 @@ class EvaluationConfig(AppConfig):
         register_action_labels({
             "rating_create": (_("评价"), _("办件 {case}：{level_label}（{channel}）")),
             "rating_invite_send": (_("发送评价短信"), _("办件 {case}，{phone}")),
+            "rating_invite_fail": (_("评价短信发送失败"), _("办件 {case}，{phone}：{error}")),
             "followup_open": (_("差评整改立项"), _("办件 {case}，整改期限 {due_date}")),
             "followup_verify": (_("差评核实"), _("办件 {case}")),
             "followup_correct": (_("差评整改"), _("办件 {case}")),

@@ -31,7 +31,7 @@ from govhall.evaluation.links import rating_link_days, rating_link_url, rating_t
 from govhall.evaluation.models import (
     BAD_LEVELS, COMMENT_MAX_LENGTH, FollowUp, FollowUpState, Level, Rating, RatingChannel,
 )
-from govhall.evaluation.sms import sms_send
+from govhall.evaluation.sms import sms_send_on_commit
 from govhall.org.models import User
 from govhall.org.roles import READ_ONLY_ROLES, STAFF_ROLES, Role
 from govhall.timing import CalendarRangeError
@@ -159,9 +159,13 @@ def rating_submit_at_window(*, actor: User, case: Case, level: int, comment: str
 
 @transaction.atomic
 def rating_invite_send(*, case: Case) -> bool:
-    """Send the applicant the SMS with the rating link after delivery.
-    Nothing is sent for a case already rated or without a phone number.
-    Returns whether a message went out."""
+    """Invite the applicant to rate by SMS after delivery: record the
+    invitation (audit event ``rating_invite_send``) and send the message
+    with the rating link once that record commits; if it rolls back, nothing
+    goes out. Nothing for a case already rated or without a phone number.
+    A gateway that fails is recorded as ``rating_invite_fail`` with its
+    error and not retried (docs/evaluation.md). Returns whether an
+    invitation was recorded."""
     if case.state not in RATEABLE_STATES or Rating.objects.filter(case=case).exists():
         return False
     phone = (case.applicant_phone or "").strip()
@@ -171,10 +175,13 @@ def rating_invite_send(*, case: Case) -> bool:
              "%(url)s （%(days)s 天内有效）") % {
         "center": case.center.name, "item": case.item_version.name, "number": case.number,
         "url": rating_link_url(case), "days": rating_link_days()}
-    # Recorded first: a gateway that refuses the message rolls the record back.
-    audit_record(actor=SYSTEM, action="rating_invite_send", target=case,
-                 data={"case": case.number, "phone": mask_phone(phone)})
-    sms_send(phone, text)
+    data = {"case": case.number, "phone": mask_phone(phone)}
+    audit_record(actor=SYSTEM, action="rating_invite_send", target=case, data=data)
+
+    def failed(error: str) -> None:
+        audit_record(actor=SYSTEM, action="rating_invite_fail", target=case, data={**data, "error": error})
+
+    sms_send_on_commit(phone, text, failed=failed)
     return True
 
 

@@ -5,6 +5,9 @@ from django_tasks import task
 
 @task()
 def rating_invite_task(case_id: int) -> bool:
+    """The SMS invitation to rate a delivered case, enqueued once the
+    delivery commits; whether an invitation was recorded (its message goes
+    out when that record commits)."""
     from govhall.cases.models import Case
     from govhall.evaluation.services import rating_invite_send
 

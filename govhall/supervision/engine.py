@@ -22,24 +22,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-from govhall.calendars.selectors import light_scheme, work_calendar
-from govhall.cases.deadlines import case_deadline, case_pauses, correction_deadline, step_light
+from govhall.cases.deadlines import case_deadline, case_pauses, correction_deadline, deadline_light, step_light
 from govhall.cases.selectors import case_steps
 from govhall.cases.services import case_watch_refresh
 from govhall.cases.models import Case, CaseEvent
+from govhall.cases.policy import POLICY, Where, act_permitted
 from govhall.cases.states import CLOCK_RUNNING, DECIDED, Action, State
 from govhall.core.actors import SYSTEM
 from govhall.core.audit import audit_record
-from govhall.org.models import Action as AuthAction
 from govhall.org.roles import Role
-from govhall.org.selectors import staff_is_authorized
 from govhall.supervision.models import ACTIVE_STATES, Alert, AlertState, ScanMark, Severity
 from govhall.supervision.rules import RULES
-from govhall.timing import Light, light_for
+from govhall.timing import Light
 
 SEVERITY_ORDER = {Severity.YELLOW: 1, Severity.RED: 2}
 
@@ -55,40 +53,75 @@ class Finding:
 
 # --- raising, escalating, clearing ---------------------------------------------
 
+def _active_alert(rule: str, subject: str) -> Alert | None:
+    """The one active alert of a condition, if any."""
+    return Alert.objects.filter(rule=rule, subject=subject, state__in=ACTIVE_STATES).first()
+
+
+# A raise that loses a race (see alert_raise) reads the alert again; each loss
+# means someone else just changed it, so a few rounds settle real contention.
+RAISE_ATTEMPTS = 3
+
+
 def alert_raise(finding: Finding, *, department, at: datetime, case: Case | None = None, window=None,
                 staff=None) -> Alert | None:
     """Raise the finding's alert, or escalate the active one of the same
-    condition; nothing when an active alert already says as much."""
-    active = Alert.objects.filter(rule=finding.rule, subject=finding.subject, state__in=ACTIVE_STATES).first()
-    if active is not None:
+    condition; nothing when an active alert already says as much.
+
+    Escalation is an update guarded on the state and severity just read
+    (STYLE 8): if a concurrent scan, transition or person changed the alert
+    in between (escalated it, answered or closed it), nothing is written and
+    the alert is read again. So two findings at once escalate once, and a
+    finding never escalates an alert that was closed meanwhile (it raises a
+    new one instead)."""
+    for _attempt in range(RAISE_ATTEMPTS):
+        active = _active_alert(finding.rule, finding.subject)
+        if active is None:
+            try:
+                with transaction.atomic():
+                    alert = Alert.objects.create(
+                        rule=finding.rule, severity=finding.severity, subject=finding.subject, case=case,
+                        department=department, window=window, staff=staff, message=finding.message[:300],
+                        data=finding.data, raised_at=at)
+            except IntegrityError:  # raised by a concurrent scan a moment ago: escalate that one if need be
+                continue
+            audit_record(actor=SYSTEM, action="alert.raise", target=alert,
+                         data={"rule": finding.rule, "subject": finding.subject, "severity": finding.severity})
+            return alert
         if SEVERITY_ORDER[finding.severity] <= SEVERITY_ORDER[active.severity]:
             return None
-        Alert.objects.filter(pk=active.pk).update(severity=finding.severity, escalated_at=at, message=finding.message,
-                                                  data={**active.data, **finding.data})
+        escalated = Alert.objects.filter(pk=active.pk, state=active.state, severity=active.severity).update(
+            severity=finding.severity, escalated_at=at, message=finding.message[:300],
+            data={**active.data, **finding.data})
+        if escalated != 1:
+            continue
         audit_record(actor=SYSTEM, action="alert.escalate", target=active,
                      data={"rule": finding.rule, "subject": finding.subject, "severity": finding.severity})
         active.refresh_from_db()
         return active
-    try:
-        with transaction.atomic():
-            alert = Alert.objects.create(
-                rule=finding.rule, severity=finding.severity, subject=finding.subject, case=case,
-                department=department, window=window, staff=staff, message=finding.message[:300],
-                data=finding.data, raised_at=at)
-    except IntegrityError:  # raised by a concurrent scan a moment ago
-        return None
-    audit_record(actor=SYSTEM, action="alert.raise", target=alert,
-                 data={"rule": finding.rule, "subject": finding.subject, "severity": finding.severity})
-    return alert
+    return None
+
+
+# A yellow alert nobody has answered yet can still be cleared.
+CLEARABLE_STATES = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
+
+
+def _clearable_alerts(rule: str, subject: str) -> list[Alert]:
+    return list(Alert.objects.filter(rule=rule, subject=subject, severity=Severity.YELLOW,
+                                     state__in=CLEARABLE_STATES))
 
 
 def alerts_clear(*, rule: str, subject: str, at: datetime) -> int:
     """Clear the yellow alerts of a condition that ended before it turned red
-    (and before anyone answered them)."""
+    (and before anyone answered them). Each clearing is guarded on the alert
+    still being yellow and unanswered: one escalated or answered by a
+    concurrent scan or person since it was read stays."""
     cleared = 0
-    for alert in Alert.objects.filter(rule=rule, subject=subject, severity=Severity.YELLOW,
-                                      state__in=[AlertState.OPEN, AlertState.ACKNOWLEDGED]):
-        Alert.objects.filter(pk=alert.pk).update(state=AlertState.CLEARED, cleared_at=at)
+    for alert in _clearable_alerts(rule, subject):
+        changed = Alert.objects.filter(pk=alert.pk, severity=Severity.YELLOW, state__in=CLEARABLE_STATES).update(
+            state=AlertState.CLEARED, cleared_at=at)
+        if changed != 1:
+            continue
         audit_record(actor=SYSTEM, action="alert.clear", target=alert, data={"rule": rule, "subject": subject})
         cleared += 1
     return cleared
@@ -229,12 +262,11 @@ def _pause_findings(case: Case, data: dict) -> list[Finding]:
     """A special procedure started when the case was already near or past
     its deadline, and special procedures adding up to more than the promised time."""
     found = []
-    calendar, day = work_calendar(), date.fromisoformat(data["started_on"])
+    day = date.fromisoformat(data["started_on"])
     earlier = [p for p in case_pauses(case) if p.end is not None]
     before = case_deadline(case, pauses=earlier)
     if before is not None:
-        light = light_for(calendar, today=day, deadline=before, promised_days=max(case.promised_days, 1),
-                          scheme=light_scheme())
+        light = deadline_light(before, promised_days=case.promised_days, today=day)
         if light in (Light.YELLOW, Light.RED):
             found.append(Finding("case.pause_hides_late", f"case:{case.pk}:pause:{day.isoformat()}", Severity.RED,
                                  f"办件{case.number}在期限{before.due}{'已过' if light == Light.RED else '将至'}时"
@@ -262,12 +294,6 @@ def on_case_changed(*, case: Case, action: str, from_state: str, actor, at: date
 
 # --- the time scan -----------------------------------------------------------------
 
-# What each act needs (the integrity rule "done by someone not authorized").
-ACT_AUTHORIZATION = {
-    Action.ACCEPT: AuthAction.ACCEPT, Action.REJECT: AuthAction.ACCEPT, Action.REQUEST_CORRECTION: AuthAction.ACCEPT,
-    Action.APPROVE: AuthAction.APPROVE, Action.DENY: AuthAction.APPROVE, Action.CERTIFY: AuthAction.CERTIFY,
-    Action.DELIVER: AuthAction.DELIVER, Action.RECORD_PAYMENT: AuthAction.CHARGE,
-}
 EVENT_BATCH = 2000
 
 
@@ -284,18 +310,130 @@ def _scan_cases(today: date, at: datetime) -> int:
     return changed
 
 
+# --- the event tail ---------------------------------------------------------------
+#
+# Ids are taken when a row is inserted, not when it commits: on PostgreSQL a
+# transaction can commit an event below one the scan has already read. The
+# scan therefore keeps, besides the last id it read, the ids below it it has
+# not seen ("holes", ScanMark.holes), reads them again on every scan, and
+# forgets a hole only after a read made once no transaction that could own it
+# is running any more (docs/supervision.md, "The event tail").
+
+
+def _event_writers() -> frozenset[str]:
+    """The transactions, other than this one, that may have taken a case
+    event id they have not committed yet.
+
+    PostgreSQL: a transaction that takes an id from the identity sequence
+    (or inserts into the table) holds a lock on the sequence (the table)
+    until it ends, from before it has the id; the lock table names them by
+    their virtual transaction id, which is not reused while the server runs.
+    Transaction ids (pg_snapshot_xmin/xmax) would not do: nextval assigns
+    none, so a writer can hold an id before it has a transaction id at all.
+    SQLite: writers are serialized (immediate transactions) and the scan
+    holds the write lock, so none is running: ids commit in order, and an id
+    missing below a committed one was rolled back."""
+    if connection.vendor != "postgresql":
+        return frozenset()
+    table = connection.ops.quote_name(CaseEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT virtualtransaction FROM pg_locks"
+            " WHERE locktype = 'relation' AND mode <> 'AccessShareLock'"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND relation IN (%s::regclass, pg_get_serial_sequence(%s, %s)::regclass)"
+            " AND pid IS DISTINCT FROM pg_backend_pid()",
+            [table, table, CaseEvent._meta.pk.column])
+        return frozenset(row[0] for row in cursor.fetchall())
+
+
+def _gaps(after: int, ids: list[int]) -> list[list[int]]:
+    """The ranges [first, last] of ids above ``after`` missing from the
+    ascending ``ids`` (up to the last of them)."""
+    gaps, previous = [], after
+    for pk in ids:
+        if pk > previous + 1:
+            gaps.append([previous + 1, pk - 1])
+        previous = pk
+    return gaps
+
+
+def _ranges_without(ranges: list[list[int]], seen: set[int]) -> list[list[int]]:
+    """``ranges`` with the ids in ``seen`` taken out, merged and sorted."""
+    result: list[list[int]] = []
+    for first, last in sorted(ranges):
+        inside = sorted(pk for pk in seen if first <= pk <= last)
+        for pk in inside + [last + 1]:
+            if pk > first:
+                if result and result[-1][1] >= first - 1:
+                    result[-1][1] = max(result[-1][1], pk - 1)
+                else:
+                    result.append([first, pk - 1])
+            first = pk + 1
+    return result
+
+
+def _ranges_q(ranges: list[list[int]]) -> Q:
+    q = Q()
+    for first, last in ranges:
+        q |= Q(pk__range=(first, last))
+    return q
+
+
+def _holes_next(groups: list[dict], *, running: frozenset[str], reread_complete: bool, seen: set[int],
+                new: list[list[int]], new_writers: frozenset[str]) -> list[dict]:
+    """The holes to keep after a scan: each stored group without the ids
+    just found, its writers still running; a group whose writers have all
+    ended is forgotten (the read just made came after they ended) unless that
+    read was cut short by the batch. The new holes join with the
+    transactions running after they were found; with none running they were
+    read again at once and are forgotten too."""
+    kept: dict[frozenset[str], list[list[int]]] = {}
+
+    def keep(writers: frozenset[str], ranges: list[list[int]]) -> None:
+        ranges = _ranges_without(ranges, seen)
+        if ranges:
+            kept[writers] = _ranges_without(kept.get(writers, []) + ranges, set())
+
+    for group in groups:
+        writers = frozenset(group["writers"]) & running
+        if writers or not reread_complete:
+            keep(writers, group["ranges"])
+    if new and (new_writers or not reread_complete):
+        keep(new_writers, new)
+    # Groups waiting for the same transactions are one: the state grows with
+    # the holes and the transactions still open, not with the scans.
+    return [{"ranges": ranges, "writers": sorted(writers)} for writers, ranges in
+            sorted(kept.items(), key=lambda item: item[1][0])]
+
+
 def _scan_events(at: datetime) -> int:
-    """The case events written since the last scan, whatever wrote them."""
-    mark, _created = ScanMark.objects.get_or_create(name="case_events")
-    events = list(CaseEvent.objects.filter(pk__gt=mark.last_id).select_related("case", "case__department", "case__window",
-                                                                               "case__item_version__item", "actor")
-                  .order_by("pk")[:EVENT_BATCH])
-    for event in events:
+    """The case events committed since the last scan, whatever wrote them and
+    whatever the order their transactions committed in; each is checked
+    once. Runs in its own transaction at READ COMMITTED (Django's default on
+    PostgreSQL): each read sees every transaction that ended before it."""
+    ScanMark.objects.get_or_create(name="case_events")
+    # One scan at a time moves the mark (a second one waits for this one).
+    mark = ScanMark.objects.select_for_update().get(name="case_events")
+    events = CaseEvent.objects.select_related("case", "case__department", "case__window", "case__item_version__item",
+                                              "actor").order_by("pk")
+    # Who could still own a stored hole, asked before it is read again.
+    running = _event_writers()
+    tail = list(events.filter(pk__gt=mark.last_id)[:EVENT_BATCH])
+    new = _gaps(mark.last_id, [event.pk for event in tail])
+    # Who could own a new hole: asked after the read that found it.
+    new_writers = _event_writers() if new else frozenset()
+    reread = [r for group in mark.holes for r in group["ranges"]] + (new if not new_writers else [])
+    found = list(events.filter(_ranges_q(reread))[:EVENT_BATCH]) if reread else []
+    for event in sorted(tail + found, key=lambda event: event.pk):
         for finding in integrity_findings(event):
             _raise_for_case(event.case, finding, at, staff=event.actor if event.actor_id else None)
-    if events:
-        ScanMark.objects.filter(pk=mark.pk).update(last_id=events[-1].pk)
-    return len(events)
+    holes = _holes_next(mark.holes, running=running, reread_complete=len(found) < EVENT_BATCH,
+                        seen={event.pk for event in found}, new=new, new_writers=new_writers)
+    last_id = tail[-1].pk if tail else mark.last_id
+    if (last_id, holes) != (mark.last_id, mark.holes):
+        ScanMark.objects.filter(pk=mark.pk).update(last_id=last_id, holes=holes)
+    return len(tail) + len(found)
 
 
 def integrity_findings(event: CaseEvent) -> list[Finding]:
@@ -310,10 +448,15 @@ def integrity_findings(event: CaseEvent) -> list[Finding]:
     if event.seq > 1 and (previous is None or previous.seq != event.seq - 1 or previous.at > event.at):
         found.append(Finding("case.out_of_order", subject, Severity.RED,
                              f"办件{case.number}第{event.seq}个事件的时间或序号与前一事件不衔接。", {"seq": event.seq}))
-    needed = ACT_AUTHORIZATION.get(event.action)
+    # Done by someone the policy table does not allow (cases/policy.py, the
+    # same table the services apply): a step's act is judged at the step it
+    # was taken at, which the event records.
     actor = event.actor
-    if needed and actor is not None and actor.role != Role.APPLICANT and not staff_is_authorized(
-            actor, department=case.department, action=needed, item_code=case.item_version.item.base_code):
+    step = event.data.get("at_step") if isinstance(event.data, dict) else None
+    rule = POLICY.get(event.action)
+    judged = rule is not None and (rule.department != Where.STEP or isinstance(step, int))
+    if judged and actor is not None and not act_permitted(event.action, actor=actor, case=case,
+                                                          steps=case_steps(case), step=step):
         found.append(Finding("case.unauthorized", subject, Severity.RED,
                              f"办件{case.number}的“{Action(event.action).label}”由未获授权的{actor.get_full_name() or actor.username}办理。",
                              {"seq": event.seq, "actor": actor.username}))

@@ -79,7 +79,16 @@ class Alert(models.Model):
 
 
 class ScanMark(models.Model):
-    """How far a scan has read an append-only log (the last id it saw)."""
+    """How far a scan has read an append-only log: the last id it saw, and
+    the ids below it it has not seen yet (docs/supervision.md, "The event
+    tail")."""
 
     name = models.CharField(max_length=40, unique=True)
     last_id = models.BigIntegerField(default=0)
+    # Ids at or below last_id not seen yet, because the transaction that took
+    # one may still be open (it commits after a later id was read) or rolled
+    # back: [{"ranges": [[first, last], ...], "writers": [transaction, ...]}],
+    # each group read again on every scan and forgotten after the first read
+    # made once none of its writers (the transactions running when it was
+    # found) is running any more. Ranges, so that a big gap stays one entry.
+    holes = models.JSONField(default=list, blank=True)

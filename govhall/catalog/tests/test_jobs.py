@@ -31,11 +31,12 @@ def test_the_worker_imports_and_records_progress(hall, exported, settings):
     assert Item.objects.count() == 121
 
 
-def test_a_refused_file_is_reported_and_nothing_written(hall, exported):
+def test_a_refused_file_is_reported_and_nothing_written(hall, exported, django_capture_on_commit_callbacks):
     data = json.loads(exported)
     data["items"][0]["code"] = "A-NEW"
     data["items"][0]["item_type"] = "x"
-    job = import_job_start(actor=hall.manager, filename="bad.json", content=json.dumps(data).encode())
+    with django_capture_on_commit_callbacks(execute=True):  # the worker runs it once the start commits
+        job = import_job_start(actor=hall.manager, filename="bad.json", content=json.dumps(data).encode())
     job.refresh_from_db()
     assert job.status == ImportStatus.REFUSED
     assert ["items[0].item_type", job.errors[0][1]] in job.errors
@@ -55,3 +56,38 @@ def test_a_job_runs_once(hall, exported):
     job.refresh_from_db()
     assert import_job_run(job).status == ImportStatus.DONE  # a second delivery changes nothing
     assert job.result["unchanged"] == 1
+
+
+def test_a_job_is_claimed_once(hall, exported, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    job = import_job_start(actor=hall.manager, filename="c.json", content=exported)
+    stale = ImportJob.objects.get(pk=job.pk)  # what a second worker was handed
+    assert import_job_run(job).status == ImportStatus.DONE
+    assert import_job_run(stale).status == ImportStatus.DONE  # it finds the job taken and runs nothing
+    assert Item.objects.count() == 1
+    from govhall.core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="catalog_import_finish").count() == 1
+
+
+def test_the_job_is_queued_only_once_its_start_commits(hall, exported, settings, django_capture_on_commit_callbacks):
+    from django.db import transaction
+    from django_tasks import task_backends
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    queued = lambda: len(task_backends["default"].results)  # noqa: E731
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            import_job_start(actor=hall.manager, filename="c.json", content=exported)
+            raise RuntimeError("the caller's transaction rolls back")
+    assert queued() == 0 and not ImportJob.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        import_job_start(actor=hall.manager, filename="c.json", content=exported)
+        assert queued() == 0  # not before the commit
+    assert len(callbacks) == 1 and queued() == 1
+
+
+def test_the_jobs_module_is_the_tasks_own():
+    import govhall.catalog.jobs as jobs
+
+    assert jobs.catalog_import_task.module_path == "govhall.catalog.jobs.catalog_import_task"

@@ -58,6 +58,58 @@ def test_nothing_is_sent_before_the_delivery_commits(desk, sms, django_capture_o
     assert sms == []
 
 
+class FailingGateway:
+    """An SMS backend whose gateway is down (and names the number in its error)."""
+
+    def send(self, phone: str, text: str) -> None:
+        raise ConnectionError(f"gateway refused {phone}")
+
+
+def test_the_message_goes_out_only_once_the_invitation_commits(desk, sms, django_capture_on_commit_callbacks):
+    case = delivered(desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert evaluation.rating_invite_send(case=case) is True
+        assert sms == []  # recorded, not committed yet: nothing sent
+    assert [message.phone for message in sms] == ["13912345678"]
+
+
+def test_a_rolled_back_invitation_sends_nothing(desk, sms, django_capture_on_commit_callbacks):
+    case = delivered(desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            evaluation.rating_invite_send(case=case)
+            raise RuntimeError("the transaction around it rolls back")
+    assert sms == [] and not AuditEvent.objects.filter(action="rating_invite_send").exists()
+
+
+def test_a_gateway_failure_is_recorded_with_the_phone_masked(desk, settings, caplog, django_capture_on_commit_callbacks):
+    settings.GOVHALL_SMS_BACKEND = f"{__name__}.FailingGateway"
+    with caplog.at_level(logging.ERROR, logger="govhall.sms"):
+        case = deliver_and_send(desk, django_capture_on_commit_callbacks)
+    case.refresh_from_db()
+    assert case.state == "delivered"  # the delivery stands
+    assert AuditEvent.objects.get(action="rating_invite_send").data == {"case": case.number, "phone": "139****5678"}
+    failure = AuditEvent.objects.get(action="rating_invite_fail")
+    assert failure.data == {"case": case.number, "phone": "139****5678",
+                            "error": "ConnectionError: gateway refused 139****5678"}
+    assert "139****5678" in caplog.text and "gateway refused" in caplog.text and "13912345678" not in caplog.text
+
+
+def test_a_failure_to_record_a_failure_does_not_reach_the_caller(desk, settings, caplog, django_capture_on_commit_callbacks):
+    from govhall.evaluation.sms import sms_send_on_commit
+
+    settings.GOVHALL_SMS_BACKEND = f"{__name__}.FailingGateway"
+    failures = []
+
+    def record(error):
+        failures.append(error)
+        raise RuntimeError("the audit log is not writable")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sms_send_on_commit("13912345678", "请评价", failed=record)
+    assert failures == ["ConnectionError: gateway refused 139****5678"]
+
+
 def test_no_invitation_for_a_rated_case_or_other_transitions(desk, sms, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         case = approved(desk)  # every transition but delivery
