@@ -28,7 +28,7 @@ def parent(script: str, extra_args: list[str]) -> int:
     """Run ``script --child <database>`` once per database; non-zero if one failed."""
     base = {k: v for k, v in os.environ.items() if k != "GOVHALL_DATABASE_URL"}
     # Production settings: DEBUG off (no query log); the test client's host allowed.
-    base |= {"GOVHALL_DEBUG": "0", "GOVHALL_SECRET_KEY": "bench-only-not-a-secret",
+    base |= {"GOVHALL_DEBUG": "0", "GOVHALL_SECRET_KEY": "bench-only-not-a-secret", "GOVHALL_PUBLIC_URL": "https://bench.example",
              "GOVHALL_ALLOWED_HOSTS": "testserver", "GOVHALL_LOG_LEVEL": "ERROR",
              "DJANGO_SETTINGS_MODULE": "govhall.settings"}
     runs = [("sqlite", base)]
