@@ -5,7 +5,9 @@ Production is ``GOVHALL_DEBUG=0`` and refuses to start without
 ``GOVHALL_SECRET_KEY``. See docs/configuration.md.
 """
 
+import ipaddress
 import os
+import re
 from datetime import time
 from pathlib import Path
 
@@ -38,6 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Above staticfiles: `runserver` leaves static files to WhiteNoise, whose
+    # finder refuses "/static/../.." with a 404 (Django's own static handler
+    # lets SuspiciousFileOperation escape as a 500).
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
     "rest_framework",
@@ -141,15 +147,36 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failures (django-axes): by username, so that a
-# shared hall network address does not lock out every clerk at once.
+# Lockout after repeated failures (django-axes), by username and client
+# address together: five typos from one place lock that name out from that
+# place only, so a stranger elsewhere cannot lock a clerk out, and a shared
+# hall address does not lock out every clerk at once. The attempts are kept
+# in the database, shared by every process. docs/security.md.
 AXES_FAILURE_LIMIT = env_int("GOVHALL_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("GOVHALL_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes warns that username-only lockout lets an attacker rotate clients; in a
-# hall every window shares one address, so locking by address would lock out
-# the whole hall after five typos. Documented in docs/security.md.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "govhall.core.client.client_address"
+
+# --- Client address and rate limits (govhall/core/client.py) -----------------
+# The reverse proxies whose forwarding header is believed (addresses or
+# networks, comma-separated); none by default: the connecting address is the client.
+GOVHALL_TRUSTED_PROXIES = env_list("GOVHALL_TRUSTED_PROXIES", [])
+GOVHALL_CLIENT_IP_HEADER = env_str("GOVHALL_CLIENT_IP_HEADER", "X-Forwarded-For")
+try:
+    [ipaddress.ip_network(proxy, strict=False) for proxy in GOVHALL_TRUSTED_PROXIES]
+except ValueError as error:
+    raise ImproperlyConfigured(f"GOVHALL_TRUSTED_PROXIES: {error}") from None
+# Public progress queries (number + query code) per client and minute.
+GOVHALL_PROGRESS_QUERIES_PER_MINUTE = env_int("GOVHALL_PROGRESS_QUERIES_PER_MINUTE", 10)
+# The shared cache of rate limits: a table of the database by default (every
+# process on the same database shares it), Redis with GOVHALL_CACHE_URL.
+CACHE_URL = env_str("GOVHALL_CACHE_URL")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("GOVHALL_CACHE_URL must be a redis:// (or rediss://, unix://) URL")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "govhall_cache"}}
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -178,6 +205,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "govhall.api.errors.exception_handler",
+    # JSON bounded in size and depth (govhall/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "govhall.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "govhall API",
@@ -187,6 +220,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per set of choices where two sets share a field name.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "govhall.cases.states.State",
+        "CaseChannelEnum": "govhall.cases.models.Channel",
+        "NoticeKindEnum": "govhall.cases.models.NoticeKind",
+        "CenterLevelEnum": "govhall.org.models.CenterLevel",
+        "VersionStatusEnum": "govhall.catalog.models.VersionStatus",
+        "SpecStatusEnum": "govhall.api.serializers.SPEC_STATUS_CHOICES",
+        "ThemeKindEnum": "govhall.catalog.models.ThemeKind",
+        "RatingLevelEnum": "govhall.evaluation.models.Level",
+        "RatingChannelEnum": "govhall.evaluation.models.RatingChannel",
+        "FollowUpStateEnum": "govhall.evaluation.models.FollowUpState",
+    },
+    # Every operation documents the error answers it can give (401/403, 404, 400).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "govhall.api.errors.schema_error_responses",
+    ],
 }
 
 # --- Language and time --------------------------------------------------------
@@ -221,8 +272,14 @@ MEDIA_ROOT = VAR_DIR / "media"
 GOVHALL_CALENDAR_PROVISIONAL_YEARS = env_int("GOVHALL_CALENDAR_PROVISIONAL_YEARS", 1)
 # TrueType/.ttc CJK font embedded in PDF notices; "" = Debian's fonts-wqy-microhei.
 GOVHALL_PDF_FONT = env_str("GOVHALL_PDF_FONT", "")
-# The public address of the portal, printed in notices' QR codes.
-GOVHALL_PUBLIC_URL = env_str("GOVHALL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address of the portal, printed in notices' QR codes and sent in
+# SMS links: required in production (a notice must not lead to 127.0.0.1).
+GOVHALL_PUBLIC_URL = env_str("GOVHALL_PUBLIC_URL", "" if not DEBUG else "http://127.0.0.1:8000").rstrip("/")
+if not GOVHALL_PUBLIC_URL:
+    raise ImproperlyConfigured("GOVHALL_PUBLIC_URL must be set when GOVHALL_DEBUG=0 (production), "
+                               "e.g. https://zwfw.example.gov.cn: QR codes and SMS links lead there.")
+if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", GOVHALL_PUBLIC_URL):
+    raise ImproperlyConfigured(f"GOVHALL_PUBLIC_URL must be an absolute http(s) address, got {GOVHALL_PUBLIC_URL!r}")
 # Office hours: receipt outside them counts from the next working day.
 GOVHALL_OFFICE_START = time.fromisoformat(env_str("GOVHALL_OFFICE_START", "09:00"))
 GOVHALL_OFFICE_END = time.fromisoformat(env_str("GOVHALL_OFFICE_END", "17:00"))

@@ -1,5 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from govhall.api import errors as api_errors
 
 urlpatterns = [
     path("", include("govhall.portal.urls")),
@@ -9,8 +11,16 @@ urlpatterns = [
     path("", include("govhall.evaluation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("govhall.api.urls")),
+    # Any other address under /api/: a JSON 404, even under DEBUG.
+    re_path(r"^api/(?P<rest>.*)$", api_errors.unknown_address),
     path("admin/", admin.site.urls),
 ]
+
+# JSON error answers under /api/, the site's pages elsewhere.
+handler400 = api_errors.bad_request
+handler403 = api_errors.permission_denied
+handler404 = api_errors.not_found
+handler500 = api_errors.server_error
 
 admin.site.site_header = "govhall 政务服务中心 · 基础数据管理"
 admin.site.site_title = "govhall 管理"

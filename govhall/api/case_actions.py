@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from govhall.api.cases import TAGS, CaseDetailSerializer, _case, _detail
+from govhall.api.errors import validation_response
 from govhall.api.serializers import ErrorSerializer
 from govhall.cases import limits
 from govhall.cases import services as case_services
@@ -161,12 +162,7 @@ class CaseActionView(APIView):
         case = _case(user, number)
         body = self.body(data=request.data)
         if not body.is_valid():
-            field, messages = next(iter(body.errors.items()))
-            message = messages[0] if isinstance(messages, list) and messages else messages
-            if isinstance(message, dict):  # a nested line: name its first field
-                inner, inner_messages = next(iter(message.items()))
-                field, message = f"{field}.{inner}", inner_messages[0]
-            raise DomainError(str(message), field=field)
+            return validation_response(body.errors)
         expected = body.validated_data.get("version")
         if expected is not None and expected != case.version:
             raise Conflict("该办件已被他人处理（修改序号不符），请刷新后重试。")

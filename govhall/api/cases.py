@@ -1,46 +1,74 @@
-"""Case endpoints: receive (idempotent), read, act, and the notices as PDF.
-Every change goes through the case services; their refusals are 400/403/404/409."""
+"""Case endpoints: receive (idempotent), list, read, and the notices as PDF
+(the actions are in ``case_actions``). Every change goes through the case
+services; their refusals are 400/403/404/409/422."""
 
+import hashlib
+import json
 
+from django.db import models
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from govhall.api.errors import validation_response
 from govhall.api.serializers import ErrorSerializer
+from govhall.cases import limits
 from govhall.cases import services as case_services
-from govhall.cases.models import ApplicantKind, Channel
+from govhall.cases.models import ApplicantKind, Case, Channel, NoticeKind
 from govhall.cases.notices import notice_data
 from govhall.cases.selectors import case_events, case_get_by_number, case_list_for_applicant, case_list_for_staff
+from govhall.cases.states import OPEN, Action, State
+from govhall.catalog.models import Item
 from govhall.catalog.selectors import version_get_published
+from govhall.core.client import client_address
 from govhall.core.errors import DomainError, NotFound
 from govhall.documents import notice_pdf
 from govhall.org.models import Center, User
 from govhall.org.roles import Role
 
 TAGS = ["cases 办件"]
+NUMBER_MAX = Case._meta.get_field("number").max_length
 
 
 class CaseSubmitSerializer(serializers.Serializer):
-    item = serializers.CharField(help_text="事项实施编码（已发布版本）")
-    center = serializers.CharField(help_text="受理中心编码")
+    item = serializers.CharField(max_length=Item._meta.get_field("code").max_length,
+                                 help_text="事项实施编码（已发布版本）")
+    center = serializers.CharField(max_length=Center._meta.get_field("code").max_length, help_text="受理中心编码")
     channel = serializers.ChoiceField(Channel.choices, default=Channel.API)
     applicant_kind = serializers.ChoiceField(ApplicantKind.choices, default=ApplicantKind.PERSON)
-    applicant_name = serializers.CharField()
-    applicant_id_number = serializers.CharField()
-    applicant_phone = serializers.CharField()
+    applicant_name = serializers.CharField(max_length=limits.APPLICANT_NAME_MAX)
+    applicant_id_number = serializers.CharField(max_length=limits.ID_NUMBER_MAX)
+    applicant_phone = serializers.CharField(max_length=limits.PHONE_MAX)
+    draft = serializers.BooleanField(
+        default=False, help_text="申请人网上申请：先建草稿（不计收件），再逐项上传材料（actions/attach_material/）"
+                                 "并提交（actions/submit/）；渠道为 online")
+
+
+class CaseQuerySerializer(serializers.Serializer):
+    state = serializers.ChoiceField(State.choices, required=False, allow_blank=True, help_text="按状态筛选")
 
 
 class EventSerializer(serializers.Serializer):
     seq = serializers.IntegerField()
     at = serializers.DateTimeField()
     action = serializers.CharField()
-    from_state = serializers.CharField()
+    from_state = serializers.CharField(help_text="原状态；第一个事件为空")
     to_state = serializers.CharField()
     data = serializers.DictField()
     hash = serializers.CharField()
+
+
+class NoticeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    kind = serializers.ChoiceField(NoticeKind.choices)
+    number = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    verify_url = serializers.CharField(source="content.qr_url", help_text="公开核验地址（二维码内容）")
 
 
 class CaseSerializer(serializers.Serializer):
@@ -50,15 +78,15 @@ class CaseSerializer(serializers.Serializer):
     item_version = serializers.IntegerField(source="item_version.number")
     item_name = serializers.CharField(source="item_version.name")
     department = serializers.CharField(source="department.code")
-    state = serializers.CharField()
+    state = serializers.ChoiceField(State.choices)
     step = serializers.IntegerField()
     applicant_name = serializers.CharField()
     applicant_id_number = serializers.CharField(source="masked_id_number")
     applicant_phone = serializers.CharField(source="masked_phone")
-    channel = serializers.CharField()
-    received_on = serializers.DateField()
-    accepted_on = serializers.DateField()
-    due_date = serializers.DateField()
+    channel = serializers.ChoiceField(Channel.choices)
+    received_on = serializers.DateField(allow_null=True, help_text="收件日；草稿为 null")
+    accepted_on = serializers.DateField(allow_null=True, help_text="受理日；受理前为 null")
+    due_date = serializers.DateField(allow_null=True, help_text="下一个法定期限；不计时的状态为 null")
     deadline_provisional = serializers.BooleanField()
     extension_days = serializers.IntegerField()
     version = serializers.IntegerField()
@@ -69,13 +97,15 @@ class CaseDetailSerializer(CaseSerializer):
     notices = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
+    @extend_schema_field(EventSerializer(many=True))
     def get_events(self, case) -> list[dict]:
         return EventSerializer(case_events(case), many=True).data
 
+    @extend_schema_field(NoticeSerializer(many=True))
     def get_notices(self, case) -> list[dict]:
-        return [{"id": n.pk, "kind": n.kind, "number": n.number, "issued_at": n.issued_at,
-                 "verify_url": n.content["qr_url"]} for n in case.notices.order_by("pk")]
+        return NoticeSerializer(case.notices.order_by("pk"), many=True).data
 
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Action.choices)))
     def get_actions(self, case) -> list[str]:
         return case_services.case_actions_for(self.context["user"], case)
 
@@ -87,7 +117,12 @@ def _cases_for(user: User):
 
 
 def _case(user: User, number: str):
-    case = case_get_by_number(user=user, number=number)
+    """The case ``number`` within what ``user`` may see, or 404. A number no
+    case can have (too long, with a NUL that PostgreSQL refuses even in a
+    query) is not looked up."""
+    case = None
+    if len(number) <= NUMBER_MAX and "\x00" not in number:
+        case = case_get_by_number(user=user, number=number)
     if case is None:
         raise NotFound("办件不存在或不在您的权限范围内。")
     return case
@@ -99,30 +134,59 @@ def _detail(user, case, code=status.HTTP_200_OK):
     return Response(CaseDetailSerializer(case, context={"user": user}).data, status=code)
 
 
-class CaseListCreate(APIView):
-    permission_classes = [IsAuthenticated]
+def request_hash(data: dict) -> str:
+    """SHA-256 of a request body in canonical form (the checked values, keys
+    sorted): a retry that spells the same application differently — spacing
+    of the JSON, a default left out — has the same hash."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
-    @extend_schema(tags=TAGS, responses={200: CaseSerializer(many=True)},
-                   parameters=[OpenApiParameter("state", str, description="按状态筛选")])
+
+class CasePagination(LimitOffsetPagination):
+    # A page is read in one query; 200 rows is what the workbench lists at most.
+    max_limit = 200
+
+
+class CaseListCreate(GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = CasePagination
+
+    @extend_schema(tags=TAGS, parameters=[CaseQuerySerializer], responses={200: CaseSerializer(many=True)})
     def get(self, request):
-        """Cases the caller may see (applicants: their own), at most 200."""
+        """Cases the caller may see (applicants: their own), a page at a time:
+        open cases first, the nearest deadline first (none last), then the
+        finished ones; the order of creation decides ties (the primary key),
+        so consecutive pages neither overlap nor skip a case."""
+        query = CaseQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            return validation_response(query.errors)
         cases = _cases_for(request.user)
-        state = request.query_params.get("state")
-        if state:
-            cases = cases.filter(state=state)
-        return Response(CaseSerializer(cases[:200], many=True).data)
+        if query.validated_data.get("state"):
+            cases = cases.filter(state=query.validated_data["state"])
+        finished = models.Case(models.When(state__in=OPEN, then=models.Value(0)), default=models.Value(1),
+                               output_field=models.IntegerField())
+        cases = cases.annotate(finished=finished).order_by("finished", models.F("due_date").asc(nulls_last=True), "pk")
+        page = self.paginate_queryset(cases)
+        return self.get_paginated_response(CaseSerializer(page, many=True).data)
 
     @extend_schema(tags=TAGS, request=CaseSubmitSerializer,
-                   parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER, required=True,
-                                                description="客户端生成的唯一键；重试时原样发送，不会重复收件")],
-                   responses={201: CaseDetailSerializer, 200: CaseDetailSerializer, 400: ErrorSerializer, 403: ErrorSerializer})
+                   parameters=[OpenApiParameter(
+                       "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=True,
+                       description="客户端生成的唯一键（1 至 100 个字符）；重试时原样发送，不会重复收件；"
+                                   "同一个键用于内容不同的请求时返回 422")],
+                   responses={201: CaseDetailSerializer, 200: CaseDetailSerializer, 400: ErrorSerializer,
+                              403: ErrorSerializer, 409: ErrorSerializer, 422: ErrorSerializer})
     def post(self, request):
-        """Receive an application (收件). Retried with the same Idempotency-Key, it returns the first case."""
+        """Receive an application (收件). Retried with the same Idempotency-Key
+        and body, it returns the first case (200); the same key with another
+        body is refused (422)."""
         body = CaseSubmitSerializer(data=request.data)
         if not body.is_valid():
-            return Response({"detail": "输入有误。", "errors": [{"field": f, "message": str(m[0])} for f, m in body.errors.items()]},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return validation_response(body.errors)
         data = body.validated_data
+        key = request.headers.get("Idempotency-Key", "")
+        if "\x00" in key:  # PostgreSQL refuses it even in a query
+            raise DomainError("请提供 1 至 100 个字符的 Idempotency-Key。", field="Idempotency-Key")
         version = version_get_published(code=data["item"], with_children=False)
         if version is None:
             raise DomainError("没有该事项的已发布版本。", field="item")
@@ -130,11 +194,16 @@ class CaseListCreate(APIView):
         if center is None:
             raise DomainError("受理中心编码不存在。", field="center")
         user = request.user
-        case, created = case_services.case_submit_once(
-            actor=user, idempotency_key=request.headers.get("Idempotency-Key", ""), item_version=version, center=center,
-            channel=data["channel"], applicant_kind=data["applicant_kind"], applicant_name=data["applicant_name"],
-            applicant_id_number=data["applicant_id_number"], applicant_phone=data["applicant_phone"],
-            applicant=user if user.role == Role.APPLICANT else None, client_address=request.META.get("REMOTE_ADDR"))
+        application = dict(item_version=version, center=center, applicant_kind=data["applicant_kind"],
+                           applicant_name=data["applicant_name"], applicant_id_number=data["applicant_id_number"],
+                           applicant_phone=data["applicant_phone"], client_address=client_address(request))
+        if data["draft"]:
+            if "channel" in request.data and data["channel"] != Channel.ONLINE:
+                raise DomainError("草稿只能网上申请（channel 为 online）。", field="channel")
+        else:
+            application.update(channel=data["channel"], applicant=user if user.role == Role.APPLICANT else None)
+        case, created = case_services.case_submit_once(actor=user, idempotency_key=key, request_hash=request_hash(data),
+                                                       draft=data["draft"], **application)
         return _detail(user, case, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -153,7 +222,9 @@ class CaseNoticePdf(APIView):
     @extend_schema(tags=TAGS, responses={(200, "application/pdf"): bytes, 404: ErrorSerializer})
     def get(self, request, number: str, notice_id: int):
         """A notice of the case as PDF."""
-        notice = _case(request.user, number).notices.filter(pk=notice_id).first()
+        case = _case(request.user, number)
+        # The address takes any digits; a number past the key column's range names no notice.
+        notice = case.notices.filter(pk=notice_id).first() if notice_id < 2**63 else None
         if notice is None:
             raise NotFound("文书不存在。")
         return HttpResponse(notice_pdf(notice_data(notice)), content_type="application/pdf")

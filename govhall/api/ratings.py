@@ -8,11 +8,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from govhall.api.cases import _case
+from govhall.api.errors import validation_response
 from govhall.api.serializers import ErrorSerializer
-from govhall.cases.selectors import case_get_by_number
+from govhall.core.client import client_address
 from govhall.core.errors import NotFound
 from govhall.evaluation import services as evaluation_services
-from govhall.evaluation.models import COMMENT_MAX_LENGTH, Level, RatingChannel
+from govhall.evaluation.models import COMMENT_MAX_LENGTH, FollowUpState, Level, RatingChannel
 from govhall.evaluation.selectors import rating_get_for_case
 
 TAGS = ["evaluation 好差评"]
@@ -25,26 +27,20 @@ class RatingCreateSerializer(serializers.Serializer):
 
 
 class FollowUpSummarySerializer(serializers.Serializer):
-    state = serializers.CharField(help_text="open 待核实, verified 已核实, corrected 已整改, called_back 已回访, closed 已办结")
+    state = serializers.ChoiceField(FollowUpState.choices,
+                                    help_text="open 待核实, verified 已核实, corrected 已整改, called_back 已回访, closed 已办结")
     state_label = serializers.CharField(source="get_state_display")
     due_date = serializers.DateField()
 
 
 class RatingSerializer(serializers.Serializer):
     case = serializers.CharField(source="case.number")
-    level = serializers.IntegerField()
+    level = serializers.ChoiceField(Level.choices)
     level_label = serializers.CharField(source="get_level_display")
     comment = serializers.CharField()
     channel = serializers.ChoiceField(RatingChannel.choices)
     rated_at = serializers.DateTimeField()
     followup = FollowUpSummarySerializer(allow_null=True, help_text="差评（1、2 级）的整改情况；其他为 null")
-
-
-def _case(user, number: str):
-    case = case_get_by_number(user=user, number=number)
-    if case is None:
-        raise NotFound("办件不存在或不在您的权限范围内。")
-    return case
 
 
 class CaseRating(APIView):
@@ -68,11 +64,9 @@ class CaseRating(APIView):
         case = _case(request.user, number)
         body = RatingCreateSerializer(data=request.data)
         if not body.is_valid():
-            errors = [{"field": f, "message": str(m[0])} for f, m in body.errors.items()]
-            return Response({"detail": "输入有误。", "field": errors[0]["field"], "errors": errors},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return validation_response(body.errors)
         rating = evaluation_services.rating_submit(
             actor=request.user, case=case, level=int(body.validated_data["level"]),
             comment=body.validated_data.get("comment", ""), channel=RatingChannel.API,
-            client_address=request.META.get("REMOTE_ADDR"))
+            client_address=client_address(request))
         return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)

@@ -288,8 +288,11 @@ def case_draft_create(*, actor: User, item_version: ItemVersion, center: Center,
                       applicant_id_number: str, applicant_phone: str, applicant_kind: str = ApplicantKind.PERSON,
                       at: datetime | None = None, client_address: str | None = None) -> Case:
     """Start an online application as a draft (草稿) the applicant completes
-    with the materials before submitting it. Nothing counts as received yet."""
+    with the materials before submitting it. Nothing counts as received yet.
+    Only an applicant starts one, for himself (staff receive at the window)."""
     at = _now(at)
+    if is_system(actor) or actor.role != Role.APPLICANT:
+        raise NotPermitted(_("草稿由申请人本人网上创建；窗口收件请直接提交。"))
     case, grant = _new_case(actor=actor, item_version=item_version, center=center, channel=Channel.ONLINE,
                             applicant_name=applicant_name, applicant_id_number=applicant_id_number,
                             applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=actor,
@@ -740,13 +743,13 @@ def case_act(*, actor: Actor, case: Case, action: str, params: dict | None = Non
 
 
 @transaction.atomic
-def case_submit_once(*, actor: User, idempotency_key: str, request_hash: str = "", **kwargs) -> tuple[Case, bool]:
-
-    """``case_submit`` guarded by the client's idempotency key: the same key
-    from the same user returns the first case (created=False). ``request_hash``
-    is the hash of the request's canonical body, stored with the key: the same
-    key with another body is refused (422). A key stored without a hash
-    accepts any body."""
+def case_submit_once(*, actor: User, idempotency_key: str, request_hash: str = "", draft: bool = False,
+                     **kwargs) -> tuple[Case, bool]:
+    """``case_submit`` (or, with ``draft``, ``case_draft_create``) guarded by
+    the client's idempotency key: the same key from the same user returns the
+    first case (created=False). ``request_hash`` is the hash of the request's
+    canonical body, stored with the key: the same key with another body is
+    refused (422). A key stored without a hash accepts any body."""
     key = (idempotency_key or "").strip()
     if not key or len(key) > 100:
         raise DomainError(_("请提供 1 至 100 个字符的 Idempotency-Key。"), field="Idempotency-Key")
@@ -756,7 +759,7 @@ def case_submit_once(*, actor: User, idempotency_key: str, request_hash: str = "
             raise Unprocessable(_("该 Idempotency-Key 已用于内容不同的请求，请为新的申请使用新的键。"),
                                 field="Idempotency-Key")
         return existing.case, False
-    case = case_submit(actor=actor, **kwargs)
+    case = (case_draft_create if draft else case_submit)(actor=actor, **kwargs)
     try:
         with transaction.atomic():
             IdempotencyKey.objects.create(user=actor, key=key, request_hash=request_hash, case=case,

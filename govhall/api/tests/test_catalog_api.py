@@ -78,3 +78,66 @@ def test_the_schema_and_its_docs_are_served(client, db):
     docs = client.get(reverse("api_docs"))
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
     assert b"cdn.jsdelivr" not in docs.content  # served locally
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"promised_days": "10"}, "promised_days"),  # a string where a number is expected
+    ({"promised_days": True}, "promised_days"),  # a boolean is not a number
+    ({"name": "食" * 201}, "name"),  # longer than its column
+    ({"consult_phone": "0" * 41}, "consult_phone"),
+    ({"materials": [{"name": "申请书", "copies": True}]}, "materials[0].copies"),
+    ({"no_fee": False, "fees": [{"name": "工本费", "amount": "1e15", "basis": "文件"}]}, "fees[0].amount"),
+    ({"no_fee": False, "fees": [{"name": "工本费", "amount": "9999999999.999", "basis": "文件"}]}, "fees[0].amount"),
+])
+def test_bad_elements_are_400_naming_them(api, hall, changes, field):
+    api.force_authenticate(hall.head)
+    answer = api.post(reverse("api_manage_items"), complete_spec("A", **changes), format="json")
+    assert answer.status_code == 400 and field in {e["field"] for e in answer.json()["errors"]}
+    assert answer.json()["field"] == field.split("[")[0]
+
+
+def test_the_largest_fee_the_column_holds_is_accepted(api, hall):
+    api.force_authenticate(hall.head)
+    spec = complete_spec("A", no_fee=False, fees=[{"name": "工本费", "amount": "9999999999.99", "basis": "文件"}])
+    answer = api.post(reverse("api_manage_items"), spec, format="json")
+    assert answer.status_code == 201 and answer.json()["spec"]["fees"][0]["amount"] == "9999999999.99"
+
+
+def test_an_edit_note_longer_than_its_column_is_refused(api, hall, published):
+    api.force_authenticate(hall.head)
+    answer = api.put(reverse("api_manage_item", args=[published.code]) + "?note=" + "改" * 301,
+                     complete_spec("A"), format="json")
+    assert answer.status_code == 400 and answer.json()["field"] == "note"
+    assert published.versions.count() == 1
+
+
+def test_an_item_is_sent_as_json(api, hall):
+    api.force_authenticate(hall.head)
+    answer = api.post(reverse("api_manage_items"), {"code": "A-1"})  # a form body
+    assert answer.status_code == 415 and answer.json()["field"] is None
+
+
+@pytest.mark.parametrize("query, field", [
+    ({"item_type": "unknown"}, "item_type"),
+    ({"q": "施" * 101}, "q"),
+    ({"department": "A\x00"}, "department"),
+])
+def test_bad_search_parameters_are_400_naming_them(api, published, query, field):
+    answer = api.get(reverse("api_items"), query)
+    assert answer.status_code == 400 and answer.json()["field"] == field
+
+
+@pytest.mark.parametrize("url", [
+    "/api/catalog/items/A%00/", "/api/catalog/themes/T%00/", "/api/catalog/manage/items/A%00/",
+    "/api/catalog/items/" + "X" * 81 + "/",
+])
+def test_codes_no_row_can_have_are_not_found(api, hall, url):
+    # PostgreSQL refuses a NUL even in a query: it must not reach the database.
+    api.force_authenticate(hall.head)
+    answer = api.get(url)
+    assert answer.status_code == 404 and answer.json()["field"] is None
+
+
+def test_an_unknown_theme_is_a_404_in_chinese(api, db):
+    answer = api.get(reverse("api_theme", args=["none"]))
+    assert answer.status_code == 404 and answer.json() == {"detail": "没有该主题。", "field": None}
