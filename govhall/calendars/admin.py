@@ -1,7 +1,8 @@
 """Admin pages for the calendar. An official year is entered by importing
 its schedule (the same JSON as ``govhall calendar import``) through
-``calendar_year_enter``, so that it is validated, audited and picked up by
-every process; the days are shown read-only."""
+``calendar_year_enter`` and removed through ``calendar_year_remove``, so
+that it is validated, audited and picked up by every process; the days are
+shown read-only."""
 
 import json
 
@@ -12,8 +13,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from govhall.calendars.models import CalendarDay, CalendarYear, LocalDay
-from govhall.calendars.services import calendar_year_enter, calendar_year_parse, local_day_remove, local_day_set
-from govhall.core.admin_services import ServiceAdminMixin
+from govhall.calendars.services import (
+    calendar_year_enter,
+    calendar_year_parse,
+    calendar_year_remove,
+    local_day_remove,
+    local_day_set,
+)
+from govhall.core.admin_services import RefusalsAsMessagesMixin, ServiceAdminMixin
 from govhall.core.errors import DomainError
 
 
@@ -46,7 +53,7 @@ class CalendarImportForm(forms.Form):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(RefusalsAsMessagesMixin, admin.ModelAdmin):
     list_display = ["year", "source", "entered_by", "entered_at"]
     readonly_fields = ["year", "source", "entered_by", "entered_at"]
     inlines = [CalendarDayInline]
@@ -57,6 +64,13 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        calendar_year_remove(actor=request.user, year=obj.year)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            calendar_year_remove(actor=request.user, year=entry.year)
 
     def get_urls(self):
         return [

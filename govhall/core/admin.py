@@ -24,8 +24,13 @@ class AuditEventAdmin(admin.ModelAdmin):
 class InstallationAdmin(admin.ModelAdmin):
     list_display = ["demo", "demo_loaded_at"]
 
+    # Written by the demo loader only, and read-only here: deleting the row
+    # would make the sample hall's notices print as real ones.
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -27,7 +27,7 @@ from govhall.org.models import (
     Window,
     WindowKind,
 )
-from govhall.org.roles import DEPARTMENT_REQUIRED_ROLES, Role
+from govhall.org.roles import DEPARTMENT_REQUIRED_ROLES, GLOBAL_ROLES, Role
 
 # Which level may sit below which (a branch hall belongs to any center).
 CHILD_LEVELS = {
@@ -49,6 +49,21 @@ def _require_org_admin(actor: Actor, center: Center | None) -> None:
         if center.path.startswith(actor.center.path):
             return
     raise NotPermitted(_("您无权修改该中心的组织机构。"))
+
+
+def _is_system_admin(actor: Actor) -> bool:
+    return is_system(actor) or actor.role == Role.SYSTEM_ADMIN or actor.is_superuser
+
+
+def _require_user_admin(actor: Actor, user: User) -> None:
+    """Who may change an existing login: whoever administers its center
+    (an applicant's login belongs to no center: system administrators
+    only) — and a login that sees everything (supervisor, system
+    administrator) only a system administrator, or a center manager could
+    take over an account with more power than their own."""
+    _require_org_admin(actor, _center_of(user) if user.role != Role.APPLICANT else None)
+    if user.role in GLOBAL_ROLES and not _is_system_admin(actor):
+        raise NotPermitted(_("只有系统管理员可以管理电子监察人员和系统管理员的账号。"))
 
 
 @transaction.atomic
@@ -119,6 +134,8 @@ def user_create(
     loader that creates many logins with one password hash it once."""
     if role not in Role.values:
         raise DomainError(_("未知的角色。"), field="role")
+    if role in GLOBAL_ROLES and not _is_system_admin(actor):
+        raise NotPermitted(_("只有系统管理员可以授予该角色。"), field="role")
     if role != Role.APPLICANT:
         _require_org_admin(actor, center or (department.center if department else None))
     if role in DEPARTMENT_REQUIRED_ROLES and department is None:
@@ -153,8 +170,10 @@ EDITABLE = {
     Center: ("name", "address", "phone", "office_hours"),
     Department: ("name", "short_name", "credit_code", "phone", "complaint_phone", "source"),
     Window: ("name", "active"),
-    User: ("full_name", "center", "department", "window", "phone", "id_number", "is_active"),
 }
+# A login's fields: everything but the username (the login's identity in
+# cases and audit events) and the password (``user_set_password``).
+USER_EDITABLE = ("full_name", "role", "center", "department", "window", "phone", "id_number", "is_active")
 # Shown masked in the audit record (DESIGN 5).
 MASKED = {"phone": mask_phone, "id_number": mask_id_number}
 
@@ -180,7 +199,10 @@ def org_record_update(*, actor: Actor, record: Center | Department | Window | Us
     """Change the descriptive fields of a center, department, window or
     login (the admin's edit form): only the fields of ``EDITABLE``, checked
     as creation checks them, with one audit event naming each change (old
-    and new, phones and identity numbers masked). Returns the record."""
+    and new, phones and identity numbers masked). A login is changed by
+    ``user_update``. Returns the record."""
+    if isinstance(record, User):
+        return user_update(actor=actor, user=record, changes=changes)
     model = type(record)
     editable = EDITABLE.get(model, ())
     unknown = sorted(set(changes) - set(editable))
@@ -190,8 +212,6 @@ def org_record_update(*, actor: Actor, record: Center | Department | Window | Us
     before = {field: getattr(record, field) for field in changes}
     for field, value in changes.items():
         setattr(record, field, value)
-    if model is User:
-        _check_staff_placement(actor, record)
     if model is Window and record.kind == WindowKind.COMPREHENSIVE and record.department_id:
         raise DomainError(_("综合窗口不属于单一部门。"), field="department")
     moved = {field: (before[field], getattr(record, field)) for field in changes if before[field] != getattr(record, field)}
@@ -220,13 +240,85 @@ def _check_staff_placement(actor: Actor, user: User) -> None:
 
 
 @transaction.atomic
+def user_update(*, actor: Actor, user: User, changes: dict) -> User:
+    """Change a login (the admin's edit form): name, role, center,
+    department, window, phone, identity number, active flag — checked as
+    ``user_create`` checks them (the role's department, the window in the
+    person's center, within what the actor administers). A role that sees
+    everything is given or taken by a system administrator only; a staff
+    login does not become an applicant's or the other way round (their
+    records are of different kinds); nobody changes their own role or
+    deactivates themselves. Access to the Django admin follows the role.
+    One audit event names each change (old and new, phones and identity
+    numbers masked); no change, no event. Returns the user."""
+    return _user_change(actor=actor, user=user, changes=changes, action="user_update")
+
+
+@transaction.atomic
+def user_deactivate(*, actor: Actor, user: User) -> User:
+    """Deactivate a login (停用): it can no longer sign in or act. Logins
+    are never deleted — cases and audit events point to them — and keep
+    their authorizations and posts for the day they are activated again.
+    One audit event; none if it was inactive already."""
+    return _user_change(actor=actor, user=user, changes={"is_active": False}, action="user_deactivate")
+
+
+@transaction.atomic
+def user_activate(*, actor: Actor, user: User) -> User:
+    """Activate a deactivated login again (启用), with one audit event;
+    none if it was active already."""
+    return _user_change(actor=actor, user=user, changes={"is_active": True}, action="user_activate")
+
+
+def _user_change(*, actor: Actor, user: User, changes: dict, action: str) -> User:
+    unknown = sorted(set(changes) - set(USER_EDITABLE))
+    if unknown:
+        raise DomainError(_("该字段不能修改。"), field=unknown[0])
+    _require_user_admin(actor, user)
+    role = changes.get("role", user.role)
+    if role != user.role:
+        if role not in Role.values:
+            raise DomainError(_("未知的角色。"), field="role")
+        if (role == Role.APPLICANT) != (user.role == Role.APPLICANT):
+            raise DomainError(_("申请人账号与工作人员账号不能互相转换。"), field="role")
+        if role in GLOBAL_ROLES and not _is_system_admin(actor):
+            raise NotPermitted(_("只有系统管理员可以授予该角色。"), field="role")
+    if not is_system(actor) and actor.pk == user.pk:
+        # An administrator locking themselves out (or demoting themselves)
+        # by mistake needs another administrator to undo it.
+        if role != user.role:
+            raise DomainError(_("不能修改自己的角色。"), field="role")
+        if user.is_active and changes.get("is_active", True) is False:
+            raise DomainError(_("不能停用自己的账号。"), field="is_active")
+    # The center too: the placement check may take it from the department.
+    before = {field: getattr(user, field) for field in {*changes, "center"}}
+    for field, value in changes.items():
+        setattr(user, field, value)
+    if user.role != Role.APPLICANT:
+        _check_staff_placement(actor, user)
+    moved = {field: (old, getattr(user, field)) for field, old in sorted(before.items()) if old != getattr(user, field)}
+    if not moved:
+        return user
+    fields = list(moved)
+    if "role" in moved:
+        # Only system administrators reach the Django admin (as user_create sets it).
+        user.is_staff = user.is_superuser = user.role == Role.SYSTEM_ADMIN
+        fields += ["is_staff", "is_superuser"]
+    user.save(update_fields=fields)
+    audit_record(actor=actor, action=action, target=user,
+                 data={field: {"old": _audit_value(field, old), "new": _audit_value(field, new)}
+                       for field, (old, new) in moved.items()})
+    return user
+
+
+@transaction.atomic
 def user_set_password(*, actor: Actor, user: User, password: str) -> User:
     """Set a login's password (the administrator's reset), checked by the
     password validators; the audit event says that it changed, never what to."""
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
 
-    _require_org_admin(actor, _center_of(user) if user.role != Role.APPLICANT else None)
+    _require_user_admin(actor, user)
     try:
         validate_password(password, user)
     except ValidationError as error:
@@ -235,6 +327,38 @@ def user_set_password(*, actor: Actor, user: User, password: str) -> User:
     user.save(update_fields=["password"])
     audit_record(actor=actor, action="user_set_password", target=user, data={"username": user.username})
     return user
+
+
+@transaction.atomic
+def token_issue(*, actor: Actor, user: User):
+    """Issue the API token (接口令牌) with which another system calls the
+    API as ``user``, replacing any earlier one. Whoever may reset the
+    login's password may issue it. The audit event's target is the login
+    and it names whether a token was replaced — never the key, which is
+    the token's primary key and a password in all but name."""
+    from rest_framework.authtoken.models import Token
+
+    _require_user_admin(actor, user)
+    if not user.is_active:
+        raise DomainError(_("该账号已停用。"), field="user")
+    replaced, _counts = Token.objects.filter(user=user).delete()
+    token = Token.objects.create(user=user)
+    audit_record(actor=actor, action="token_issue", target=user,
+                 data={"username": user.username, "replaced": bool(replaced)})
+    return token
+
+
+@transaction.atomic
+def token_revoke(*, actor: Actor, user: User) -> None:
+    """Revoke ``user``'s API token: the system that used it is refused from
+    the next request on. One audit event on the login."""
+    from rest_framework.authtoken.models import Token
+
+    _require_user_admin(actor, user)
+    deleted, _counts = Token.objects.filter(user=user).delete()
+    if not deleted:
+        raise DomainError(_("该账号没有接口令牌。"), field="user")
+    audit_record(actor=actor, action="token_revoke", target=user, data={"username": user.username})
 
 
 @transaction.atomic
@@ -262,6 +386,7 @@ def authorization_grant(
 
 @transaction.atomic
 def authorization_revoke(*, actor: Actor, authorization: Authorization) -> None:
+    """Withdraw an authorization; the audit event keeps whose it was and for what."""
     _require_org_admin(actor, authorization.staff.center)
     audit_record(
         actor=actor, action="authorization_revoke", target=authorization,

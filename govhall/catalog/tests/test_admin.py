@@ -34,3 +34,25 @@ def test_a_refusal_is_a_form_error_and_writes_nothing(client, hall, monkeypatch)
     answer = client.post(reverse(ADD), NEW)
     assert answer.status_code == 200 and "主题编码已存在" in answer.content.decode()
     assert not Theme.objects.exists() and not AuditEvent.objects.filter(action__startswith="theme").exists()
+
+
+def test_a_duplicate_code_is_a_form_error_and_writes_nothing(client, hall):
+    client.force_login(hall.admin)
+    assert client.post(reverse(ADD), NEW).status_code == 302
+    answer = client.post(reverse(ADD), {**NEW, "name": "另一个主题"})
+    assert answer.status_code == 200 and "编码" in answer.content.decode()
+    assert Theme.objects.count() == 1 and AuditEvent.objects.filter(action="theme_create").count() == 1
+
+
+def test_a_refusal_about_a_field_the_form_does_not_show_names_it(client, hall, monkeypatch):
+    def refuse(**kwargs):
+        raise DomainError("该字段不能修改。", field="code")  # code is read-only on the change form
+
+    client.force_login(hall.admin)
+    assert client.post(reverse(ADD), NEW).status_code == 302
+    monkeypatch.setattr(catalog_admin, "theme_update", refuse)
+    theme = Theme.objects.get()
+    answer = client.post(reverse("admin:catalog_theme_change", args=[theme.pk]), {**NEW, "name": "改名"})
+    assert answer.status_code == 200
+    assert "编码：该字段不能修改。" in answer.content.decode()
+    assert Theme.objects.get().name == NEW["name"] and not AuditEvent.objects.filter(action="theme_update").exists()
