@@ -150,3 +150,18 @@ def test_the_case_page_shows_the_rating_and_the_alerts(client, desk):
     page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
     assert "监察预警" in page and "超过承诺期限2026-03-16" in page
     assert "服务评价" in page and "非常不满意" in page and "差评整改" in page
+
+
+def test_a_worklist_filter_no_database_can_hold_is_ignored(client, desk):
+    client.force_login(desk.clerk)
+    submit(desk)
+    for department in ("99999999999999999999999", "-1", "x"):
+        answer = client.get(reverse("case_worklist"), {"department": department, "light": "purple", "page": "99999"})
+        assert answer.status_code == 200
+        assert Case.objects.get().number in answer.content.decode()
+
+
+def test_a_case_address_no_database_can_hold_is_a_404(client, desk):
+    client.force_login(desk.clerk)
+    assert client.get("/workbench/cases/99999999999999999999999/").status_code == 404
+    assert client.get("/workbench/cases/99999999999999999999999/notices/99999999999999999999999.pdf").status_code == 404
