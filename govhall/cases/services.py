@@ -33,7 +33,7 @@ from govhall.cases.states import (
     CLOCK_RUNNING, CREATE_DRAFT, OPEN, PAUSED, Action, State, SuspensionGround, target_state,
 )
 from govhall.catalog.models import ItemVersion, VersionStatus
-from govhall.core import clock, statements
+from govhall.core import clock, identity, statements
 from govhall.core.actors import SYSTEM, Actor, is_system, person
 from govhall.core.audit import audit_record
 from govhall.core.counters import counter_next
@@ -238,6 +238,8 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
     case.applicant_id_number = _text(applicant_id_number, "applicant_id_number", _("请填写证件号码。"),
                                      limit=limits.ID_NUMBER_MAX)
     case.applicant_phone = _text(applicant_phone, "applicant_phone", _("请填写联系电话。"), limit=limits.PHONE_MAX)
+    case.applicant_id_number = identity.applicant_id(case.applicant_id_number, applicant_kind)
+    case.applicant_phone = identity.phone(case.applicant_phone, field="applicant_phone")
     if not is_system(actor) and actor.role == Role.APPLICANT:
         if channel != Channel.ONLINE:
             raise NotPermitted(_("申请人只能以本人名义网上申请。"))

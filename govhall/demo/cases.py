@@ -23,6 +23,7 @@ from govhall.catalog.models import ItemVersion, VersionStatus
 from govhall.core import clock
 from govhall.core.actors import SYSTEM, SystemActor
 from govhall.core.errors import DomainError
+from govhall.core.identity import check_digit_organization, check_digit_person
 from govhall.org.models import Action, Authorization, Center, User
 
 SEED = 20261122
@@ -81,6 +82,15 @@ def demo_cases_load() -> int:
     return created
 
 
+def _id_number(rng, organization: bool) -> str:
+    """A well-formed number with its check character: a company's credit code
+    (GB 32100) or a person's identity number (GB 11643) of the district."""
+    if organization:
+        return check_digit_organization(f"91511602MA{rng.randint(1000000, 9999999)}")
+    born = f"{rng.randint(1950, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    return check_digit_person(f"511602{born}{rng.randint(0, 999):03d}")
+
+
 def _one_case(rng, sim, version, center, received: datetime, now: datetime) -> None:
     department = version.item.department.short_name
     clerk = _staff(department, Action.ACCEPT)
@@ -90,7 +100,7 @@ def _one_case(rng, sim, version, center, received: datetime, now: datetime) -> N
     case = cases.case_submit(
         actor=SYSTEM if online else clerk, item_version=version, center=center, channel="online" if online else "window",
         applicant_kind="organization" if organization else "person", applicant_name=name,
-        applicant_id_number=f"91511602MA{rng.randint(10000000, 99999999)}" if organization else f"511602{rng.randint(1960, 2004)}0{rng.randint(1, 9)}1{rng.randint(1000, 9999)}",
+        applicant_id_number=_id_number(rng, organization),
         applicant_phone=f"139{rng.randint(10000000, 99999999)}", green_channel=rng.random() < 0.04, at=received)
     scenario = rng.choices(["normal", "correction", "reject", "suspend", "extend", "deny", "withdraw", "slow", "terminate"],
                            weights=[52, 10, 4, 9, 5, 4, 3, 10, 3])[0]

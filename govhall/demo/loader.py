@@ -130,8 +130,8 @@ STAFF = [
     ("unit", Role.MEMBER_UNIT_HANDLER, "马超", "511602", "区住建局", None, "13800000014", ""),
     ("hotline", Role.HOTLINE_OPERATOR, "罗佳", "511602", None, None, "13800000015", ""),
     ("town_clerk", Role.CLERK, "唐静", "511602101", None, "01", "13800000016", ""),
-    ("applicant", Role.APPLICANT, "张三", None, None, None, "13912345678", "511602199001010011"),
-    ("agent", Role.APPLICANT, "李四", None, None, None, "13987654321", "511602198505050022"),
+    ("applicant", Role.APPLICANT, "张三", None, None, None, "13912345678", "511602199001010014"),
+    ("agent", Role.APPLICANT, "李四", None, None, None, "13987654321", "511602198505050023"),
 ]
 
 # Comprehensive window clerks accept for several departments (一窗受理).

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from govhall.core import clock
+from govhall.core import clock, identity
 from govhall.core.actors import Actor, is_system, person
 from govhall.core.audit import audit_record
 from govhall.core.errors import DomainError, NotPermitted
@@ -146,6 +146,7 @@ def user_create(
             raise DomainError(_("工作人员必须指定所属中心。"), field="center")
     if User.objects.filter(username=username).exists():
         raise DomainError(_("用户名已存在。"), field="username")
+    phone, id_number = _contact(phone=phone, id_number=id_number)
     user = User(
         username=username, role=role, full_name=full_name, center=center, department=department,
         window=window, phone=phone, id_number=id_number,
@@ -239,6 +240,15 @@ def _check_staff_placement(actor: Actor, user: User) -> None:
         _require_org_admin(actor, user.center)
 
 
+def _contact(*, phone: str, id_number: str) -> tuple[str, str]:
+    """A login's phone and identity number, each optional, checked when given
+    (an applicant's identity number is what his online applications must carry)."""
+    phone = (phone or "").strip()
+    id_number = (id_number or "").strip()
+    return (identity.phone(phone, field="phone") if phone else "",
+            identity.resident_id(id_number, field="id_number") if id_number else "")
+
+
 @transaction.atomic
 def user_update(*, actor: Actor, user: User, changes: dict) -> User:
     """Change a login (the admin's edit form): name, role, center,
@@ -290,6 +300,9 @@ def _user_change(*, actor: Actor, user: User, changes: dict, action: str) -> Use
             raise DomainError(_("不能修改自己的角色。"), field="role")
         if user.is_active and changes.get("is_active", True) is False:
             raise DomainError(_("不能停用自己的账号。"), field="is_active")
+    if "phone" in changes or "id_number" in changes:
+        checked = _contact(phone=changes.get("phone", ""), id_number=changes.get("id_number", ""))
+        changes = {**changes, **{f: v for f, v in zip(("phone", "id_number"), checked) if f in changes}}
     # The center too: the placement check may take it from the department.
     before = {field: getattr(user, field) for field in {*changes, "center"}}
     for field, value in changes.items():

@@ -75,6 +75,10 @@ def case_worklist(request):
     })
 
 
+# The decision services' fields as the receipt form names them.
+RECEIPT_FIELDS = {"items": "correction"}
+
+
 @login_required
 def case_receive(request, code: str):
     """The window acceptance screen for one item: applicant, material check, decision."""
@@ -87,7 +91,9 @@ def case_receive(request, code: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            # Receipt and the scans go together: a refused scan leaves no case.
+            # Receipt, scans and the clerk's decision go together: a refused
+            # scan or decision (补正 with no items, 不予受理 with no reason)
+            # leaves no case behind, and the form says which field.
             with transaction.atomic():
                 case = case_services.case_submit(
                     actor=user, item_version=version, center=user.center or version.item.department.center,
@@ -100,20 +106,17 @@ def case_receive(request, code: str):
                         case = case_services.case_material_attach(
                             actor=user, case=case, material_order=material.order, filename=scan.name,
                             content=scan.read(case_services.MATERIAL_MAX_BYTES + 1))
-        except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
-            try:
                 if data["decision"] == "accept":
                     case_services.case_accept(actor=user, case=case)
                 elif data["decision"] == "correction":
                     case_services.case_request_correction(actor=user, case=case, items=correction_items(data["correction"]))
                 else:
                     case_services.case_reject(actor=user, case=case, reason=data["reason"], refer_to=data["refer_to"])
-            except DomainError as error:
-                messages.error(request, _("已收件（%(number)s），但处理未完成：%(error)s") % {"number": case.number, "error": error.message})
-            else:
-                messages.success(request, _("办件 %(number)s 已处理，可打印文书。") % {"number": case.number})
+        except DomainError as error:
+            field = RECEIPT_FIELDS.get(error.field, error.field)
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("办件 %(number)s 已处理，可打印文书。") % {"number": case.number})
             return redirect("case_detail", case_id=case.pk)
     return render(request, "web/case_receive.html", {"version": version, "materials": materials, "form": form},
                   status=400 if form.errors else 200)

@@ -78,7 +78,7 @@ def table(hall):
     """The hall, the item with steps in department B, and two more people of
     B. The clock stands at Friday 2026-03-06 10:00, when every reader is asked."""
     hall.stranger = org.user_create(actor=SYSTEM, username="stranger", password=PASSWORD, role=Role.APPLICANT,
-                                    full_name="李四", id_number="110101198505050022", phone="13900000002")
+                                    full_name="李四", id_number="110101198505050024", phone="13900000002")
     hall.reviewer_b = org.user_create(actor=SYSTEM, username="reviewer_b", password=PASSWORD, role=Role.REVIEWER,
                                       department=hall.dept_b, full_name="reviewer_b")
     hall.approver_b = org.user_create(actor=SYSTEM, username="approver_b", password=PASSWORD, role=Role.APPROVER,

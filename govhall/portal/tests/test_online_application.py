@@ -87,3 +87,12 @@ def test_the_applicant_withdraws(client, desk):
 def test_an_anonymous_visitor_is_asked_to_log_in(client, desk):
     answer = client.get(reverse("portal_apply", args=[desk.item.code]))
     assert answer.status_code == 302 and "/login/" in answer.url
+
+
+def test_the_online_form_checks_the_phone_and_names_the_field(client, desk):
+    client.force_login(desk.applicant)
+    answer = client.post(reverse("portal_apply", args=[desk.item.code]), {
+        "applicant_kind": "person", "applicant_name": "张三", "applicant_id_number": "110101199003070011",
+        "applicant_phone": "0826"})
+    assert answer.status_code == 400 and answer.context["form"].errors["applicant_phone"]
+    assert not Case.objects.exists()

@@ -165,3 +165,29 @@ def test_a_case_address_no_database_can_hold_is_a_404(client, desk):
     client.force_login(desk.clerk)
     assert client.get("/workbench/cases/99999999999999999999999/").status_code == 404
     assert client.get("/workbench/cases/99999999999999999999999/notices/99999999999999999999999.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"decision": "correction", "correction": ""}, "correction"),
+    ({"decision": "reject", "reason": ""}, "reason"),
+    ({"applicant_id_number": "abc"}, "applicant_id_number"),
+    ({"applicant_id_number": "110101199003070012"}, "applicant_id_number"),  # check digit off by one
+    ({"applicant_kind": "organization", "applicant_id_number": "91511602MA1234567D"}, "applicant_id_number"),
+    ({"applicant_phone": "0826"}, "applicant_phone"),
+])
+def test_a_receipt_that_fails_writes_nothing_and_names_the_field(client, desk, changes, field):
+    from govhall.cases.models import CaseEvent
+
+    client.force_login(desk.clerk)
+    answer = receive(client, desk, **changes)
+    assert answer.status_code == 400
+    assert answer.context["form"].errors[field], answer.context["form"].errors
+    assert not Case.objects.exists() and not CaseEvent.objects.exists()
+
+
+def test_a_company_is_received_by_its_credit_code(client, desk):
+    client.force_login(desk.clerk)
+    answer = receive(client, desk, applicant_kind="organization", applicant_name="广安市示例科技有限公司",
+                     applicant_id_number="91511602ma1234567c", applicant_phone="0826-2338001")
+    assert answer.status_code == 302
+    assert Case.objects.get().applicant_id_number == "91511602MA1234567C"
