@@ -90,3 +90,76 @@ def sample_pdf(text: str = "scan") -> bytes:
     page.showPage()
     page.save()
     return buffer.getvalue()
+
+
+def form_as_posted(html: str, css_class: str) -> dict[str, list[str]]:
+    """What a browser posts for the first <form> of ``html`` with the class
+    ``css_class`` when the user changes nothing: text and
+    hidden inputs with their values, checked boxes and radios, the selected
+    option of each select (else its first option, as a browser picks), the
+    text of each textarea. Values are lists (a name may repeat); pass the
+    result to the test client after changing what the user would change."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.data: dict[str, list[str]] = {}
+            self.inside = self.done = False
+            self.select = self.textarea = None
+            self.first_option = self.selected = None
+            self.option_value = None
+            self.text = ""
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if self.done:
+                return
+            if tag == "form" and css_class in (a.get("class") or "").split():
+                self.inside = True
+            if not self.inside:
+                return
+            name = a.get("name")
+            if tag == "input" and name and "disabled" not in a:
+                kind = (a.get("type") or "text").lower()
+                if kind in {"checkbox", "radio"}:
+                    if "checked" in a:
+                        self.data.setdefault(name, []).append(a.get("value", "on"))
+                elif kind not in {"submit", "button", "file", "image", "reset"}:
+                    self.data.setdefault(name, []).append(a.get("value", ""))
+            elif tag == "select" and name and "disabled" not in a:
+                self.select, self.first_option, self.selected = name, None, []
+            elif tag == "option" and self.select:
+                self.option_value, self.text = a.get("value"), ""
+                if "selected" in a:
+                    self.selected.append(a.get("value"))
+            elif tag == "textarea" and name:
+                self.textarea, self.text = name, ""
+
+        def handle_data(self, data):
+            if self.textarea or (self.select and self.option_value is None):
+                self.text += data
+
+        def handle_endtag(self, tag):
+            if not self.inside or self.done:
+                return
+            if tag == "option" and self.select:
+                value = self.option_value if self.option_value is not None else self.text.strip()
+                if self.first_option is None:
+                    self.first_option = value
+                if self.selected and self.selected[-1] is None:
+                    self.selected[-1] = value
+            elif tag == "select" and self.select:
+                chosen = self.selected or ([self.first_option] if self.first_option is not None else [])
+                if chosen:
+                    self.data.setdefault(self.select, []).extend(chosen)
+                self.select = None
+            elif tag == "textarea" and self.textarea:
+                self.data.setdefault(self.textarea, []).append(self.text.removeprefix("\n"))
+                self.textarea = None
+            elif tag == "form":
+                self.done = True
+
+    reader = Reader()
+    reader.feed(html)
+    return reader.data

@@ -43,13 +43,26 @@ class VersionForm(forms.Form):
         self.fields["themes"].choices = [(t.code, t.name) for t in Theme.objects.all()]
 
 
-class LegalBasisForm(forms.Form):
+class RowForm(forms.Form):
+    """One row of a list (a material, a step…). The blank row the editor
+    offers at the end arrives with its selects and defaults filled in by
+    the browser: it counts as filled only once one of the fields a person
+    must type (``typed``) has text, so an untouched blank row is skipped."""
+
+    typed: tuple[str, ...] = ("name",)
+
+    def has_changed(self):
+        return any(str(self[name].value() or "").strip() for name in self.typed)
+
+
+class LegalBasisForm(RowForm):
+    typed = ("law", "article", "excerpt")
     law = forms.CharField(label=_("法律法规名称"), max_length=200)
     article = forms.CharField(label=_("条款"), required=False, max_length=100)
     excerpt = forms.CharField(label=_("条文摘录"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class MaterialRowForm(forms.Form):
+class MaterialRowForm(RowForm):
     name = forms.CharField(label=_("材料名称"), max_length=200)
     required = forms.BooleanField(label=_("必要"), required=False, initial=True)
     condition = forms.CharField(label=_("适用情形"), required=False, max_length=300)
@@ -60,7 +73,7 @@ class MaterialRowForm(forms.Form):
     notes = forms.CharField(label=_("备注"), required=False, max_length=300)
 
 
-class StepRowForm(forms.Form):
+class StepRowForm(RowForm):
     name = forms.CharField(label=_("环节名称"), max_length=50)
     role = forms.ChoiceField(label=_("办理角色"), choices=[(r.value, r.label) for r in Role if r != Role.APPLICANT])
     days = forms.IntegerField(label=_("环节时限（工作日）"), min_value=0, max_value=400, initial=0)
@@ -71,7 +84,9 @@ class StepRowForm(forms.Form):
         self.fields["department"].choices = [("", _("（本部门）")), *((d.code, d.name) for d in Department.objects.all())]
 
 
-class FeeRowForm(forms.Form):
+class FeeRowForm(RowForm):
+    typed = ("name", "amount", "rule", "basis")
+
     name = forms.CharField(label=_("收费项目"), max_length=100)
     amount = forms.DecimalField(label=_("收费标准（元）"), required=False, min_value=0, max_digits=12, decimal_places=2)
     rule = forms.CharField(label=_("计费规则"), required=False, max_length=300)

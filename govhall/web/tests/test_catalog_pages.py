@@ -182,3 +182,20 @@ def test_a_refused_form_upload_leaves_no_draft(client, hall, item):
     client.force_login(hall.manager)
     client.post(reverse("catalog_form_upload", args=[item.pk, 1]), {"kind": "template", "file": SimpleUploadedFile("x.exe", b"MZ")})
     assert item.versions.count() == 1
+
+
+def test_the_editor_saves_as_the_browser_posts_it_blank_extra_rows_ignored(client, hall, item):
+    from govhall.test import form_as_posted
+
+    client.force_login(hall.manager)
+    url = reverse("catalog_edit", args=[item.pk])
+    posted = form_as_posted(client.get(url).content.decode(), "editor")
+    assert posted["materials-TOTAL_FORMS"] and posted["steps-TOTAL_FORMS"]  # the blank extra rows are there
+    posted["change_note"] = ["只改说明"]
+    answer = client.post(url, posted)
+    assert answer.status_code == 302, answer.context and [f.errors for fs in answer.context["formsets"].values()
+                                                          for f in fs.forms if f.errors]
+    item.refresh_from_db()
+    draft = item.versions.order_by("-number").first()
+    assert draft.number == 2 and draft.materials.count() == item.current.materials.count()
+    assert draft.steps.count() == item.current.steps.count()
