@@ -8,13 +8,19 @@ import warnings
 from pathlib import Path
 
 import pytest
+import reportlab
 import segno
+from reportlab.pdfbase import pdfmetrics
 
 from govhall.documents import NoticeData, Party, Section, notice_pdf, notice_text
 from govhall.documents import fonts
 from govhall.documents.pdf import qr_matrix
 
-HAVE_WQY = Path(fonts.DEFAULT_FONT_PATHS[0]).is_file()
+# Everything our notices print besides Chinese characters (issue 12, item 7).
+NOTICE_PUNCTUATION = "，。、：；“”《》（）·−—…％¥〔〕"
+LATIN = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-.,:/()"
+# A Latin TrueType font every install has (ReportLab ships it): proof an override is used.
+VERA = str(Path(reportlab.__file__).parent / "fonts" / "Vera.ttf")
 VERIFY_URL = "https://hall.example.gov.cn/verify/GA2026-00012-7Q4K"
 
 
@@ -146,6 +152,32 @@ def fresh_font():
     fonts.reset_pdf_font()
 
 
+@pytest.fixture
+def fresh_machine(fresh_font, settings, monkeypatch):
+    """No setting and no Debian font: only what pip installed from pyproject.toml."""
+    settings.GOVHALL_PDF_FONT = ""
+    monkeypatch.setattr(fonts, "DEFAULT_FONT_PATHS", ())
+
+
+@pytest.fixture
+def no_bundled_font(monkeypatch):
+    """As if the font package had not been installed."""
+    monkeypatch.setattr(fonts, "BUNDLED_FONT", ("govhall_no_such_font_package", "fonts/missing.ttc"))
+
+
+def _pdffonts(pdf: bytes, tmp_path: Path) -> list[str]:
+    src = tmp_path / "fonts.pdf"
+    src.write_bytes(pdf)
+    out = subprocess.run([_tool("pdffonts"), str(src)], check=True, capture_output=True).stdout.decode()
+    return [line for line in out.splitlines()[2:] if line.strip()]
+
+
+def _inked(face, char: str) -> bool:
+    """The font maps the character to a glyph that is neither .notdef nor empty."""
+    glyph = face.charToGlyph.get(ord(char), 0)  # 0 is .notdef
+    return glyph != 0 and face.glyphPos[glyph + 1] > face.glyphPos[glyph]
+
+
 def test_pdf_is_a_pdf():
     pdf = notice_pdf(acceptance_notice())
     assert pdf.startswith(b"%PDF")
@@ -166,17 +198,47 @@ def test_same_notice_same_bytes():
     assert notice_pdf(acceptance_notice()) == notice_pdf(acceptance_notice())
 
 
-@pytest.mark.skipif(not HAVE_WQY, reason="fonts-wqy-microhei is not installed")
 def test_cjk_font_is_embedded(tmp_path):
     assert fonts.pdf_font_embedded()
-    src = tmp_path / "n.pdf"
-    src.write_bytes(notice_pdf(acceptance_notice()))
-    out = subprocess.run([_tool("pdffonts"), str(src)], check=True, capture_output=True).stdout.decode()
-    rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
-    assert rows, out
+    lines = _pdffonts(notice_pdf(acceptance_notice()), tmp_path)
+    assert lines
     # name type encoding emb sub uni object ID: every font is an embedded subset
-    assert all("yes" == row[-5] for row in rows), out
-    assert any("TrueType" in line for line in out.splitlines()[2:]), out
+    assert all("yes" == line.split()[-5] for line in lines), lines
+    assert any("TrueType" in line for line in lines), lines
+
+
+def test_a_fresh_machine_embeds_the_bundled_font(fresh_machine, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", fonts.FontFallbackWarning)
+        pdf = notice_pdf(acceptance_notice())
+    font = fonts.pdf_font()
+    assert font.embedded and font.path == fonts.bundled_font_path()
+    assert "-packages/paperang_p2_fonts_cjk/" in font.path  # pip's, not Debian's
+    lines = _pdffonts(pdf, tmp_path)
+    assert len(lines) == 1 and lines[0].split()[0].split("+")[-1].startswith("WenQuanYiMicroHei"), lines
+    assert lines[0].split()[1:5] == ["TrueType", "WinAnsi", "yes", "yes"], lines  # embedded, subset
+
+
+def test_the_bundled_font_draws_every_character_notices_print(fresh_machine):
+    face = pdfmetrics.getFont(fonts.pdf_font_name()).face
+    assert [c for c in NOTICE_PUNCTUATION + LATIN if not _inked(face, c)] == []
+    assert not _inked(face, "\U0001F600")  # the check can fail: no emoji in this font
+    gb2312 = []  # GB 2312 level 1 and 2 hanzi: rows B0-F7
+    for high in range(0xB0, 0xF8):
+        for low in range(0xA1, 0xFF):
+            try:
+                gb2312.append(bytes((high, low)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    assert len(gb2312) == 6763
+    assert [c for c in gb2312 if not _inked(face, c)] == []
+
+
+def test_punctuation_comes_back_out_of_the_pdf(fresh_machine, tmp_path):
+    notice = NoticeData(title="受理通知书", number="1号", issuer="某局", date_text="2026年1月5日", addressee="张三",
+                        sections=(Section(paragraphs=("符号：" + NOTICE_PUNCTUATION + " 费用¥1,280.00",)),))
+    text = _squash(_pdftotext(notice_pdf(notice), tmp_path))
+    assert _squash(NOTICE_PUNCTUATION) in text, text
 
 
 def test_text_is_really_in_the_pdf(tmp_path):
@@ -279,7 +341,7 @@ def test_notice_text_of_a_bare_notice():
     assert notice_text(notice) == "送达回证\n"
 
 
-def test_missing_font_falls_back_and_warns_once(fresh_font, settings, monkeypatch, tmp_path):
+def test_missing_font_falls_back_and_warns_once(fresh_font, no_bundled_font, settings, monkeypatch, tmp_path):
     settings.GOVHALL_PDF_FONT = str(tmp_path / "no-such-font.ttf")
     monkeypatch.setattr(fonts, "DEFAULT_FONT_PATHS", (str(tmp_path / "missing.ttc"),))
     with warnings.catch_warnings(record=True) as caught:
@@ -291,30 +353,39 @@ def test_missing_font_falls_back_and_warns_once(fresh_font, settings, monkeypatc
     assert not fonts.pdf_font_embedded()
     messages = [str(w.message) for w in caught if issubclass(w.category, fonts.FontFallbackWarning)]
     assert len(messages) == 1, messages
-    assert "no-such-font.ttf" in messages[0]
-    assert "fonts-wqy-microhei" in messages[0] and "GOVHALL_PDF_FONT" in messages[0]
+    assert "no-such-font.ttf" in messages[0] and "bundled font is missing" in messages[0]
+    assert "pip install paperang-p2-fonts-cjk" in messages[0] and "GOVHALL_PDF_FONT" in messages[0]
     if shutil.which("pdftotext"):
         assert "受理通知书" in _squash(_pdftotext(first, tmp_path))
 
 
-@pytest.mark.skipif(not HAVE_WQY, reason="fonts-wqy-microhei is not installed")
-def test_configured_font_is_used(fresh_font, settings, monkeypatch):
-    settings.GOVHALL_PDF_FONT = fonts.DEFAULT_FONT_PATHS[0]
-    monkeypatch.setattr(fonts, "DEFAULT_FONT_PATHS", ())
+def test_configured_font_is_used(fresh_font, settings, tmp_path):
+    # The setting wins over the bundled font, which is installed.
+    assert fonts.bundled_font_path()
+    settings.GOVHALL_PDF_FONT = VERA
     with warnings.catch_warnings():
         warnings.simplefilter("error", fonts.FontFallbackWarning)
-        assert fonts.pdf_font_embedded()
-        assert notice_pdf(acceptance_notice()).startswith(b"%PDF")
+        assert fonts.pdf_font().path == VERA and fonts.pdf_font_embedded()
+        pdf = notice_pdf(acceptance_notice())
+    assert [line.split()[0].split("+")[-1] for line in _pdffonts(pdf, tmp_path)] == ["BitstreamVeraSans-Roman"]
 
 
-@pytest.mark.skipif(not HAVE_WQY, reason="fonts-wqy-microhei is not installed")
-def test_missing_configured_font_falls_back_to_the_defaults(fresh_font, settings, tmp_path):
+def test_missing_configured_font_falls_back_to_the_bundled_one(fresh_machine, settings, tmp_path):
     settings.GOVHALL_PDF_FONT = str(tmp_path / "typo.ttf")
-    with pytest.warns(fonts.FontFallbackWarning, match="typo.ttf"):
-        assert fonts.pdf_font_embedded()
+    with pytest.warns(fonts.FontFallbackWarning, match="typo.ttf") as caught:
+        assert fonts.pdf_font().path == fonts.bundled_font_path()
+    assert "bundled" not in str(caught[0].message)
 
 
-def test_an_unembeddable_font_is_reported(fresh_font, settings, monkeypatch, tmp_path):
+def test_without_the_bundled_font_a_debian_font_is_used(fresh_font, no_bundled_font, settings, monkeypatch):
+    settings.GOVHALL_PDF_FONT = ""
+    monkeypatch.setattr(fonts, "DEFAULT_FONT_PATHS", ("/nonexistent/wqy-microhei.ttc", VERA))
+    assert fonts.bundled_font_path() == ""
+    with pytest.warns(fonts.FontFallbackWarning, match="bundled font is missing.*paperang-p2-fonts-cjk"):
+        assert fonts.pdf_font().path == VERA and fonts.pdf_font_embedded()
+
+
+def test_an_unembeddable_font_is_reported(fresh_font, no_bundled_font, settings, monkeypatch, tmp_path):
     bogus = tmp_path / "bogus.ttf"
     bogus.write_bytes(b"not a font")
     settings.GOVHALL_PDF_FONT = str(bogus)
