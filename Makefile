@@ -25,10 +25,30 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The demo runs with DEBUG off, as production does: the site's own Chinese
+# error pages, never Django's debug pages (`manage.py runserver` on its own
+# stays in development, DEBUG on). Safe values for a demo on this machine: a
+# secret key made once per checkout under var/, cookies over plain HTTP, the
+# static files collected for WhiteNoise. Each can be overridden from the
+# environment (GOVHALL_DEBUG=1 make run: the debug pages).
 # The task worker runs beside the server and stops with it; it runs the
 # supervision scan every GOVHALL_SUPERVISE_INTERVAL_SECONDS (lights change live).
-run: install
+DEMO_VAR := $(or $(GOVHALL_VAR_DIR),var)
+run: export GOVHALL_DEBUG ?= 0
+ifndef GOVHALL_SECRET_KEY
+run: export GOVHALL_SECRET_KEY_FILE ?= $(abspath $(DEMO_VAR))/secret_key
+endif
+run: export GOVHALL_PUBLIC_URL ?= http://$(HOST):$(PORT)
+run: export GOVHALL_ALLOWED_HOSTS ?= 127.0.0.1,localhost,[::1],$(HOST)
+run: export GOVHALL_SECURE_COOKIES ?= 0
+
+$(DEMO_VAR)/secret_key: | $(VENV)/.installed
+	mkdir -p $(@D)
+	umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: install $(DEMO_VAR)/secret_key
 	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py demo
 	@echo ""
 	@echo "govhall: http://$(HOST):$(PORT)/  (Ctrl-C to stop)"

@@ -33,6 +33,8 @@ ALLOWED_HOSTS = env_list(
     "GOVHALL_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if not DEBUG else ["*"]
 )
 CSRF_TRUSTED_ORIGINS = env_list("GOVHALL_CSRF_TRUSTED_ORIGINS", [])
+# A form left open too long: a Chinese "page expired" page (JSON under /api/).
+CSRF_FAILURE_VIEW = "govhall.api.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -270,7 +272,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Years after the last official year that get a provisional calendar computed
 # from the statutory holiday rules (DESIGN 3.3).
 GOVHALL_CALENDAR_PROVISIONAL_YEARS = env_int("GOVHALL_CALENDAR_PROVISIONAL_YEARS", 1)
-# TrueType/.ttc CJK font embedded in PDF notices; "" = Debian's fonts-wqy-microhei.
+# TrueType/.ttc CJK font embedded in PDF notices; "" = the bundled one (paperang-p2-fonts-cjk: WenQuanYi Micro Hei).
 GOVHALL_PDF_FONT = env_str("GOVHALL_PDF_FONT", "")
 # The public address of the portal, printed in notices' QR codes and sent in
 # SMS links: required in production (a notice must not lead to 127.0.0.1).

@@ -6,19 +6,24 @@ bad field) when a body had several.
 Three layers give that shape:
 - ``exception_handler`` (DRF's EXCEPTION_HANDLER): domain errors, the
   catalog's spec errors and DRF's own exceptions raised in API views;
-- ``not_found`` … ``server_error`` (the project's handler404/400/403/500)
-  and ``unknown_address`` (the last route under /api/, so that an unknown
-  address answers JSON even under DEBUG, where Django shows its own page
-  instead of calling handler404);
+- ``not_found`` … ``server_error`` (the project's handler404/400/403/500,
+  and ``csrf_failure``, its CSRF_FAILURE_VIEW) and ``unknown_address`` (the
+  last route under /api/, so that an unknown address answers JSON even under
+  DEBUG, where Django shows its own page instead of calling handler404);
+  outside /api/ the same handlers answer the site's Chinese pages
+  (templates/400.html … 500.html);
 - ``schema_error_responses``, a drf-spectacular hook that documents those
   answers on every operation, so that the schema says what a client can get.
 """
 
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
+from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import Resolver404, resolve
-from django.utils.http import escape_leading_slashes
+from django.utils.http import escape_leading_slashes, url_has_allowed_host_and_scheme
 from django.views import defaults
+from django.views.decorators.csrf import requires_csrf_token
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -90,31 +95,69 @@ def _is_api(request) -> bool:
     return request.path_info.startswith(API_PREFIX)
 
 
+def _back_url(request) -> str:
+    """The page the visitor came from, when it is one of ours: the error
+    pages' "返回上一页" (the template falls back to the browser's history)."""
+    referer = request.headers.get("Referer", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:  # a 400 for a bad Host: no address to compare with
+        return ""
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={host}, require_https=request.is_secure()):
+        return referer if referer != request.build_absolute_uri() else ""
+    return ""
+
+
+def _page(request, template: str, status: int, **context):
+    """An error page inside the site's layout (the request's context: the
+    signed-in user, the demo banner)."""
+    return render(request, template, {"back_url": _back_url(request), **context}, status=status)
+
+
+@requires_csrf_token  # the layout's language and logout forms carry the token
 def not_found(request, exception):
     """handler404: JSON under /api/, the site's page elsewhere."""
     if _is_api(request):
         return JsonResponse(error_body("接口地址不存在。"), status=404)
-    return defaults.page_not_found(request, exception)
+    if request.path_info == "/favicon.ico":
+        # Browsers ask for it whatever the page links (PDFs, JSON, old bookmarks).
+        return HttpResponseRedirect(static("govhall/favicon.svg"))
+    return _page(request, "404.html", 404, request_path=request.path)
 
 
+@requires_csrf_token
 def bad_request(request, exception):
     """handler400 (a suspicious request: a body larger than Django reads, a bad host…)."""
     if _is_api(request):
         if isinstance(exception, RequestDataTooBig):
             return JsonResponse(error_body("请求体过大。", "body"), status=400)
         return JsonResponse(error_body("请求无效。"), status=400)
-    return defaults.bad_request(request, exception)
+    return _page(request, "400.html", 400, too_big=isinstance(exception, RequestDataTooBig))
 
 
+@requires_csrf_token
 def permission_denied(request, exception):
-    """handler403 for views outside DRF (DRF answers its own 403s)."""
+    """handler403 for views outside DRF (DRF answers its own 403s). The
+    reason a view gives (PermissionDenied("…"), written for people) is shown."""
     if _is_api(request):
         return JsonResponse(error_body("无权访问。"), status=403)
-    return defaults.permission_denied(request, exception)
+    reason = exception.args[0] if exception is not None and exception.args else ""
+    return _page(request, "403.html", 403, detail=reason if isinstance(reason, str) else "")
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: a form's token no longer matches (the page stayed
+    open past the session, or the visitor signed in or out elsewhere).
+    Rendering the layout issues a fresh token, so reloading the form works."""
+    if _is_api(request):
+        return JsonResponse(error_body("CSRF 校验失败，请刷新页面后重试。"), status=403)
+    return _page(request, "403.html", 403, csrf_failed=True)
 
 
 def server_error(request):
-    """handler500 (production; under DEBUG Django shows the traceback)."""
+    """handler500 (production; under DEBUG Django shows the traceback).
+    500.html stands alone: it is rendered without the request's context (no
+    database, no user), since whatever failed may fail again."""
     if _is_api(request):
         return JsonResponse(error_body("服务器内部错误，请稍后重试。"), status=500)
     return defaults.server_error(request)
