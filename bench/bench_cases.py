@@ -96,6 +96,7 @@ class Bench:
         case = cases.case_submit(actor=d.clerk, item_version=d.version, center=d.district, channel="window",
                                  applicant_name="张三", applicant_id_number="110101199003070011",
                                  applicant_phone="13912345678", at=at(0))
+        case = cases.case_check_materials(actor=d.clerk, case=case, checks=cases.checks_all_required_ok(case), at=at(1))
         case = cases.case_accept(actor=d.clerk, case=case, at=at(1))
         case = cases.case_complete_step(actor=d.reviewer, case=case, opinion="材料齐全，符合条件", at=at(2))
         case = cases.case_approve(actor=d.approver, case=case, opinion="同意", at=at(3))
@@ -281,6 +282,7 @@ class Bench:
         case = cases.case_submit(actor=d.clerk, item_version=d.version, center=d.district, channel="window",
                                  applicant_name="张三", applicant_id_number="110101199003070011",
                                  applicant_phone="13912345678", at=at(0))
+        case = cases.case_check_materials(actor=d.clerk, case=case, checks=cases.checks_all_required_ok(case), at=at(1))
         case = cases.case_accept(actor=d.clerk, case=case, at=at(1))
         rendering = time.perf_counter()
         pdf = notice_pdf(notice_data(case.notices.get(kind=NoticeKind.ACCEPTANCE)))

@@ -14,6 +14,7 @@ from govhall.api.errors import validation_response
 from govhall.api.serializers import ErrorSerializer
 from govhall.cases import limits
 from govhall.cases import services as case_services
+from govhall.cases.models import Verdict
 from govhall.cases.policy import INTERFACE_ACTIONS
 from govhall.cases.states import Action, SuspensionGround
 from govhall.core.client import client_address
@@ -77,6 +78,17 @@ class CorrectionBody(_Body):
                                   help_text="一次性告知的全部补正内容")
 
 
+class CheckLine(serializers.Serializer):
+    material_order = serializers.IntegerField(min_value=1, max_value=10_000, help_text="事项材料序号")
+    verdict = serializers.ChoiceField(Verdict.choices, help_text="ok 合格；fix 需补正")
+    note = _text(limits.CORRECTION_PROBLEM_MAX, required=False, allow_blank=True, help_text="需补正的内容（需补正时必填）")
+
+
+class CheckBody(_Body):
+    checks = serializers.ListField(child=CheckLine(), min_length=1, max_length=limits.CORRECTION_ITEMS_MAX,
+                                   help_text="逐项材料核验结果")
+
+
 class SuspendBody(_Body):
     ground = serializers.CharField(max_length=20, help_text="法定情形（" + "、".join(
         f"{code} {label}" for code, label in SuspensionGround.choices) + "），或本中心登记的地方情形代码")
@@ -114,6 +126,7 @@ class AttachBody(_Body):
 
 BODIES: dict[str, type[_Body]] = {
     Action.ATTACH_MATERIAL: AttachBody,
+    Action.CHECK_MATERIALS: CheckBody,
     Action.REJECT: RejectBody,
     Action.REQUEST_CORRECTION: CorrectionBody,
     Action.COMPLETE_STEP: OpinionBody,
@@ -140,6 +153,8 @@ def _params(action: str, data: dict, case) -> dict:
         data["content"] = upload.read(case_services.MATERIAL_MAX_BYTES + 1)
     elif action == Action.REQUEST_CORRECTION:
         data["items"] = [dict(line) for line in data["items"]]
+    elif action == Action.CHECK_MATERIALS:
+        data["checks"] = [{"note": "", **line} for line in data["checks"]]
     elif action == Action.SUSPEND:
         approver = User.objects.filter(username=data["approver"], role=Role.DEPARTMENT_HEAD,
                                        department=case.department, is_active=True).first()

@@ -262,6 +262,32 @@ class IdempotencyKey(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
 
 
+class Verdict(models.TextChoices):
+    OK = "ok", _("合格")
+    FIX = "fix", _("需补正")
+
+
+class MaterialCheck(models.Model):
+    """The acceptance check of one of the item's materials on a case: 合格,
+    or 需补正 with what is wrong (a line of the one-time correction notice).
+    The latest check of each material stands; the case's events keep every one."""
+
+    case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="material_checks")
+    material_order = models.PositiveSmallIntegerField(_("材料序号"))
+    name = models.CharField(_("材料名称"), max_length=200)
+    verdict = models.CharField(_("核验结果"), max_length=8, choices=Verdict.choices)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("核验人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")  # null: the system
+    checked_at = models.DateTimeField(_("核验时间"))
+
+    class Meta:
+        verbose_name = _("材料核验")
+        verbose_name_plural = _("材料核验")
+        ordering = ["case", "material_order"]
+        constraints = [models.UniqueConstraint(fields=["case", "material_order"], name="one_check_per_material")]
+
+
 class CaseMaterial(models.Model):
     """A file handed in for one of the item's materials, with its checksum."""
 

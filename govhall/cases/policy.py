@@ -76,6 +76,9 @@ POLICY: dict[str, Rule] = {
     # Receipt: a clerk authorized to accept the item, or the applicant online.
     Action.SUBMIT: Rule(Grant_.ACCEPT, applicant=True),
     Action.ATTACH_MATERIAL: Rule(Grant_.ACCEPT, applicant=True),
+    # The acceptance check: each material 合格 or 需补正 (what the
+    # correction notice lists, and what acceptance requires).
+    Action.CHECK_MATERIALS: Rule(Grant_.ACCEPT),
     Action.ACCEPT: Rule(Grant_.ACCEPT),
     Action.REJECT: Rule(Grant_.ACCEPT),
     Action.REQUEST_CORRECTION: Rule(Grant_.ACCEPT),

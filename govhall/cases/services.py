@@ -20,8 +20,8 @@ from govhall.cases import limits
 from govhall.cases.deadlines import case_next_due, case_pauses, case_watch, correction_deadline, received_on
 from govhall.cases.events import event_build, event_record
 from govhall.cases.models import (
-    ApplicantKind, Case, CaseCounter, CaseMaterial, Channel, IdempotencyKey, LocalSuspensionGround, NoticeKind,
-    Pause,
+    ApplicantKind, Case, CaseCounter, CaseMaterial, Channel, IdempotencyKey, LocalSuspensionGround, MaterialCheck,
+    NoticeKind, Pause, Verdict,
 )
 from govhall.cases.notices import notice_build
 from govhall.cases.policy import (
@@ -374,12 +374,76 @@ def case_material_attach(*, actor: Actor, case: Case, material_order: int, filen
 
 @transaction.atomic
 @_refusal_first
+def case_check_materials(*, actor: Actor, case: Case, checks: list[dict], at: datetime | None = None,
+                         client_address: str | None = None) -> Case:
+    """Record the acceptance check of materials (材料核验) on a submitted
+    case: for each ``{"material_order", "verdict": "ok"|"fix", "note"}``,
+    合格 or 需补正 with what is wrong. A material checked again gets the new
+    verdict; the event keeps each. The 需补正 lines are what the one-time
+    correction notice lists; acceptance needs every required material 合格."""
+    at = _now(at)
+    grant = _authorize(Action.CHECK_MATERIALS, actor=actor, case=case, at=at)
+    if not isinstance(checks, list) or not checks:
+        raise DomainError(_("请逐项填写材料核验结果。"), field="checks")
+    if len(checks) > limits.CORRECTION_ITEMS_MAX:
+        raise DomainError(_("一次最多核验 %(n)s 项材料。") % {"n": limits.CORRECTION_ITEMS_MAX}, field="checks")
+    materials = {m.order: m for m in case.item_version.materials.all()}
+    recorded: dict[int, dict] = {}
+    for check in checks:
+        order = check.get("material_order") if isinstance(check, dict) else None
+        if isinstance(order, bool) or order not in materials:
+            raise DomainError(_("没有该序号的材料。"), field="checks")
+        verdict = check.get("verdict")
+        if verdict not in Verdict.values:
+            raise DomainError(_("核验结果应为“合格”或“需补正”。"), field="checks")
+        note = _optional_text(check.get("note", ""), "checks", limit=limits.CORRECTION_PROBLEM_MAX)
+        if verdict == Verdict.FIX and not note:
+            raise DomainError(_("“%(name)s”需补正：请写明需要补正的内容。") % {"name": materials[order].name},
+                              field="checks")
+        recorded[order] = {"order": order, "material": materials[order].name, "verdict": verdict, "note": note}
+
+    def store(case: Case) -> None:
+        for order, line in recorded.items():
+            MaterialCheck.objects.update_or_create(
+                case=case, material_order=order,
+                defaults={"name": line["material"], "verdict": line["verdict"], "note": line["note"],
+                          "checked_by": person(actor), "checked_at": at})
+
+    return _transition(case, actor=actor, grant=grant, action=Action.CHECK_MATERIALS, at=at, then=store,
+                       client_address=client_address, data={"checks": list(recorded.values())})
+
+
+def checks_all_required_ok(case: Case) -> list[dict]:
+    """The checks of a clerk who finds every required material 合格 (the
+    demo's and the benchmarks' acceptance check)."""
+    return [{"material_order": m.order, "verdict": Verdict.OK, "note": ""}
+            for m in case.item_version.materials.all() if m.required and not m.exempt]
+
+
+def materials_unchecked(case: Case) -> list[str]:
+    """The materials that stand in the way of acceptance: each required one
+    not checked 合格 (those fetched from e-licences or other departments
+    excepted), and any material found 需补正."""
+    verdicts = dict(case.material_checks.values_list("material_order", "verdict"))
+    return [m.name for m in case.item_version.materials.all()
+            if verdicts.get(m.order) == Verdict.FIX
+            or (m.required and not m.exempt and verdicts.get(m.order) != Verdict.OK)]
+
+
+@transaction.atomic
+@_refusal_first
 def case_accept(*, actor: Actor, case: Case, at: datetime | None = None, client_address: str | None = None) -> Case:
     """Accept (受理): the promised-time clock starts; an acceptance notice is due.
     Accepted later than 5 working days after receipt, the law already counts
     the case as accepted on the day of receipt (art. 32(4)), and so does the clock."""
     at = _now(at)
     grant = _authorize(Action.ACCEPT, actor=actor, case=case, at=at)
+    if case.state == State.SUBMITTED:
+        # Art. 32(5): accepted when the materials are complete and in legal form.
+        pending = materials_unchecked(case)
+        if pending:
+            raise DomainError(_("受理前须逐项核验材料，尚未核验合格：%(list)s。") % {"list": "、".join(pending)},
+                              field="materials")
     day = received_on(at)
     deemed = case.received_on is not None and day > correction_deadline(case)
     return _transition(case, actor=actor, grant=grant, action=Action.ACCEPT, at=at, notice=NoticeKind.ACCEPTANCE,
@@ -701,6 +765,7 @@ def case_immediate(*, actor: Actor, case: Case, opinion: str, received_by: str, 
 ACTION_SERVICES: dict[str, Callable[..., Case]] = {
     Action.SUBMIT: case_draft_submit,
     Action.ATTACH_MATERIAL: case_material_attach,
+    Action.CHECK_MATERIALS: case_check_materials,
     Action.ACCEPT: case_accept,
     Action.REJECT: case_reject,
     Action.REQUEST_CORRECTION: case_request_correction,

@@ -56,6 +56,7 @@ class Action(models.TextChoices):
     TERMINATE = "terminate", _("终止办理")
     RECOMPUTE_DEADLINE = "recompute_deadline", _("按新日历重算期限")
     ATTACH_MATERIAL = "attach_material", _("上传申请材料")
+    CHECK_MATERIALS = "check_materials", _("核验申请材料")
 
 
 # action → (states it may start from, state it leads to; None = unchanged)
@@ -80,6 +81,7 @@ TRANSITIONS: dict[str, tuple[frozenset, State | None]] = {
     Action.TERMINATE: (BEFORE_DECISION, State.TERMINATED),
     Action.RECOMPUTE_DEADLINE: (OPEN, None),
     Action.ATTACH_MATERIAL: (frozenset({State.DRAFT, State.SUBMITTED, State.CORRECTION}), None),
+    Action.CHECK_MATERIALS: (frozenset({State.SUBMITTED}), None),
 }
 
 

@@ -131,6 +131,9 @@ def _one_case(rng, sim, version, center, received: datetime, now: datetime) -> N
             case = cases.case_resubmit(actor=clerk, case=case, at=at)
         if not step(1):
             return
+        checks = cases.checks_all_required_ok(case)
+        if checks:
+            case = cases.case_check_materials(actor=clerk, case=case, checks=checks, at=at)
         case = cases.case_accept(actor=clerk, case=case, at=at)
         if scenario == "withdraw":
             if step(2):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("my/cases/", views.portal_my_cases, name="portal_my_cases"),
     path("items/<str:code>/apply/", views.portal_apply, name="portal_apply"),
     path("my/cases/<str:number>/", views.portal_my_case, name="portal_my_case"),
+    path("my/cases/<str:number>/files/<int:file_id>/", views.portal_my_case_file, name="portal_my_case_file"),
     path("my/cases/<str:number>/<str:action>/", views.portal_my_case_act, name="portal_my_case_act"),
     path("verify/<str:code>/", views.portal_verify, name="portal_verify"),
     path("verify/<str:code>/notice.pdf", views.portal_verify_pdf, name="portal_verify_pdf"),

@@ -211,6 +211,20 @@ def portal_apply(request, code: str):
     return render(request, "portal/apply.html", {"version": version, "form": form}, status=400 if form.errors else 200)
 
 
+def portal_my_case_file(request, number: str, file_id: int):
+    """A file the applicant handed in for his own case (download)."""
+    from govhall.cases.files import material_response
+
+    user, redirect_response = _applicant(request)
+    if redirect_response:
+        return redirect_response
+    case = _my_case(user, number)
+    record = case.materials.filter(pk=file_id).first() if file_id < 2**63 else None
+    if record is None:
+        raise Http404
+    return material_response(record, download=True)
+
+
 def portal_my_case(request, number: str):
     """The applicant's own case: materials, submission, correction, notices."""
     from govhall.cases.services import case_actions_for

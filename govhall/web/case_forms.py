@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from govhall.cases import limits
-from govhall.cases.models import ApplicantKind
+from govhall.cases.models import ApplicantKind, Verdict
 from govhall.cases.services import DELIVERY_METHODS, PAYMENT_METHODS
 
 
@@ -127,3 +127,33 @@ class AttachForm(forms.Form):
             data["filename"] = upload.name
             data["content"] = upload.read(MATERIAL_MAX_BYTES + 1)
         return data
+
+
+class MaterialCheckForm(forms.Form):
+    """The acceptance check on the case page: per material 合格 or 需补正
+    with what is wrong; a material left blank is not checked this time.
+    Cleaned, it is the service's ``checks``."""
+
+    def __init__(self, *args, materials, checks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.materials = list(materials)
+        for material in self.materials:
+            done = checks.get(material.order)
+            self.fields[f"verdict_{material.order}"] = forms.ChoiceField(
+                label=material.name, required=False, choices=[("", _("（未核验）")), *Verdict.choices],
+                initial=done.verdict if done else "", widget=forms.RadioSelect)
+            self.fields[f"note_{material.order}"] = forms.CharField(
+                label=_("需补正的内容"), required=False, max_length=limits.CORRECTION_PROBLEM_MAX,
+                initial=done.note if done else "")
+
+    def rows(self):
+        """(material, verdict field, note field) per material, for the template."""
+        return [(m, self[f"verdict_{m.order}"], self[f"note_{m.order}"]) for m in self.materials]
+
+    def clean(self):
+        data = super().clean()
+        checks = [{"material_order": m.order, "verdict": data[f"verdict_{m.order}"], "note": data.get(f"note_{m.order}", "")}
+                  for m in self.materials if data.get(f"verdict_{m.order}")]
+        if not checks and not self.errors:
+            raise forms.ValidationError(_("请至少核验一项材料。"))
+        return {"checks": checks}

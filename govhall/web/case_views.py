@@ -10,11 +10,13 @@ from django.http import Http404, HttpResponse
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from govhall.cases import services as case_services
 from govhall.cases.deadlines import case_light
-from govhall.cases.models import Channel
+from govhall.cases.models import Channel, Verdict
+from govhall.cases.files import material_response
 from govhall.cases.notices import notice_data
 from govhall.cases.selectors import case_events, case_get_for_staff, case_list_for_staff, suspension_grounds_for
 from govhall.cases.states import Action, State, event_label
@@ -26,7 +28,8 @@ from govhall.documents import notice_pdf
 from govhall.org.models import User
 from govhall.org.roles import STAFF_ROLES, Role
 from govhall.web.case_forms import (
-    AttachForm, CertifyForm, CorrectionForm, DeliverForm, DenyForm, ExtendForm, OpinionForm, OptionalReasonForm,
+    AttachForm, CertifyForm, CorrectionForm, DeliverForm, DenyForm, ExtendForm, MaterialCheckForm, OpinionForm,
+    OptionalReasonForm,
     PaymentForm, ReasonForm, ReceiveForm, RejectForm, SuspendForm, correction_items,
 )
 
@@ -76,7 +79,7 @@ def case_worklist(request):
 
 
 # The decision services' fields as the receipt form names them.
-RECEIPT_FIELDS = {"items": "correction"}
+RECEIPT_FIELDS = {"items": "correction", "materials": None}
 
 
 @login_required
@@ -100,12 +103,20 @@ def case_receive(request, code: str):
                     channel=Channel.WINDOW, applicant_kind=data["applicant_kind"], applicant_name=data["applicant_name"],
                     applicant_id_number=data["applicant_id_number"], applicant_phone=data["applicant_phone"],
                     client_address=client_address(request))
+                # A material is checked 合格 when the clerk ticks it (the
+                # original seen) or scans it; the rest stay unchecked.
+                seen = set(request.POST.getlist("checked"))
+                checks = []
                 for material in materials:
                     scan = request.FILES.get(f"scan-{material.order}")
                     if scan is not None:
                         case = case_services.case_material_attach(
                             actor=user, case=case, material_order=material.order, filename=scan.name,
                             content=scan.read(case_services.MATERIAL_MAX_BYTES + 1))
+                    if scan is not None or str(material.order) in seen:
+                        checks.append({"material_order": material.order, "verdict": Verdict.OK, "note": ""})
+                if checks and data["decision"] != "reject":
+                    case = case_services.case_check_materials(actor=user, case=case, checks=checks)
                 if data["decision"] == "accept":
                     case_services.case_accept(actor=user, case=case)
                 elif data["decision"] == "correction":
@@ -138,6 +149,8 @@ def _forms_for(case, user, data=None, files=None) -> dict:
     return {
         Action.ATTACH_MATERIAL: AttachForm(data, files, prefix="attach_material",
                                            materials=case.item_version.materials.all()),
+        Action.CHECK_MATERIALS: MaterialCheckForm(data, prefix="check_materials", materials=case.item_version.materials.all(),
+                                                  checks={c.material_order: c for c in case.material_checks.all()}),
         Action.COMPLETE_STEP: OpinionForm(data, prefix="complete_step"),
         Action.SEND_BACK: ReasonForm(data, prefix="send_back"),
         Action.SUSPEND: SuspendForm(data, prefix="suspend", approvers=approvers,
@@ -146,7 +159,9 @@ def _forms_for(case, user, data=None, files=None) -> dict:
         Action.APPROVE: OpinionForm(data, prefix="approve"),
         Action.DENY: DenyForm(data, prefix="deny"),
         Action.REJECT: RejectForm(data, prefix="reject"),
-        Action.REQUEST_CORRECTION: CorrectionForm(data, prefix="request_correction"),
+        # The one-time notice starts from the materials found 需补正.
+        Action.REQUEST_CORRECTION: CorrectionForm(data, prefix="request_correction", initial={"items": "\n".join(
+            f"{c.name}：{c.note}" for c in case.material_checks.filter(verdict=Verdict.FIX))}),
         Action.RECORD_PAYMENT: PaymentForm(data, prefix="record_payment"),
         Action.CERTIFY: CertifyForm(data, prefix="certify"),
         Action.DELIVER: DeliverForm(data, prefix="deliver"),
@@ -166,8 +181,31 @@ def _detail(request, case, *, forms=None, status=200):
         "notices": case.notices.order_by("issued_at", "pk"),
         "actions": [(action, Action(action).label, forms.get(action)) for action in allowed],
         "pauses": case.pauses.select_related("approved_by"),
+        "materials": _materials(case),
         "alerts": case.alerts.order_by("-raised_at", "-pk"),
     }, status=status)
+
+
+def _materials(case) -> list[tuple]:
+    """Each of the item's materials with the files handed in and its check."""
+    files: dict[int, list] = {}
+    for record in case.materials.all():
+        files.setdefault(record.material_order, []).append(record)
+    checks = {c.material_order: c for c in case.material_checks.select_related("checked_by")}
+    return [(m, files.get(m.order, []), checks.get(m.order)) for m in case.item_version.materials.all()]
+
+
+@login_required
+@xframe_options_sameorigin  # previewed inside the case page
+def case_material_file(request, case_id: int, file_id: int):
+    """A file handed in for the case, to whoever may see the case (the
+    case's scope, never the file's address): inline for the page's preview,
+    as an attachment with ?download=1."""
+    case = _case(request, case_id)
+    record = case.materials.filter(pk=file_id).first() if file_id < 2**63 else None
+    if record is None:
+        raise Http404
+    return material_response(record, download=request.GET.get("download") == "1")
 
 
 @login_required

@@ -20,6 +20,7 @@ urlpatterns = [
     path("workbench/cases/receive/<str:code>/", case_views.case_receive, name="case_receive"),
     path("workbench/cases/<int:case_id>/", case_views.case_detail, name="case_detail"),
     path("workbench/cases/<int:case_id>/notices/<int:notice_id>.pdf", case_views.case_notice_pdf, name="case_notice_pdf"),
+    path("workbench/cases/<int:case_id>/materials/<int:file_id>/", case_views.case_material_file, name="case_material_file"),
     path("workbench/cases/<int:case_id>/<str:action>/", case_views.case_act, name="case_act"),
     path("workbench/catalog/", catalog_views.catalog_list, name="catalog_list"),
     path("workbench/catalog/new/", catalog_views.catalog_new, name="catalog_new"),

@@ -5,6 +5,7 @@ from django.urls import reverse
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
+from govhall.cases.tests.conftest import accept_checked
 from govhall.api.cases import CasePagination
 from govhall.cases import services as case_services
 from govhall.cases.models import Case, IdempotencyKey
@@ -39,6 +40,11 @@ def test_a_retried_submission_does_not_make_two_cases(api, desk):
 def test_actions_through_the_api(api, desk):
     api.force_authenticate(desk.clerk)
     number = receive(api, desk).json()["number"]
+    early = api.post(reverse("api_case_act", args=[number, "accept"]), {}, format="json")
+    assert early.status_code == 400 and early.json()["field"] == "materials"
+    checked = api.post(reverse("api_case_act", args=[number, "check_materials"]),
+                       {"checks": [{"material_order": 1, "verdict": "ok"}]}, format="json")
+    assert checked.status_code == 200 and checked.json()["state"] == "submitted"
     accepted = api.post(reverse("api_case_act", args=[number, "accept"]), {}, format="json")
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
     assert accepted.json()["notices"][0]["kind"] == "acceptance"
@@ -48,7 +54,8 @@ def test_actions_through_the_api(api, desk):
     stale = api.post(reverse("api_case_act", args=[number, "complete_step"]), {"opinion": "符合", "version": 0}, format="json")
     assert stale.status_code == 409
     done = api.post(reverse("api_case_act", args=[number, "complete_step"]), {"opinion": "符合"}, format="json")
-    assert done.json()["state"] == "in_review" and [e["action"] for e in done.json()["events"]] == ["submit", "accept", "complete_step"]
+    assert done.json()["state"] == "in_review"
+    assert [e["action"] for e in done.json()["events"]] == ["submit", "check_materials", "accept", "complete_step"]
     api.force_authenticate(desk.clerk_b)
     assert api.get(reverse("api_case", args=[number])).status_code == 404
     api.force_authenticate(desk.approver)
@@ -81,7 +88,7 @@ def _window(desk, when: str):
 
 
 def _accept(desk, case, when: str):
-    return case_services.case_accept(actor=desk.clerk, case=case, at=at(when))
+    return accept_checked(actor=desk.clerk, case=case, at=at(when))
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance, response_schema_conformance, status_code_conformance,
 )
 
+from govhall.cases.tests.conftest import accept_checked
 from govhall.cases import services as cases
 from govhall.cases.tests.conftest import at, desk  # noqa: F401  (fixture)
 from govhall.evaluation import services as evaluation
@@ -68,13 +69,13 @@ def fuzz_hall(desk):
                                  applicant_phone="13912345678", applicant=h.applicant, at=at(when))
 
     def decided(when_accepted="2026-03-02 10:05"):
-        case = cases.case_accept(actor=h.clerk, case=window(), at=at(when_accepted))
+        case = accept_checked(actor=h.clerk, case=window(), at=at(when_accepted))
         case = cases.case_complete_step(actor=h.reviewer, case=case, opinion="材料齐全，符合条件",
                                         at=at("2026-03-02 11:00"))
         return cases.case_approve(actor=h.approver, case=case, opinion="同意", at=at("2026-03-02 11:30"))
 
     submitted = window()
-    accepted = cases.case_accept(actor=h.clerk, case=window(), at=at("2026-03-02 10:05"))
+    accepted = accept_checked(actor=h.clerk, case=window(), at=at("2026-03-02 10:05"))
     approved = decided()
     delivered = cases.case_certify(actor=h.clerk, case=decided(), certificate_number="JY1511602000001",
                                    at=at("2026-03-02 12:00"))

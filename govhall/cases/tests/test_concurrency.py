@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
+from govhall.cases.tests.conftest import accept_checked
 from govhall.cases import services as cases
 from govhall.cases.models import Case
 from govhall.cases.states import State
@@ -31,7 +32,7 @@ def test_exactly_one_of_two_concurrent_actions_wins(desk):
             connection.close()
 
     threads = [
-        threading.Thread(target=act, args=("accept", lambda c: cases.case_accept(actor=desk.clerk, case=c))),
+        threading.Thread(target=act, args=("accept", lambda c: accept_checked(actor=desk.clerk, case=c))),
         threading.Thread(target=act, args=("reject", lambda c: cases.case_reject(actor=desk.clerk, case=c, reason="材料不全"))),
     ]
     for thread in threads:

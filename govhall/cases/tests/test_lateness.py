@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 import time_machine
 
+from govhall.cases.tests.conftest import accept_checked
 from govhall.cases import services as cases
 from govhall.cases.deadlines import case_light
 from govhall.cases.models import Case, CaseEvent, LocalSuspensionGround
@@ -28,7 +29,7 @@ DUE = date(2026, 3, 16)  # accepted Mon 03-02, 10 working days
 @pytest.fixture
 def late(desk):
     """A case accepted on Mon 03-02, due Mon 03-16."""
-    desk.case = cases.case_accept(actor=desk.clerk, case=submit(desk), at=at("2026-03-02 10:05"))
+    desk.case = accept_checked(actor=desk.clerk, case=submit(desk), at=at("2026-03-02 10:05"))
     assert desk.case.due_date == DUE
     return desk
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from govhall.cases.tests.conftest import accept_checked, check_materials
 from govhall.cases import services as cases
 from govhall.cases.deadlines import case_light
 from govhall.cases.events import chain_verify
@@ -32,7 +33,7 @@ def actions(case) -> list[str]:
 def test_the_whole_path_writes_one_event_per_transition_and_the_chain_holds(desk):
     case = submit(desk)
     assert case.state == State.SUBMITTED and case.number == "D1-20260302-00001" and len(case.query_code) == 8
-    case = cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-02 10:05"))
+    case = accept_checked(actor=desk.clerk, case=case, at=at("2026-03-02 10:05"))
     # 10 working days after Mon 2026-03-02, the day of acceptance not counted.
     assert case.accepted_on == date(2026, 3, 2) and case.due_date == date(2026, 3, 16)
     case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="材料齐全，符合条件", at=at("2026-03-05 15:00"))
@@ -46,7 +47,7 @@ def test_the_whole_path_writes_one_event_per_transition_and_the_chain_holds(desk
     case = cases.case_deliver(actor=desk.clerk, case=case, method="window", received_by="张三", at=at("2026-03-10 10:00"))
     case = cases.case_close(actor=desk.clerk, case=case, at=at("2026-03-10 10:01"))
     assert case.state == State.CLOSED and case.due_date is None and case.visits == 2
-    assert actions(case) == ["submit", "accept", "complete_step", "approve", "certify", "deliver", "close"]
+    assert actions(case) == ["submit", "check_materials", "accept", "complete_step", "approve", "certify", "deliver", "close"]
     assert chain_verify(case) is None
 
 
@@ -65,30 +66,30 @@ class TestRefusals:
     def test_a_clerk_of_another_department_cannot_accept(self, desk):
         case = submit(desk)
         with pytest.raises(NotPermitted):
-            cases.case_accept(actor=desk.clerk_b, case=case)
+            accept_checked(actor=desk.clerk_b, case=case)
         assert Case.objects.get(pk=case.pk).state == State.SUBMITTED
         assert actions(case) == ["submit"]
 
     def test_supervisors_only_watch(self, desk):
         case = submit(desk)
         with pytest.raises(NotPermitted):
-            cases.case_accept(actor=desk.supervisor, case=case)
+            accept_checked(actor=desk.supervisor, case=case)
 
     def test_an_unauthorized_reviewer_cannot_complete_the_step(self, desk):
-        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        case = accept_checked(actor=desk.clerk, case=submit(desk))
         with pytest.raises(NotPermitted):
             cases.case_complete_step(actor=desk.clerk, case=case, opinion="x")
-        assert Case.objects.get(pk=case.pk).step == case.step and actions(case) == ["submit", "accept"]
+        assert Case.objects.get(pk=case.pk).step == case.step and actions(case) == ["submit", "check_materials", "accept"]
 
     def test_a_revoked_authorization_stops_the_next_action(self, desk):
         from govhall.org.models import Action as AuthAction
         from govhall.org.models import Authorization
 
-        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        case = accept_checked(actor=desk.clerk, case=submit(desk))
         Authorization.objects.filter(staff=desk.reviewer, action=AuthAction.REVIEW).delete()
         with pytest.raises(NotPermitted):
             cases.case_complete_step(actor=desk.reviewer, case=case, opinion="同意")
-        assert Case.objects.get(pk=case.pk).version == case.version and actions(case) == ["submit", "accept"]
+        assert Case.objects.get(pk=case.pk).version == case.version and actions(case) == ["submit", "check_materials", "accept"]
 
     def test_without_authorization_the_refusal_comes_before_the_state(self, desk):
         case = submit(desk)  # not accepted yet: no review step is open
@@ -96,7 +97,7 @@ class TestRefusals:
             cases.case_close(actor=desk.clerk_b, case=case)
 
     def test_no_decision_before_the_review_steps(self, desk):
-        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        case = accept_checked(actor=desk.clerk, case=submit(desk))
         with pytest.raises(DomainError, match="审查"):
             cases.case_approve(actor=desk.approver, case=case, opinion="同意")
 
@@ -117,7 +118,7 @@ class TestRefusals:
         assert case.events.last().data["refer_to"] == "市市场监管局"
 
     def test_denial_needs_reasons(self, desk):
-        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        case = accept_checked(actor=desk.clerk, case=submit(desk))
         case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="不符合条件")
         with pytest.raises(DomainError) as error:
             cases.case_deny(actor=desk.approver, case=case, reasons="")
@@ -127,11 +128,11 @@ class TestRefusals:
     def test_a_stale_copy_loses(self, desk):
         case = submit(desk)
         first, second = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)
-        cases.case_accept(actor=desk.clerk, case=first)
+        accept_checked(actor=desk.clerk, case=first)
         with pytest.raises(Conflict):
             cases.case_reject(actor=desk.clerk, case=second, reason="材料不全")
         assert Case.objects.get(pk=case.pk).state == State.ACCEPTED
-        assert actions(case) == ["submit", "accept"]
+        assert actions(case) == ["submit", "check_materials", "accept"]
 
 
 class TestCorrection:
@@ -145,7 +146,7 @@ class TestCorrection:
         assert case.state == State.CORRECTION and len(case.events.last().data["items"]) == 2
         case = cases.case_resubmit(actor=desk.clerk, case=case, at=at("2026-03-05 11:00"))
         assert case.state == State.SUBMITTED and case.received_on == date(2026, 3, 5) and case.visits == 2
-        case = cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-05 11:10"))
+        case = accept_checked(actor=desk.clerk, case=case, at=at("2026-03-05 11:10"))
         assert case.accepted_on == date(2026, 3, 5)
 
     def test_no_correction_notice_after_five_working_days(self, desk):
@@ -155,14 +156,14 @@ class TestCorrection:
                                           items=[{"material": "申请书", "problem": "缺签字"}])
 
     def test_late_acceptance_counts_from_receipt(self, desk):
-        case = cases.case_accept(actor=desk.clerk, case=submit(desk), at=at("2026-03-12 09:00"))
+        case = accept_checked(actor=desk.clerk, case=submit(desk), at=at("2026-03-12 09:00"))
         assert case.accepted_on == date(2026, 3, 2)
         assert case.events.last().data["deemed_accepted_from_receipt"] is True
 
 
 class TestSpecialProcedureAndExtension:
     def test_suspension_pauses_the_clock_and_needs_the_head(self, desk):
-        case = cases.case_accept(actor=desk.clerk, case=submit(desk))  # due 03-16
+        case = accept_checked(actor=desk.clerk, case=submit(desk))  # due 03-16
         with pytest.raises(DomainError) as error:
             cases.case_suspend(actor=desk.reviewer, case=case, ground="lunch", reason="x", expected_days=3, approver=desk.head)
         assert error.value.field == "ground"
@@ -177,7 +178,7 @@ class TestSpecialProcedureAndExtension:
         assert case.state == State.IN_REVIEW and case.due_date == date(2026, 3, 23)
 
     def test_one_extension_of_at_most_ten_days_by_the_head(self, desk):
-        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        case = accept_checked(actor=desk.clerk, case=submit(desk))
         with pytest.raises(NotPermitted):
             cases.case_extend(actor=desk.approver, case=case, days=5, reason="情况复杂")
         with pytest.raises(DomainError):
@@ -189,7 +190,7 @@ class TestSpecialProcedureAndExtension:
 
 
 def test_lights_follow_the_deadline(desk):
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk))  # due Mon 03-16, promised 10 → yellow at ≤ 2 days
+    case = accept_checked(actor=desk.clerk, case=submit(desk))  # due Mon 03-16, promised 10 → yellow at ≤ 2 days
     assert case_light(case, today=date(2026, 3, 2)) == Light.GREEN
     assert case_light(case, today=date(2026, 3, 13)) == Light.YELLOW
     assert case_light(case, today=date(2026, 3, 17)) == Light.RED
@@ -220,10 +221,10 @@ def test_termination_by_the_head_with_a_reason(desk):
 
 
 def test_an_immediate_item_is_done_on_the_spot(desk):
-    case = submit(desk)
+    case = check_materials(actor=desk.clerk, case=submit(desk), at=at("2026-03-02 10:05"))
     case = cases.case_immediate(actor=SYSTEM, case=case, opinion="当场办结", received_by="张三", at=at("2026-03-02 10:10"))
     assert case.state == State.DELIVERED
-    assert actions(case) == ["submit", "accept", "complete_step", "approve", "certify", "deliver"]
+    assert actions(case) == ["submit", "check_materials", "accept", "complete_step", "approve", "certify", "deliver"]
     assert case.visits == 1  # handed in and picked up in the same visit (最多跑一次)
 
 
@@ -246,19 +247,19 @@ def test_every_state_action_pair_follows_the_table(state):
 
 class TestAuditChain:
     def test_verify_audit_passes_on_intact_chains(self, desk, capsys):
-        cases.case_accept(actor=desk.clerk, case=submit(desk))
+        accept_checked(actor=desk.clerk, case=submit(desk))
         call_command("verify_audit")
         assert "1 case chain(s) verified" in capsys.readouterr().out
 
     def test_an_edited_event_is_named(self, desk, capsys):
-        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        case = accept_checked(actor=desk.clerk, case=submit(desk))
         CaseEvent.objects.filter(case=case, seq=2).update(data={"forged": True})
         with pytest.raises(CommandError):
             call_command("verify_audit")
         assert f"{case.number} event #2: content was changed" in capsys.readouterr().err
 
     def test_a_deleted_event_is_named(self, desk, capsys):
-        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        case = accept_checked(actor=desk.clerk, case=submit(desk))
         case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="ok")
         CaseEvent.objects.filter(case=case, seq=2).delete()
         with pytest.raises(CommandError):
@@ -267,16 +268,16 @@ class TestAuditChain:
 
     def test_the_deleted_last_event_is_named(self, desk, capsys):
         # The case row keeps the chain's head: cutting off the tail shows.
-        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        case = accept_checked(actor=desk.clerk, case=submit(desk))
         case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="ok")
-        CaseEvent.objects.filter(case=case, seq=3).delete()
+        CaseEvent.objects.filter(case=case, seq=4).delete()
         with pytest.raises(CommandError):
             call_command("verify_audit")
-        assert f"{case.number} event #3: the case's last event #3 is missing" in capsys.readouterr().err
+        assert f"{case.number} event #4: the case's last event #4 is missing" in capsys.readouterr().err
 
     def test_sm3_chains_verify_too(self, desk, settings):
         settings.GOVHALL_AUDIT_HASH = "sm3"
-        case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+        case = accept_checked(actor=desk.clerk, case=submit(desk))
         assert set(case.events.values_list("hash_alg", flat=True)) == {"sm3"}
         assert chain_verify(case) is None
 
@@ -290,7 +291,7 @@ def test_a_fee_is_recorded_before_delivery(desk):
     paid = item_create(actor=SYSTEM, spec=complete_spec(
         "A", code="A-FEE", status="published", no_fee=False, result_type="approval_document",
         fees=[{"name": "工本费", "amount": "10.00", "rule": "", "basis": "某价费文件"}])).current
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk, item_version=paid))
+    case = accept_checked(actor=desk.clerk, case=submit(desk, item_version=paid))
     case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合")
     case = cases.case_approve(actor=desk.approver, case=case, opinion="同意")
     with pytest.raises(DomainError, match="尚未缴费"):
@@ -306,7 +307,7 @@ def test_a_fee_is_recorded_before_delivery(desk):
 def test_no_payment_on_a_free_item(desk):
     from decimal import Decimal
 
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    case = accept_checked(actor=desk.clerk, case=submit(desk))
     case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合")
     case = cases.case_approve(actor=desk.approver, case=case, opinion="同意")
     with pytest.raises(DomainError, match="不收费"):
@@ -318,7 +319,7 @@ def test_an_official_year_moves_the_deadlines_of_open_cases(desk, django_capture
 
     # Accepted Mon 2026-12-28 for 10 working days: 12-29…31, (Jan 1 off), Jan 4–8, 11, 12 → Tue 2027-01-12
     # on the provisional 2027; the official schedule adds Jan 4 as a day off → Wed 01-13.
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk, when="2026-12-28 10:00"), at=at("2026-12-28 10:05"))
+    case = accept_checked(actor=desk.clerk, case=submit(desk, when="2026-12-28 10:00"), at=at("2026-12-28 10:05"))
     assert case.due_date == date(2027, 1, 12) and case.deadline_provisional
     with django_capture_on_commit_callbacks(execute=True):
         calendar_year_enter(actor=desk.admin, year=2027, source="国务院办公厅通知（测试）",
@@ -333,26 +334,26 @@ def test_an_official_year_moves_the_deadlines_of_open_cases(desk, django_capture
 def test_an_event_inserted_into_a_chain_is_named(desk, capsys):
     from govhall.cases.events import event_record
 
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    case = accept_checked(actor=desk.clerk, case=submit(desk))
     forged = event_record(case=case, actor=SYSTEM, action="approve", from_state="accepted", to_state="approved")
-    # Slip the forged event in before the real acceptance (#2).
+    # Slip the forged event in before the real acceptance (#3, after the check).
     CaseEvent.objects.filter(case=case, action="accept").update(seq=99)
-    CaseEvent.objects.filter(pk=forged.pk).update(seq=2)
-    CaseEvent.objects.filter(case=case, action="accept").update(seq=3)
+    CaseEvent.objects.filter(pk=forged.pk).update(seq=3)
+    CaseEvent.objects.filter(case=case, action="accept").update(seq=4)
     with pytest.raises(CommandError):
         call_command("verify_audit")
-    assert f"{case.number} event #2" in capsys.readouterr().err
+    assert f"{case.number} event #3" in capsys.readouterr().err
 
 
 def test_a_service_called_without_an_actor_refuses_and_changes_nothing(desk):
     case = submit(desk)
     with pytest.raises(TypeError, match="SYSTEM"):
-        cases.case_accept(actor=None, case=case, at=at("2026-03-02 10:05"))
+        accept_checked(actor=None, case=case, at=at("2026-03-02 10:05"))
     case.refresh_from_db()
     assert case.state == State.SUBMITTED and actions(case) == ["submit"]
 
 
 def test_the_system_is_recorded_as_such_in_the_chain(desk):
-    case = cases.case_accept(actor=SYSTEM, case=submit(desk), at=at("2026-03-02 10:05"))
+    case = accept_checked(actor=SYSTEM, case=submit(desk), at=at("2026-03-02 10:05"))
     event = case.events.order_by("-seq").first()
     assert event.actor_id is None and event.actor_role == "system"

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from govhall.cases.tests.conftest import accept_checked
 from govhall.cases import limits
 from govhall.cases import services as cases
 from govhall.cases.notices import notice_data
@@ -75,7 +76,7 @@ def test_a_rejection_with_the_longest_reason(desk, tmp_path, reason):
 
 def test_every_notice_kind_at_its_bounds(desk, tmp_path):
     long_text = "经审查情况复杂需要进一步核实" * 143  # 2,002 characters, cut to the bound
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk, applicant_name=NAME), at=at("2026-03-02 10:05"))
+    case = accept_checked(actor=desk.clerk, case=submit(desk, applicant_name=NAME), at=at("2026-03-02 10:05"))
     case = cases.case_suspend(actor=desk.reviewer, case=case, ground="expert_review",
                               reason=long_text[:limits.PAUSE_REASON_MAX], expected_days=limits.SUSPENSION_DAYS_MAX,
                               approver=desk.head, at=at("2026-03-03 10:00"))

@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from govhall.cases.tests.conftest import accept_checked
 from govhall.cases import services as cases
 from govhall.cases.models import NoticeKind
 from govhall.cases.notices import notice_data
@@ -15,7 +16,7 @@ from govhall.documents import notice_pdf, notice_text
 
 
 def walk(desk):
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk), at=at("2026-03-02 10:05"))
+    case = accept_checked(actor=desk.clerk, case=submit(desk), at=at("2026-03-02 10:05"))
     case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合", at=at("2026-03-04 10:00"))
     case = cases.case_extend(actor=desk.head, case=case, days=5, reason="需征求相关部门意见", at=at("2026-03-05 10:00"))
     case = cases.case_approve(actor=desk.approver, case=case, opinion="同意", at=at("2026-03-09 10:00"))
@@ -46,7 +47,7 @@ def test_rejection_and_denial_state_the_reasons_and_the_rights(desk):
     rejected = cases.case_reject(actor=desk.clerk, case=submit(desk), reason="不属于本机关职权", refer_to="市市场监管局")
     text = notice_text(notice_data(rejected.notices.get()))
     assert "不属于本机关职权" in text and "请向市市场监管局申请" in text and "行政复议" in text and "行政诉讼" in text
-    case = cases.case_complete_step(actor=desk.reviewer, case=cases.case_accept(actor=desk.clerk, case=submit(desk)), opinion="不符合")
+    case = cases.case_complete_step(actor=desk.reviewer, case=accept_checked(actor=desk.clerk, case=submit(desk)), opinion="不符合")
     denied = cases.case_deny(actor=desk.approver, case=case, reasons="经营场所面积不足")
     text = notice_text(notice_data(denied.notices.get(kind=NoticeKind.DENIAL)))
     assert "不予行政许可" in text and "经营场所面积不足" in text and "第三十八条第二款" in text and "六十日" in text
@@ -61,7 +62,7 @@ def test_the_correction_notice_lists_every_material_once(desk):
 
 
 def test_the_suspension_notice_says_what_for_and_how_long(desk):
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    case = accept_checked(actor=desk.clerk, case=submit(desk))
     case = cases.case_suspend(actor=desk.reviewer, case=case, ground="expert_review", reason="组织专家论证",
                               expected_days=5, approver=desk.head)
     text = notice_text(notice_data(case.notices.get(kind=NoticeKind.SUSPENSION)))
@@ -89,7 +90,7 @@ def test_the_delivery_receipt_names_the_decision_and_the_certificate_served(desk
 
 
 def test_a_denial_is_served_without_the_result(desk):
-    case = cases.case_complete_step(actor=desk.reviewer, case=cases.case_accept(actor=desk.clerk, case=submit(desk)),
+    case = cases.case_complete_step(actor=desk.reviewer, case=accept_checked(actor=desk.clerk, case=submit(desk)),
                                     opinion="不符合")
     case = cases.case_deny(actor=desk.approver, case=case, reasons="经营场所面积不足")
     case = cases.case_deliver(actor=desk.clerk, case=case, method="mail", received_by="张三")

@@ -30,6 +30,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from govhall.cases.tests.conftest import accept_checked, check_materials
 from govhall.cases import services as cases
 from govhall.cases.events import event_build
 from govhall.cases.models import Case
@@ -53,6 +54,7 @@ PEOPLE = ("applicant", "stranger", "clerk", "reviewer", "approver", "head", "rev
 PARAMS = {
     Action.SUBMIT: {},
     Action.ATTACH_MATERIAL: {"material_order": 1, "filename": "申请书.pdf", "content": sample_pdf("申请书")},
+    Action.CHECK_MATERIALS: {"checks": [{"material_order": 1, "verdict": "ok", "note": ""}]},
     Action.ACCEPT: {},
     Action.REJECT: {"reason": "不属于本部门职权范围", "refer_to": "市市场监管局"},
     Action.REQUEST_CORRECTION: {"items": [{"material": "食品经营许可申请书", "problem": "缺少签字"}]},
@@ -117,13 +119,15 @@ def _case_for(action: str, h) -> Case:
         return cases.case_material_attach(actor=h.applicant, case=draft, material_order=1, filename="1.pdf",
                                           content=sample_pdf(), at=t("02 10:01"))
     case = _window(h)
-    if action in {Action.ATTACH_MATERIAL, Action.ACCEPT, Action.REJECT, Action.REQUEST_CORRECTION,
+    if action in {Action.ATTACH_MATERIAL, Action.CHECK_MATERIALS, Action.REJECT, Action.REQUEST_CORRECTION,
                   Action.WITHDRAW, Action.TERMINATE}:
         return case
+    if action == Action.ACCEPT:
+        return check_materials(actor=h.clerk, case=case, at=t("02 10:03"))
     if action == Action.RESUBMIT:
         return cases.case_request_correction(actor=h.clerk, case=case, at=t("02 10:05"),
                                              items=[{"material": "申请书", "problem": "缺签字"}])
-    case = cases.case_accept(actor=h.clerk, case=case, at=t("02 10:05"))
+    case = accept_checked(actor=h.clerk, case=case, at=t("02 10:05"))
     if action in {Action.COMPLETE_STEP, Action.SUSPEND, Action.EXTEND}:
         return case
     if action == Action.RESUME:
@@ -207,6 +211,8 @@ def _web_acts(action: str, person, case: Case, h, client) -> bool:
             values = {"material_order": "1", "file": SimpleUploadedFile("1.pdf", sample_pdf())}
         elif action == Action.REQUEST_CORRECTION:
             values = {"items": "食品经营许可申请书：缺少签字"}
+        elif action == Action.CHECK_MATERIALS:
+            values = {"verdict_1": "ok"}
         elif action == Action.SUSPEND:
             values["approver"] = h.head.pk
         form = {f"{action}-{key}": value for key, value in values.items()}

@@ -41,9 +41,9 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
 from govhall.cases import services as cases
 from govhall.cases.deadlines import case_deadline, case_next_due
 from govhall.cases.events import chain_verify
-from govhall.cases.models import Case, CaseEvent, CaseMaterial, Notice, Pause
+from govhall.cases.models import Case, CaseEvent, CaseMaterial, MaterialCheck, Notice, Pause
 from govhall.cases.states import CLOCK_RUNNING, DECIDED, FINISHED, TRANSITIONS, Action, State, target_state
-from govhall.cases.tests.conftest import at, policy_allows
+from govhall.cases.tests.conftest import accept_checked, at, policy_allows
 from govhall.cases.tests.test_lifecycle import submit
 from govhall.catalog.services import item_create
 from govhall.catalog.tests.factories import complete_spec
@@ -76,6 +76,10 @@ PDF = sample_pdf("an application form")
 CORRECTION_ITEMS = [{"material": "食品经营许可申请书", "problem": "缺少法定代表人签字"},
                     {"material": "营业执照", "problem": "已过期"}]
 SERVICES = {
+    Action.CHECK_MATERIALS: (("clerk",), cases.case_check_materials,
+                             {"checks": [{"material_order": 1, "verdict": "ok", "note": ""}]},
+                             {"checks": [[], [{"material_order": 1, "verdict": "fix", "note": ""}],
+                                         [{"material_order": 9, "verdict": "ok", "note": ""}]]}),
     Action.ACCEPT: (("clerk",), cases.case_accept, {}, {}),
     Action.REJECT: (("clerk",), cases.case_reject, {"reason": "不属于本部门职权范围", "refer_to": "市市场监管局"},
                     {"reason": ["", "  "]}),
@@ -138,6 +142,8 @@ def next_steps(case: Case) -> set:
             return {Action.RECORD_PAYMENT}
         if case.item_version.result_type == "certificate" and not case.certificate_number:
             return {Action.CERTIFY}
+    if case.state == State.SUBMITTED and cases.materials_unchecked(case):
+        return {Action.CHECK_MATERIALS}
     return {State.SUBMITTED: {Action.ACCEPT}, State.CORRECTION: {Action.RESUBMIT}, State.SUSPENDED: {Action.RESUME},
             State.APPROVED: {Action.DELIVER}, State.DENIED: {Action.DELIVER},
             State.DELIVERED: {Action.CLOSE}}.get(case.state, set())
@@ -181,6 +187,7 @@ def snapshot(pk: int, *, files: bool) -> dict:
         "pauses": list(Pause.objects.filter(case_id=pk).order_by("pk").values()),
         "notices": list(Notice.objects.filter(case_id=pk).order_by("pk").values_list("number", flat=True)),
         "materials": list(CaseMaterial.objects.filter(case_id=pk).order_by("pk").values_list("sha256", "file")),
+        "checks": list(MaterialCheck.objects.filter(case_id=pk).order_by("pk").values()),
         "files": stored_files() if files else None,
     }
 
@@ -428,7 +435,7 @@ def test_a_special_procedure_the_evening_of_an_acceptance_after_hours(desk):
     # Accepted Fri 03-06 at 17:30, after office hours: accepted_on is Mon 03-09
     # (received_on of the moment). A special procedure started that evening
     # gets started_on Fri 03-06 (the local date), before the clock's start.
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk, when="2026-03-06 16:00"), at=at("2026-03-06 17:30"))
+    case = accept_checked(actor=desk.clerk, case=submit(desk, when="2026-03-06 16:00"), at=at("2026-03-06 17:30"))
     assert case.accepted_on == date(2026, 3, 9)
     try:
         case = cases.case_suspend(actor=desk.reviewer, case=case, ground="testing", reason="委托检测", expected_days=3,
@@ -439,7 +446,7 @@ def test_a_special_procedure_the_evening_of_an_acceptance_after_hours(desk):
 
 
 def test_a_second_special_procedure_is_refused_while_one_is_open(desk):
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk), at=at("2026-03-02 10:00"))
+    case = accept_checked(actor=desk.clerk, case=submit(desk), at=at("2026-03-02 10:00"))
     case = cases.case_suspend(actor=desk.reviewer, case=case, ground="testing", reason="委托检测", expected_days=3,
                               approver=desk.head, at=at("2026-03-03 10:00"))
     with pytest.raises(DomainError):

@@ -1,5 +1,6 @@
 import pytest
 
+from govhall.cases.tests.conftest import accept_checked
 from govhall.cases import services as cases
 from govhall.cases.tests.conftest import at, desk  # noqa: F401  (fixture)
 from govhall.cases.tests.test_lifecycle import submit
@@ -20,7 +21,7 @@ def approved(desk, *, applicant=True, day="2026-03-02"):
     window (for the applicant's account, unless applicant=False), reviewed,
     granted and its certificate made on the days after ``day``."""
     case = submit(desk, when=f"{day} 10:00", applicant=desk.applicant if applicant else None)
-    case = cases.case_accept(actor=desk.clerk, case=case, at=at(f"{day} 10:05"))
+    case = accept_checked(actor=desk.clerk, case=case, at=at(f"{day} 10:05"))
     case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="材料齐全，符合条件", at=at(f"{day} 14:00"))
     case = cases.case_approve(actor=desk.approver, case=case, opinion="同意", at=at(f"{day} 15:00"))
     return cases.case_certify(actor=desk.clerk, case=case, certificate_number="JY1511602000001", at=at(f"{day} 16:00"))

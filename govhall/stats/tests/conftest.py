@@ -36,6 +36,7 @@ from decimal import Decimal
 
 import pytest
 
+from govhall.cases.tests.conftest import accept_checked
 from govhall.calendars.selectors import work_calendar
 from govhall.cases import services as cases
 from govhall.cases.models import Case
@@ -120,7 +121,7 @@ def month(desk):
     c = {}
 
     # c1: on time, delivered at the window, closed.
-    c["c1"] = cases.case_accept(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-03-02 10:00"),
+    c["c1"] = accept_checked(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-03-02 10:00"),
                                 at=at("2026-03-02 10:05"))
     c["c1"] = _decide(h, c["c1"], review="2026-03-04 10:00", decide="2026-03-06 10:00")
     c["c1"] = cases.case_certify(actor=h.clerk, case=c["c1"], certificate_number="JY1", at=at("2026-03-06 15:00"))
@@ -129,7 +130,7 @@ def month(desk):
     c["c1"] = cases.case_close(actor=h.clerk, case=c["c1"], at=at("2026-03-09 10:01"))
 
     # c2: paused 03-04 → 03-11 (on-site inspection), decided 03-18.
-    c["c2"] = cases.case_accept(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-03-02 10:10"),
+    c["c2"] = accept_checked(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-03-02 10:10"),
                                 at=at("2026-03-02 10:15"))
     c["c2"] = cases.case_complete_step(actor=h.reviewer, case=c["c2"], opinion="需现场核查", at=at("2026-03-03 10:00"))
     c["c2"] = cases.case_suspend(actor=h.reviewer, case=c["c2"], ground="testing", reason="委托检测机构检测经营场所",
@@ -138,27 +139,27 @@ def month(desk):
     c["c2"] = cases.case_approve(actor=h.approver, case=c["c2"], opinion="同意", at=at("2026-03-18 10:00"))
 
     # c3: the fee item, decided late, fee paid.
-    c["c3"] = cases.case_accept(actor=h.clerk, case=_submit(h.clerk, h.fee_item, district, "2026-03-02 10:20"),
+    c["c3"] = accept_checked(actor=h.clerk, case=_submit(h.clerk, h.fee_item, district, "2026-03-02 10:20"),
                                 at=at("2026-03-02 10:25"))
     c["c3"] = _decide(h, c["c3"], review="2026-03-10 10:00", decide="2026-03-20 10:00")
     c["c3"] = cases.case_record_payment(actor=h.clerk, case=c["c3"], amount=Decimal("50.00"), method="cash",
                                         receipt_number="P001", at=at("2026-03-20 11:00"))
 
     # c4, c5: at window 02, still in review.
-    c["c4"] = cases.case_accept(actor=h.clerk2, case=_submit(h.clerk2, A, district, "2026-03-05 10:00"),
+    c["c4"] = accept_checked(actor=h.clerk2, case=_submit(h.clerk2, A, district, "2026-03-05 10:00"),
                                 at=at("2026-03-05 10:05"))
     c["c4"] = cases.case_complete_step(actor=h.reviewer, case=c["c4"], opinion="审查中", at=at("2026-03-06 10:00"))
-    c["c5"] = cases.case_accept(actor=h.clerk2, case=_submit(h.clerk2, A, district, "2026-03-25 10:00"),
+    c["c5"] = accept_checked(actor=h.clerk2, case=_submit(h.clerk2, A, district, "2026-03-25 10:00"),
                                 at=at("2026-03-25 10:05"))
 
     # c6: paused since 03-05.
-    c["c6"] = cases.case_accept(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-03-02 10:30"),
+    c["c6"] = accept_checked(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-03-02 10:30"),
                                 at=at("2026-03-02 10:35"))
     c["c6"] = cases.case_suspend(actor=h.reviewer, case=c["c6"], ground="expert_review", reason="专家评审",
                                  expected_days=20, approver=h.head, at=at("2026-03-05 10:00"))
 
     # c7: an immediate item, decided and delivered (electronically) on the day.
-    c["c7"] = cases.case_accept(actor=h.clerk2, case=_submit(h.clerk2, h.immediate, district, "2026-03-10 10:00"),
+    c["c7"] = accept_checked(actor=h.clerk2, case=_submit(h.clerk2, h.immediate, district, "2026-03-10 10:00"),
                                 at=at("2026-03-10 10:01"))
     c["c7"] = cases.case_approve(actor=h.approver, case=c["c7"], opinion="同意", at=at("2026-03-10 10:20"))
     c["c7"] = cases.case_certify(actor=h.clerk2, case=c["c7"], certificate_number="JY7", at=at("2026-03-10 10:25"))
@@ -167,7 +168,7 @@ def month(desk):
 
     # c8: online, no visit at all.
     online = apply_online(applicant=h.applicant, version=A, center=district, when=at("2026-03-03 09:30"))
-    c["c8"] = cases.case_accept(actor=h.clerk, case=online, at=at("2026-03-03 10:00"))
+    c["c8"] = accept_checked(actor=h.clerk, case=online, at=at("2026-03-03 10:00"))
     c["c8"] = _decide(h, c["c8"], review="2026-03-09 10:00", decide="2026-03-12 10:00")
     c["c8"] = cases.case_certify(actor=h.clerk, case=c["c8"], certificate_number="JY8", at=at("2026-03-12 11:00"))
     c["c8"] = cases.case_deliver(actor=h.clerk, case=c["c8"], method="electronic", received_by="张三",
@@ -176,21 +177,21 @@ def month(desk):
     # c9: not accepted; c10: withdrawn.
     c["c9"] = cases.case_reject(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-03-04 10:00"),
                                 reason="不属于本部门职权范围", at=at("2026-03-04 10:05"))
-    c["c10"] = cases.case_accept(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-03-05 11:00"),
+    c["c10"] = accept_checked(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-03-05 11:00"),
                                  at=at("2026-03-05 11:05"))
     c["c10"] = cases.case_withdraw(actor=h.clerk, case=c["c10"], reason="申请人书面撤回", at=at("2026-03-09 10:00"))
 
     # c11: received at the town center (a sub-center of the district).
-    c["c11"] = cases.case_accept(actor=h.clerk, case=_submit(h.clerk, A, town, "2026-03-06 10:00"),
+    c["c11"] = accept_checked(actor=h.clerk, case=_submit(h.clerk, A, town, "2026-03-06 10:00"),
                                  at=at("2026-03-06 10:05"))
     c["c11"] = _decide(h, c["c11"], review="2026-03-09 10:00", decide="2026-03-10 10:00")
 
     # c12: department B, still open and overdue.
-    c["c12"] = cases.case_accept(actor=h.clerk_b, case=_submit(h.clerk_b, h.item_b, district, "2026-03-03 10:00"),
+    c["c12"] = accept_checked(actor=h.clerk_b, case=_submit(h.clerk_b, h.item_b, district, "2026-03-03 10:00"),
                                  at=at("2026-03-03 10:05"))
 
     # c13: February's backlog, still open.
-    c["c13"] = cases.case_accept(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-02-02 10:00"),
+    c["c13"] = accept_checked(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-02-02 10:00"),
                                  at=at("2026-02-02 10:05"))
 
     _rate(c["c1"], 5, "2026-03-10 09:00")

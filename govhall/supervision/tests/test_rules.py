@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 
+from govhall.cases.tests.conftest import accept_checked
 from govhall.cases import services as cases
 from govhall.cases.events import event_record
 from govhall.cases.models import Case
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def accepted(desk, when="2026-03-02 10:00"):
-    return cases.case_accept(actor=desk.clerk, case=submit(desk, when), at=at(when))
+    return accept_checked(actor=desk.clerk, case=submit(desk, when), at=at(when))
 
 
 def scan(when: str):
@@ -130,7 +131,7 @@ def test_no_acceptance_decision_within_five_working_days_is_red(desk):
     [alert] = alerts("case.acceptance_late")
     assert alert.severity == "red" and alert.case == case
     # Accepting it now (deemed accepted from receipt) says the same: no second alert.
-    cases.case_accept(actor=desk.clerk, case=Case.objects.get(pk=case.pk), at=at("2026-03-10 10:00"))
+    accept_checked(actor=desk.clerk, case=Case.objects.get(pk=case.pk), at=at("2026-03-10 10:00"))
     assert len(alerts("case.acceptance_late")) == 1
 
 
@@ -166,7 +167,7 @@ def test_a_fee_off_the_standard_is_red(desk, paid, message):
     version = item_create(actor=SYSTEM, spec=complete_spec(
         "A", code="A-FEE", status="published", no_fee=False, result_type="approval_document",
         fees=[{"name": "工本费", "amount": "10.00", "rule": "", "basis": "某价费文件"}])).current
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk, item_version=version), at=at("2026-03-02 10:00"))
+    case = accept_checked(actor=desk.clerk, case=submit(desk, item_version=version), at=at("2026-03-02 10:00"))
     case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合", at=at("2026-03-02 11:00"))
     case = cases.case_approve(actor=desk.approver, case=case, opinion="同意", at=at("2026-03-02 12:00"))
     cases.case_record_payment(actor=desk.clerk, case=case, amount=Decimal(paid), method="cash",
@@ -235,7 +236,7 @@ class TestIntegrity:
     def test_events_are_checked_once(self, desk):
         accepted(desk)
         first = scan("2026-03-02 12:00")
-        assert first.events == 2 and scan("2026-03-02 12:05").events == 0
+        assert first.events == 3 and scan("2026-03-02 12:05").events == 0  # submit, check_materials, accept
 
     def test_the_services_own_events_raise_nothing(self, desk):
         case = cases.case_complete_step(actor=desk.reviewer, case=accepted(desk), opinion="符合", at=at("2026-03-03 10:00"))
@@ -273,7 +274,7 @@ def test_the_scan_reads_only_the_cases_whose_day_has_come(desk):
 def test_a_bad_review_not_handled_in_time_is_red(desk):
     from govhall.evaluation.services import followup_verify, rating_submit
 
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk, applicant=desk.applicant), at=at("2026-03-02 10:00"))
+    case = accept_checked(actor=desk.clerk, case=submit(desk, applicant=desk.applicant), at=at("2026-03-02 10:00"))
     case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合", at=at("2026-03-03 10:00"))
     case = cases.case_approve(actor=desk.approver, case=case, opinion="同意", at=at("2026-03-04 10:00"))
     if desk.version.result_type == "certificate":

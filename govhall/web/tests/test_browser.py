@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from govhall.cases.tests.conftest import accept_checked
 from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
 from govhall.core.actors import SYSTEM
 from govhall.test import PASSWORD, sample_pdf
@@ -139,6 +140,15 @@ def _act(page, label):
     page.wait_for_load_state()
 
 
+def _check_first_material(page, verdict="合格", note=""):
+    """The acceptance check of the first material (the required application form)."""
+    form = page.locator("form.card").filter(has=page.get_by_text("核验申请材料", exact=True))
+    form.get_by_label(verdict, exact=True).first.check()
+    if note:
+        form.get_by_label("需补正的内容").first.fill(note)
+    _act(page, "核验申请材料")
+
+
 def _download_pdf(page, link_text):
     with page.expect_download() as info:
         page.evaluate("""(text) => {  // a PDF opens inline: fetch it as a download instead
@@ -168,6 +178,10 @@ def test_online_application_through_acceptance_review_approval_and_delivery(brow
     clerk_ctx, clerk = _login_context(browser, live_server, "clerk")
     clerk.goto(f"{live_server.url}/workbench/cases/")
     clerk.get_by_role("link", name=number).click()
+    # The uploaded scan is listed and opens in the page before anything is decided.
+    assert clerk.get_by_role("link", name="申请书.pdf").first.is_visible()
+    _check_first_material(clerk)
+    assert clerk.locator("table.materials strong.verdict").first.inner_text() == "合格"
     _act(clerk, "受理")
     assert _download_pdf(clerk, "受理通知书").startswith(b"%PDF")
 
@@ -217,8 +231,11 @@ def test_correction_and_resubmission_online(browser, live_server, desk, tmp_path
     clerk_ctx, clerk = _login_context(browser, live_server, "clerk")
     clerk.goto(f"{live_server.url}/workbench/cases/")
     clerk.get_by_role("link", name=number).click()
+    _check_first_material(clerk, "需补正", "缺少申请人签字")
     form = clerk.locator("form.card").filter(has=clerk.get_by_text("一次性告知补正", exact=True))
-    form.get_by_label("需补正的材料及问题（每行一项：材料：问题）").fill("食品经营许可申请书：缺少申请人签字\n营业执照：请核对经营范围")
+    field = form.get_by_label("需补正的材料及问题（每行一项：材料：问题）")
+    assert field.input_value() == "食品经营许可申请书：缺少申请人签字"  # the notice starts from the check
+    field.fill("食品经营许可申请书：缺少申请人签字\n营业执照：请核对经营范围")
     _act(clerk, "一次性告知补正")
     assert _download_pdf(clerk, "补正材料通知书").startswith(b"%PDF")
 
@@ -232,6 +249,7 @@ def test_correction_and_resubmission_online(browser, live_server, desk, tmp_path
     assert applicant.get_by_text("补正材料已提交").is_visible()
 
     clerk.reload()
+    _check_first_material(clerk)
     _act(clerk, "受理")
     assert clerk.get_by_text("已受理").first.is_visible()
     assert _download_pdf(clerk, "受理通知书").startswith(b"%PDF")
@@ -248,7 +266,7 @@ def test_a_supervisor_sees_a_red_light_the_department_answers_and_the_supervisor
     case = cases.case_submit(actor=desk.clerk, item_version=desk.version, center=desk.district, channel="window",
                              applicant_name="张三", applicant_id_number="110101199003070011",
                              applicant_phone="13912345678", at=at("2026-03-02 10:00"))
-    cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-02 10:05"))
+    accept_checked(actor=desk.clerk, case=case, at=at("2026-03-02 10:05"))
     supervise_scan(at=at("2026-03-17 10:00"))  # a day past its deadline (Mon 03-16)
 
     log_in(page, live_server, "supervisor")
@@ -288,7 +306,7 @@ def test_an_applicant_rates_a_delivered_case_badly_and_the_follow_up_appears(pag
                              applicant=desk.applicant, applicant_name="张三",
                              applicant_id_number="110101199003070011", applicant_phone="13912345678",
                              at=at("2026-03-02 10:00"))
-    case = cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-02 10:05"))
+    case = accept_checked(actor=desk.clerk, case=case, at=at("2026-03-02 10:05"))
     case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合", at=at("2026-03-03 10:00"))
     case = cases.case_approve(actor=desk.approver, case=case, opinion="同意", at=at("2026-03-04 10:00"))
     if desk.version.result_type == "certificate":

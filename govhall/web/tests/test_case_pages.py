@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from govhall.cases.tests.conftest import accept_checked
 from govhall.cases import services as cases
 from govhall.cases.models import Case
 from govhall.cases.states import State
@@ -14,7 +15,8 @@ from govhall.test import sample_pdf
 
 def receive(client, desk, **changes):
     data = {"applicant_kind": "person", "applicant_name": "张三", "applicant_id_number": "110101199003070011",
-            "applicant_phone": "13912345678", "decision": "accept", "correction": "", "reason": "", "refer_to": ""}
+            "applicant_phone": "13912345678", "decision": "accept", "correction": "", "reason": "", "refer_to": "",
+            "checked": ["1"]}  # the original of the required material seen
     data.update(changes)
     return client.post(reverse("case_receive", args=[desk.item.code]), data)
 
@@ -46,7 +48,7 @@ def test_bad_applicant_data_is_a_form_error_and_no_case(client, desk):
 
 
 def test_the_case_page_offers_only_what_the_user_may_do(client, desk):
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    case = accept_checked(actor=desk.clerk, case=submit(desk))
     client.force_login(desk.reviewer)
     page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
     assert "完成审查环节" in page and "准予许可" not in page
@@ -61,7 +63,7 @@ def test_the_case_page_offers_only_what_the_user_may_do(client, desk):
 
 
 def test_a_missing_opinion_is_a_field_error(client, desk):
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    case = accept_checked(actor=desk.clerk, case=submit(desk))
     client.force_login(desk.reviewer)
     answer = client.post(reverse("case_act", args=[case.pk, "complete_step"]), {"complete_step-opinion": ""})
     assert answer.status_code == 400 and Case.objects.get(pk=case.pk).state == State.ACCEPTED
@@ -78,7 +80,7 @@ def test_staff_of_another_department_do_not_see_the_case(client, desk):
 
 
 def test_the_worklist_shows_open_cases_with_lights(client, desk):
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk))  # due Mon 03-16
+    case = accept_checked(actor=desk.clerk, case=submit(desk))  # due Mon 03-16
     with time_machine.travel(at("2026-03-17 09:00"), tick=False):  # the day after: overdue
         client.force_login(desk.manager)
         page = client.get(reverse("case_worklist")).content.decode()
@@ -86,7 +88,7 @@ def test_the_worklist_shows_open_cases_with_lights(client, desk):
 
 
 def test_progress_needs_number_and_query_code_and_is_rate_limited(client, desk):
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    case = accept_checked(actor=desk.clerk, case=submit(desk))
     found = client.post(reverse("portal_progress"), {"number": case.number, "query_code": case.query_code})
     text = found.content.decode()
     assert found.status_code == 200 and "已受理" in text and "受理通知书" in text and "clerk" not in text
@@ -97,7 +99,7 @@ def test_progress_needs_number_and_query_code_and_is_rate_limited(client, desk):
 
 
 def test_the_qr_code_leads_to_a_verification_page(client, desk):
-    case = cases.case_accept(actor=desk.clerk, case=submit(desk))
+    case = accept_checked(actor=desk.clerk, case=submit(desk))
     notice = case.notices.get()
     assert notice.content["qr_url"].endswith(f"/verify/{notice.verify_code}/")
     page = client.get(reverse("portal_verify", args=[notice.verify_code])).content.decode()
@@ -115,7 +117,7 @@ def test_an_applicant_sees_only_their_own_cases(client, desk):
 
 
 def test_the_worklist_filters_by_current_step(client, desk):
-    waiting = cases.case_accept(actor=desk.clerk, case=submit(desk))  # now at 审查
+    waiting = accept_checked(actor=desk.clerk, case=submit(desk))  # now at 审查
     received = submit(desk)  # still at 受理
     client.force_login(desk.manager)
     page = client.get(reverse("case_worklist"), {"step": "审查"}).content.decode()
@@ -139,7 +141,7 @@ def test_the_case_page_shows_the_rating_and_the_alerts(client, desk):
     from govhall.evaluation.services import rating_submit
 
     case = submit(desk, applicant=desk.applicant)
-    case = cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-02 10:05"))
+    case = accept_checked(actor=desk.clerk, case=case, at=at("2026-03-02 10:05"))
     case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合", at=at("2026-03-03 10:00"))
     case = cases.case_approve(actor=desk.approver, case=case, opinion="同意", at=at("2026-03-18 10:00"))  # late
     if desk.version.result_type == "certificate":
@@ -191,3 +193,65 @@ def test_a_company_is_received_by_its_credit_code(client, desk):
                      applicant_id_number="91511602ma1234567c", applicant_phone="0826-2338001")
     assert answer.status_code == 302
     assert Case.objects.get().applicant_id_number == "91511602MA1234567C"
+
+
+# --- materials at the center of acceptance ------------------------------------------
+
+def _online(desk):
+    return apply_online(applicant=desk.applicant, version=desk.version, center=desk.district,
+                        when=at("2026-03-02 10:00"))
+
+
+def test_the_case_page_shows_each_material_with_its_files_for_those_who_may_see_the_case(client, desk):
+    case = _online(desk)
+    record = case.materials.get()
+    client.force_login(desk.clerk)
+    page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    url = reverse("case_material_file", args=[case.pk, record.pk])
+    assert "申请材料" in page and record.original_name in page and url in page and "未核验" in page
+    shown = client.get(url)
+    assert shown.status_code == 200 and shown["Content-Type"] == "application/pdf"
+    assert b"".join(shown.streaming_content) == record.file.open("rb").read()
+    assert "attachment" in client.get(url, {"download": "1"})["Content-Disposition"]
+    # Another department's clerk, a guessed number, the public: nothing.
+    client.force_login(desk.clerk_b)
+    assert client.get(url).status_code == 404
+    client.force_login(desk.clerk)
+    assert client.get(reverse("case_material_file", args=[case.pk, record.pk + 1])).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
+    # The applicant downloads his own file from the portal.
+    client.force_login(desk.applicant)
+    own = client.get(reverse("portal_my_case_file", args=[case.number, record.pk]))
+    assert own.status_code == 200 and "attachment" in own["Content-Disposition"]
+
+
+def test_a_material_found_wanting_fills_the_correction_and_blocks_acceptance(client, desk):
+    case = _online(desk)
+    client.force_login(desk.clerk)
+    answer = client.post(reverse("case_act", args=[case.pk, "check_materials"]),
+                         {"check_materials-verdict_1": "fix", "check_materials-note_1": ""})
+    assert answer.status_code == 302 and not case.material_checks.exists()  # a 需补正 without what: refused
+    client.post(reverse("case_act", args=[case.pk, "check_materials"]),
+                {"check_materials-verdict_1": "fix", "check_materials-note_1": "缺少法定代表人签字"})
+    check = case.material_checks.get()
+    assert (check.verdict, check.note, check.checked_by) == ("fix", "缺少法定代表人签字", desk.clerk)
+    page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert "需补正" in page and "食品经营许可申请书：缺少法定代表人签字</textarea>" in page
+    client.post(reverse("case_act", args=[case.pk, "accept"]), follow=True)
+    assert Case.objects.get(pk=case.pk).state == State.SUBMITTED
+    client.post(reverse("case_act", args=[case.pk, "check_materials"]), {"check_materials-verdict_1": "ok"})
+    client.post(reverse("case_act", args=[case.pk, "accept"]))
+    assert Case.objects.get(pk=case.pk).state == State.ACCEPTED
+
+
+def test_the_window_accepts_only_what_the_clerk_checked(client, desk):
+    client.force_login(desk.clerk)
+    refused = receive(client, desk, checked=[])  # nothing ticked, nothing scanned
+    assert refused.status_code == 400 and "尚未核验合格" in refused.content.decode()
+    assert not Case.objects.exists()
+    client.post(reverse("case_receive", args=[desk.item.code]), {
+        "applicant_kind": "person", "applicant_name": "张三", "applicant_id_number": "110101199003070011",
+        "applicant_phone": "13912345678", "decision": "accept", "checked": ["1"]})
+    case = Case.objects.get()
+    assert case.state == State.ACCEPTED and case.material_checks.get(material_order=1).verdict == "ok"
