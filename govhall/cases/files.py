@@ -1,9 +1,18 @@
 """Serving a case's handed-in files: one response for the workbench and the
 portal, each of which has checked first that the person may see the case."""
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 
 from govhall.cases.models import CaseMaterial
+
+
+def material_get(case, file_id: int) -> CaseMaterial:
+    """The file ``file_id`` handed in for ``case`` (whose scope the caller
+    checked), or 404: an id of another case's file, or past the key's range."""
+    record = case.materials.filter(pk=file_id).first() if file_id < 2**63 else None
+    if record is None:
+        raise Http404
+    return record
 
 
 def material_response(record: CaseMaterial, *, download: bool) -> FileResponse:

@@ -309,7 +309,7 @@ def case_draft_create(*, actor: User, item_version: ItemVersion, center: Center,
 def _missing_materials(case: Case) -> list[str]:
     handed_in = set(case.materials.values_list("material_order", flat=True))
     return [m.name for m in case.item_version.materials.all()
-            if m.required and not m.exempt and m.order not in handed_in]
+            if m.handed_in_required and m.order not in handed_in]
 
 
 def _require_materials(case: Case) -> None:
@@ -417,7 +417,7 @@ def checks_all_required_ok(case: Case) -> list[dict]:
     """The checks of a clerk who finds every required material 合格 (the
     demo's and the benchmarks' acceptance check)."""
     return [{"material_order": m.order, "verdict": Verdict.OK, "note": ""}
-            for m in case.item_version.materials.all() if m.required and not m.exempt]
+            for m in case.item_version.materials.all() if m.handed_in_required]
 
 
 def materials_unchecked(case: Case) -> list[str]:
@@ -427,7 +427,7 @@ def materials_unchecked(case: Case) -> list[str]:
     verdicts = dict(case.material_checks.values_list("material_order", "verdict"))
     return [m.name for m in case.item_version.materials.all()
             if verdicts.get(m.order) == Verdict.FIX
-            or (m.required and not m.exempt and verdicts.get(m.order) != Verdict.OK)]
+            or (m.handed_in_required and verdicts.get(m.order) != Verdict.OK)]
 
 
 @transaction.atomic

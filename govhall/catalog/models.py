@@ -190,6 +190,11 @@ class Material(models.Model):
         """Fetched from an e-licence or another department: not to be handed in (免提交)."""
         return self.source != MaterialSource.APPLICANT
 
+    @property
+    def handed_in_required(self) -> bool:
+        """Required and to be handed in by the applicant: what submission and acceptance wait for."""
+        return self.required and not self.exempt
+
 
 class Step(models.Model):
     """A review step of the process (受理 → 审查 → 决定 …)."""

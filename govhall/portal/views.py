@@ -213,16 +213,12 @@ def portal_apply(request, code: str):
 
 def portal_my_case_file(request, number: str, file_id: int):
     """A file the applicant handed in for his own case (download)."""
-    from govhall.cases.files import material_response
+    from govhall.cases.files import material_get, material_response
 
     user, redirect_response = _applicant(request)
     if redirect_response:
         return redirect_response
-    case = _my_case(user, number)
-    record = case.materials.filter(pk=file_id).first() if file_id < 2**63 else None
-    if record is None:
-        raise Http404
-    return material_response(record, download=True)
+    return material_response(material_get(_my_case(user, number), file_id), download=True)
 
 
 def portal_my_case(request, number: str):

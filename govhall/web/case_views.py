@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from govhall.cases import services as case_services
 from govhall.cases.deadlines import case_light
 from govhall.cases.models import Channel, Verdict
-from govhall.cases.files import material_response
+from govhall.cases.files import material_get, material_response
 from govhall.cases.notices import notice_data
 from govhall.cases.selectors import case_events, case_get_for_staff, case_list_for_staff, suspension_grounds_for
 from govhall.cases.states import Action, State, event_label
@@ -201,10 +201,7 @@ def case_material_file(request, case_id: int, file_id: int):
     """A file handed in for the case, to whoever may see the case (the
     case's scope, never the file's address): inline for the page's preview,
     as an attachment with ?download=1."""
-    case = _case(request, case_id)
-    record = case.materials.filter(pk=file_id).first() if file_id < 2**63 else None
-    if record is None:
-        raise Http404
+    record = material_get(_case(request, case_id), file_id)
     return material_response(record, download=request.GET.get("download") == "1")
 
 

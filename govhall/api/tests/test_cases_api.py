@@ -203,7 +203,7 @@ def test_an_applicant_applies_through_a_draft_and_its_materials(api, desk):
     number = body["number"]
     early = api.post(reverse("api_case_act", args=[number, "submit"]), {}, format="json")
     assert early.status_code == 400 and early.json()["field"] == "materials"
-    required = [m for m in desk.version.materials.all() if m.required and not m.exempt]
+    required = [m for m in desk.version.materials.all() if m.handed_in_required]
     assert required
     for material in required:
         upload = SimpleUploadedFile("scan.pdf", sample_pdf(material.name), content_type="application/pdf")

@@ -49,7 +49,7 @@ def apply_online(*, applicant, version, center, when: datetime):
                                    applicant_name=applicant.full_name, applicant_id_number=applicant.id_number,
                                    applicant_phone=applicant.phone, at=when)
     for material in version.materials.all():
-        if material.required and not material.exempt:
+        if material.handed_in_required:
             case = cases.case_material_attach(actor=applicant, case=case, material_order=material.order,
                                               filename=f"{material.order}.pdf", content=sample_pdf(material.name),
                                               at=when)
