@@ -75,6 +75,17 @@ class Case(models.Model):
     fee_paid_at = models.DateTimeField(_("缴费时间"), null=True, blank=True)
     certificate_number = models.CharField(_("证照编号"), max_length=64, blank=True)
     visits = models.PositiveSmallIntegerField(_("跑动次数"), default=0)
+    # The answers to the item's own application form (ItemVersion.form_fields),
+    # as validated at submission, and how the applicant wants the result.
+    form_data = models.JSONField(_("申请表内容"), default=dict, blank=True)
+    delivery_method = models.CharField(_("领取方式"), max_length=16, blank=True)
+    delivery_address = models.CharField(_("邮寄地址"), max_length=200, blank=True)
+    # A reviewer's request that waits for the department head's own act
+    # (特别程序 or 延期: "suspend" / "extend"), with what was asked; empty when
+    # none. On the case row, so the head's approval and any other transition
+    # are one guarded update: exactly one of them wins.
+    request_action = models.CharField(_("待批申请"), max_length=16, blank=True)
+    request_data = models.JSONField(_("待批申请内容"), default=dict, blank=True)
     version = models.PositiveIntegerField(_("修改序号"), default=0)
     # The head of the event chain (DESIGN 3.6): the next event links to it
     # without reading the previous one, and a deleted last event shows.
@@ -94,6 +105,9 @@ class Case(models.Model):
             models.Index(fields=["department", "state"], name="case_department_state_idx"),
             # the supervision scan: whose light changes today?
             models.Index(fields=["watch_on"], name="case_watch_idx"),
+            # the head's work list: requests waiting for the head's approval
+            models.Index(fields=["department", "request_action"], name="case_request_idx",
+                         condition=~Q(request_action="")),
         ]
 
     def __str__(self) -> str:
