@@ -32,6 +32,7 @@ from govhall.catalog.models import Item
 from govhall.evaluation.models import BAD_LEVELS, SATISFIED_LEVELS, Rating
 from govhall.org.models import Center, Department, User, Window
 from govhall.org.selectors import scope_q
+from govhall.stats.labels import staff_label, window_label
 from govhall.stats.periods import Period
 from govhall.supervision.models import Alert, Severity
 from govhall.timing import CalendarRangeError
@@ -128,9 +129,9 @@ class Scope:
         if self.department is not None:
             parts.append((str(_("部门")), self.department.name))
         if self.window is not None:
-            parts.append((str(_("窗口")), str(self.window)))
+            parts.append((str(_("窗口")), window_label(self.window)))
         if self.staff is not None:
-            parts.append((str(_("受理人")), self.staff.display_name))
+            parts.append((str(_("受理人")), staff_label(self.staff)))
         if self.item is not None:
             parts.append((str(_("事项")), str(self.item)))
         if self.base_code:

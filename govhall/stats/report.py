@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from django.utils.translation import gettext as _
 
 from govhall.org.models import Center, User
+from govhall.org.roles import CENTER_ROLES, DEPARTMENT_ROLES
+from govhall.org.selectors import department_list_visible
 from govhall.stats.indicators import Indicators, Scope, daily_volumes, indicators_for
 from govhall.stats.periods import Period
 from govhall.stats.scores import Score, red_flag_windows, scores_for
@@ -33,7 +35,7 @@ class AlertRow:
 class Report:
     title: str
     period: Period
-    scope: str  # the center reported on, or the whole installation
+    scope: str  # what the report covers, as its title names it (``report_scope_name``)
     made_on: date
     overall: Indicators
     departments: list[Score]  # each with its indicators
@@ -70,6 +72,29 @@ def series_for(period: Period, daily: list[tuple[date, int, int]]) -> list[tuple
     return [(_("%(day)s 周") % {"day": f"{monday:%m-%d}"}, a, c) for monday, (a, c) in sorted(weeks.items())]
 
 
+def report_scope_name(*, user: User | None, center: Center | None) -> str:
+    """What a report covers, as its title names it (docs/indicators.md,
+    "The report's title"): the chosen center; without one, the reader's
+    own: a center manager's center, a department's full name (the center
+    and the departments' short names for staff who work for several), and
+    for the installation, a supervisor or an administrator the top center
+    (the centers without a parent, joined by 、)."""
+    departments = None
+    if user is not None and user.role in DEPARTMENT_ROLES and not user.is_superuser:
+        departments = list(department_list_visible(user=user).order_by("code"))
+    if center is None and departments is not None and len(departments) == 1:
+        return departments[0].name
+    if center is None and departments is not None:
+        center = user.center or (departments[0].center if departments else None)
+    if center is None and user is not None and user.role in CENTER_ROLES and not user.is_superuser:
+        center = user.center
+    if center is None:
+        return "、".join(c.name for c in Center.objects.filter(parent__isnull=True).order_by("path"))
+    if departments:
+        return f"{center.name}（{'、'.join(d.short_name or d.name for d in departments)}）"
+    return center.name
+
+
 def report_build(*, user: User | None, period: Period, today: date, center: Center | None = None) -> Report:
     """Gather the report of ``period`` as ``user`` sees it (None: everything),
     limited to ``center`` and the centers below it."""
@@ -77,7 +102,7 @@ def report_build(*, user: User | None, period: Period, today: date, center: Cent
     overall = indicators_for(user=user, period=period, scope=scope, today=today)
     departments = scores_for(user=user, period=period, today=today, kind="department", center=center)
     windows = red_flag_windows(user=user, period=period, today=today, center=center)
-    where = center.name if center is not None else _("全部中心")
+    where = report_scope_name(user=user, center=center)
     title = _("%(where)s政务服务运行情况%(kind)s（%(period)s）") % {
         "where": where, "kind": _("季报") if period.kind == "quarter" else _("月报") if period.kind == "month"
         else _("报告"), "period": period.label}

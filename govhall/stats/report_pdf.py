@@ -173,7 +173,7 @@ def report_pdf(report: Report) -> bytes:
         rows.append([Paragraph(escape(score.name), s["cell"]), ind.accepted, ind.closed, ind.overdue_open,
                      format_value(ind.on_time_rate, "rate"), format_value(ind.average_days, "days"),
                      format_value(ind.satisfaction_rate, "rate"), f"{ind.alerts_red}/{ind.alerts_yellow}",
-                     format_value(score.total, "days"), score.grade or "—"])
+                     score.total_text, score.grade or "—"])
     if len(rows) == 1:
         rows.append([_("无"), "", "", "", "", "", "", "", "", ""])
     story.append(_table(rows, [46 * mm] + [(WIDTH - 46 * mm) / 9] * 9, font))
@@ -184,7 +184,7 @@ def report_pdf(report: Report) -> bytes:
     flagged = []
     for score in report.windows:
         rates = {part.key: part.rate for part in score.parts}
-        rows.append([score.rank or "—", Paragraph(escape(score.name), s["cell"]), format_value(score.total, "days"),
+        rows.append([score.rank or "—", Paragraph(escape(score.name), s["cell"]), score.total_text,
                      score.grade or "—", format_value(rates["on_time"], "rate"),
                      format_value(rates["satisfaction"], "rate"), format_value(rates["attendance"], "rate"),
                      format_value(rates["clean"], "rate"), f"{score.penalty:g}", "★" if score.red_flag else ""])

@@ -43,6 +43,13 @@ def _title(sheet, report: Report, text: str) -> None:
         "made": report.made_on.isoformat()}
 
 
+def _no_data(cell, score) -> None:
+    """The score cell of a unit without a case in the period: 无数据, not a number."""
+    if score.total is None:
+        cell.value = score.total_text
+        cell.alignment = Alignment(horizontal="right")
+
+
 def report_xlsx(report: Report) -> bytes:
     """The workbook's bytes: 指标, 部门, 红旗窗口, 监察预警, 办件量 sheets."""
     book = Workbook()
@@ -78,6 +85,7 @@ def report_xlsx(report: Report) -> bytes:
             cell = sheet.cell(row=row, column=column, value=_excel_value(value, kind) if kind else value)
             if kind:
                 cell.number_format = FORMATS[kind]
+        _no_data(sheet.cell(row=row, column=13), score)
     last = 4 + len(report.departments)
     if report.departments:
         chart = BarChart()
@@ -116,6 +124,7 @@ def report_xlsx(report: Report) -> bytes:
                 cell.number_format = FORMATS[kind]
             if score.red_flag:
                 cell.fill = FLAG_FILL
+        _no_data(sheet.cell(row=row, column=3), score)
     scored = [s for s in report.windows if s.total is not None]
     if scored:
         chart = BarChart()

@@ -8,6 +8,11 @@ came about.
 
 with the parts on-time rate (40), satisfaction rate (30), attendance rate
 (20) and the share of handled cases without an alert (10).
+
+A department, window or clerk without a case in the period (none handled,
+none open and overdue at its end) has no score: "无数据", no grade, no rank.
+The ranking follows the score; ties are broken by the on-time rate, the
+cases handled and then the order of the lists (``rank``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from govhall.org.models import Attendance, AttendanceStatus, Center, Department,
 from govhall.org.roles import DEPARTMENT_ROLES
 from govhall.org.selectors import department_list_visible, staff_list_visible, window_list_visible
 from govhall.stats.indicators import Indicators, Scope, indicators_by
+from govhall.stats.labels import department_labels, staff_labels, window_labels
 from govhall.stats.periods import Period
 
 # (key, label, weight): the parts of a score.
@@ -53,6 +59,14 @@ def grade_for(score: float | None) -> str:
     return str(GRADES[-1][1])
 
 
+def has_cases(indicators: Indicators) -> bool:
+    """Whether the unit had a case in the period: one handled (accepted or
+    decided in it) or one open and overdue at its end. Without one there
+    is no score (attendance, or ratings and alerts of older cases, alone
+    say nothing of the period's work)."""
+    return bool(indicators.handled or indicators.closed or indicators.overdue_open)
+
+
 @dataclass(frozen=True)
 class Part:
     key: str
@@ -80,13 +94,23 @@ class Score:
     attendance_rate: float | None
     parts: list[Part]
     penalty: float
-    total: float | None  # None: no part has data
-    rank: int | None = None
+    total: float | None  # None: no case in the period (无数据)
+    rank: int | None = None  # None: not ranked (no score)
     red_flag: bool = False
+    order: int = 0  # the place in the list of departments, windows or staff: the last tie-break
 
     @property
     def grade(self) -> str:
         return grade_for(self.total)
+
+    @property
+    def scored(self) -> bool:
+        return self.total is not None
+
+    @property
+    def total_text(self) -> str:
+        """The score to one decimal, or 无数据."""
+        return str(_("无数据")) if self.total is None else f"{self.total:.1f}"
 
     @property
     def weight_used(self) -> int:
@@ -96,15 +120,16 @@ class Score:
     def explanation(self) -> str:
         """The arithmetic, as shown under a score: 100 × (40×0.625 + …) / 100 − 4.5 = 67.9."""
         used = [p for p in self.parts if p.rate is not None]
-        if not used:
+        if self.total is None or not used:
             return str(_("无数据"))
         terms = " + ".join(f"{p.weight}×{p.rate:.3f}" for p in used)
         return f"100 × ({terms}) / {self.weight_used} − {self.penalty:g} = {self.total:.1f}"
 
 
 def score_compute(*, kind: str, pk: int, name: str, indicators: Indicators,
-                  attendance_rate: float | None) -> Score:
-    """The score from its parts (docs/indicators.md, 绩效评估)."""
+                  attendance_rate: float | None, order: int = 0) -> Score:
+    """The score from its parts (docs/indicators.md, 绩效评估); none
+    without a case in the period."""
     ind = indicators
     clean = None if ind.alerts_share is None else 1 - ind.alerts_share
     rates = {"on_time": ind.on_time_rate, "satisfaction": ind.satisfaction_rate,
@@ -113,11 +138,11 @@ def score_compute(*, kind: str, pk: int, name: str, indicators: Indicators,
     penalty = min(PENALTY["red"] * ind.alerts_red + PENALTY["yellow"] * ind.alerts_yellow, PENALTY_CAP)
     used = [p for p in parts if p.rate is not None]
     total = None
-    if used:
+    if used and has_cases(ind):
         weighted = 100 * sum(p.points for p in used) / sum(p.weight for p in used)
         total = round(max(weighted - penalty, 0.0), 1)
     return Score(kind=kind, pk=pk, name=name, indicators=ind, attendance_rate=attendance_rate, parts=parts,
-                 penalty=penalty, total=total)
+                 penalty=penalty, total=total, order=order)
 
 
 def working_days(period: Period, today: date) -> list[date]:
@@ -160,7 +185,9 @@ def _windows(user: User | None):
 def _staff_of(user: User | None, *, center: Center | None, department: Department | None):
     """The staff whose attendance counts: department-role staff (clerks,
     reviewers, approvers, heads …), active, in the reader's scope."""
-    staff = User.objects.all() if user is None else staff_list_visible(user=user)
+    staff = (User.objects.select_related("center", "department", "window")
+             .order_by("center__path", "department__code", "username")
+             if user is None else staff_list_visible(user=user))
     staff = staff.filter(is_active=True, role__in=sorted(DEPARTMENT_ROLES))
     if center is not None:
         staff = staff.filter(Q(center__path__startswith=center.path)
@@ -173,7 +200,9 @@ def _staff_of(user: User | None, *, center: Center | None, department: Departmen
 def scores_for(*, user: User | None, period: Period, today: date, kind: str, center: Center | None = None,
                department: Department | None = None) -> list[Score]:
     """The scores of the departments, windows or staff (``kind``) the user
-    sees, best first; figures limited to ``center`` and ``department``."""
+    sees, best first, those without a score after them; figures limited to
+    ``center`` and ``department``. Names tell the units of the list apart
+    (``stats.labels``)."""
     scope = Scope(center=center, department=department)
     figures = indicators_by(user=user, period=period, scope=scope, today=today, by=kind)
     staff = _staff_of(user, center=center, department=department)
@@ -185,53 +214,64 @@ def scores_for(*, user: User | None, period: Period, today: date, kind: str, cen
             departments = departments.filter(center__path__startswith=center.path)
         if department is not None:
             departments = departments.filter(pk=department.pk)
+        departments = list(departments)
+        names = department_labels(departments)
         for dep in departments:
-            entities.append((dep.pk, dep.name, _mean([rates[s.pk] for s in staff if s.department_id == dep.pk])))
+            entities.append((dep.pk, names[dep.pk],
+                             _mean([rates[s.pk] for s in staff if s.department_id == dep.pk])))
     elif kind == "window":
         windows = _windows(user).filter(active=True)
         if center is not None:
             windows = windows.filter(center__path__startswith=center.path)
         if department is not None:
             windows = windows.filter(department=department)
+        windows = list(windows)
+        names = window_labels(windows)
         for window in windows:
-            entities.append((window.pk, f"{window.number} {window.name}",
+            entities.append((window.pk, names[window.pk],
                              _mean([rates[s.pk] for s in staff if s.window_id == window.pk])))
     elif kind == "staff":
         # Window staff: their cases are the ones they accepted. Back-office
         # staff are scored with their department.
-        for person in staff:
-            if person.window_id is not None:
-                entities.append((person.pk, person.display_name, rates[person.pk]))
+        posted = [person for person in staff if person.window_id is not None]
+        names = staff_labels(posted)
+        for person in posted:
+            entities.append((person.pk, names[person.pk], rates[person.pk]))
     else:
         raise ValueError(f"unknown kind {kind!r}")
     scores = [score_compute(kind=kind, pk=pk, name=name, indicators=figures.get(pk) or Indicators(),
-                            attendance_rate=rate) for pk, name, rate in entities]
+                            attendance_rate=rate, order=order) for order, (pk, name, rate) in enumerate(entities)]
     return rank(scores)
 
 
 def rank(scores: list[Score]) -> list[Score]:
-    """Best first: those that handled cases before those that handled none
-    (a score from attendance alone says little), then by score, on-time rate
-    and cases handled; those without a score last, unranked."""
-    def order(score: Score):
+    """The scored ones ranked 1, 2, 3 … by score, highest first; ties by the
+    higher on-time rate (none after any), then more cases handled, then the
+    order of the list (windows by center and number, departments by center
+    and code, staff by center, department and login name), then the id.
+    Those without a score (无数据) follow in the list's order, unranked."""
+    def by_score(score: Score):
         on_time = score.indicators.on_time_rate
-        return (score.indicators.handled == 0, -(score.total or 0), -(on_time or 0), -score.indicators.handled,
-                score.name)
+        return (-score.total, on_time is None, -(on_time or 0.0), -score.indicators.handled, score.order, score.pk)
 
-    scored = sorted((s for s in scores if s.total is not None), key=order)
+    scored = sorted((s for s in scores if s.total is not None), key=by_score)
     for position, score in enumerate(scored, start=1):
         score.rank = position
-    return scored + sorted((s for s in scores if s.total is None), key=lambda s: s.name)
+    unscored = sorted((s for s in scores if s.total is None), key=lambda s: (s.order, s.pk))
+    for score in unscored:
+        score.rank = None
+    return scored + unscored
 
 
 def red_flag_windows(*, user: User | None, period: Period, today: date, center: Center | None = None,
                      department: Department | None = None) -> list[Score]:
-    """The windows ranked by score; the best RED_FLAG_COUNT that handled at
-    least one case and scored at least RED_FLAG_MIN_SCORE are red-flag windows."""
+    """The windows ranked by score, those without a score (no case) after
+    them, unranked; the best RED_FLAG_COUNT that handled at least one case
+    and scored at least RED_FLAG_MIN_SCORE are red-flag windows."""
     scores = scores_for(user=user, period=period, today=today, kind="window", center=center, department=department)
     flagged = 0
     for score in scores:
-        if (flagged < RED_FLAG_COUNT and score.total is not None and score.total >= RED_FLAG_MIN_SCORE
+        if (flagged < RED_FLAG_COUNT and score.rank is not None and score.total >= RED_FLAG_MIN_SCORE
                 and score.indicators.handled > 0):
             score.red_flag = True
             flagged += 1

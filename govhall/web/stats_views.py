@@ -21,6 +21,7 @@ from govhall.stats import indicators as stats
 from govhall.stats.access import may_see_staff_scores, may_see_stats
 from govhall.stats.figures import FIGURES_BY_ATTR, TILES, format_value
 from govhall.stats.indicators import CASE_LISTS
+from govhall.stats.labels import center_labels, department_labels, staff_labels, window_labels
 from govhall.stats.report import alert_rows, report_build
 from govhall.stats.report_pdf import report_pdf
 from govhall.stats.report_xlsx import report_xlsx
@@ -42,6 +43,31 @@ def _reader(request) -> User:
     if not may_see_stats(request.user):
         raise PermissionDenied
     return request.user
+
+
+def _labels_once(field, labeller):
+    """``label_from_instance`` for a choice field: the labels of its whole
+    list, computed once when the choices are first drawn."""
+    labels: dict[int, str] | None = None
+
+    def label(obj) -> str:
+        nonlocal labels
+        if labels is None:
+            labels = labeller(field.queryset)
+        return labels.get(obj.pk, str(obj))
+    return label
+
+
+def _filter_form(form_class, data, *, user, today):
+    """The filters, each choice named so that no two look alike: windows of
+    several centers with their center, repeated names with what tells them
+    apart (``stats.labels``)."""
+    form = form_class(data, user=user, today=today)
+    for name, labeller in (("center", center_labels), ("department", lambda qs: department_labels(qs, short=True)),
+                           ("window", window_labels), ("staff", staff_labels)):
+        field = form.fields[name]
+        field.label_from_instance = _labels_once(field, labeller)
+    return form
 
 
 def _percent(value: float | None) -> float | None:
@@ -68,7 +94,7 @@ def _charts(*, user, form: StatsFilterForm, ind: stats.Indicators, today) -> tup
     levels = stats.rating_levels(user=user, period=period, scope=scope)
     visits = stats.visit_distribution(user=user, period=period, scope=scope)
     by_department = stats.indicators_by(user=user, period=period, scope=scope, today=today, by="department")
-    departments = {d.pk: d.short_name or d.name for d in form.fields["department"].queryset}
+    departments = department_labels(form.fields["department"].queryset, short=True)
     on_time = sorted(((departments[pk], v) for pk, v in by_department.items()
                       if pk in departments and v.on_time_rate is not None), key=lambda row: row[1].on_time_rate)
     department_ids = {name: pk for pk, name in departments.items()}
@@ -172,11 +198,11 @@ def _filters_context(form) -> dict:
 def stats_dashboard(request):
     """KPI tiles and charts for the chosen period and scope."""
     user, today = _reader(request), clock.today()
-    form = StatsFilterForm(request.GET or None, user=user, today=today)
+    form = _filter_form(StatsFilterForm, request.GET or None, user=user, today=today)
     if request.GET and not form.is_valid():
         return render(request, "web/stats_dashboard.html", _filters_context(form), status=400)
     if not request.GET:
-        form = StatsFilterForm({"period": "month", "month": f"{today:%Y-%m}"}, user=user, today=today)
+        form = _filter_form(StatsFilterForm, {"period": "month", "month": f"{today:%Y-%m}"}, user=user, today=today)
         form.is_valid()
     ind = stats.indicators_for(user=user, period=form.the_period, scope=form.scope, today=today)
     link = Links(form)
@@ -209,7 +235,7 @@ def stats_dashboard(request):
 def stats_cases(request):
     """The cases behind one figure, under the same filters and definitions."""
     user, today = _reader(request), clock.today()
-    form = CaseListForm(request.GET, user=user, today=today)
+    form = _filter_form(CaseListForm, request.GET, user=user, today=today)
     if not form.is_valid():
         return render(request, "web/stats_cases.html", {**_filters_context(form), "rows": None}, status=400)
     data = form.cleaned_data
@@ -238,7 +264,7 @@ def stats_scores(request):
     them) staff, each with its parts; the red-flag window ranking."""
     user, today = _reader(request), clock.today()
     initial = {"period": "quarter", "quarter": f"{today.year}-Q{(today.month + 2) // 3}"}
-    form = StatsFilterForm(request.GET or initial, user=user, today=today)
+    form = _filter_form(StatsFilterForm, request.GET or initial, user=user, today=today)
     if not form.is_valid():
         return render(request, "web/stats_scores.html", {**_filters_context(form), "invalid": True}, status=400)
     period, data = form.the_period, form.cleaned_data
@@ -260,7 +286,7 @@ def stats_scores(request):
 def stats_report(request, fmt: str):
     """The report of the chosen period (and center) as .xlsx or .pdf."""
     user, today = _reader(request), clock.today()
-    form = StatsFilterForm(request.GET or None, user=user, today=today)
+    form = _filter_form(StatsFilterForm, request.GET or None, user=user, today=today)
     if not form.is_valid():
         return render(request, "web/stats_dashboard.html", _filters_context(form), status=400)
     report = report_build(user=user, period=form.the_period, today=today, center=form.cleaned_data.get("center"))

@@ -10,6 +10,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from govhall.cases.tests.conftest import at
+from govhall.core.actors import SYSTEM
+from govhall.org import services as org
+from govhall.org.models import CenterLevel, WindowKind
+from govhall.org.roles import Role
+from govhall.test import PASSWORD
 
 MARCH = {"period": "month", "month": "2026-03"}
 
@@ -135,13 +140,62 @@ def test_scores_and_red_flags(client, attendance):
     assert "2026年第2季度" in page(client, h.manager, "stats_scores")
 
 
+def options(html: str, name: str) -> list[str]:
+    """The labels of the choices of the filter ``name`` (the empty one left out)."""
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)[1]
+    return [label for value, label in re.findall(r'<option value="([^"]*)"[^>]*>(.*?)</option>', select) if value]
+
+
+def test_the_filters_tell_windows_staff_and_departments_apart(client, month):
+    h = month.hall
+    town2 = org.center_create(actor=SYSTEM, code="T2", name="示例二镇便民服务中心", level=CenterLevel.TOWN,
+                              parent=h.district)
+    for town in (h.town, town2):
+        org.window_create(actor=SYSTEM, center=town, number="01", name="便民服务综合窗口",
+                          kind=WindowKind.COMPREHENSIVE)
+    for username, department in (("lina_a", h.dept_a), ("lina_b", h.dept_b)):
+        org.user_create(actor=SYSTEM, username=username, password=PASSWORD, role=Role.REVIEWER, full_name="李娜",
+                        department=department)
+    org.department_create(actor=SYSTEM, center=h.town, code="TA", name="示例镇行政审批办", short_name="审批局")
+    html = page(client, h.supervisor, "stats_dashboard", MARCH)
+    windows = options(html, "window")
+    assert "示例镇便民服务中心 · 01 便民服务综合窗口" in windows
+    assert "示例二镇便民服务中心 · 01 便民服务综合窗口" in windows
+    assert "示例区政务服务中心 · 01 综合窗口" in windows
+    staff = options(html, "staff")
+    assert "李娜（审批局）" in staff and "李娜（住建局）" in staff
+    departments = options(html, "department")
+    assert "示例区行政审批局" in departments and "示例镇行政审批办" in departments
+    for labels in (windows, staff, departments, options(html, "center")):
+        assert len(labels) == len(set(labels)), labels
+    # The town manager's windows are all the town's: no center needed.
+    assert options(page(client, h.town_manager, "stats_dashboard", MARCH), "window") == ["01 便民服务综合窗口"]
+    # The scores page uses the same filters.
+    assert "示例二镇便民服务中心 · 01 便民服务综合窗口" in options(page(client, h.supervisor, "stats_scores", MARCH),
+                                                              "window")
+
+
+def test_a_window_without_cases_shows_no_data_on_the_scores_page(client, attendance):
+    h = attendance.hall
+    idle = org.window_create(actor=SYSTEM, center=h.district, number="03", name="综合窗口三",
+                             kind=WindowKind.COMPREHENSIVE)
+    html = page(client, h.supervisor, "stats_scores", MARCH)
+    table = html.split('id="windows"')[1].split('id="departments"')[0]
+    ranked, unranked = table.split('<tbody class="unranked">')
+    assert "80.3" in ranked and str(idle) not in ranked
+    row = unranked.split("</tr>")[1]
+    assert str(idle) in row and "<strong>无数据</strong>" in row and "优秀" not in row
+    assert re.search(r"<td>—</td>", row)  # no rank
+
+
 def test_the_report_downloads(client, attendance):
     h = attendance.hall
     client.force_login(h.manager)
     answer = client.get(reverse("stats_report", args=["xlsx"]), MARCH)
     assert answer.status_code == 200 and 'filename="govhall-report-2026-03.xlsx"' in answer["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(answer.content))["指标"]
-    assert sheet["A1"].value == "全部中心政务服务运行情况月报（2026年3月）"
+    # No center chosen: the manager's own center names the report.
+    assert sheet["A1"].value == "示例区政务服务中心政务服务运行情况月报（2026年3月）"
     answer = client.get(reverse("stats_report", args=["pdf"]), {**MARCH, "center": h.town.pk})
     assert answer["Content-Type"] == "application/pdf" and answer.content.startswith(b"%PDF")
     assert client.get(reverse("stats_report", args=["pdf"]), {"month": "2026-99"}).status_code == 400

@@ -13,6 +13,9 @@ from govhall.stats.report import report_build, series_for
 from govhall.stats.periods import Period
 from govhall.stats.tests.conftest import MARCH, TODAY
 from govhall.cases.tests.conftest import at
+from govhall.core.actors import SYSTEM
+from govhall.org import services as org
+from govhall.org.models import Action, WindowKind
 
 
 @pytest.fixture
@@ -28,7 +31,8 @@ def test_the_xlsx_report(attendance, frozen, tmp_path):
     book = load_workbook(out)
     assert book.sheetnames == ["指标", "部门", "红旗窗口", "监察预警", "办件量"]
     sheet = book["指标"]
-    assert sheet["A1"].value == "全部中心政务服务运行情况月报（2026年3月）"
+    # The whole installation: named by its top center.
+    assert sheet["A1"].value == "示例市政务服务中心政务服务运行情况月报（2026年3月）"
     values = {sheet.cell(row=r, column=1).value: sheet.cell(row=r, column=2).value for r in range(5, sheet.max_row + 1)}
     assert values["受理量"] == 11 and values["办结量"] == 6 and values["期末在办超期"] == 3
     assert values["按期办结率"] == pytest.approx(5 / 9)
@@ -86,6 +90,43 @@ def test_bad_arguments_are_named(db, tmp_path, monkeypatch, arguments, message):
 def test_the_command_line_demands_a_period(db):
     with pytest.raises(CommandError):
         call_command("report", out="x.pdf")
+
+
+@pytest.mark.parametrize("reader, where", [
+    (None, "示例市政务服务中心"),  # the command line: the whole installation
+    ("supervisor", "示例市政务服务中心"),
+    ("admin", "示例市政务服务中心"),
+    ("manager", "示例区政务服务中心"),  # a center manager: their center (and those below)
+    ("town_manager", "示例镇便民服务中心"),
+    ("head", "示例区行政审批局"),  # department staff: their department
+    ("clerk_b", "示例区住房和城乡建设局"),
+    ("clerk", "示例区行政审批局"),  # a comprehensive window's clerk authorized for A only
+])
+def test_the_report_without_a_chosen_center_names_what_the_reader_covers(month, reader, where):
+    user = getattr(month.hall, reader) if reader else None
+    report = report_build(user=user, period=MARCH, today=TODAY)
+    assert report.title == f"{where}政务服务运行情况月报（2026年3月）" and report.scope == where
+
+
+def test_the_report_of_a_clerk_working_for_several_departments_names_them(month):
+    h = month.hall
+    org.authorization_grant(actor=SYSTEM, staff=h.clerk2, department=h.dept_b, action=Action.ACCEPT)
+    report = report_build(user=h.clerk2, period=MARCH, today=TODAY)
+    assert report.title == "示例区政务服务中心（审批局、住建局）政务服务运行情况月报（2026年3月）"
+    # A chosen center is named, with the departments the figures are limited to.
+    report = report_build(user=h.clerk_b, period=MARCH, today=TODAY, center=h.town)
+    assert report.scope == "示例镇便民服务中心（住建局）"
+
+
+def test_a_window_without_cases_is_listed_as_no_data_after_the_ranking(month, frozen, tmp_path):
+    h = month.hall
+    org.window_create(actor=SYSTEM, center=h.district, number="03", name="综合窗口三", kind=WindowKind.COMPREHENSIVE)
+    out = tmp_path / "2026-03.xlsx"
+    call_command("report", month="2026-03", out=str(out))
+    ranking = load_workbook(out)["红旗窗口"]
+    rows = [[ranking.cell(row=r, column=c).value for c in (1, 2, 3, 4)] for r in range(5, ranking.max_row + 1)]
+    assert [row[0] for row in rows] == [1, 2, 3, None]
+    assert rows[-1] == [None, "03 综合窗口三", "无数据", None]
 
 
 def test_long_periods_are_drawn_by_week(month):

@@ -7,9 +7,14 @@ score = 100 × Σ weight × rate / Σ weight over the parts with data
 
 import pytest
 
+from govhall.core.actors import SYSTEM
+from govhall.org import services as org
+from govhall.org.models import WindowKind
+from govhall.org.roles import Role
 from govhall.stats.indicators import Indicators
-from govhall.stats.scores import grade_for, red_flag_windows, score_compute, scores_for
-from govhall.stats.tests.conftest import MARCH, TODAY
+from govhall.stats.scores import grade_for, rank, red_flag_windows, score_compute, scores_for
+from govhall.stats.tests.conftest import MARCH, TODAY, _attend
+from govhall.test import PASSWORD
 
 
 def by_pk(scores):
@@ -108,13 +113,87 @@ def test_grades(score, grade):
     assert grade_for(score) == grade
 
 
-def test_a_window_without_cases_ranks_after_those_with_cases():
-    from govhall.stats.indicators import Indicators
-    from govhall.stats.scores import rank, score_compute
+@pytest.fixture
+def idle(attendance):
+    """Beside the month: window 03 of the district and its clerk, present on
+    every working day of March, and department C with a reviewer present
+    every day; none of them has a case, a rating or an alert in March."""
+    h = attendance.hall
+    h.window3 = org.window_create(actor=SYSTEM, center=h.district, number="03", name="综合窗口三",
+                                  kind=WindowKind.COMPREHENSIVE)
+    h.clerk3 = org.user_create(actor=SYSTEM, username="clerk3", password=PASSWORD, role=Role.CLERK,
+                               full_name="clerk3", center=h.district, window=h.window3)
+    h.dept_c = org.department_create(actor=SYSTEM, center=h.district, code="C", name="示例区民政局", short_name="民政局")
+    h.reviewer_c = org.user_create(actor=SYSTEM, username="reviewer_c", password=PASSWORD, role=Role.REVIEWER,
+                                   full_name="reviewer_c", department=h.dept_c)
+    _attend(h.clerk3, MARCH)
+    _attend(h.reviewer_c, MARCH)
+    return attendance
 
-    idle = score_compute(kind="window", pk=1, name="01 idle", indicators=Indicators(), attendance_rate=1.0)
-    busy = score_compute(kind="window", pk=2, name="02 busy", indicators=Indicators(accepted=3, handled=3, closed=3,
-                                                                                   closed_on_time=2),
-                         attendance_rate=0.9)
-    assert idle.total == 100.0 and busy.total < 100.0
-    assert [s.name for s in rank([idle, busy])] == ["02 busy", "01 idle"]
+
+def test_a_window_without_cases_shows_no_data_and_is_not_ranked(idle):
+    h = idle.hall
+    ranking = red_flag_windows(user=h.supervisor, period=MARCH, today=TODAY)
+    # Attendance alone (22/22) used to make 100 and 优秀: now no score at all.
+    assert [(s.pk, s.rank) for s in ranking] == [
+        (h.comprehensive.pk, 1), (h.window2.pk, 2), (h.window_b.pk, 3), (h.window3.pk, None)]
+    window3 = ranking[-1]
+    assert window3.attendance_rate == 1.0  # the part is still shown
+    assert (window3.total, window3.total_text, window3.grade, window3.red_flag) == (None, "无数据", "", False)
+    assert window3.explanation == "无数据"
+
+
+def test_a_department_or_clerk_without_cases_shows_no_data(idle):
+    h = idle.hall
+    departments = scores_for(user=h.supervisor, period=MARCH, today=TODAY, kind="department")
+    assert [(s.pk, s.rank, s.total_text, s.grade) for s in departments][-1] == (h.dept_c.pk, None, "无数据", "")
+    assert [s.pk for s in departments if s.rank] == [h.dept_a.pk, h.dept_b.pk]
+    staff = scores_for(user=h.supervisor, period=MARCH, today=TODAY, kind="staff")
+    assert [(s.pk, s.rank, s.grade) for s in staff][-1] == (h.clerk3.pk, None, "")
+
+
+def test_a_window_with_only_overdue_cases_left_from_before_is_scored():
+    # No case accepted or decided in the period, one still open and overdue
+    # at its end: the backlog is a case of the period (on time 0 / 1).
+    backlog = score_compute(kind="window", pk=1, name="01", indicators=Indicators(overdue_open=1),
+                            attendance_rate=1.0)
+    assert backlog.total == pytest.approx(33.3) and backlog.grade == "不合格"
+    # Ratings of older cases and attendance without a case of the period make no score.
+    rated = score_compute(kind="window", pk=2, name="02", indicators=Indicators(ratings=1, satisfied=1),
+                          attendance_rate=1.0)
+    assert rated.total is None and rated.parts[1].rate == 1.0
+
+
+def _window(pk, order, attendance_rate=1.0, **figures):
+    return score_compute(kind="window", pk=pk, name=f"{pk:02d}", indicators=Indicators(**figures),
+                         attendance_rate=attendance_rate, order=order)
+
+
+def test_the_ranking_follows_the_score():
+    # 1: a backlog only, 100 × (40×0 + 20×1) / 60 = 33.3; 2: one case handled,
+    # closed late and alerted, no attendance: 0. The higher score ranks first,
+    # whether or not the unit handled a case in the period.
+    backlog = score_compute(kind="window", pk=1, name="01", indicators=Indicators(overdue_open=1), attendance_rate=1.0)
+    late = score_compute(kind="window", pk=2, name="02", attendance_rate=None,
+                         indicators=Indicators(handled=1, handled_with_alerts=1, closed=1))
+    assert (backlog.total, late.total) == (33.3, 0.0)
+    assert [(s.pk, s.rank) for s in rank([late, backlog])] == [(1, 1), (2, 2)]
+
+
+def test_equal_scores_are_ranked_by_on_time_rate_then_cases_then_the_list():
+    # No attendance: 100 × (40 × on time + 30 × satisfied + 10 × clean) / 80.
+    #   top: on time 1/1, satisfied 2/3, 1 handled → (40 + 20 + 10) / 80 = 87.5
+    #   d:   on time 1/1, satisfied 1/3, 1 handled → (40 + 10 + 10) / 80 = 75.0
+    #   b, c: on time 2/4, satisfied 1/1, 4 handled → (20 + 30 + 10) / 80 = 75.0
+    #   a:   on time 1/2, satisfied 1/1, 2 handled → 75.0
+    # Ties: the higher on-time rate (d), then more cases (b, c before a),
+    # then the place in the list (c is listed before b, whatever the names).
+    top = _window(5, 4, attendance_rate=None, handled=1, closed=1, closed_on_time=1, ratings=3, satisfied=2)
+    d = _window(4, 3, attendance_rate=None, handled=1, closed=1, closed_on_time=1, ratings=3, satisfied=1)
+    b = _window(2, 2, attendance_rate=None, handled=4, closed=4, closed_on_time=2, ratings=1, satisfied=1)
+    c = _window(3, 1, attendance_rate=None, handled=4, closed=4, closed_on_time=2, ratings=1, satisfied=1)
+    a = _window(1, 0, attendance_rate=None, handled=2, closed=2, closed_on_time=1, ratings=1, satisfied=1)
+    assert top.total == 87.5 and {s.total for s in (a, b, c, d)} == {75.0}
+    ranked = rank([a, b, c, d, top])
+    assert [(s.pk, s.rank) for s in ranked] == [(5, 1), (4, 2), (3, 3), (2, 4), (1, 5)]
+    assert [s.pk for s in rank([top, c, d, b, a])] == [5, 4, 3, 2, 1]
