@@ -231,6 +231,8 @@ SPECTACULAR_SETTINGS = {
         "VersionStatusEnum": "govhall.catalog.models.VersionStatus",
         "SpecStatusEnum": "govhall.api.serializers.SPEC_STATUS_CHOICES",
         "ThemeKindEnum": "govhall.catalog.models.ThemeKind",
+        "DeliveryMethodEnum": "govhall.catalog.models.DeliveryMethod",
+        "FormFieldTypeEnum": "govhall.catalog.models.FormFieldType",
         "RatingLevelEnum": "govhall.evaluation.models.Level",
         "RatingChannelEnum": "govhall.evaluation.models.RatingChannel",
         "FollowUpStateEnum": "govhall.evaluation.models.FollowUpState",

@@ -4,8 +4,9 @@ describe the same interchange form."""
 
 from rest_framework import serializers
 
+from govhall.catalog import application_form as af
 from govhall.catalog.models import (
-    DeliveryMethod, ItemType, MaterialForm, MaterialSource, ProcedureClass, ResultType, ThemeKind,
+    DeliveryMethod, FormFieldType, ItemType, MaterialForm, MaterialSource, ProcedureClass, ResultType, ThemeKind,
     VersionStatus,
 )
 from govhall.org.models import CenterLevel
@@ -47,6 +48,36 @@ class FeeSerializer(serializers.Serializer):
     basis = serializers.CharField(max_length=300)
 
 
+class FormFieldSerializer(serializers.Serializer):
+    """A question of the item's own application form (申请表字段)."""
+
+    key = serializers.CharField(max_length=40, help_text="字段标识：小写英文字母开头，只含小写字母、数字和下划线；"
+                                                         "办件的 form_data 以它为键")
+    label = serializers.CharField(max_length=af.LABEL_MAX, help_text="字段名称（中文）")
+    type = serializers.ChoiceField(FormFieldType.choices)
+    required = serializers.BooleanField()
+    options = serializers.ListField(child=serializers.CharField(max_length=af.OPTION_MAX),
+                                    max_length=af.OPTIONS_MAX, help_text="单选字段的选项；其他类型为空")
+    max_length = serializers.IntegerField(allow_null=True, min_value=1, max_value=af.LENGTH_MAX,
+                                          help_text="文本字段的最多字数；空为 200（多行文本 2000）")
+    min = serializers.FloatField(allow_null=True, help_text="数字字段的最小值")
+    max = serializers.FloatField(allow_null=True, help_text="数字字段的最大值")
+    help = serializers.CharField(allow_blank=True, max_length=af.HELP_MAX, help_text="填写说明")
+
+
+class FormFieldInputSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=40, help_text="字段标识：小写英文字母开头，只含小写字母、数字和下划线")
+    label = serializers.CharField(max_length=af.LABEL_MAX, help_text="字段名称（中文）")
+    type = serializers.ChoiceField(FormFieldType.choices)
+    required = serializers.BooleanField(allow_null=True, required=False, help_text="缺省为选填")
+    options = serializers.ListField(child=serializers.CharField(max_length=af.OPTION_MAX), required=False,
+                                    max_length=af.OPTIONS_MAX, help_text="单选字段的 2 至 30 个选项")
+    max_length = serializers.IntegerField(allow_null=True, min_value=1, max_value=af.LENGTH_MAX, required=False)
+    min = serializers.FloatField(allow_null=True, required=False)
+    max = serializers.FloatField(allow_null=True, required=False)
+    help = serializers.CharField(allow_blank=True, max_length=af.HELP_MAX, required=False)
+
+
 class ItemSpecSerializer(serializers.Serializer):
     """An item version in the interchange form (docs/catalog-format.md), as
     the API answers it: every element present. The bounds are those that
@@ -81,6 +112,7 @@ class ItemSpecSerializer(serializers.Serializer):
     office_hours = serializers.CharField(allow_blank=True, max_length=100)
     materials = MaterialSerializer(many=True)
     steps = StepSerializer(many=True)
+    form_fields = FormFieldSerializer(many=True, help_text="事项的申请表字段（网上申请、窗口收件时填写）")
     themes = serializers.ListField(child=serializers.CharField())
 
 
@@ -155,6 +187,8 @@ class ItemSpecInputSerializer(serializers.Serializer):
     office_hours = serializers.CharField(allow_blank=True, max_length=100, required=False)
     materials = MaterialInputSerializer(many=True, required=False)
     steps = StepInputSerializer(many=True, required=False)
+    form_fields = FormFieldInputSerializer(many=True, required=False, max_length=af.FIELDS_MAX,
+                                           help_text="事项的申请表字段（最多 30 个）")
     themes = serializers.ListField(child=serializers.CharField(max_length=40), required=False, help_text="主题编码")
 
 

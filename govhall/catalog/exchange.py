@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 
+from govhall.catalog.application_form import number_value
 from govhall.catalog.models import (
-    DeliveryMethod, ItemType, MaterialForm, MaterialSource, ProcedureClass, ResultType, Theme, ThemeKind,
+    DeliveryMethod, FormFieldType, ItemType, MaterialForm, MaterialSource, ProcedureClass, ResultType, Theme, ThemeKind,
 )
 from govhall.catalog.selectors import catalog_export_versions, version_to_spec
 from govhall.catalog.services import SpecInvalid, catalog_check_specs, catalog_import_specs, theme_create
@@ -32,7 +33,7 @@ from govhall.org.roles import Role
 class Column:
     key: str          # spec key
     header: str       # Chinese header
-    kind: str = "text"  # text | int | bool | choice | list
+    kind: str = "text"  # text | int | number | bool | choice | list
     choices: Any = None
 
 
@@ -60,11 +61,19 @@ STEP_COLUMNS = [
     Column("name", "环节名称"), Column("role", "办理角色", "choice", Role), Column("days", "环节时限（工作日）", "int"),
     Column("department", "办理部门编码"),
 ]
+FORM_FIELD_COLUMNS = [
+    Column("key", "字段标识"), Column("label", "字段名称"), Column("type", "字段类型", "choice", FormFieldType),
+    Column("required", "必填", "bool"), Column("options", "选项", "list", None), Column("max_length", "最多字数", "int"),
+    Column("min", "最小值", "number"), Column("max", "最大值", "number"), Column("help", "填写说明"),
+]
 THEME_COLUMNS = [Column("code", "主题编码"), Column("name", "主题名称"), Column("kind", "类型", "choice", ThemeKind),
                  Column("description", "说明"), Column("order", "排序", "int")]
 STATUS_LABELS = {"draft": "草稿", "published": "已发布"}
 CHILD_SHEETS = [("legal_basis", "设定依据", BASIS_COLUMNS), ("materials", "申请材料", MATERIAL_COLUMNS),
-                ("fees", "收费项目", FEE_COLUMNS), ("steps", "办理环节", STEP_COLUMNS)]
+                ("fees", "收费项目", FEE_COLUMNS), ("steps", "办理环节", STEP_COLUMNS),
+                ("form_fields", "申请表字段", FORM_FIELD_COLUMNS)]
+# Sheets a workbook may lack (made before they existed): no rows then.
+OPTIONAL_SHEETS = {"申请表字段"}
 ITEMS_SHEET, THEMES_SHEET = "事项", "主题"
 CODE_HEADER = "实施编码"
 LIST_SEPARATOR = "、"
@@ -156,7 +165,11 @@ class Locator:
         while probe:
             if probe in self.places:
                 return self.places[probe]
-            probe = probe.rsplit(".", 1)[0] if "." in probe else (probe.rsplit("[", 1)[0] if "[" in probe else "")
+            # form_fields[0].options[1] → form_fields[0].options → form_fields[0] → form_fields
+            if probe.endswith("]"):
+                probe = probe.rsplit("[", 1)[0]
+            else:
+                probe = probe.rsplit(".", 1)[0] if "." in probe else ""
         return self.default
 
 
@@ -231,7 +244,7 @@ class _JsonLocator(Locator):
 
 def _cell_value(column: Column, raw: Any, where: str, errors: list) -> Any:
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-        return [] if column.kind == "list" else (None if column.kind in {"int", "bool"} else "")
+        return [] if column.kind == "list" else (None if column.kind in {"int", "number", "bool"} else "")
     if column.kind == "int":
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
@@ -241,6 +254,11 @@ def _cell_value(column: Column, raw: Any, where: str, errors: list) -> Any:
             errors.append((where, _("“%(value)s”不是整数。") % {"value": raw}))
             return None
         return raw
+    if column.kind == "number":
+        value = number_value(raw)
+        if value is None:
+            errors.append((where, _("“%(value)s”不是数字（最多两位小数）。") % {"value": raw}))
+        return value
     text = str(raw).strip()
     if column.kind == "bool":
         if text in {"是", "否"}:
@@ -318,11 +336,12 @@ def catalog_import_xlsx(*, actor: Actor, data: bytes, progress=None) -> dict:
         if code in specs:
             errors.append((places["code"], _("实施编码与第 %(row)s 行重复。") % {"row": specs[code][0].default.split("!")[1]}))
             continue
-        values.update(legal_basis=[], materials=[], fees=[], steps=[])
+        values.update(legal_basis=[], materials=[], fees=[], steps=[], form_fields=[])
         specs[code] = (locator, values)
     code_column = Column("code", CODE_HEADER)
     for key, title, columns in CHILD_SHEETS:
-        for number, values, places in _read_sheet(workbook, title, [code_column, *columns], errors):
+        for number, values, places in _read_sheet(workbook, title, [code_column, *columns], errors,
+                                                  required=title not in OPTIONAL_SHEETS):
             code = values.pop("code")
             if code not in specs:
                 errors.append((places["code"], _("实施编码“%(value)s”不在“事项”表中。") % {"value": code}))

@@ -46,6 +46,17 @@ class DeliveryMethod(models.TextChoices):
     ELECTRONIC = "electronic", _("电子送达")
 
 
+class FormFieldType(models.TextChoices):
+    """The kinds of answer an item's own application form asks for (ItemVersion.form_fields)."""
+
+    TEXT = "text", _("文本")
+    TEXTAREA = "textarea", _("多行文本")
+    NUMBER = "number", _("数字")
+    DATE = "date", _("日期")
+    CHOICE = "choice", _("单选")
+    CHECKBOX = "checkbox", _("勾选")
+
+
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("已发布")
@@ -105,6 +116,10 @@ class ItemVersion(models.Model):
     complaint_phone = models.CharField(_("投诉电话"), max_length=40, blank=True)
     location = models.CharField(_("办理地点"), max_length=200, blank=True)
     office_hours = models.CharField(_("办理时间"), max_length=100, blank=True)
+    # The item's own application form (申请表): [{"key", "label", "type",
+    # "required", "options", "max_length", "min", "max", "help"}], checked by
+    # catalog.spec; the answers are checked by catalog.application_form.
+    form_fields = models.JSONField(_("申请表字段"), default=list, blank=True)
 
     change_note = models.CharField(_("修改说明"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True,

@@ -86,6 +86,7 @@ def version_to_spec(version: ItemVersion) -> dict:
             {"name": s.name, "role": s.role, "days": s.days, "department": s.department.code if s.department else ""}
             for s in version.steps.all()
         ],
+        "form_fields": [dict(f) for f in version.form_fields],
         "themes": sorted(t.code for t in item.themes.all()),
     }
 

@@ -27,7 +27,7 @@ from govhall.org.roles import Role
 VERSION_FIELDS = [
     "name", "item_type", "level", "legal_basis", "conditions", "procedure_class", "statutory_days",
     "promised_days", "immediate", "no_fee", "result_type", "result_name", "delivery_methods", "visits",
-    "online", "onsite_inspection", "consult_phone", "complaint_phone", "location", "office_hours",
+    "online", "onsite_inspection", "consult_phone", "complaint_phone", "location", "office_hours", "form_fields",
 ]
 EDITOR_ROLES = {Role.DEPARTMENT_HEAD, Role.CHIEF_REPRESENTATIVE}
 PROGRESS_EVERY = 50

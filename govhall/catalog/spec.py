@@ -12,7 +12,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from govhall.catalog.models import DeliveryMethod, ItemType, MaterialForm, MaterialSource, ProcedureClass, ResultType
+from govhall.catalog import application_form as af
+from govhall.catalog.models import (
+    DeliveryMethod, FormFieldType, ItemType, MaterialForm, MaterialSource, ProcedureClass, ResultType,
+)
 from govhall.org.models import CenterLevel
 from govhall.org.roles import Role
 
@@ -233,9 +236,81 @@ def spec_clean(spec: Any, *, department_codes: set[str]) -> tuple[dict, list[Spe
     if out["no_fee"] is False and not out["fees"]:
         c.add("fees", _("收费事项须列出收费项目。"))
 
+    out["form_fields"] = _form_fields(c, spec)
+
     themes = c.items(spec, "themes", "themes")
     out["themes"] = [t for t in themes if isinstance(t, str)]
     return out, c.errors
+
+
+FORM_FIELD_KEYS = ("key", "label", "type", "required", "options", "max_length", "min", "max", "help")
+
+
+def _form_fields(c: Checker, spec: dict) -> list[dict]:
+    """The item's own application form: each field with every key present
+    (options only for a choice, a length only for text, bounds only for a
+    number), so that export → import gives the same content."""
+    fields = c.items(spec, "form_fields", "form_fields")
+    if len(fields) > af.FIELDS_MAX:
+        c.add("form_fields", _("申请表最多 %(n)s 个字段。") % {"n": af.FIELDS_MAX})
+    out, seen = [], set()
+    for i, field in enumerate(fields):
+        path = f"form_fields[{i}]"
+        if not isinstance(field, dict):
+            c.add(path, _("应为对象。"))
+            continue
+        for key in sorted(set(field) - set(FORM_FIELD_KEYS), key=str):
+            c.add(f"{path}.{key}", _("未知字段。"))
+        key = c.text(field, "key", f"{path}.key", required=True, max_length=40)
+        if key and not af.KEY_PATTERN.match(key):
+            c.add(f"{path}.key", _("字段标识应以小写英文字母开头，只含小写字母、数字和下划线。"))
+        elif key in seen:
+            c.add(f"{path}.key", _("字段标识“%(value)s”重复。") % {"value": key})
+        seen.add(key)
+        kind = c.choice(field, "type", f"{path}.type", FormFieldType)
+        required = c.boolean(field, "required", f"{path}.required", optional=True)
+        options = []
+        for j, option in enumerate(c.items(field, "options", f"{path}.options")):
+            where = f"{path}.options[{j}]"
+            if not isinstance(option, str) or not option.strip():
+                c.add(where, _("选项应为文字。"))
+            elif len(option.strip()) > af.OPTION_MAX:
+                c.add(where, _("过长（最多 %(n)s 个字）。") % {"n": af.OPTION_MAX})
+            elif any(sep in option for sep in af.OPTION_SEPARATORS):
+                c.add(where, _("选项中不能有顿号或逗号（Excel 中用顿号分隔选项）。"))
+            elif option.strip() in options:
+                c.add(where, _("选项“%(value)s”重复。") % {"value": option.strip()})
+            else:
+                options.append(option.strip())
+        if kind == FormFieldType.CHOICE and not 2 <= len(options) <= af.OPTIONS_MAX:
+            c.add(f"{path}.options", _("单选字段应列出 2 至 %(n)s 个选项。") % {"n": af.OPTIONS_MAX})
+        elif kind and kind != FormFieldType.CHOICE and options:
+            c.add(f"{path}.options", _("只有单选字段可以列出选项。"))
+        max_length = c.integer(field, "max_length", f"{path}.max_length", minimum=1, maximum=af.LENGTH_MAX, optional=True)
+        if kind and kind not in af.DEFAULT_LENGTH and max_length is not None:
+            c.add(f"{path}.max_length", _("只有文本字段可以限定字数。"))
+        bounds = {}
+        for end in ("min", "max"):
+            value = field.get(end)
+            bounds[end] = None if value is None or value == "" else af.number_value(value)
+            if value not in (None, "") and bounds[end] is None:
+                c.add(f"{path}.{end}", _("应为数字（最多两位小数，绝对值小于 10 亿）。"))
+            elif bounds[end] is not None and kind and kind != FormFieldType.NUMBER:
+                c.add(f"{path}.{end}", _("只有数字字段可以限定范围。"))
+        if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
+            c.add(f"{path}.max", _("最大值不能小于最小值。"))
+        out.append({
+            "key": key,
+            "label": c.text(field, "label", f"{path}.label", required=True, max_length=af.LABEL_MAX),
+            "type": kind,
+            "required": bool(required),
+            "options": options if kind == FormFieldType.CHOICE else [],
+            "max_length": max_length if kind in af.DEFAULT_LENGTH else None,
+            "min": bounds["min"] if kind == FormFieldType.NUMBER else None,
+            "max": bounds["max"] if kind == FormFieldType.NUMBER else None,
+            "help": c.text(field, "help", f"{path}.help", max_length=af.HELP_MAX),
+        })
+    return out
 
 
 def spec_missing_elements(spec: dict) -> list[str]:
@@ -264,5 +339,5 @@ KNOWN_KEYS = {
     "code", "base_code", "name", "item_type", "department", "level", "status", "source", "group", "legal_basis",
     "conditions", "procedure_class", "statutory_days", "promised_days", "immediate", "no_fee", "fees",
     "result_type", "result_name", "delivery_methods", "visits", "online", "onsite_inspection",
-    "consult_phone", "complaint_phone", "location", "office_hours", "materials", "steps", "themes",
+    "consult_phone", "complaint_phone", "location", "office_hours", "materials", "steps", "themes", "form_fields",
 }

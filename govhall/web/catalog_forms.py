@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from govhall.catalog.models import (
-    DeliveryMethod, ItemType, MaterialForm, MaterialSource, ProcedureClass, ResultType, Theme,
+    DeliveryMethod, FormFieldType, ItemType, MaterialForm, MaterialSource, ProcedureClass, ResultType, Theme,
 )
 from govhall.org.models import CenterLevel, Department
 from govhall.org.roles import Role
@@ -93,12 +93,41 @@ class FeeRowForm(RowForm):
     basis = forms.CharField(label=_("收费依据"), max_length=300)
 
 
+class OptionsField(forms.CharField):
+    """A list of options typed on one line, separated by 、 (or commas)."""
+
+    def prepare_value(self, value):
+        return "、".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        text = str(value or "")
+        for separator in (",", "，", "\n"):
+            text = text.replace(separator, "、")
+        return [part.strip() for part in text.split("、") if part.strip()]
+
+
+class FormFieldRowForm(RowForm):
+    """A field of the item's own application form (申请表)."""
+
+    typed = ("key", "label")
+    key = forms.CharField(label=_("字段标识"), max_length=40, help_text=_("小写英文字母开头，如 area"))
+    label = forms.CharField(label=_("字段名称"), max_length=50)
+    type = forms.ChoiceField(label=_("字段类型"), choices=FormFieldType.choices)
+    required = forms.BooleanField(label=_("必填"), required=False)
+    options = OptionsField(label=_("选项（单选，用顿号分隔）"), required=False)
+    max_length = forms.IntegerField(label=_("最多字数（文本）"), required=False, min_value=1, max_value=2000)
+    min = forms.DecimalField(label=_("最小值（数字）"), required=False, max_digits=12, decimal_places=2)
+    max = forms.DecimalField(label=_("最大值（数字）"), required=False, max_digits=12, decimal_places=2)
+    help = forms.CharField(label=_("填写说明"), required=False, max_length=200)
+
+
 def row_formset(form_class, prefix: str, *, data=None, initial=None):
     factory = forms.formset_factory(form_class, extra=1, can_delete=True)
     return factory(data=data, initial=initial, prefix=prefix)
 
 
-FORMSETS = [("legal_basis", LegalBasisForm), ("materials", MaterialRowForm), ("steps", StepRowForm), ("fees", FeeRowForm)]
+FORMSETS = [("legal_basis", LegalBasisForm), ("materials", MaterialRowForm), ("steps", StepRowForm), ("fees", FeeRowForm),
+            ("form_fields", FormFieldRowForm)]
 
 
 class NewItemForm(forms.Form):

@@ -118,6 +118,7 @@ def _place_errors(error: SpecInvalid, form, formsets, rows) -> None:
     """Show each service error on the field it names (materials[2].name → that row's name)."""
     for e in error.errors:
         head, _sep, field = e.path.partition(".")
+        field = field.split("[")[0]  # form_fields[0].options[1] → that row's options
         key, _bracket, index = head.partition("[")
         if index and key in rows:
             row = rows[key][int(index.rstrip("]"))]

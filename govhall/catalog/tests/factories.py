@@ -47,3 +47,25 @@ def complete_spec(department_code: str, code: str = "511A0000000001-D1-000-A-1-0
     result = copy.deepcopy(spec)
     result.update(changes)
     return result
+
+
+# The item's own application form of a food-business licence (ItemVersion.form_fields).
+FORM_FIELDS = [
+    {"key": "area", "label": "经营场所面积（平方米）", "type": "number", "required": True, "options": [],
+     "max_length": None, "min": 1, "max": 100000, "help": "按房产证或租赁合同填写"},
+    {"key": "project", "label": "经营项目", "type": "choice", "required": True,
+     "options": ["预包装食品销售", "散装食品销售", "热食类食品制售", "冷食类食品制售"], "max_length": None, "min": None,
+     "max": None, "help": ""},
+    {"key": "staff", "label": "从业人员数", "type": "number", "required": False, "options": [], "max_length": None,
+     "min": 1, "max": 9999, "help": ""},
+    {"key": "opening", "label": "拟开业日期", "type": "date", "required": False, "options": [], "max_length": None,
+     "min": None, "max": None, "help": ""},
+    {"key": "place", "label": "经营场所说明", "type": "textarea", "required": False, "options": [], "max_length": 500,
+     "min": None, "max": None, "help": ""},
+    {"key": "pledge", "label": "承诺所填信息真实有效", "type": "checkbox", "required": True, "options": [],
+     "max_length": None, "min": None, "max": None, "help": ""},
+]
+
+# Answers to FORM_FIELDS as an applicant gives them.
+FORM_ANSWERS = {"area": 85.5, "project": "热食类食品制售", "staff": 6, "opening": "2026-04-01",
+                "place": "临街一楼门面", "pledge": True}

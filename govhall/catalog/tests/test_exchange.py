@@ -13,7 +13,7 @@ from govhall.catalog.exchange import (
 )
 from govhall.catalog.models import FeeLine, Item, ItemVersion, Theme, ThemeItem
 from govhall.catalog.services import item_create, theme_create
-from govhall.catalog.tests.factories import complete_spec
+from govhall.catalog.tests.factories import FORM_FIELDS, complete_spec
 from govhall.core.actors import SYSTEM
 
 
@@ -21,7 +21,8 @@ from govhall.core.actors import SYSTEM
 def catalog(hall):
     theme_create(actor=SYSTEM, code="canyin", name="开餐馆", kind="theme")
     theme_create(actor=SYSTEM, code="jiuye", name="就业创业", kind="life_event", order=2)
-    item_create(actor=SYSTEM, spec=complete_spec("A", status="published", themes=["canyin", "jiuye"]))
+    item_create(actor=SYSTEM, spec=complete_spec("A", status="published", themes=["canyin", "jiuye"],
+                                                 form_fields=FORM_FIELDS))
     item_create(actor=SYSTEM, spec=complete_spec(
         "B", code="B-2", name="城镇污水排入排水管网许可", no_fee=False, themes=["canyin"],
         fees=[{"name": "检测费", "amount": "", "rule": "按检测项目计", "basis": "某价费文件"}]))
@@ -55,7 +56,7 @@ def test_excel_round_trip_is_exact(catalog):
     first = catalog_export_xlsx()
     content = sheets(first)
     assert content["事项"][0][:3] == ["实施编码", "基本编码", "事项名称"]
-    assert {"事项", "设定依据", "申请材料", "收费项目", "办理环节", "主题"} == set(content)
+    assert {"事项", "设定依据", "申请材料", "收费项目", "办理环节", "申请表字段", "主题"} == set(content)
     wipe_catalog()
     catalog_import_xlsx(actor=SYSTEM, data=first)
     assert sheets(catalog_export_xlsx()) == content

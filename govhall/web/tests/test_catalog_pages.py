@@ -29,7 +29,7 @@ def form_data(item, **changes) -> dict:
     data.update({k: "on" for k in ("immediate", "online", "onsite_inspection") if spec[k]})
     data["no_fee"] = "yes"
     data["delivery_methods"] = spec["delivery_methods"]
-    for key in ("legal_basis", "materials", "steps", "fees"):
+    for key in ("legal_basis", "materials", "steps", "fees", "form_fields"):
         rows = spec[key]
         data[f"{key}-TOTAL_FORMS"] = str(len(rows))
         data[f"{key}-INITIAL_FORMS"] = str(len(rows))
