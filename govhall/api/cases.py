@@ -23,7 +23,8 @@ from govhall.cases.models import ApplicantKind, Case, Channel, NoticeKind
 from govhall.cases.notices import notice_data
 from govhall.cases.selectors import case_events, case_get_by_number, case_list_for_applicant, case_list_for_staff
 from govhall.cases.states import OPEN, Action, State
-from govhall.catalog.models import Item
+from govhall.catalog.application_form import DELIVERY_ADDRESS_MAX
+from govhall.catalog.models import DeliveryMethod, Item
 from govhall.catalog.selectors import version_get_published
 from govhall.core.client import client_address
 from govhall.core.errors import DomainError, NotFound
@@ -44,6 +45,16 @@ class CaseSubmitSerializer(serializers.Serializer):
     applicant_name = serializers.CharField(max_length=limits.APPLICANT_NAME_MAX)
     applicant_id_number = serializers.CharField(max_length=limits.ID_NUMBER_MAX)
     applicant_phone = serializers.CharField(max_length=limits.PHONE_MAX)
+    form_data = serializers.DictField(
+        required=False, default=dict,
+        help_text="事项申请表的填写内容：{字段标识: 内容}，字段见事项的 form_fields（数字、日期 YYYY-MM-DD、"
+                  "单选的选项原文、勾选为 true/false）；必填项缺失或内容不符时返回 400，field 为 form.<字段标识>")
+    delivery_method = serializers.ChoiceField(
+        DeliveryMethod.choices, required=False, allow_blank=True, default="",
+        help_text="办理结果领取方式，须为事项 delivery_methods 之一；空为未选择")
+    delivery_address = serializers.CharField(
+        max_length=DELIVERY_ADDRESS_MAX, required=False, allow_blank=True, default="",
+        help_text="邮寄地址（含收件人和电话）；邮寄送达时必填")
     draft = serializers.BooleanField(
         default=False, help_text="申请人网上申请：先建草稿（不计收件），再逐项上传材料（actions/attach_material/）"
                                  "并提交（actions/submit/）；渠道为 online")
@@ -93,6 +104,10 @@ class CaseSerializer(serializers.Serializer):
 
 
 class CaseDetailSerializer(CaseSerializer):
+    form_data = serializers.DictField(help_text="事项申请表的填写内容：{字段标识: 内容}")
+    delivery_method = serializers.ChoiceField(DeliveryMethod.choices, allow_blank=True,
+                                              help_text="办理结果领取方式；空为未选择")
+    delivery_address = serializers.CharField(help_text="邮寄地址；非邮寄送达为空")
     events = serializers.SerializerMethodField()
     notices = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
@@ -196,7 +211,9 @@ class CaseListCreate(GenericAPIView):
         user = request.user
         application = dict(item_version=version, center=center, applicant_kind=data["applicant_kind"],
                            applicant_name=data["applicant_name"], applicant_id_number=data["applicant_id_number"],
-                           applicant_phone=data["applicant_phone"], client_address=client_address(request))
+                           applicant_phone=data["applicant_phone"], form_data=data["form_data"],
+                           delivery_method=data["delivery_method"], delivery_address=data["delivery_address"],
+                           client_address=client_address(request))
         if data["draft"]:
             if "channel" in request.data and data["channel"] != Channel.ONLINE:
                 raise DomainError("草稿只能网上申请（channel 为 online）。", field="channel")

@@ -21,6 +21,8 @@ ABBREVIATIONS = {
     NoticeKind.DENIAL: "不许", NoticeKind.DELIVERY: "送",
 }
 LAW = "《中华人民共和国行政许可法》"
+# How a result is delivered, as a notice prints it (always Chinese).
+DELIVERY_TEXT = {"window": "窗口领取", "mail": "邮寄送达", "electronic": "电子送达"}
 RIGHTS = ("如不服本决定，可以自收到本文书之日起六十日内依法申请行政复议，"
           "或者自收到本文书之日起六个月内依法向人民法院提起行政诉讼。")
 
@@ -56,7 +58,7 @@ def _sections(case: Case, kind: str, data: dict, today: date) -> tuple[Section, 
             f"本机关将在受理之日起{case.promised_days}个工作日内（{_date_text(case.due_date)}前）作出决定；"
             "依法需要听证、检验、检测、鉴定、专家评审等的，所需时间不计算在期限内，届时另行书面告知。",
             f"可凭办件编号和查询码查询办理进度。咨询电话：{version.consult_phone}；投诉电话：{version.complaint_phone}。",
-        )),)
+        )), *_application_sections(case))
     if kind == NoticeKind.REJECTION:
         paragraphs = [f"你（单位）于{received}提出的“{version.name}”申请，经审查，本机关决定不予受理。",
                       f"理由：{data['reason']}"]
@@ -115,12 +117,27 @@ def _sections(case: Case, kind: str, data: dict, today: date) -> tuple[Section, 
         return (Section(rows=(
             ("栏目", "内容"),
             ("送达文书", "；".join(documents)),
-            ("送达方式", {"window": "窗口领取", "mail": "邮寄送达", "electronic": "电子送达"}[data["method"]]),
+            ("送达方式", DELIVERY_TEXT[data["method"]]),
             ("受送达人", case.applicant_name),
             ("签收人", data["received_by"]),
             ("签收日期", _date_text(today)),
         )), Section(paragraphs=("签收人（签名）：＿＿＿＿＿＿＿＿　　送达人（签名）：＿＿＿＿＿＿＿＿",)))
     raise ValueError(f"unknown notice kind {kind}")
+
+
+def _application_sections(case: Case) -> tuple[Section, ...]:
+    """What the applicant asked on the item's own form and how he wants the
+    result, as accepted: the notice is his record of both."""
+    from govhall.catalog.application_form import form_data_rows
+
+    rows = form_data_rows(case.item_version, case.form_data)
+    if case.delivery_method:
+        rows.append(("办理结果领取方式", DELIVERY_TEXT[case.delivery_method]))
+    if case.delivery_address:
+        rows.append(("邮寄地址", case.delivery_address))
+    if not rows:
+        return ()
+    return (Section(heading="申请填写内容", rows=(("项目", "填写内容"), *rows)),)
 
 
 def _number(case: Case, kind: str, year: int) -> str:

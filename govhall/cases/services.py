@@ -211,11 +211,15 @@ def _next_number(center: Center, day) -> str:
 # --- the lifecycle --------------------------------------------------------------
 
 def _new_case(*, actor, item_version, center, channel, applicant_name, applicant_id_number, applicant_phone,
-              applicant_kind, applicant, green_channel, at) -> tuple[Case, Grant | None]:
+              applicant_kind, applicant, green_channel, at, form_data=None, delivery_method="",
+              delivery_address="") -> tuple[Case, Grant | None]:
     """Check who applies for what, and create the case row as a draft; with
     the grant a staff member needs to receive it. An applicant applies only
     online and only as himself: the name and identity number are his
-    account's (DESIGN 5; 国务院令第716号: no asking again for what is known)."""
+    account's (DESIGN 5; 国务院令第716号: no asking again for what is known).
+    The answers to the item's own form and the chosen delivery are checked
+    by the catalog's one rule (``catalog.application_form``) before anything
+    is written."""
     case = Case(
         query_code="".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8)),
         item_version=item_version, department=item_version.item.department, center=center, applicant=applicant,
@@ -246,6 +250,10 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
         _require_own_identity(actor, name=case.applicant_name, id_number=case.applicant_id_number)
         if not item_version.online:
             raise DomainError(_("该事项不支持网上申请，请到窗口办理。"), field="item")
+    from govhall.catalog.application_form import delivery_clean, form_data_clean
+
+    case.form_data = form_data_clean(item_version, form_data)
+    case.delivery_method, case.delivery_address = delivery_clean(item_version, delivery_method, delivery_address)
     case.number = _next_number(center, _local_date(at))
     return statements.insert(case), grant
 
@@ -266,43 +274,58 @@ def _require_own_identity(actor: User, *, name: str, id_number: str) -> None:
 def case_submit(*, actor: Actor, item_version: ItemVersion, center: Center, channel: str,
                 applicant_name: str, applicant_id_number: str, applicant_phone: str,
                 applicant_kind: str = ApplicantKind.PERSON, applicant: User | None = None,
-                green_channel: bool = False, at: datetime | None = None, client_address: str | None = None) -> Case:
+                green_channel: bool = False, form_data: dict | None = None, delivery_method: str = "",
+                delivery_address: str = "", at: datetime | None = None, client_address: str | None = None) -> Case:
     """Receive an application (收件): at a window by a clerk on the
     applicant's behalf (the clerk checks the paper materials), or online by
     the applicant for an item that needs no materials (otherwise a draft is
     completed with them first). The case gets its number and query code;
-    the receipt day counts from the next working day outside office hours."""
+    the receipt day counts from the next working day outside office hours.
+    ``form_data`` answers the item's own form (``ItemVersion.form_fields``);
+    ``delivery_method`` is one of the item's delivery methods (mail needs
+    ``delivery_address``); a bad answer is refused naming it, nothing written."""
     at = _now(at)
     case, grant = _new_case(actor=actor, item_version=item_version, center=center, channel=channel,
                             applicant_name=applicant_name, applicant_id_number=applicant_id_number,
                             applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=applicant,
-                            green_channel=green_channel, at=at)
+                            green_channel=green_channel, at=at, form_data=form_data,
+                            delivery_method=delivery_method, delivery_address=delivery_address)
     if not is_system(actor) and actor.role == Role.APPLICANT:
         _require_materials(case)
     return _transition(case, actor=actor, grant=grant, action=Action.SUBMIT, at=at, client_address=client_address,
                        submitted_at=at, received_on=received_on(at),
-                       data={"item": item_version.item.code, "version": item_version.number, "channel": channel})
+                       data={"item": item_version.item.code, "version": item_version.number, "channel": channel,
+                             # the answers and the chosen delivery, in the hash chain with the receipt
+                             **({"form": case.form_data} if case.form_data else {}),
+                             **({"delivery_method": case.delivery_method} if case.delivery_method else {})})
 
 
 @transaction.atomic
 @_refusal_first
 def case_draft_create(*, actor: User, item_version: ItemVersion, center: Center, applicant_name: str,
                       applicant_id_number: str, applicant_phone: str, applicant_kind: str = ApplicantKind.PERSON,
+                      form_data: dict | None = None, delivery_method: str = "", delivery_address: str = "",
                       at: datetime | None = None, client_address: str | None = None) -> Case:
     """Start an online application as a draft (草稿) the applicant completes
     with the materials before submitting it. Nothing counts as received yet.
-    Only an applicant starts one, for himself (staff receive at the window)."""
+    Only an applicant starts one, for himself (staff receive at the window).
+    The answers to the item's form and the chosen delivery are given and
+    checked here, as in ``case_submit``."""
     at = _now(at)
     if is_system(actor) or actor.role != Role.APPLICANT:
         raise NotPermitted(_("草稿由申请人本人网上创建；窗口收件请直接提交。"))
     case, grant = _new_case(actor=actor, item_version=item_version, center=center, channel=Channel.ONLINE,
                             applicant_name=applicant_name, applicant_id_number=applicant_id_number,
                             applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=actor,
-                            green_channel=False, at=at)
+                            green_channel=False, at=at, form_data=form_data, delivery_method=delivery_method,
+                            delivery_address=delivery_address)
     if grant is not None:
         grant.require()
     event_record(case=case, actor=actor, action=CREATE_DRAFT, from_state="", to_state=State.DRAFT, at=at,
-                 client_address=client_address, data={"item": item_version.item.code, "version": item_version.number})
+                 client_address=client_address,
+                 data={"item": item_version.item.code, "version": item_version.number,
+                       **({"form": case.form_data} if case.form_data else {}),
+                       **({"delivery_method": case.delivery_method} if case.delivery_method else {})})
     return case
 
 

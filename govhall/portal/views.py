@@ -190,6 +190,7 @@ def portal_apply(request, code: str):
     """Start an online application for a published, online item."""
     from govhall.cases.services import case_draft_create
     from govhall.core.errors import DomainError
+    from govhall.portal.application_form import ApplicationForm
     from govhall.portal.forms import ApplyForm
 
     user, redirect_response = _applicant(request)
@@ -200,15 +201,19 @@ def portal_apply(request, code: str):
         raise Http404
     form = ApplyForm(request.POST or None, initial={
         "applicant_name": user.full_name, "applicant_id_number": user.id_number, "applicant_phone": user.phone})
-    if request.method == "POST" and form.is_valid():
+    # The item's own questions and the delivery choice (checked by the service).
+    answers = ApplicationForm(request.POST or None, version=version)
+    if request.method == "POST" and form.is_valid() and answers.is_valid():
         try:
             case = case_draft_create(actor=user, item_version=version, center=version.item.department.center,
-                                     **form.cleaned_data)
+                                     **form.cleaned_data, **answers.answers())
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            if not answers.place_error(error):
+                form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             return redirect("portal_my_case", number=case.number)
-    return render(request, "portal/apply.html", {"version": version, "form": form}, status=400 if form.errors else 200)
+    return render(request, "portal/apply.html", {"version": version, "form": form, "answers": answers},
+                  status=400 if form.errors or answers.errors else 200)
 
 
 def portal_my_case_file(request, number: str, file_id: int):

@@ -27,6 +27,7 @@ from govhall.core.errors import DomainError
 from govhall.documents import notice_pdf
 from govhall.org.models import User
 from govhall.org.roles import STAFF_ROLES, Role
+from govhall.portal.application_form import ApplicationForm
 from govhall.web.case_forms import (
     AttachForm, CertifyForm, CorrectionForm, DeliverForm, DenyForm, ExtendForm, MaterialCheckForm, OpinionForm,
     OptionalReasonForm,
@@ -90,8 +91,10 @@ def case_receive(request, code: str):
     if version is None:
         raise Http404
     form = ReceiveForm(request.POST or None)
+    # The item's own questions and the delivery choice (checked by the service).
+    answers = ApplicationForm(request.POST or None, version=version)
     materials = list(version.materials.all())
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and answers.is_valid():
         data = form.cleaned_data
         try:
             # Receipt, scans and the clerk's decision go together: a refused
@@ -102,7 +105,7 @@ def case_receive(request, code: str):
                     actor=user, item_version=version, center=user.center or version.item.department.center,
                     channel=Channel.WINDOW, applicant_kind=data["applicant_kind"], applicant_name=data["applicant_name"],
                     applicant_id_number=data["applicant_id_number"], applicant_phone=data["applicant_phone"],
-                    client_address=client_address(request))
+                    **answers.answers(), client_address=client_address(request))
                 # A material is checked 合格 when the clerk ticks it (the
                 # original seen) or scans it; the rest stay unchecked.
                 seen = set(request.POST.getlist("checked"))
@@ -125,12 +128,14 @@ def case_receive(request, code: str):
                     case_services.case_reject(actor=user, case=case, reason=data["reason"], refer_to=data["refer_to"])
         except DomainError as error:
             field = RECEIPT_FIELDS.get(error.field, error.field)
-            form.add_error(field if field in form.fields else None, error.message)
+            if not answers.place_error(error):
+                form.add_error(field if field in form.fields else None, error.message)
         else:
             messages.success(request, _("办件 %(number)s 已处理，可打印文书。") % {"number": case.number})
             return redirect("case_detail", case_id=case.pk)
-    return render(request, "web/case_receive.html", {"version": version, "materials": materials, "form": form},
-                  status=400 if form.errors else 200)
+    return render(request, "web/case_receive.html",
+                  {"version": version, "materials": materials, "form": form, "answers": answers},
+                  status=400 if form.errors or answers.errors else 200)
 
 
 @login_required
