@@ -30,9 +30,57 @@ THEMES = [
 ]
 
 
+def _field(key, label, kind="text", required=True, options=(), max_length=None, low=None, high=None, hint=""):
+    return {"key": key, "label": label, "type": kind, "required": required, "options": list(options),
+            "max_length": max_length, "min": low, "max": high, "help": hint}
+
+
+# The items' own application forms (sample questions, by item name). The
+# items of 区行政审批局 take optional questions only: the demo's case
+# history (demo/cases.py) receives their cases without answers.
+FORM_FIELDS = {
+    "烟草专卖零售许可证新办": [
+        _field("shop_name", "店铺名称", max_length=50),
+        _field("address", "经营地址", max_length=100),
+        _field("area", "经营场所面积（平方米）", "number", low=1, high=10000),
+        _field("business_type", "经营业态", "choice", options=["便利店", "食杂店", "超市", "商场", "娱乐服务类", "其他"]),
+        _field("distance", "与最近零售点距离（米）", "number", required=False, low=0, high=100000,
+               hint="同一街道两侧最近零售点之间的行走距离"),
+    ],
+    "林木采伐许可证核发（县级权限）": [
+        _field("place", "采伐地点（乡镇、村、小班）", max_length=100),
+        _field("forest_type", "林种", "choice", options=["商品林", "公益林"]),
+        _field("species", "树种", max_length=50),
+        _field("method", "采伐方式", "choice", options=["皆伐", "择伐", "渐伐", "更新采伐"]),
+        _field("area", "采伐面积（亩）", "number", low=0.01, high=10000),
+        _field("volume", "采伐蓄积（立方米）", "number", low=0.01, high=100000),
+        _field("replant", "承诺采伐后一年内完成更新造林", "checkbox"),
+    ],
+    "养老机构设立备案": [
+        _field("institution", "养老机构名称", max_length=100),
+        _field("beds", "床位数", "number", low=1, high=5000),
+        _field("nature", "机构性质", "choice", options=["营利性", "非营利性"]),
+        _field("services", "服务内容", "textarea", required=False, max_length=500),
+        _field("opening", "拟开业日期", "date", required=False),
+    ],
+    "食品(含保健食品)经营许可核发": [
+        _field("area", "经营场所面积（平方米）", "number", required=False, low=1, high=100000),
+        _field("project", "经营项目", "choice", required=False,
+               options=["预包装食品销售", "散装食品销售", "热食类食品制售", "冷食类食品制售", "自制饮品制售"]),
+        _field("staff", "从业人员数", "number", required=False, low=1, high=9999),
+    ],
+    "个体工商户设立登记": [
+        _field("shop_name", "字号名称", required=False, max_length=30, hint="个体工商户可以不使用字号"),
+        _field("scope", "经营范围", "textarea", required=False, max_length=500),
+        _field("staff", "从业人数", "number", required=False, low=1, high=9999),
+        _field("form", "组成形式", "choice", required=False, options=["个人经营", "家庭经营"]),
+    ],
+}
+
+
 def complete_specs() -> list[dict]:
     data = json.loads(COMPLETE_ITEMS.read_text(encoding="utf-8"))
-    return [{**spec, "status": "published"} for spec in data["items"]]
+    return [{**spec, "status": "published", "form_fields": FORM_FIELDS.get(spec["name"], [])} for spec in data["items"]]
 
 
 def demo_catalog_load() -> dict[str, int]:

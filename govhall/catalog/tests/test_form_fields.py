@@ -168,3 +168,16 @@ def test_delivery_by_mail_needs_an_address_and_only_offered_methods_are_taken():
         with pytest.raises(DomainError) as refused:
             delivery_clean(Version, method, address)
         assert refused.value.field == name
+
+
+def test_the_demo_asks_real_questions_for_its_online_items():
+    from govhall.catalog.spec import spec_clean
+    from govhall.demo.catalog import complete_specs
+
+    with_questions = [spec for spec in complete_specs() if spec["online"] and spec["form_fields"]]
+    asking = [spec for spec in with_questions if any(f["required"] for f in spec["form_fields"])]
+    assert len(asking) >= 3
+    for spec in with_questions:
+        cleaned, errors = spec_clean(spec, department_codes={spec["department"]} | {
+            s["department"] for s in spec["steps"] if s["department"]})
+        assert errors == [] and cleaned["form_fields"] == spec["form_fields"], spec["name"]
