@@ -18,9 +18,7 @@ from govhall.cases.models import Verdict
 from govhall.cases.policy import INTERFACE_ACTIONS
 from govhall.cases.states import Action, SuspensionGround
 from govhall.core.client import client_address
-from govhall.core.errors import Conflict, DomainError
-from govhall.org.models import User
-from govhall.org.roles import Role
+from govhall.core.errors import Conflict
 
 
 def _text(limit: int = limits.TEXT_MAX, **kwargs):
@@ -95,12 +93,20 @@ class SuspendBody(_Body):
     reason = _text(limits.PAUSE_REASON_MAX, help_text="事由")
     expected_days = serializers.IntegerField(min_value=1, max_value=limits.SUSPENSION_DAYS_MAX,
                                              help_text="预计所需时间（工作日）")
-    approver = serializers.CharField(max_length=150, help_text="批准的本部门负责人用户名")
 
 
 class ExtendBody(_Body):
     days = serializers.IntegerField(min_value=1, max_value=limits.EXTENSION_DAYS_MAX, help_text="延长的工作日（第四十二条：至多 10 日）")
     reason = _text(limits.PAUSE_REASON_MAX, help_text="理由")
+
+
+class ExtendApprovalBody(_Body):
+    """The head's extension: the request's days and reason unless given."""
+
+    days = serializers.IntegerField(min_value=1, max_value=limits.EXTENSION_DAYS_MAX, required=False,
+                                    help_text="延长的工作日；不填则按审查人员的申请")
+    reason = serializers.CharField(max_length=limits.PAUSE_REASON_MAX, required=False,
+                                   help_text="理由；不填则按审查人员的申请")
 
 
 class PaymentBody(_Body):
@@ -131,8 +137,10 @@ BODIES: dict[str, type[_Body]] = {
     Action.REQUEST_CORRECTION: CorrectionBody,
     Action.COMPLETE_STEP: OpinionBody,
     Action.SEND_BACK: ReasonBody,
-    Action.SUSPEND: SuspendBody,
-    Action.EXTEND: ExtendBody,
+    Action.REQUEST_SUSPENSION: SuspendBody,
+    Action.REQUEST_EXTENSION: ExtendBody,
+    Action.EXTEND: ExtendApprovalBody,
+    Action.REFUSE_REQUEST: ReasonBody,
     Action.APPROVE: OpinionBody,
     Action.DENY: DenyBody,
     Action.RECORD_PAYMENT: PaymentBody,
@@ -155,12 +163,6 @@ def _params(action: str, data: dict, case) -> dict:
         data["items"] = [dict(line) for line in data["items"]]
     elif action == Action.CHECK_MATERIALS:
         data["checks"] = [{"note": "", **line} for line in data["checks"]]
-    elif action == Action.SUSPEND:
-        approver = User.objects.filter(username=data["approver"], role=Role.DEPARTMENT_HEAD,
-                                       department=case.department, is_active=True).first()
-        if approver is None:
-            raise DomainError("批准人须为本部门负责人的用户名。", field="approver")
-        data["approver"] = approver
     return data
 
 

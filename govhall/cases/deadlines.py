@@ -4,11 +4,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from govhall.calendars.selectors import light_scheme, work_calendar
 from govhall.cases.models import Case
 from govhall.cases.states import CLOCK_RUNNING, DECIDED, PAUSED, State
-from govhall.timing import Deadline, Light, Pause, compute_deadline, light_changes_on, light_for, receipt_date
+from govhall.timing import (
+    Deadline, Light, Pause, compute_deadline, light_changes_on, light_for, receipt_date, remaining_workdays,
+)
 
 # Decision to delivery: 行政许可法 art. 44.
 DELIVERY_DAYS = 10
@@ -88,13 +91,19 @@ def case_next_due(case: Case, *, pauses: list[Pause] | None = None) -> tuple[dat
 
 
 def case_light(case: Case, *, today: date) -> Light | None:
-    """The warning light of a case today (None when no clock runs)."""
-    if case.state in PAUSED:
-        return Light.GREEN
-    if case.due_date is None:
+    """The light of the case's running clock on ``today``, by the rule
+    supervision stores in ``Case.light`` at each transition and scan (None
+    when no clock runs: a lawful pause is never red)."""
+    watched = watched_deadline(case)
+    if watched is None:
         return None
-    deadline = Deadline(due=case.due_date, remaining=0, paused=False, provisional=case.deadline_provisional)
-    return deadline_light(deadline, promised_days=case.promised_days, today=today)
+    _kind, due, days = watched
+    return _light(due, days, today)
+
+
+def _light(due: date, days: int, today: date) -> Light:
+    deadline = Deadline(due=due, remaining=0, paused=False, provisional=False)
+    return light_for(work_calendar(), today=today, deadline=deadline, promised_days=days, scheme=light_scheme())
 
 
 def deadline_light(deadline: Deadline, *, promised_days: int, today: date) -> Light:
@@ -116,17 +125,55 @@ class Watch:
     watch_on: date | None
 
 
-def watched_deadline(case: Case) -> tuple[date, int] | None:
-    """The deadline the case's state waits for and the days it was given:
-    acceptance within 5 working days of receipt, the decision within the
-    promised time, delivery within 10 working days of the decision."""
+def watched_deadline(case: Case) -> tuple[str, date, int] | None:
+    """The deadline the case's state waits for, which one, and the days it
+    was given: acceptance within 5 working days of receipt, the decision
+    within the promised time, delivery within 10 working days of the decision."""
     if case.state == State.SUBMITTED and case.received_on:
-        return correction_deadline(case), CORRECTION_NOTICE_DAYS
+        return "acceptance", correction_deadline(case), CORRECTION_NOTICE_DAYS
     if case.state in CLOCK_RUNNING and case.due_date:
-        return case.due_date, max(case.promised_days, 1)
+        return "decision", case.due_date, max(case.promised_days, 1)
     if case.state in DECIDED - {State.DELIVERED, State.CLOSED} and case.due_date:
-        return case.due_date, DELIVERY_DAYS
+        return "delivery", case.due_date, DELIVERY_DAYS
     return None
+
+
+CLOCK_LABELS = {"acceptance": _("受理期限"), "decision": _("办理期限"), "delivery": _("送达期限")}
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The clock a case runs against, as every screen shows it: which one
+    (acceptance, decision, delivery — labelled, never silently switched),
+    its date, the working days left (negative: overdue), and the light
+    supervision stored (the wall, the lists, the case page and the
+    statistics all read ``Case.light``, set by each transition and scan)."""
+
+    kind: str
+    due: date
+    remaining: int
+    light: str
+
+    @property
+    def label(self) -> str:
+        return str(CLOCK_LABELS[self.kind])
+
+    @property
+    def overdue_days(self) -> int:
+        """Working days past the due date (0 while in time)."""
+        return max(-self.remaining, 0)
+
+
+def case_clock(case: Case, *, today: date) -> Clock | None:
+    """The running clock of ``case`` on ``today`` (None: none runs — a
+    draft, a correction with the applicant, a special procedure, a case
+    delivered or finished)."""
+    watched = watched_deadline(case)
+    if watched is None:
+        return None
+    kind, due, _days = watched
+    return Clock(kind=kind, due=due, remaining=remaining_workdays(work_calendar(), today=today, due=due),
+                 light=case.light or Light.GREEN)
 
 
 def case_step_due(case: Case, *, steps: list, pauses: list[Pause]) -> date | None:
@@ -160,10 +207,9 @@ def case_watch(case: Case, *, today: date, steps: list | None = None, pauses: li
     watched = watched_deadline(case)
     if watched is None:
         return Watch(light="", step_due_date=None, watch_on=None)
-    due, days = watched
+    _kind, due, days = watched
     calendar, scheme = work_calendar(), light_scheme()
-    deadline = Deadline(due=due, remaining=0, paused=False, provisional=False)
-    light = light_for(calendar, today=today, deadline=deadline, promised_days=days, scheme=scheme)
+    light = _light(due, days, today)
     next_days = [light_changes_on(calendar, today=today, due=due, promised_days=days, scheme=scheme)]
     step_due = None
     if case.state in CLOCK_RUNNING and steps:

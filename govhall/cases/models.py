@@ -162,7 +162,9 @@ class Pause(models.Model):
     ground_basis = models.CharField(_("依据"), max_length=300, blank=True)
     reason = models.CharField(_("事由"), max_length=300)
     expected_days = models.PositiveIntegerField(_("预计所需时间（工作日）"))
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("批准人"), on_delete=models.PROTECT, related_name="+")
+    # The department head whose own act approved it (null: the system).
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("批准人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
     started_on = models.DateField(_("开始日"))
     ended_on = models.DateField(_("结束日"), null=True, blank=True)
 

@@ -84,7 +84,7 @@ def _sections(case: Case, kind: str, data: dict, today: date) -> tuple[Section, 
         return (Section(paragraphs=(
             f"你（单位）申请的“{version.name}”，依法需要进行{data.get('ground_name') or _ground(data['ground'])}。",
             f"事由：{data['reason']}。预计所需时间：{data['expected_days']}个工作日。",
-            f"根据{basis}的规定，上述所需时间不计算在本机关作出行政许可决定的期限内，"
+            f"根据{basis}的规定，经本机关负责人批准，上述所需时间不计算在本机关作出行政许可决定的期限内，"
             "程序结束后继续计算，本机关将及时告知。",
         )),)
     if kind == NoticeKind.EXTENSION:

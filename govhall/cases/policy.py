@@ -29,7 +29,7 @@ from typing import NamedTuple
 from django.utils.translation import gettext as _
 
 from govhall.cases.models import Case
-from govhall.cases.states import Action, State, target_state
+from govhall.cases.states import Action, State, request_label, target_state
 from govhall.core.actors import is_system
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.org.models import Action as Grant_
@@ -85,10 +85,16 @@ POLICY: dict[str, Rule] = {
     Action.RESUBMIT: Rule(Grant_.ACCEPT, applicant=True),
     Action.COMPLETE_STEP: Rule(BY_STEP, department=Where.STEP),
     Action.SEND_BACK: Rule(BY_STEP, department=Where.STEP),
-    # Requested by the reviewer of the case's department; the head approves it.
-    Action.SUSPEND: Rule(Grant_.REVIEW),
+    # A special procedure (art. 45) or an extension (art. 42) is asked for by
+    # a reviewer of the case's department and approved or refused by the
+    # department head, as the head's own act in the head's work list (two
+    # events). The head may also extend on his own initiative.
+    Action.REQUEST_SUSPENSION: Rule(Grant_.REVIEW),
+    Action.SUSPEND: Rule(None, roles=HEAD, head=True),
     Action.RESUME: Rule(Grant_.REVIEW),
-    Action.EXTEND: Rule(None, roles=HEAD, head=True),  # art. 42: the head of the organ approves
+    Action.REQUEST_EXTENSION: Rule(Grant_.REVIEW),
+    Action.EXTEND: Rule(None, roles=HEAD, head=True),
+    Action.REFUSE_REQUEST: Rule(None, roles=HEAD, head=True),
     Action.APPROVE: Rule(Grant_.APPROVE, department=Where.DECISION),
     Action.DENY: Rule(Grant_.APPROVE, department=Where.DECISION),
     Action.RECORD_PAYMENT: Rule(Grant_.CHARGE),
@@ -251,6 +257,34 @@ def _no_extension_yet(case: Case, steps: list, today: date) -> DomainError | Non
     return _in_time(case, steps, today)
 
 
+def _nothing_pending(case: Case) -> DomainError | None:
+    if case.request_action:
+        return DomainError(_("已有一项申请（%(action)s）等待部门负责人审批。")
+                           % {"action": request_label(case)}, field="state")
+    return None
+
+
+def _may_request_suspension(case: Case, steps: list, today: date) -> DomainError | None:
+    return _nothing_pending(case) or _in_time(case, steps, today)
+
+
+def _may_request_extension(case: Case, steps: list, today: date) -> DomainError | None:
+    return _nothing_pending(case) or _no_extension_yet(case, steps, today)
+
+
+def _suspension_requested(case: Case, steps: list, today: date) -> DomainError | None:
+    if case.request_action != Action.SUSPEND:
+        return DomainError(_("没有待批准的特别程序申请。"), field="state")
+    return _in_time(case, steps, today)
+
+
+def _request_pending(case: Case, steps: list, today: date) -> DomainError | None:
+    if not case.request_action:
+        return DomainError(_("没有待审批的申请。"), field="state")
+    return None
+
+
+
 def _steps_done(case: Case, steps: list, today: date) -> DomainError | None:
     if case.step < decision_index(steps):
         return DomainError(_("还有审查环节未完成（当前：%(step)s）。") % {"step": steps[case.step].name}, field="step")
@@ -286,8 +320,11 @@ Guard = Callable[[Case, list, date], DomainError | None]
 GUARDS: dict[str, Guard] = {
     Action.COMPLETE_STEP: _steps_left,
     Action.SEND_BACK: _not_first_step,
-    Action.SUSPEND: _in_time,
+    Action.REQUEST_SUSPENSION: _may_request_suspension,
+    Action.SUSPEND: _suspension_requested,
+    Action.REQUEST_EXTENSION: _may_request_extension,
     Action.EXTEND: _no_extension_yet,
+    Action.REFUSE_REQUEST: _request_pending,
     Action.APPROVE: _steps_done,
     Action.DENY: _steps_done,
     Action.RECORD_PAYMENT: _fee_due,
@@ -306,13 +343,13 @@ def guard_check(action: str, *, case: Case, steps: list, today: date) -> None:
 
 # --- what a person may do now ------------------------------------------------------
 
-def actions_for(actor, case: Case, *, steps: list, today: date) -> list[str]:
+def actions_for(actor, case: Case, *, steps: list, today: date, grants: set | None = None) -> list[str]:
     """The interface actions ``actor`` may take on ``case`` now, in the
     table's order: the state allows it, the table allows the person, the
-    grant is held (one query for all) and the action's condition holds."""
+    grant is held (one query for all, or ``grants`` as
+    ``staff_authorizations`` gave them) and the action's condition holds."""
     if is_system(actor) or not getattr(actor, "is_authenticated", False):
         return []
-    grants = None
     allowed = []
     for action in INTERFACE_ACTIONS:
         if target_state(action, case.state) is None or _refusal(action, actor, case) is not None:
@@ -331,6 +368,42 @@ def actions_for(actor, case: Case, *, steps: list, today: date) -> list[str]:
             continue
         allowed.append(action)
     return allowed
+
+
+# The acts that move a case on: when one of them is open to a person, the
+# case waits for that person (待办). Optional acts (a correction notice, a
+# send-back, a request to the head, a withdrawal …) are offered on the case
+# page but do not put a case in anyone's list; the head's extension on his
+# own initiative neither (a reviewer's request puts it there: REFUSE_REQUEST
+# is open exactly while a request waits).
+DUTIES = frozenset({
+    Action.CHECK_MATERIALS, Action.ACCEPT, Action.COMPLETE_STEP, Action.RESUME, Action.SUSPEND,
+    Action.REFUSE_REQUEST, Action.APPROVE, Action.RECORD_PAYMENT, Action.CERTIFY, Action.DELIVER, Action.CLOSE,
+})
+
+
+def duties_for(actor, case: Case, *, steps: list, today: date, grants: set | None = None) -> list[str]:
+    """The acts that wait for ``actor`` on ``case`` now (his 待办)."""
+    return [action for action in actions_for(actor, case, steps=steps, today=today, grants=grants)
+            if action in DUTIES]
+
+
+def may_receive(actor) -> bool:
+    """Whether ``actor`` receives applications at a window: active staff
+    holding an acceptance authorization (the 窗口收件 pages and links)."""
+    if is_system(actor) or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    return actor.role in ACTING_ROLES and any(action == Grant_.ACCEPT for _d, action, _c in staff_authorizations(actor))
+
+
+def may_have_duties(actor) -> bool:
+    """Whether a case can wait for ``actor`` at all (an authorization, or a
+    department head's approvals): who gets a 待办 list."""
+    if is_system(actor) or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if actor.role == Role.DEPARTMENT_HEAD:
+        return True
+    return actor.role in ACTING_ROLES and bool(staff_authorizations(actor))
 
 
 def act_permitted(action: str, *, actor, case: Case, steps: list, step: int | None) -> bool:

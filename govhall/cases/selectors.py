@@ -1,16 +1,19 @@
 """Reads of cases, each with the reader's scope (DESIGN 5)."""
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import translation
 
 from govhall.cases.models import Case, CaseEvent, LocalSuspensionGround, Notice
-from govhall.cases.states import OPEN, SuspensionGround
+from govhall.cases.states import OPEN, State, SuspensionGround
 from govhall.catalog.models import Step
 from govhall.org.models import User
 from govhall.org.roles import DEPARTMENT_ROLES, Role
-from govhall.org.selectors import scope_q, user_department_ids
+from govhall.org.selectors import scope_q, staff_authorizations, user_department_ids
 
 
 def _base() -> QuerySet[Case]:
@@ -52,6 +55,85 @@ def case_steps(case: Case) -> list:
     if steps is None:
         steps = version._ordered_steps = list(version.steps.select_related("department").order_by("order"))
     return steps
+
+
+def steps_load(cases: list[Case]) -> None:
+    """The review steps of every case's item version in one query, kept on
+    each version object as ``case_steps`` reads them (a list of cases would
+    otherwise ask once per case)."""
+    wanted = {case.item_version_id for case in cases if getattr(case.item_version, "_ordered_steps", None) is None}
+    if not wanted:
+        return
+    steps = defaultdict(list)
+    for step in Step.objects.filter(version_id__in=wanted).select_related("department").order_by("version_id", "order"):
+        steps[step.version_id].append(step)
+    for case in cases:
+        if getattr(case.item_version, "_ordered_steps", None) is None:
+            case.item_version._ordered_steps = steps.get(case.item_version_id, [])
+
+
+# The states in which a case can wait for staff (in correction it waits for the applicant).
+WAITING = OPEN - {State.CORRECTION}
+
+
+def case_list_todo(*, user: User, today: date) -> list[tuple[Case, list[str]]]:
+    """待办: the open cases waiting for ``user`` now, each with the acts that
+    wait for him (cases.policy.DUTIES: by his role, his authorizations, the
+    department of the current step, a reviewer's request waiting for the
+    head), green channel and the earliest deadline first."""
+    from govhall.cases.policy import duties_for
+
+    if not user.is_authenticated or not user.is_active or user.role == Role.APPLICANT:
+        return []
+    grants = staff_authorizations(user)
+    if not grants and user.role != Role.DEPARTMENT_HEAD:
+        return []
+    candidates = case_list_for_staff(user=user).filter(state__in=WAITING)
+    if not grants:  # a head without grants approves requests, nothing else
+        candidates = candidates.filter(department_id=user.department_id).exclude(request_action="")
+    candidates = list(candidates)
+    steps_load(candidates)
+    todo = []
+    for case in candidates:
+        duties = duties_for(user, case, steps=case_steps(case), today=today, grants=grants)
+        if duties:
+            todo.append((case, duties))
+    return todo
+
+
+def case_list_done(*, user: User) -> QuerySet[Case]:
+    """已办: the cases ``user`` acted on (an event of his in their chain),
+    within what he may see, the latest act first (``done_at``)."""
+    mine = CaseEvent.objects.filter(actor=user)
+    last = mine.filter(case=OuterRef("pk")).order_by("-seq").values("at")[:1]
+    return (case_list_for_staff(user=user).filter(pk__in=mine.values("case_id"))
+            .annotate(done_at=Subquery(last)).order_by("-done_at", "-pk"))
+
+
+# What a clerk types into the search box: a case number (D1-20260302-00001),
+# a query code (8 of the letters and digits printed on the notice), an
+# identity number or credit code (exact), else an applicant's name (exact) or
+# words of the item's name.
+_NUMBER = re.compile(r"^[0-9A-Za-z]+-\d{8}-\d{1,6}$")
+_QUERY_CODE = re.compile(r"^[2-9A-HJ-NP-Za-hj-np-z]{8}$")
+_IDENTITY = re.compile(r"^[0-9A-Za-z]{15,18}$")
+
+
+def case_search(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
+    """``cases`` narrowed to those ``query`` names: by case number, query
+    code, applicant identity number or credit code, applicant name — each
+    exact, so a search never lists strangers who merely look alike — or
+    the item's name."""
+    query = (query or "").strip()[:50]
+    if not query:
+        return cases
+    if _NUMBER.match(query):
+        return cases.filter(number__iexact=query)
+    if _IDENTITY.match(query) and any(char.isdigit() for char in query[:6]):
+        return cases.filter(applicant_id_number__iexact=query)
+    if _QUERY_CODE.match(query):
+        return cases.filter(query_code=query.upper())
+    return cases.filter(Q(applicant_name=query) | Q(item_version__name__icontains=query))
 
 
 def case_get_for_staff(*, user: User, case_id: int) -> Case | None:

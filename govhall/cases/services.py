@@ -141,6 +141,11 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
                           % {"state": State(case.state).label, "action": Action(action).label}, field="state")
     from_state = case.state
     changes = {"state": target, "updated_at": at, **changes}
+    if case.request_action and target not in CLOCK_RUNNING:
+        # A request for the head lapses once the clock no longer runs
+        # (suspended, decided, withdrawn …): nothing is left to approve.
+        changes.setdefault("request_action", "")
+        changes.setdefault("request_data", {})
     before = {field: getattr(case, field)
               for field in [*changes, "due_date", "light", "step", "step_due_date", "decision_number"]}
     for field, value in changes.items():
@@ -563,40 +568,79 @@ def case_send_back(*, actor: Actor, case: Case, reason: str, at: datetime | None
                              "reason": reason})
 
 
-@transaction.atomic
-@_refusal_first
-def case_suspend(*, actor: Actor, case: Case, ground: str, reason: str, expected_days: int,
-                 approver: User | None, at: datetime | None = None, client_address: str | None = None) -> Case:
-    """Start a special procedure (特别程序, art. 45): a ground of the
-    national list, or one the center added with its legal basis; approved by
-    the department head; the clock pauses and the applicant is told in
-    writing what for, on what basis and for how long. Refused once the
-    deadline has passed: a pause must not hide lateness."""
-    at = _now(at)
-    grant = _authorize(Action.SUSPEND, actor=actor, case=case, at=at)
+def _suspension_ground(case: Case, ground) -> LocalSuspensionGround | SuspensionGround:
     found = suspension_ground_get(center=case.center, code=ground if isinstance(ground, str) else "")
     if found is None:
         raise DomainError(_("特别程序须为法定情形之一（听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审），"
                             "或本中心依法规定并登记了依据的情形。"), field="ground")
+    return found
+
+
+def _request(actor, at: datetime, **asked) -> dict:
+    """What a reviewer asks the head to approve, with who asked and when."""
+    return {**asked, "requested_by": actor.pk, "requested_by_name": str(actor.get_full_name() if is_system(actor)
+                                                                          else actor.display_name),
+            "requested_at": at.isoformat()}
+
+
+@transaction.atomic
+@_refusal_first
+def case_request_suspension(*, actor: Actor, case: Case, ground: str, reason: str, expected_days: int,
+                            at: datetime | None = None, client_address: str | None = None) -> Case:
+    """Ask the department head for a special procedure (申请特别程序, art. 45):
+    a ground of the national list, or one the center added with its legal
+    basis, the reason and the working days it needs. Nothing pauses yet:
+    the case waits in the head's work list (``case_suspend`` approves,
+    ``case_refuse_request`` refuses). Refused once the deadline has passed."""
+    at = _now(at)
+    grant = _authorize(Action.REQUEST_SUSPENSION, actor=actor, case=case, at=at)
+    found = _suspension_ground(case, ground)
     reason = _text(reason, "reason", _("请写明特别程序的事由。"), limit=limits.PAUSE_REASON_MAX)
     expected_days = _whole_number(expected_days, "expected_days", low=1, high=limits.SUSPENSION_DAYS_MAX,
                                   message=_("特别程序所需时间应为 1 至 %(n)s 个工作日。") % {"n": limits.SUSPENSION_DAYS_MAX})
-    if approver is None:
-        raise DomainError(_("特别程序须经部门负责人批准。"), field="approver")
-    if not isinstance(approver, User) or approver.role != Role.DEPARTMENT_HEAD or approver.department_id != case.department_id:
-        raise NotPermitted(_("须由本部门负责人批准。"))
+    asked = _request(actor, at, ground=found.code, ground_name=found.name, ground_basis=found.legal_basis,
+                     reason=reason, expected_days=expected_days)
+    return _transition(case, actor=actor, grant=grant, action=Action.REQUEST_SUSPENSION, at=at, data=asked,
+                       request_action=Action.SUSPEND, request_data=asked, client_address=client_address)
+
+
+@transaction.atomic
+@_refusal_first
+def case_suspend(*, actor: Actor, case: Case, at: datetime | None = None, client_address: str | None = None) -> Case:
+    """Approve the special procedure a reviewer asked for (批准特别程序,
+    art. 45), as the department head's own act: the clock pauses from the
+    approval and the applicant is told in writing what for, on what basis
+    and for how long. Refused once the deadline has passed: a pause must not
+    hide lateness (the head refuses the request instead)."""
+    at = _now(at)
+    grant = _authorize(Action.SUSPEND, actor=actor, case=case, at=at)
+    asked = case.request_data
     day = max(_effective_day(at), case.accepted_on or _effective_day(at))
 
     def open_pause(case: Case) -> None:
-        Pause.objects.create(case=case, ground=found.code, ground_name=found.name, ground_basis=found.legal_basis,
-                             reason=reason, expected_days=expected_days, approved_by=approver, started_on=day)
+        Pause.objects.create(case=case, ground=asked["ground"], ground_name=asked["ground_name"],
+                             ground_basis=asked["ground_basis"], reason=asked["reason"],
+                             expected_days=asked["expected_days"], approved_by=person(actor), started_on=day)
 
     return _transition(case, actor=actor, grant=grant, action=Action.SUSPEND, at=at, notice=NoticeKind.SUSPENSION,
                        then=open_pause, pauses=[*case_pauses(case), TimingPause(day, None)],
                        pause_count=case.pause_count + 1, client_address=client_address,
-                       data={"ground": found.code, "ground_name": found.name, "ground_basis": found.legal_basis,
-                             "reason": reason, "expected_days": expected_days, "approved_by": approver.username,
-                             "started_on": day.isoformat()})
+                       data={**asked, "approved_by": actor.username, "started_on": day.isoformat()})
+
+
+@transaction.atomic
+@_refusal_first
+def case_refuse_request(*, actor: Actor, case: Case, reason: str, at: datetime | None = None,
+                        client_address: str | None = None) -> Case:
+    """Refuse the special procedure or extension a reviewer asked for (不予
+    批准), as the department head's own act, with the reason; the case goes
+    on under its deadline."""
+    at = _now(at)
+    grant = _authorize(Action.REFUSE_REQUEST, actor=actor, case=case, at=at)
+    reason = _text(reason, "reason", _("请写明不予批准的理由。"), limit=limits.PAUSE_REASON_MAX)
+    return _transition(case, actor=actor, grant=grant, action=Action.REFUSE_REQUEST, at=at,
+                       data={"request": case.request_action, "asked": case.request_data, "reason": reason},
+                       request_action="", request_data={}, client_address=client_address)
 
 
 @transaction.atomic
@@ -618,19 +662,44 @@ def _close_pauses(case: Case, day) -> None:
     Pause.objects.filter(case=case, ended_on__isnull=True).update(ended_on=day)
 
 
+def _extension_terms(days, reason) -> tuple[int, str]:
+    days = _whole_number(days, "days", low=1, high=MAX_EXTENSION_DAYS, message=_("延长期限应为 1 至 10 个工作日。"))
+    return days, _text(reason, "reason", _("延长期限须写明理由。"), limit=limits.PAUSE_REASON_MAX)
+
+
 @transaction.atomic
 @_refusal_first
-def case_extend(*, actor: Actor, case: Case, days: int, reason: str, at: datetime | None = None,
-                client_address: str | None = None) -> Case:
-    """Extend the time limit once, by at most 10 working days, with the
-    department head's approval (延期, art. 42); the applicant is notified.
-    Refused once the deadline has passed: an extension must not erase lateness."""
+def case_request_extension(*, actor: Actor, case: Case, days: int, reason: str, at: datetime | None = None,
+                           client_address: str | None = None) -> Case:
+    """Ask the department head to extend the time limit (申请延长期限, art.
+    42: once, at most 10 working days, with the reason); the head approves
+    (``case_extend``) or refuses (``case_refuse_request``)."""
+    at = _now(at)
+    grant = _authorize(Action.REQUEST_EXTENSION, actor=actor, case=case, at=at)
+    days, reason = _extension_terms(days, reason)
+    asked = _request(actor, at, days=days, reason=reason)
+    return _transition(case, actor=actor, grant=grant, action=Action.REQUEST_EXTENSION, at=at, data=asked,
+                       request_action=Action.EXTEND, request_data=asked, client_address=client_address)
+
+
+@transaction.atomic
+@_refusal_first
+def case_extend(*, actor: Actor, case: Case, days: int | None = None, reason: str | None = None,
+                at: datetime | None = None, client_address: str | None = None) -> Case:
+    """Extend the time limit once, by at most 10 working days (延期, art.
+    42), as the department head's own act: approving a reviewer's request
+    (its days and reason unless the head gives others) or on the head's own
+    initiative; the applicant is notified. Refused once the deadline has
+    passed: an extension must not erase lateness."""
     at = _now(at)
     grant = _authorize(Action.EXTEND, actor=actor, case=case, at=at)
-    days = _whole_number(days, "days", low=1, high=MAX_EXTENSION_DAYS, message=_("延长期限应为 1 至 10 个工作日。"))
-    reason = _text(reason, "reason", _("延长期限须写明理由。"), limit=limits.PAUSE_REASON_MAX)
+    asked = case.request_data if case.request_action == Action.EXTEND else {}
+    days, reason = _extension_terms(asked.get("days") if days is None else days,
+                                    asked.get("reason") if reason is None or not str(reason).strip() else reason)
+    cleared = {"request_action": "", "request_data": {}} if asked else {}
     return _transition(case, actor=actor, grant=grant, action=Action.EXTEND, at=at, notice=NoticeKind.EXTENSION,
-                       extension_days=days, client_address=client_address, data={"days": days, "reason": reason})
+                       extension_days=days, client_address=client_address, **cleared,
+                       data={**asked, "days": days, "reason": reason, "approved_by": actor.username})
 
 
 def _decide(case: Case, *, actor, action: str, at: datetime, data: dict, notice: str, client_address) -> Case:
@@ -795,9 +864,12 @@ ACTION_SERVICES: dict[str, Callable[..., Case]] = {
     Action.RESUBMIT: case_resubmit,
     Action.COMPLETE_STEP: case_complete_step,
     Action.SEND_BACK: case_send_back,
+    Action.REQUEST_SUSPENSION: case_request_suspension,
     Action.SUSPEND: case_suspend,
     Action.RESUME: case_resume,
+    Action.REQUEST_EXTENSION: case_request_extension,
     Action.EXTEND: case_extend,
+    Action.REFUSE_REQUEST: case_refuse_request,
     Action.APPROVE: case_approve,
     Action.DENY: case_deny,
     Action.RECORD_PAYMENT: case_record_payment,

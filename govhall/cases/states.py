@@ -43,9 +43,12 @@ class Action(models.TextChoices):
     RESUBMIT = "resubmit", _("补正后重新提交")
     COMPLETE_STEP = "complete_step", _("完成审查环节")
     SEND_BACK = "send_back", _("退回上一环节")
-    SUSPEND = "suspend", _("启动特别程序")
+    REQUEST_SUSPENSION = "request_suspension", _("申请特别程序")
+    SUSPEND = "suspend", _("批准特别程序")
     RESUME = "resume", _("特别程序结束")
-    EXTEND = "extend", _("延长期限")
+    REQUEST_EXTENSION = "request_extension", _("申请延长期限")
+    EXTEND = "extend", _("批准延长期限")
+    REFUSE_REQUEST = "refuse_request", _("不予批准")
     APPROVE = "approve", _("准予许可")
     DENY = "deny", _("不予许可")
     RECORD_PAYMENT = "record_payment", _("收费")
@@ -68,9 +71,13 @@ TRANSITIONS: dict[str, tuple[frozenset, State | None]] = {
     Action.RESUBMIT: (frozenset({State.CORRECTION}), State.SUBMITTED),
     Action.COMPLETE_STEP: (frozenset({State.ACCEPTED, State.IN_REVIEW}), State.IN_REVIEW),
     Action.SEND_BACK: (frozenset({State.IN_REVIEW}), State.IN_REVIEW),
+    # A reviewer asks, the department head approves (the transition) or refuses.
+    Action.REQUEST_SUSPENSION: (CLOCK_RUNNING, None),
     Action.SUSPEND: (frozenset({State.ACCEPTED, State.IN_REVIEW}), State.SUSPENDED),
     Action.RESUME: (frozenset({State.SUSPENDED}), State.IN_REVIEW),
+    Action.REQUEST_EXTENSION: (CLOCK_RUNNING, None),
     Action.EXTEND: (frozenset({State.ACCEPTED, State.IN_REVIEW}), None),
+    Action.REFUSE_REQUEST: (CLOCK_RUNNING, None),
     Action.APPROVE: (frozenset({State.ACCEPTED, State.IN_REVIEW}), State.APPROVED),
     Action.DENY: (frozenset({State.ACCEPTED, State.IN_REVIEW}), State.DENIED),
     Action.RECORD_PAYMENT: (frozenset({State.APPROVED}), None),
@@ -118,3 +125,13 @@ def event_label(action: str) -> str:
     if action in Action.values:
         return str(Action(action).label)
     return str(_EXTRA_LABELS.get(action, action))
+
+
+# A pending request (``Case.request_action``: the act the head would take) → the act that asked for it.
+REQUESTED_BY = {Action.SUSPEND: Action.REQUEST_SUSPENSION, Action.EXTEND: Action.REQUEST_EXTENSION}
+
+
+def request_label(case) -> str:
+    """What a case's pending request for the head asks ("" when none)."""
+    asked = REQUESTED_BY.get(case.request_action)
+    return str(Action(asked).label) if asked else ""

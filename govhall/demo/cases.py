@@ -157,8 +157,10 @@ def _one_case(rng, sim, version, center, received: datetime, now: datetime) -> N
                 if not step(1):
                     return
                 head = User.objects.filter(role="dept_head", department=case.department).first()
-                case = cases.case_suspend(actor=SYSTEM, case=case, ground="expert_review",
-                                          reason="组织专家对申请材料进行技术评审", expected_days=5, approver=head, at=at)
+                case = cases.case_request_suspension(actor=_staff(department, Action.REVIEW), case=case,
+                                                     ground="expert_review", reason="组织专家对申请材料进行技术评审",
+                                                     expected_days=5, at=at)
+                case = cases.case_suspend(actor=head, case=case, at=at)
                 if not step(12):  # an on-site check takes its time: recent ones are still out
                     return
                 case = cases.case_resume(actor=SYSTEM, case=case, at=at)

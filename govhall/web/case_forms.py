@@ -77,11 +77,9 @@ class SuspendForm(forms.Form):
     ground = forms.ChoiceField(label=_("特别程序"))
     reason = forms.CharField(label=_("事由"), max_length=limits.PAUSE_REASON_MAX)
     expected_days = forms.IntegerField(label=_("预计所需时间（工作日）"), min_value=1, max_value=limits.SUSPENSION_DAYS_MAX)
-    approver = forms.ModelChoiceField(label=_("批准人（部门负责人）"), queryset=None)
 
-    def __init__(self, *args, approvers, grounds, **kwargs):
+    def __init__(self, *args, grounds, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["approver"].queryset = approvers
         # The national grounds of art. 45, then the center's own with their basis.
         self.fields["ground"].choices = [
             (g.code, f"{g.name}（{g.legal_basis}）" if g.local else g.name) for g in grounds]

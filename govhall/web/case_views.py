@@ -9,24 +9,32 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from govhall.cases import services as case_services
-from govhall.cases.deadlines import case_light
-from govhall.cases.models import Channel, Verdict
+from govhall.cases.deadlines import case_clock
+from govhall.cases.models import Case, Channel, Verdict
 from govhall.cases.files import material_get, material_response
 from govhall.cases.notices import notice_data
-from govhall.cases.selectors import case_events, case_get_for_staff, case_list_for_staff, suspension_grounds_for
-from govhall.cases.states import Action, State, event_label
+from govhall.cases.policy import may_have_duties, may_receive
+from govhall.cases.selectors import (
+    case_events, case_get_for_staff, case_list_done, case_list_for_staff, case_list_todo, case_search,
+    suspension_grounds_for,
+)
+from govhall.cases.states import Action, State, event_label, request_label
 from govhall.catalog import selectors as catalog_selectors
 from govhall.core import clock
 from govhall.core.client import client_address
 from govhall.core.errors import DomainError
 from govhall.documents import notice_pdf
+from govhall.org.models import Action as Grant
 from govhall.org.models import User
-from govhall.org.roles import STAFF_ROLES, Role
+from govhall.org.selectors import staff_authorizations, staff_is_authorized
+from govhall.org.roles import STAFF_ROLES
 from govhall.portal.application_form import ApplicationForm
 from govhall.web.case_forms import (
     AttachForm, CertifyForm, CorrectionForm, DeliverForm, DenyForm, ExtendForm, MaterialCheckForm, OpinionForm,
@@ -41,6 +49,14 @@ def _staff(request) -> User:
     return request.user
 
 
+def _receiver(request) -> User:
+    """Staff who receive applications at a window (an acceptance grant)."""
+    user = _staff(request)
+    if not may_receive(user):
+        raise PermissionDenied
+    return user
+
+
 def _case(request, case_id: int):
     case = case_get_for_staff(user=_staff(request), case_id=case_id)
     if case is None:
@@ -48,32 +64,67 @@ def _case(request, case_id: int):
     return case
 
 
+# The lists of the workbench: mine to do, done by me, all open cases in my
+# scope, and (heads) the requests waiting for my approval.
+VIEWS = {"todo": gettext_lazy("我的待办"), "done": gettext_lazy("我已办"), "all": gettext_lazy("全部办件")}
+
+
+def _rows(cases, today) -> list[tuple]:
+    """Each case with its clock (which deadline, its date, working days
+    left, the stored light) as every list shows it."""
+    return [(case, case_clock(case, today=today)) for case in cases]
+
+
 @login_required
 def case_worklist(request):
     user = _staff(request)
-    state = request.GET.get("state", "")
-    if state and state not in State.values:
-        state = ""
-    step = request.GET.get("step", "").strip()[:50]
-    cases = case_list_for_staff(user=user, state=state, open_only=not state, step=step)
-    # The light supervision last set (at each transition and scan): filtered in the database.
-    light = request.GET.get("light", "")
-    if light in ("yellow", "red"):
-        cases = cases.filter(light=light)
-    elif light == "green":
-        cases = cases.filter(light__in=["green", "prompt", ""])
-    else:
-        light = ""
-    department = request.GET.get("department", "")
-    if department.isdigit() and len(department) <= 18:  # an id, not a number the database cannot hold
-        cases = cases.filter(department_id=int(department))
-    else:
-        department = ""
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
     today = clock.today()
-    rows = [(case, case_light(case, today=today)) for case in page.object_list]
+    view = request.GET.get("view", "")
+    if view not in VIEWS:
+        view = "todo" if may_have_duties(user) else "all"
+    # The search is posted: an identity number typed by the clerk must not
+    # end up in an address (proxy and server logs, the browser's history).
+    query = request.POST.get("q", "").strip()[:50] if request.method == "POST" else ""
+    filters = {"view": view}
+    if view == "todo":
+        cases = []
+        for case, acts in case_list_todo(user=user, today=today):
+            case.duties = [str(STAFF_LABELS.get(action, Action(action).label)) for action in acts]
+            cases.append(case)
+        if query:
+            found = set(case_search(Case.objects.filter(pk__in=[c.pk for c in cases]), query).values_list("pk", flat=True))
+            cases = [case for case in cases if case.pk in found]
+        page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    else:
+        if view == "done":
+            cases = case_list_done(user=user)
+        else:
+            state = request.GET.get("state", "")
+            if state and state not in State.values:
+                state = ""
+            step = request.GET.get("step", "").strip()[:50]
+            cases = case_list_for_staff(user=user, state=state, open_only=not state and not query, step=step)
+            # The light supervision stored (at each transition and scan): filtered in the database.
+            light = request.GET.get("light", "")
+            if light in ("yellow", "red"):
+                cases = cases.filter(light=light)
+            elif light == "green":
+                cases = cases.filter(light__in=["green", "prompt", ""])
+            else:
+                light = ""
+            department = request.GET.get("department", "")
+            if department.isdigit() and len(department) <= 18:  # an id, not a number the database cannot hold
+                cases = cases.filter(department_id=int(department))
+            else:
+                department = ""
+            filters.update(state=state, step=step, light=light, department=department)
+        cases = case_search(cases, query)
+        page = Paginator(cases, 50).get_page(request.GET.get("page"))
     return render(request, "web/case_worklist.html", {
-        "rows": rows, "page": page, "state": state, "light": light, "step": step, "department": department,
+        "rows": _rows(page.object_list, today), "page": page, "q": query, **filters,
+        "query_string": urlencode({k: v for k, v in filters.items() if v}),
+        "views": [(key, label, urlencode({"view": key})) for key, label in VIEWS.items()],
+        "may_receive": may_receive(user),
         "states": State.choices,
         "steps": ["受理", "审查", "审核", "现场核查", "决定", "制证", "送达"],
     })
@@ -86,10 +137,13 @@ RECEIPT_FIELDS = {"items": "correction", "materials": None}
 @login_required
 def case_receive(request, code: str):
     """The window acceptance screen for one item: applicant, material check, decision."""
-    user = _staff(request)
+    user = _receiver(request)
     version = catalog_selectors.version_get_published(code=code)
     if version is None:
         raise Http404
+    if not staff_is_authorized(user, department=version.item.department, action=Grant.ACCEPT,
+                               item_code=version.item.base_code):
+        raise PermissionDenied  # told before the form is filled in, not after
     form = ReceiveForm(request.POST or None)
     # The item's own questions and the delivery choice (checked by the service).
     answers = ApplicationForm(request.POST or None, version=version)
@@ -141,16 +195,21 @@ def case_receive(request, code: str):
 @login_required
 def case_receive_pick(request):
     """Pick the item to receive: search among the published items."""
-    _staff(request)
+    user = _receiver(request)
     query = request.GET.get("q", "").strip()[:50]
     versions = catalog_selectors.version_search_published(query=query, limit=30) if query else []
+    # Only the items this clerk may accept (the others would refuse the form).
+    grants = staff_authorizations(user)
+    versions = [v for v in versions if any((v.item.department_id, Grant.ACCEPT, code) in grants
+                                           for code in ("", v.item.base_code))]
     return render(request, "web/case_receive_pick.html", {"query": query, "versions": versions})
 
 
 def _forms_for(case, user, data=None, files=None) -> dict:
     """The input form of each action that takes input, named by its
     prefix; the fields are the service's arguments (``case_act``)."""
-    approvers = User.objects.filter(role=Role.DEPARTMENT_HEAD, department=case.department, is_active=True)
+    # The head's extension starts from what the reviewer asked for.
+    asked = case.request_data if case.request_action == Action.EXTEND else {}
     return {
         Action.ATTACH_MATERIAL: AttachForm(data, files, prefix="attach_material",
                                            materials=case.item_version.materials.all()),
@@ -158,9 +217,11 @@ def _forms_for(case, user, data=None, files=None) -> dict:
                                                   checks={c.material_order: c for c in case.material_checks.all()}),
         Action.COMPLETE_STEP: OpinionForm(data, prefix="complete_step"),
         Action.SEND_BACK: ReasonForm(data, prefix="send_back"),
-        Action.SUSPEND: SuspendForm(data, prefix="suspend", approvers=approvers,
-                                    grounds=suspension_grounds_for(center=case.center)),
-        Action.EXTEND: ExtendForm(data, prefix="extend"),
+        Action.REQUEST_SUSPENSION: SuspendForm(data, prefix="request_suspension",
+                                               grounds=suspension_grounds_for(center=case.center)),
+        Action.REQUEST_EXTENSION: ExtendForm(data, prefix="request_extension"),
+        Action.EXTEND: ExtendForm(data, prefix="extend", initial={"days": asked.get("days"), "reason": asked.get("reason")}),
+        Action.REFUSE_REQUEST: ReasonForm(data, prefix="refuse_request"),
         Action.APPROVE: OpinionForm(data, prefix="approve"),
         Action.DENY: DenyForm(data, prefix="deny"),
         Action.REJECT: RejectForm(data, prefix="reject"),
@@ -175,17 +236,25 @@ def _forms_for(case, user, data=None, files=None) -> dict:
     }
 
 
+# The applicant's acts as a clerk takes them at the window, on the applicant's behalf.
+STAFF_LABELS = {Action.WITHDRAW: gettext_lazy("登记撤回（申请人书面申请）"),
+                Action.RESUBMIT: gettext_lazy("收取补正材料"),
+                Action.ATTACH_MATERIAL: gettext_lazy("上传扫描件")}
+
+
 def _detail(request, case, *, forms=None, status=200):
     user = request.user
     allowed = case_services.case_actions_for(user, case)
     forms = forms or _forms_for(case, user)
     return render(request, "web/case_detail.html", {
         "case": case,
-        "light": case_light(case, today=clock.today()),
+        "clock": case_clock(case, today=clock.today()),
+        "step_name": case.step_name,
         "events": [(e, event_label(e.action), State(e.to_state).label) for e in case_events(case, with_actors=True)],
         "notices": case.notices.order_by("issued_at", "pk"),
-        "actions": [(action, Action(action).label, forms.get(action)) for action in allowed],
+        "actions": [(action, STAFF_LABELS.get(action, Action(action).label), forms.get(action)) for action in allowed],
         "pauses": case.pauses.select_related("approved_by"),
+        "request_label": request_label(case),
         "materials": _materials(case),
         "alerts": case.alerts.order_by("-raised_at", "-pk"),
     }, status=status)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from govhall.cases.deadlines import case_light
+from govhall.cases.deadlines import case_clock
 from govhall.core import clock
 from govhall.org.models import User
 from govhall.stats import indicators as stats
@@ -245,7 +245,7 @@ def stats_cases(request):
     cases = cases.select_related("item_version", "department", "center", "window", "accepted_by").order_by(
         "-accepted_on", "-received_on", "pk")
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    rows = [(case, case_light(case, today=today)) for case in page.object_list]
+    rows = [(case, case_clock(case, today=today)) for case in page.object_list]
     refinements = [(form.fields[name].label, Severity(data[name]).label if name == "severity" else data[name])
                    for name in REFINEMENTS[1:] if data.get(name)]
     return render(request, "web/stats_cases.html", {

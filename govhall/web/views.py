@@ -56,10 +56,30 @@ def _links_for(user) -> list[Link]:
     return links
 
 
+def _work_counts(user) -> list[Link] | None:
+    """The staff member's work at a glance: waiting for him, done by him,
+    and the red cases in his scope, each linking to its list."""
+    from govhall.cases.policy import may_have_duties
+    from govhall.cases.selectors import case_list_done, case_list_for_staff, case_list_todo
+
+    if user.role not in STAFF_ROLES:
+        return None
+    worklist = reverse("case_worklist")
+    counts = []
+    if may_have_duties(user):
+        todo = case_list_todo(user=user, today=clock.today())
+        counts.append(Link(str(len(todo)), f"{worklist}?view=todo", _("我的待办")))
+        counts.append(Link(str(case_list_done(user=user).count()), f"{worklist}?view=done", _("我已办")))
+    red = case_list_for_staff(user=user, open_only=True).filter(light="red").count()
+    counts.append(Link(str(red), f"{worklist}?view=all&light=red", _("红灯办件")))
+    return counts
+
+
 @login_required
 def home(request):
     user = request.user
     context = {
+        "work": _work_counts(user),
         "links": _links_for(user),
         "authorizations": user.authorizations.select_related("department") if user.role in STAFF_ROLES else [],
         "is_read_only": org_selectors.is_read_only(user),

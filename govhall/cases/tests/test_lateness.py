@@ -22,6 +22,7 @@ from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.documents import notice_text
 from govhall.timing import Light
+from govhall.test import suspend
 
 DUE = date(2026, 3, 16)  # accepted Mon 03-02, 10 working days
 
@@ -52,8 +53,8 @@ def test_an_extension_after_the_deadline_is_refused_and_the_case_stays_red(late)
 def test_a_special_procedure_after_the_deadline_is_refused(late):
     case, events = late.case, late.case.events.count()
     with pytest.raises(DomainError, match="超过期限"):
-        cases.case_suspend(actor=late.reviewer, case=case, ground="expert_review", reason="专家评审", expected_days=5,
-                           approver=late.head, at=at("2026-03-17 09:00"))
+        cases.case_request_suspension(actor=late.reviewer, case=case, ground="expert_review", reason="专家评审",
+                                      expected_days=5, at=at("2026-03-17 09:00"))
     _unchanged(case, events)
 
 
@@ -66,13 +67,26 @@ def test_on_the_last_day_both_are_still_possible(late):
 def test_the_action_lists_follow_the_deadline(late):
     with time_machine.travel(at("2026-03-16 15:00"), tick=False):
         assert Action.EXTEND in cases.case_actions_for(late.head, late.case)
-        assert Action.SUSPEND in cases.case_actions_for(late.reviewer, late.case)
+        assert {Action.REQUEST_SUSPENSION, Action.REQUEST_EXTENSION} <= set(cases.case_actions_for(late.reviewer, late.case))
     with time_machine.travel(at("2026-03-17 09:00"), tick=False):
         assert Action.EXTEND not in cases.case_actions_for(late.head, late.case)
-        assert Action.SUSPEND not in cases.case_actions_for(late.reviewer, late.case)
+        assert not {Action.REQUEST_SUSPENSION, Action.REQUEST_EXTENSION} & set(cases.case_actions_for(late.reviewer, late.case))
         # The decision stays possible: the case stays overdue until decided.
         late.case = cases.case_complete_step(actor=late.reviewer, case=late.case, opinion="符合")
         assert Action.APPROVE in cases.case_actions_for(late.approver, late.case)
+
+
+def test_a_request_pending_when_the_deadline_passes_cannot_be_approved(late):
+    state = late.case.state
+    case = cases.case_request_suspension(actor=late.reviewer, case=late.case, ground="expert_review",
+                                         reason="专家评审", expected_days=5, at=at("2026-03-16 10:00"))
+    with pytest.raises(DomainError, match="超过期限"):
+        cases.case_suspend(actor=late.head, case=case, at=at("2026-03-17 09:00"))
+    case = cases.case_refuse_request(actor=late.head, case=case, reason="已超期，应尽快作出决定", at=at("2026-03-17 09:05"))
+    assert case.request_action == "" and case.state == state and not case.pauses.exists()
+    *_, asked, refused = case.events.order_by("seq")
+    assert (asked.action, asked.actor, refused.action, refused.actor) == (
+        "request_suspension", late.reviewer, "refuse_request", late.head)
 
 
 def test_extension_days_are_a_whole_number_within_the_law(late):
@@ -84,8 +98,8 @@ def test_extension_days_are_a_whole_number_within_the_law(late):
 
 def test_on_site_inspection_is_not_a_national_ground(late):
     with pytest.raises(DomainError) as refused:
-        cases.case_suspend(actor=late.reviewer, case=late.case, ground="onsite", reason="现场勘查", expected_days=3,
-                           approver=late.head, at=at("2026-03-03 10:00"))
+        cases.case_request_suspension(actor=late.reviewer, case=late.case, ground="onsite", reason="现场勘查",
+                                      expected_days=3, at=at("2026-03-03 10:00"))
     assert refused.value.field == "ground"
     assert "onsite" not in [g.code for g in suspension_grounds_for(center=late.district)]
 
@@ -115,8 +129,8 @@ def test_a_local_ground_is_used_and_its_basis_printed_on_the_notice(late):
     cases.suspension_ground_add(actor=SYSTEM, center=late.city, code="onsite", name="现场勘查", legal_basis=BASIS)
     # The city's ground applies to the district below it.
     assert [g.name for g in suspension_grounds_for(center=late.district) if g.local] == ["现场勘查"]
-    case = cases.case_suspend(actor=late.reviewer, case=late.case, ground="onsite", reason="核查经营场所",
-                              expected_days=3, approver=late.head, at=at("2026-03-04 10:00"))
+    case = suspend(late.case, reviewer=late.reviewer, head=late.head, ground="onsite", reason="核查经营场所",
+                   expected_days=3, at=at("2026-03-04 10:00"))
     pause = case.pauses.get()
     assert (pause.ground_name, pause.ground_basis) == ("现场勘查", BASIS)
     text = notice_text(notice_data(case.notices.get(kind="suspension")))
@@ -127,8 +141,8 @@ def test_a_local_ground_is_used_and_its_basis_printed_on_the_notice(late):
 
 
 def test_a_national_ground_cites_article_45(late):
-    case = cases.case_suspend(actor=late.reviewer, case=late.case, ground="expert_review", reason="组织专家评审",
-                              expected_days=5, approver=late.head, at=at("2026-03-04 10:00"))
+    case = suspend(late.case, reviewer=late.reviewer, head=late.head, ground="expert_review", reason="组织专家评审",
+                   expected_days=5, at=at("2026-03-04 10:00"))
     text = notice_text(notice_data(case.notices.get(kind="suspension")))
     assert "专家评审" in text and "第四十五条" in text
 

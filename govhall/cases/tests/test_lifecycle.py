@@ -11,11 +11,14 @@ from govhall.cases import services as cases
 from govhall.cases.deadlines import case_light
 from govhall.cases.events import chain_verify
 from govhall.cases.models import Case, CaseEvent
+from govhall.cases.notices import notice_data
+from govhall.documents.notice import notice_text
 from govhall.cases.states import FINISHED, TRANSITIONS, Action, State, target_state
 from govhall.cases.tests.conftest import apply_online, at
 from govhall.core.actors import SYSTEM
 from govhall.core.errors import Conflict, DomainError, NotPermitted
 from govhall.timing import Light
+from govhall.test import suspend
 
 
 def submit(desk, when="2026-03-02 10:00", **changes):
@@ -165,17 +168,49 @@ class TestSpecialProcedureAndExtension:
     def test_suspension_pauses_the_clock_and_needs_the_head(self, desk):
         case = accept_checked(actor=desk.clerk, case=submit(desk))  # due 03-16
         with pytest.raises(DomainError) as error:
-            cases.case_suspend(actor=desk.reviewer, case=case, ground="lunch", reason="x", expected_days=3, approver=desk.head)
+            cases.case_request_suspension(actor=desk.reviewer, case=case, ground="lunch", reason="x", expected_days=3)
         assert error.value.field == "ground"
-        with pytest.raises(NotPermitted):
-            cases.case_suspend(actor=desk.reviewer, case=case, ground="testing", reason="委托检测", expected_days=3, approver=desk.approver)
-        case = cases.case_suspend(actor=desk.reviewer, case=case, ground="testing", reason="委托检测机构检测经营场所",
-                                  expected_days=3, approver=desk.head, at=at("2026-03-04 10:00"))
+        case = cases.case_request_suspension(actor=desk.reviewer, case=case, ground="testing",
+                                             reason="委托检测机构检测经营场所", expected_days=3, at=at("2026-03-04 09:00"))
+        assert case.state == State.IN_REVIEW or case.state == State.ACCEPTED  # nothing pauses on a request
+        for someone_else in (desk.reviewer, desk.approver):
+            with pytest.raises(NotPermitted):
+                cases.case_suspend(actor=someone_else, case=case, at=at("2026-03-04 10:00"))
+        case = cases.case_suspend(actor=desk.head, case=case, at=at("2026-03-04 10:00"))
         assert case.state == State.SUSPENDED
-        assert case_light(case, today=date(2026, 4, 1)) == Light.GREEN  # a lawful pause is never red
+        assert case.pauses.get().approved_by == desk.head
+        assert case_light(case, today=date(2026, 4, 1)) is None  # a lawful pause is never red: no clock runs
         # Paused Wed 03-04 (2 days used: 03-03, 03-04), resumed Wed 03-11: 8 left → Mon 03-23.
         case = cases.case_resume(actor=desk.reviewer, case=case, at=at("2026-03-11 16:00"))
         assert case.state == State.IN_REVIEW and case.due_date == date(2026, 3, 23)
+
+    def test_the_head_approves_a_special_procedure_as_his_own_act(self, desk):
+        case = accept_checked(actor=desk.clerk, case=submit(desk))
+        case = cases.case_request_suspension(actor=desk.reviewer, case=case, ground="expert_review",
+                                             reason="组织专家评审", expected_days=5, at=at("2026-03-04 09:00"))
+        assert case.request_action == "suspend" and not case.notices.filter(kind="suspension").exists()
+        with pytest.raises(DomainError, match="等待部门负责人审批"):  # one request at a time
+            cases.case_request_extension(actor=desk.reviewer, case=case, days=5, reason="情况复杂")
+        case = cases.case_suspend(actor=desk.head, case=case, at=at("2026-03-04 10:00"))
+        *_, asked, approved = case.events.order_by("seq")
+        assert (asked.action, asked.actor, approved.action, approved.actor) == (
+            "request_suspension", desk.reviewer, "suspend", desk.head)
+        assert approved.data["requested_by_name"] == desk.reviewer.display_name
+        notice = case.notices.get(kind="suspension")
+        assert notice.issued_by == desk.head and case.request_action == ""
+        assert "经本机关负责人批准" in notice_text(notice_data(notice))
+
+    def test_the_head_approves_or_refuses_an_extension_request(self, desk):
+        case = accept_checked(actor=desk.clerk, case=submit(desk))  # due 03-16
+        case = cases.case_request_extension(actor=desk.reviewer, case=case, days=5, reason="需征求相关部门意见")
+        case = cases.case_refuse_request(actor=desk.head, case=case, reason="可在期限内办结")
+        assert case.request_action == "" and case.extension_days == 0 and case.due_date == date(2026, 3, 16)
+        case = cases.case_request_extension(actor=desk.reviewer, case=case, days=5, reason="需征求相关部门意见")
+        with pytest.raises(NotPermitted):
+            cases.case_extend(actor=desk.reviewer, case=case)
+        case = cases.case_extend(actor=desk.head, case=case)  # the days and reason asked for
+        assert (case.extension_days, case.due_date, case.request_action) == (5, date(2026, 3, 23), "")
+        assert case.notices.get(kind="extension").issued_by == desk.head
 
     def test_one_extension_of_at_most_ten_days_by_the_head(self, desk):
         case = accept_checked(actor=desk.clerk, case=submit(desk))

@@ -14,6 +14,7 @@ from govhall.cases.notices import notice_data
 from govhall.cases.tests.conftest import at
 from govhall.cases.tests.test_lifecycle import submit
 from govhall.documents import notice_pdf
+from govhall.test import suspend
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) is not installed")
 
@@ -77,9 +78,9 @@ def test_a_rejection_with_the_longest_reason(desk, tmp_path, reason):
 def test_every_notice_kind_at_its_bounds(desk, tmp_path):
     long_text = "经审查情况复杂需要进一步核实" * 143  # 2,002 characters, cut to the bound
     case = accept_checked(actor=desk.clerk, case=submit(desk, applicant_name=NAME), at=at("2026-03-02 10:05"))
-    case = cases.case_suspend(actor=desk.reviewer, case=case, ground="expert_review",
-                              reason=long_text[:limits.PAUSE_REASON_MAX], expected_days=limits.SUSPENSION_DAYS_MAX,
-                              approver=desk.head, at=at("2026-03-03 10:00"))
+    case = suspend(case, reviewer=desk.reviewer, head=desk.head, ground="expert_review",
+                   reason=long_text[:limits.PAUSE_REASON_MAX], expected_days=limits.SUSPENSION_DAYS_MAX,
+                   at=at("2026-03-03 10:00"))
     case = cases.case_resume(actor=desk.reviewer, case=case, at=at("2026-03-04 10:00"))
     case = cases.case_extend(actor=desk.head, case=case, days=10, reason=long_text[:limits.PAUSE_REASON_MAX],
                              at=at("2026-03-05 10:00"))

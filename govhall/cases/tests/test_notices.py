@@ -13,6 +13,7 @@ from govhall.cases.notices import notice_data
 from govhall.cases.tests.conftest import at
 from govhall.cases.tests.test_lifecycle import submit
 from govhall.documents import notice_pdf, notice_text
+from govhall.test import suspend
 
 
 def walk(desk):
@@ -63,8 +64,8 @@ def test_the_correction_notice_lists_every_material_once(desk):
 
 def test_the_suspension_notice_says_what_for_and_how_long(desk):
     case = accept_checked(actor=desk.clerk, case=submit(desk))
-    case = cases.case_suspend(actor=desk.reviewer, case=case, ground="expert_review", reason="组织专家论证",
-                              expected_days=5, approver=desk.head)
+    case = suspend(case, reviewer=desk.reviewer, head=desk.head, ground="expert_review", reason="组织专家论证",
+                   expected_days=5)
     text = notice_text(notice_data(case.notices.get(kind=NoticeKind.SUSPENSION)))
     assert "专家评审" in text and "组织专家论证" in text and "5个工作日" in text and "第四十五条" in text
 

@@ -61,9 +61,12 @@ PARAMS = {
     Action.RESUBMIT: {},
     Action.COMPLETE_STEP: {"opinion": "符合条件"},
     Action.SEND_BACK: {"reason": "材料需重新审查"},
-    Action.SUSPEND: {"ground": "expert_review", "reason": "组织专家评审", "expected_days": 5},
+    Action.REQUEST_SUSPENSION: {"ground": "expert_review", "reason": "组织专家评审", "expected_days": 5},
+    Action.SUSPEND: {},
     Action.RESUME: {},
+    Action.REQUEST_EXTENSION: {"days": 5, "reason": "情况复杂"},
     Action.EXTEND: {"days": 5, "reason": "情况复杂"},
+    Action.REFUSE_REQUEST: {"reason": "理由不足"},
     Action.APPROVE: {"opinion": "同意"},
     Action.DENY: {"reasons": "不符合法定条件"},
     Action.RECORD_PAYMENT: {"amount": Decimal("80.00"), "method": "cash", "receipt_number": "P-1"},
@@ -128,11 +131,14 @@ def _case_for(action: str, h) -> Case:
         return cases.case_request_correction(actor=h.clerk, case=case, at=t("02 10:05"),
                                              items=[{"material": "申请书", "problem": "缺签字"}])
     case = accept_checked(actor=h.clerk, case=case, at=t("02 10:05"))
-    if action in {Action.COMPLETE_STEP, Action.SUSPEND, Action.EXTEND}:
+    if action in {Action.COMPLETE_STEP, Action.REQUEST_SUSPENSION, Action.REQUEST_EXTENSION, Action.EXTEND}:
         return case
-    if action == Action.RESUME:
-        return cases.case_suspend(actor=h.reviewer, case=case, ground="testing", reason="委托检测", expected_days=3,
-                                  approver=h.head, at=t("03 10:00"))
+    if action in {Action.SUSPEND, Action.REFUSE_REQUEST, Action.RESUME}:
+        case = cases.case_request_suspension(actor=h.reviewer, case=case, ground="testing", reason="委托检测",
+                                             expected_days=3, at=t("03 09:00"))
+        if action == Action.RESUME:
+            case = cases.case_suspend(actor=h.head, case=case, at=t("03 10:00"))
+        return case
     case = cases.case_complete_step(actor=h.reviewer_b, case=case, opinion="符合", at=t("03 10:00"))
     if action in {Action.SEND_BACK, Action.APPROVE, Action.DENY}:
         return case
@@ -150,10 +156,7 @@ def _case_for(action: str, h) -> Case:
 
 
 def _params(action: str, h) -> dict:
-    params = dict(PARAMS[action])
-    if action == Action.SUSPEND:
-        params["approver"] = h.head
-    return params
+    return dict(PARAMS[action])
 
 
 def _service_allows(action: str, person, case: Case, h) -> bool:
@@ -172,8 +175,6 @@ def _api_status(action: str, person, case: Case, h) -> int:
     client = APIClient()
     client.force_authenticate(person)
     body = {key: value for key, value in _params(action, h).items() if key not in {"content", "filename"}}
-    if action == Action.SUSPEND:
-        body["approver"] = h.head.username
     if action == Action.RECORD_PAYMENT:
         body["amount"] = "80.00"
     url = reverse(f"api_case_act_{action}", args=[case.number])
@@ -213,8 +214,6 @@ def _web_acts(action: str, person, case: Case, h, client) -> bool:
             values = {"items": "食品经营许可申请书：缺少签字"}
         elif action == Action.CHECK_MATERIALS:
             values = {"verdict_1": "ok"}
-        elif action == Action.SUSPEND:
-            values["approver"] = h.head.pk
         form = {f"{action}-{key}": value for key, value in values.items()}
     with transaction.atomic():
         client.post(url, form)

@@ -50,7 +50,7 @@ from govhall.org.models import Action, Attendance, AttendanceStatus, WindowKind
 from govhall.org.roles import Role
 from govhall.stats.periods import Period
 from govhall.supervision.models import Alert
-from govhall.test import PASSWORD
+from govhall.test import PASSWORD, suspend
 
 MARCH = Period.month(2026, 3)
 # Well after March: "at the period's end" is March 31 itself.
@@ -133,8 +133,8 @@ def month(desk):
     c["c2"] = accept_checked(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-03-02 10:10"),
                                 at=at("2026-03-02 10:15"))
     c["c2"] = cases.case_complete_step(actor=h.reviewer, case=c["c2"], opinion="需现场核查", at=at("2026-03-03 10:00"))
-    c["c2"] = cases.case_suspend(actor=h.reviewer, case=c["c2"], ground="testing", reason="委托检测机构检测经营场所",
-                                 expected_days=3, approver=h.head, at=at("2026-03-04 10:00"))
+    c["c2"] = suspend(c["c2"], reviewer=h.reviewer, head=h.head, ground="testing", reason="委托检测机构检测经营场所",
+                      expected_days=3, at=at("2026-03-04 10:00"))
     c["c2"] = cases.case_resume(actor=h.reviewer, case=c["c2"], at=at("2026-03-11 16:00"))
     c["c2"] = cases.case_approve(actor=h.approver, case=c["c2"], opinion="同意", at=at("2026-03-18 10:00"))
 
@@ -155,8 +155,8 @@ def month(desk):
     # c6: paused since 03-05.
     c["c6"] = accept_checked(actor=h.clerk, case=_submit(h.clerk, A, district, "2026-03-02 10:30"),
                                 at=at("2026-03-02 10:35"))
-    c["c6"] = cases.case_suspend(actor=h.reviewer, case=c["c6"], ground="expert_review", reason="专家评审",
-                                 expected_days=20, approver=h.head, at=at("2026-03-05 10:00"))
+    c["c6"] = suspend(c["c6"], reviewer=h.reviewer, head=h.head, ground="expert_review", reason="专家评审",
+                      expected_days=20, at=at("2026-03-05 10:00"))
 
     # c7: an immediate item, decided and delivered (electronically) on the day.
     c["c7"] = accept_checked(actor=h.clerk2, case=_submit(h.clerk2, h.immediate, district, "2026-03-10 10:00"),

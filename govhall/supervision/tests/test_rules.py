@@ -21,6 +21,7 @@ from govhall.cases.tests.test_lifecycle import submit
 from govhall.core.actors import SYSTEM
 from govhall.supervision.engine import supervise_scan
 from govhall.supervision.models import Alert, AlertState
+from govhall.test import suspend
 
 pytestmark = pytest.mark.django_db
 
@@ -179,26 +180,26 @@ def test_a_fee_off_the_standard_is_red(desk, paid, message):
 class TestPauses:
     def test_a_special_procedure_started_on_a_late_case_is_red(self, desk):
         case = accepted(desk)
-        case = cases.case_suspend(actor=desk.reviewer, case=case, ground="inspection", reason="现场核查", expected_days=3,
-                                  approver=desk.head, at=at("2026-03-13 10:00"))  # yellow day
+        case = suspend(case, reviewer=desk.reviewer, head=desk.head, ground="inspection", reason="现场核查",
+                       expected_days=3, at=at("2026-03-13 10:00"))  # yellow day
         [alert] = alerts("case.pause_hides_late")
         assert alert.severity == "red" and "疑似以暂停掩盖超期" in alert.message
         assert case.light == ""  # paused: no light while the clock stands
 
     def test_a_special_procedure_in_good_time_raises_nothing(self, desk):
-        cases.case_suspend(actor=desk.reviewer, case=accepted(desk), ground="inspection", reason="现场核查",
-                           expected_days=3, approver=desk.head, at=at("2026-03-04 10:00"))
+        suspend(accepted(desk), reviewer=desk.reviewer, head=desk.head, ground="inspection", reason="现场核查",
+                expected_days=3, at=at("2026-03-04 10:00"))
         assert alerts() == []
 
     def test_pauses_longer_than_the_promised_time_are_yellow(self, desk):
-        cases.case_suspend(actor=desk.reviewer, case=accepted(desk), ground="expert_review", reason="专家评审",
-                           expected_days=11, approver=desk.head, at=at("2026-03-04 10:00"))
+        suspend(accepted(desk), reviewer=desk.reviewer, head=desk.head, ground="expert_review", reason="专家评审",
+                expected_days=11, at=at("2026-03-04 10:00"))
         [alert] = alerts("case.pause_too_long")
         assert alert.severity == "yellow"
 
     def test_a_paused_case_is_not_watched_and_resumes_with_its_light(self, desk):
-        case = cases.case_suspend(actor=desk.reviewer, case=accepted(desk), ground="inspection", reason="现场核查",
-                                  expected_days=3, approver=desk.head, at=at("2026-03-04 10:00"))
+        case = suspend(accepted(desk), reviewer=desk.reviewer, head=desk.head, ground="inspection", reason="现场核查",
+                       expected_days=3, at=at("2026-03-04 10:00"))
         assert case.watch_on is None
         scan("2026-03-20 10:00")
         assert alerts() == []

@@ -79,12 +79,37 @@ def test_staff_of_another_department_do_not_see_the_case(client, desk):
     assert case.number in page and "可办理的操作" not in page  # read-only
 
 
-def test_the_worklist_shows_open_cases_with_lights(client, desk):
+def test_every_screen_shows_the_stored_light_and_a_labelled_clock(client, desk):
+    from govhall.stats.indicators import current_lights
+    from govhall.supervision.engine import supervise_scan
+    from govhall.supervision.selectors import wall_for
+
     case = accept_checked(actor=desk.clerk, case=submit(desk))  # due Mon 03-16
     with time_machine.travel(at("2026-03-17 09:00"), tick=False):  # the day after: overdue
+        supervise_scan(at=at("2026-03-17 08:00"))  # the scheduled scan stores the light
         client.force_login(desk.manager)
-        page = client.get(reverse("case_worklist")).content.decode()
-    assert case.number in page and 'class="light red"' in page
+        lists = [client.get(reverse("case_worklist"), {"view": "all"}).content.decode(),
+                 client.get(reverse("case_worklist"), {"view": "all", "light": "red"}).content.decode(),
+                 client.get(reverse("case_detail", args=[case.pk])).content.decode()]
+        wall = wall_for(desk.manager)["totals"]
+        dashboard_lights = current_lights(user=desk.manager)
+    assert Case.objects.get(pk=case.pk).light == "red"
+    assert wall["red"] == dashboard_lights["red"] == 1  # the wall and the statistics count the same light
+    for page in lists:
+        assert case.number in page and 'class="light red"' in page and "办理期限 2026-03-16" in page
+        assert "已超期 1 个工作日" in page
+    assert 'class="light green"' not in lists[0]
+
+
+def test_a_decided_case_shows_its_delivery_clock_labelled(client, desk):
+    case = accept_checked(actor=desk.clerk, case=submit(desk), at=at("2026-03-02 10:00"))
+    case = cases.case_complete_step(actor=desk.reviewer, case=case, opinion="符合", at=at("2026-03-03 10:00"))
+    case = cases.case_deny(actor=desk.approver, case=case, reasons="不符合法定条件", at=at("2026-03-04 10:00"))
+    with time_machine.travel(at("2026-03-05 09:00"), tick=False):
+        client.force_login(desk.manager)
+        page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    # Decided on 03-04: delivery within 10 working days (art. 44), green, labelled as such.
+    assert "送达期限 2026-03-18" in page and 'class="light green"' in page and "办理期限" not in page
 
 
 def test_progress_needs_number_and_query_code_and_is_rate_limited(client, desk):
