@@ -58,7 +58,7 @@ def _sections(case: Case, kind: str, data: dict, today: date) -> tuple[Section, 
             f"本机关将在受理之日起{case.promised_days}个工作日内（{_date_text(case.due_date)}前）作出决定；"
             "依法需要听证、检验、检测、鉴定、专家评审等的，所需时间不计算在期限内，届时另行书面告知。",
             f"可凭办件编号和查询码查询办理进度。咨询电话：{version.consult_phone}；投诉电话：{version.complaint_phone}。",
-        )), *_application_sections(case))
+        )), *_materials_sections(case), *_application_sections(case))
     if kind == NoticeKind.REJECTION:
         paragraphs = [f"你（单位）于{received}提出的“{version.name}”申请，经审查，本机关决定不予受理。",
                       f"理由：{data['reason']}"]
@@ -123,6 +123,28 @@ def _sections(case: Case, kind: str, data: dict, today: date) -> tuple[Section, 
             ("签收日期", _date_text(today)),
         )), Section(paragraphs=("签收人（签名）：＿＿＿＿＿＿＿＿　　送达人（签名）：＿＿＿＿＿＿＿＿",)))
     raise ValueError(f"unknown notice kind {kind}")
+
+
+def _materials_sections(case: Case) -> tuple[Section, ...]:
+    """The receipt list of an acceptance: each of the item's materials as
+    checked (合格), or as not to be handed in (免提交, shared or from an
+    e-licence), or not handed in (a conditional one that does not apply) —
+    what "申请材料齐全" rests on."""
+    checks = {check.material_order: check for check in case.material_checks.all()}
+    rows = []
+    for number, material in enumerate(case.item_version.materials.all(), start=1):
+        check = checks.get(material.order)
+        if check is not None:
+            status = "核验合格" if check.verdict == "ok" else f"需补正：{check.note}"
+        elif material.exempt:
+            with translation.override("zh-hans"):  # a legal document is Chinese
+                status = f"免提交（{material.get_source_display()}）"
+        else:
+            status = "未提交（不适用）" if not material.required else "未核验"
+        rows.append((str(number), material.name, status))
+    if not rows:
+        return ()
+    return (Section(heading="收取材料清单", rows=(("序号", "材料", "核验情况"), *rows)),)
 
 
 def _application_sections(case: Case) -> tuple[Section, ...]:

@@ -44,6 +44,16 @@ def test_the_acceptance_notice_says_what_the_law_requires(desk):
     assert "110101199003070011" not in text  # the identity number is masked on paper too
 
 
+def test_the_acceptance_notice_lists_each_material_as_checked(desk):
+    case = walk(desk)
+    text = notice_text(notice_data(case.notices.get(kind=NoticeKind.ACCEPTANCE)))
+    assert "申请材料齐全、符合法定形式" in text and "收取材料清单" in text
+    for material in desk.version.materials.all():
+        assert material.name in text
+        assert ("核验合格" if material.handed_in_required else "") in text
+    assert "未核验" not in text and "需补正" not in text  # acceptance waits for every required material
+
+
 def test_rejection_and_denial_state_the_reasons_and_the_rights(desk):
     rejected = cases.case_reject(actor=desk.clerk, case=submit(desk), reason="不属于本机关职权", refer_to="市市场监管局")
     text = notice_text(notice_data(rejected.notices.get()))
