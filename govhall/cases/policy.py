@@ -159,22 +159,24 @@ def grant_needed(action: str, case: Case, steps: list, *, step: int | None = Non
 
 
 class Grant(NamedTuple):
-    """The authorization an act needs, for a staff member: the guarded
-    update of the transition tests it in the same statement (nothing changes
-    without it); ``require`` asks it alone, to tell a refusal from a conflict."""
+    """The authorization an act needs, for a staff member on the day ``on``
+    (his own, or that of an A/B post's holder he covers that day): the
+    guarded update of the transition tests it in the same statement (nothing
+    changes without it); ``require`` asks it alone, to tell a refusal from a conflict."""
 
     actor: object
     department: object
     item_code: str
     action: str
+    on: date | None = None
 
     def condition(self) -> tuple[str, list]:
         return authorization_condition(self.actor, department=self.department, action=self.action,
-                                       item_code=self.item_code)
+                                       item_code=self.item_code, on=self.on)
 
     def require(self) -> None:
         if not staff_is_authorized(self.actor, department=self.department, action=self.action,
-                                   item_code=self.item_code):
+                                   item_code=self.item_code, on=self.on):
             raise NotPermitted(_("您没有该事项“%(action)s”的授权。") % {"action": Grant_(self.action).label})
 
 
@@ -204,11 +206,11 @@ def _refusal(action: str, actor, case: Case) -> NotPermitted | None:
 
 
 def actor_grant(action: str, *, actor, case: Case, steps: list, item_code: str | None = None,
-                department=None) -> Grant | None:
+                department=None, on: date | None = None) -> Grant | None:
     """Check who takes ``action``: raises NotPermitted for someone the table
-    refuses; the grant the act still needs (tested by the transition's
-    guarded update), or None (the system; the applicant on his own case; a
-    head's own act). ``department``/``item_code``: before a case exists (receipt)."""
+    refuses; the grant the act still needs on the day ``on`` (tested by the
+    transition's guarded update), or None (the system; the applicant on his
+    own case; a head's own act). ``department``/``item_code``: before a case exists (receipt)."""
     if is_system(actor):
         return None
     refusal = _refusal(action, actor, case)
@@ -220,7 +222,7 @@ def actor_grant(action: str, *, actor, case: Case, steps: list, item_code: str |
     if need is None:
         return None
     return Grant(actor, department or need.department, item_code or case.item_version.item.base_code,
-                 need.authorization)
+                 need.authorization, on)
 
 
 # --- the conditions besides the state ----------------------------------------------
@@ -358,7 +360,7 @@ def actions_for(actor, case: Case, *, steps: list, today: date, grants: set | No
             need = grant_needed(action, case, steps)
             if need is not None:
                 if grants is None:
-                    grants = staff_authorizations(actor)
+                    grants = staff_authorizations(actor, on=today)
                 department_id = getattr(need.department, "pk", need.department)
                 code = case.item_version.item.base_code
                 if not any((department_id, need.authorization, c) in grants for c in ("", code)):
@@ -388,25 +390,27 @@ def duties_for(actor, case: Case, *, steps: list, today: date, grants: set | Non
             if action in DUTIES]
 
 
-def may_receive(actor) -> bool:
+def may_receive(actor, *, today: date) -> bool:
     """Whether ``actor`` receives applications at a window: active staff
-    holding an acceptance authorization (the 窗口收件 pages and links)."""
+    holding an acceptance authorization (his own, or an A/B post's holder's
+    he covers today) — the 窗口收件 pages and links."""
     if is_system(actor) or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
-    return actor.role in ACTING_ROLES and any(action == Grant_.ACCEPT for _d, action, _c in staff_authorizations(actor))
+    return actor.role in ACTING_ROLES and any(
+        action == Grant_.ACCEPT for _d, action, _c in staff_authorizations(actor, on=today))
 
 
-def may_have_duties(actor) -> bool:
+def may_have_duties(actor, *, today: date) -> bool:
     """Whether a case can wait for ``actor`` at all (an authorization, or a
     department head's approvals): who gets a 待办 list."""
     if is_system(actor) or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
     if actor.role == Role.DEPARTMENT_HEAD:
         return True
-    return actor.role in ACTING_ROLES and bool(staff_authorizations(actor))
+    return actor.role in ACTING_ROLES and bool(staff_authorizations(actor, on=today))
 
 
-def act_permitted(action: str, *, actor, case: Case, steps: list, step: int | None) -> bool:
+def act_permitted(action: str, *, actor, case: Case, steps: list, step: int | None, on: date | None = None) -> bool:
     """Whether the table allows ``actor`` (a stored event's) to have taken
     ``action`` on ``case`` at review step ``step`` — supervision's integrity
     rule, whatever path wrote the event. The system is always allowed;
@@ -419,4 +423,4 @@ def act_permitted(action: str, *, actor, case: Case, steps: list, step: int | No
         return True
     need = grant_needed(action, case, steps, step=step)
     return need is None or staff_is_authorized(actor, department=need.department, action=need.authorization,
-                                               item_code=case.item_version.item.base_code)
+                                               item_code=case.item_version.item.base_code, on=on)

@@ -85,7 +85,7 @@ def case_list_todo(*, user: User, today: date) -> list[tuple[Case, list[str]]]:
 
     if not user.is_authenticated or not user.is_active or user.role == Role.APPLICANT:
         return []
-    grants = staff_authorizations(user)
+    grants = staff_authorizations(user, on=today)
     if not grants and user.role != Role.DEPARTMENT_HEAD:
         return []
     candidates = case_list_for_staff(user=user).filter(state__in=WAITING)

@@ -64,7 +64,7 @@ def _authorize(action: str, *, actor: Actor, case: Case, at: datetime, steps: li
     yet passed): raises NotPermitted or DomainError; returns the grant the
     guarded update still tests (None: none needed)."""
     steps = case_steps(case) if steps is None else steps
-    grant = actor_grant(action, actor=actor, case=case, steps=steps)
+    grant = actor_grant(action, actor=actor, case=case, steps=steps, on=_local_date(at))
     grants = _call_grants.get(None)
     if grants is not None:
         grants.append(grant)
@@ -233,7 +233,7 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
         visits=1 if channel in {Channel.WINDOW, Channel.BRANCH} else 0,
         window_id=actor.window_id if not is_system(actor) and actor.role != Role.APPLICANT else None,
     )
-    grant = actor_grant(Action.SUBMIT, actor=actor, case=case, steps=[])
+    grant = actor_grant(Action.SUBMIT, actor=actor, case=case, steps=[], on=_local_date(at))
     grants = _call_grants.get(None)
     if grants is not None:
         grants.append(grant)

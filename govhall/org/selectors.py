@@ -36,9 +36,13 @@ NOTHING = Q(pk__in=[])
 
 def user_department_ids(user: User) -> set[int]:
     """The departments a department-role user works for: their own and those
-    they hold authorizations in (comprehensive windows accept for many)."""
+    they hold authorizations in (comprehensive windows accept for many), and
+    today those of the A/B posts' holders they cover (still one query)."""
+    from govhall.core import clock
+
+    covered = _covered_holders(user.pk, clock.today())
     ids = set(
-        Authorization.objects.filter(staff_id=user.pk).values_list("department_id", flat=True)
+        Authorization.objects.filter(Q(staff_id=user.pk) | Q(staff_id__in=covered)).values_list("department_id", flat=True)
     )
     if user.department_id:
         ids.add(user.department_id)
@@ -114,39 +118,72 @@ def attendance_list_visible(*, user: User, on: date) -> QuerySet[Attendance]:
     )
 
 
-def staff_is_authorized(staff: User, *, department: Department, action: str, item_code: str = "") -> bool:
+def staff_is_authorized(staff: User, *, department: Department, action: str, item_code: str = "",
+                        on: date | None = None) -> bool:
     """Whether ``staff`` may do ``action`` on the item ``item_code`` of
     ``department`` (an authorization for all of the department's items, or
-    for this very item)."""
-    sql, params = authorization_condition(staff, department=department, action=action, item_code=item_code)
+    for this very item) — his own, or on ``on``, one of a holder whose A/B
+    post he backs up while that holder is away (A/B岗)."""
+    sql, params = authorization_condition(staff, department=department, action=action, item_code=item_code, on=on)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 WHERE {sql}", params)
         return cursor.fetchone() is not None
 
 
 def authorization_condition(staff: User, *, department: Department, action: str,
-                            item_code: str = "") -> tuple[str, list]:
+                            item_code: str = "", on: date | None = None) -> tuple[str, list]:
     """The test of ``staff_is_authorized`` as an SQL condition and its
     parameters, for a statement that must change nothing unless the actor
     is authorized (the case services' guarded update)."""
     # Every action of every case asks this: one fixed statement, written out
     # (the ORM spends ten times the query's own cost building it each time).
-    return _authorized_sql(), [staff.pk, getattr(department, "pk", department), action, "", item_code]
+    params = [getattr(department, "pk", department), action, "", item_code, staff.pk]
+    if on is None:
+        return _authorized_sql(False), params
+    return _authorized_sql(True), [*params, staff.pk, connection.ops.adapt_datefield_value(on), *sorted(AWAY_STATUSES)]
 
 
 @functools.cache
-def _authorized_sql() -> str:
-    meta, qn = Authorization._meta, connection.ops.quote_name
-    column = lambda name: qn(meta.get_field(name).column)  # noqa: E731
-    return (f"EXISTS (SELECT 1 FROM {qn(meta.db_table)} WHERE {column('staff')} = %s AND {column('department')} = %s"
-            f" AND {column('action')} = %s AND {column('item_code')} IN (%s, %s))")
+def _authorized_sql(cover: bool) -> str:
+    """``cover``: also the grants of the holders whose posts ``staff`` backs
+    up and who are away that day (still one statement: no extra round trip)."""
+    qn = connection.ops.quote_name
+
+    def column(model, name):
+        return qn(model._meta.get_field(name).column)
+
+    grant = (f"SELECT 1 FROM {qn(Authorization._meta.db_table)} WHERE {column(Authorization, 'department')} = %s"
+             f" AND {column(Authorization, 'action')} = %s AND {column(Authorization, 'item_code')} IN (%s, %s)"
+             f" AND ({column(Authorization, 'staff')} = %s")
+    if not cover:
+        return f"EXISTS ({grant}))"
+    post, attendance = qn(Post._meta.db_table), qn(Attendance._meta.db_table)
+    away = ", ".join(["%s"] * len(AWAY_STATUSES))
+    covered = (f"SELECT {column(Post, 'holder')} FROM {post} WHERE {column(Post, 'backup')} = %s AND EXISTS ("
+               f"SELECT 1 FROM {attendance} WHERE {attendance}.{column(Attendance, 'staff')} = {post}.{column(Post, 'holder')}"
+               f" AND {column(Attendance, 'date')} = %s AND {column(Attendance, 'status')} IN ({away}))")
+    return f"EXISTS ({grant} OR {column(Authorization, 'staff')} IN ({covered})))"
 
 
-def staff_authorizations(staff: User) -> set[tuple[int, str, str]]:
+def _covered_holders(staff_id, on: date) -> QuerySet:
+    """The ids of the holders whose A/B posts ``staff_id`` backs up and who
+    are away on ``on``, as a subquery."""
+    away = Attendance.objects.filter(date=on, status__in=AWAY_STATUSES).values("staff_id")
+    return Post.objects.filter(backup_id=staff_id, holder_id__in=away).values("holder_id")
+
+
+def staff_covers(staff: User, *, on: date) -> list[User]:
+    """The holders whose A/B posts ``staff`` backs up and who are away on ``on``."""
+    return list(User.objects.filter(pk__in=_covered_holders(staff.pk, on)).order_by("pk"))
+
+
+def staff_authorizations(staff: User, *, on: date | None = None) -> set[tuple[int, str, str]]:
     """Every grant of ``staff`` as (department id, action, item base code or
-    "" for all the department's items): one query for a screen that asks
-    about many actions; ``staff_is_authorized`` is the check of one."""
-    return set(Authorization.objects.filter(staff=staff).values_list("department_id", "action", "item_code"))
+    "" for all the department's items) — on ``on`` with those of the
+    holders he covers (A/B岗): one query for a screen that asks about many
+    actions; ``staff_is_authorized`` is the check of one."""
+    mine = Q(staff_id=staff.pk) | Q(staff_id__in=_covered_holders(staff.pk, on)) if on is not None else Q(staff_id=staff.pk)
+    return set(Authorization.objects.filter(mine).values_list("department_id", "action", "item_code"))
 
 
 def staff_is_away(staff: User, *, on: date) -> bool:

@@ -455,8 +455,8 @@ def integrity_findings(event: CaseEvent) -> list[Finding]:
     step = event.data.get("at_step") if isinstance(event.data, dict) else None
     rule = POLICY.get(event.action)
     judged = rule is not None and (rule.department != Where.STEP or isinstance(step, int))
-    if judged and actor is not None and not act_permitted(event.action, actor=actor, case=case,
-                                                          steps=case_steps(case), step=step):
+    if judged and actor is not None and not act_permitted(event.action, actor=actor, case=case, steps=case_steps(case),
+                                                          step=step, on=timezone.localtime(event.at).date()):
         found.append(Finding("case.unauthorized", subject, Severity.RED,
                              f"办件{case.number}的“{Action(event.action).label}”由未获授权的{actor.get_full_name() or actor.username}办理。",
                              {"seq": event.seq, "actor": actor.username}))

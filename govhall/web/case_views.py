@@ -33,7 +33,7 @@ from govhall.core.errors import DomainError
 from govhall.documents import notice_pdf
 from govhall.org.models import Action as Grant
 from govhall.org.models import User
-from govhall.org.selectors import staff_authorizations, staff_is_authorized
+from govhall.org.selectors import staff_authorizations, staff_covers, staff_is_authorized
 from govhall.org.roles import STAFF_ROLES
 from govhall.portal.application_form import ApplicationForm
 from govhall.web.case_forms import (
@@ -52,7 +52,7 @@ def _staff(request) -> User:
 def _receiver(request) -> User:
     """Staff who receive applications at a window (an acceptance grant)."""
     user = _staff(request)
-    if not may_receive(user):
+    if not may_receive(user, today=clock.today()):
         raise PermissionDenied
     return user
 
@@ -81,7 +81,7 @@ def case_worklist(request):
     today = clock.today()
     view = request.GET.get("view", "")
     if view not in VIEWS:
-        view = "todo" if may_have_duties(user) else "all"
+        view = "todo" if may_have_duties(user, today=today) else "all"
     # The search is posted: an identity number typed by the clerk must not
     # end up in an address (proxy and server logs, the browser's history).
     query = request.POST.get("q", "").strip()[:50] if request.method == "POST" else ""
@@ -124,7 +124,8 @@ def case_worklist(request):
         "rows": _rows(page.object_list, today), "page": page, "q": query, **filters,
         "query_string": urlencode({k: v for k, v in filters.items() if v}),
         "views": [(key, label, urlencode({"view": key})) for key, label in VIEWS.items()],
-        "may_receive": may_receive(user),
+        "may_receive": may_receive(user, today=today),
+        "covering": staff_covers(user, on=today),
         "states": State.choices,
         "steps": ["受理", "审查", "审核", "现场核查", "决定", "制证", "送达"],
     })
@@ -142,7 +143,7 @@ def case_receive(request, code: str):
     if version is None:
         raise Http404
     if not staff_is_authorized(user, department=version.item.department, action=Grant.ACCEPT,
-                               item_code=version.item.base_code):
+                               item_code=version.item.base_code, on=clock.today()):
         raise PermissionDenied  # told before the form is filled in, not after
     form = ReceiveForm(request.POST or None)
     # The item's own questions and the delivery choice (checked by the service).
@@ -188,7 +189,9 @@ def case_receive(request, code: str):
             messages.success(request, _("办件 %(number)s 已处理，可打印文书。") % {"number": case.number})
             return redirect("case_detail", case_id=case.pk)
     return render(request, "web/case_receive.html",
-                  {"version": version, "materials": materials, "form": form, "answers": answers},
+                  {"version": version, "materials": materials, "form": form, "answers": answers,
+                   # a refused receipt keeps what the clerk ticked (a scan must be chosen again: browsers forget files)
+                   "ticked": {int(order) for order in request.POST.getlist("checked") if order.isdigit() and len(order) < 6}},
                   status=400 if form.errors or answers.errors else 200)
 
 
@@ -199,41 +202,47 @@ def case_receive_pick(request):
     query = request.GET.get("q", "").strip()[:50]
     versions = catalog_selectors.version_search_published(query=query, limit=30) if query else []
     # Only the items this clerk may accept (the others would refuse the form).
-    grants = staff_authorizations(user)
+    grants = staff_authorizations(user, on=clock.today())
     versions = [v for v in versions if any((v.item.department_id, Grant.ACCEPT, code) in grants
                                            for code in ("", v.item.base_code))]
     return render(request, "web/case_receive_pick.html", {"query": query, "versions": versions})
 
 
-def _forms_for(case, user, data=None, files=None) -> dict:
-    """The input form of each action that takes input, named by its
-    prefix; the fields are the service's arguments (``case_act``)."""
+def _forms_for(case, actions, *, bound: str | None = None, data=None, files=None) -> dict:
+    """The input form of each of ``actions`` that takes input, named by its
+    prefix; the fields are the service's arguments (``case_act``). Only the
+    form of ``bound`` (the one submitted) gets the posted data: an error
+    shows on that form alone."""
     # The head's extension starts from what the reviewer asked for.
     asked = case.request_data if case.request_action == Action.EXTEND else {}
-    return {
-        Action.ATTACH_MATERIAL: AttachForm(data, files, prefix="attach_material",
-                                           materials=case.item_version.materials.all()),
-        Action.CHECK_MATERIALS: MaterialCheckForm(data, prefix="check_materials", materials=case.item_version.materials.all(),
-                                                  checks={c.material_order: c for c in case.material_checks.all()}),
-        Action.COMPLETE_STEP: OpinionForm(data, prefix="complete_step"),
-        Action.SEND_BACK: ReasonForm(data, prefix="send_back"),
-        Action.REQUEST_SUSPENSION: SuspendForm(data, prefix="request_suspension",
-                                               grounds=suspension_grounds_for(center=case.center)),
-        Action.REQUEST_EXTENSION: ExtendForm(data, prefix="request_extension"),
-        Action.EXTEND: ExtendForm(data, prefix="extend", initial={"days": asked.get("days"), "reason": asked.get("reason")}),
-        Action.REFUSE_REQUEST: ReasonForm(data, prefix="refuse_request"),
-        Action.APPROVE: OpinionForm(data, prefix="approve"),
-        Action.DENY: DenyForm(data, prefix="deny"),
-        Action.REJECT: RejectForm(data, prefix="reject"),
+    makers = {
+        Action.ATTACH_MATERIAL: lambda d, f: AttachForm(d, f, prefix="attach_material",
+                                                        materials=case.item_version.materials.all()),
+        Action.CHECK_MATERIALS: lambda d, f: MaterialCheckForm(
+            d, prefix="check_materials", materials=case.item_version.materials.all(),
+            checks={c.material_order: c for c in case.material_checks.all()}),
+        Action.COMPLETE_STEP: lambda d, f: OpinionForm(d, prefix="complete_step"),
+        Action.SEND_BACK: lambda d, f: ReasonForm(d, prefix="send_back"),
+        Action.REQUEST_SUSPENSION: lambda d, f: SuspendForm(d, prefix="request_suspension",
+                                                            grounds=suspension_grounds_for(center=case.center)),
+        Action.REQUEST_EXTENSION: lambda d, f: ExtendForm(d, prefix="request_extension"),
+        Action.EXTEND: lambda d, f: ExtendForm(d, prefix="extend",
+                                               initial={"days": asked.get("days"), "reason": asked.get("reason")}),
+        Action.REFUSE_REQUEST: lambda d, f: ReasonForm(d, prefix="refuse_request"),
+        Action.APPROVE: lambda d, f: OpinionForm(d, prefix="approve"),
+        Action.DENY: lambda d, f: DenyForm(d, prefix="deny"),
+        Action.REJECT: lambda d, f: RejectForm(d, prefix="reject"),
         # The one-time notice starts from the materials found 需补正.
-        Action.REQUEST_CORRECTION: CorrectionForm(data, prefix="request_correction", initial={"items": "\n".join(
+        Action.REQUEST_CORRECTION: lambda d, f: CorrectionForm(d, prefix="request_correction", initial={"items": "\n".join(
             f"{c.name}：{c.note}" for c in case.material_checks.filter(verdict=Verdict.FIX))}),
-        Action.RECORD_PAYMENT: PaymentForm(data, prefix="record_payment"),
-        Action.CERTIFY: CertifyForm(data, prefix="certify"),
-        Action.DELIVER: DeliverForm(data, prefix="deliver"),
-        Action.WITHDRAW: OptionalReasonForm(data, prefix="withdraw"),
-        Action.TERMINATE: ReasonForm(data, prefix="terminate"),
+        Action.RECORD_PAYMENT: lambda d, f: PaymentForm(d, prefix="record_payment"),
+        Action.CERTIFY: lambda d, f: CertifyForm(d, prefix="certify"),
+        Action.DELIVER: lambda d, f: DeliverForm(d, prefix="deliver"),
+        Action.WITHDRAW: lambda d, f: OptionalReasonForm(d, prefix="withdraw"),
+        Action.TERMINATE: lambda d, f: ReasonForm(d, prefix="terminate"),
     }
+    return {action: makers[action](data if action == bound else None, files if action == bound else None)
+            for action in actions if action in makers}
 
 
 # The applicant's acts as a clerk takes them at the window, on the applicant's behalf.
@@ -245,7 +254,7 @@ STAFF_LABELS = {Action.WITHDRAW: gettext_lazy("登记撤回（申请人书面申
 def _detail(request, case, *, forms=None, status=200):
     user = request.user
     allowed = case_services.case_actions_for(user, case)
-    forms = forms or _forms_for(case, user)
+    forms = forms or _forms_for(case, allowed)
     return render(request, "web/case_detail.html", {
         "case": case,
         "clock": case_clock(case, today=clock.today()),
@@ -288,9 +297,10 @@ def case_detail(request, case_id: int):
 @require_POST
 def case_act(request, case_id: int, action: str):
     case = _case(request, case_id)
-    if action not in Action.values or action not in case_services.case_actions_for(request.user, case):
+    allowed = case_services.case_actions_for(request.user, case)
+    if action not in Action.values or action not in allowed:
         raise PermissionDenied
-    forms = _forms_for(case, request.user, request.POST, request.FILES)
+    forms = _forms_for(case, allowed, bound=action, data=request.POST, files=request.FILES)
     form = forms.get(action)
     if form is not None and not form.is_valid():
         return _detail(request, case, forms=forms, status=400)

@@ -66,8 +66,9 @@ def _work_counts(user) -> list[Link] | None:
         return None
     worklist = reverse("case_worklist")
     counts = []
-    if may_have_duties(user):
-        todo = case_list_todo(user=user, today=clock.today())
+    today = clock.today()
+    if may_have_duties(user, today=today):
+        todo = case_list_todo(user=user, today=today)
         counts.append(Link(str(len(todo)), f"{worklist}?view=todo", _("我的待办")))
         counts.append(Link(str(case_list_done(user=user).count()), f"{worklist}?view=done", _("我已办")))
     red = case_list_for_staff(user=user, open_only=True).filter(light="red").count()

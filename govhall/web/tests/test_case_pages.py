@@ -210,6 +210,7 @@ def test_a_receipt_that_fails_writes_nothing_and_names_the_field(client, desk, c
     assert answer.status_code == 400
     assert answer.context["form"].errors[field], answer.context["form"].errors
     assert not Case.objects.exists() and not CaseEvent.objects.exists()
+    assert 'name="checked" value="1" checked' in answer.content.decode()  # what the clerk ticked stays ticked
 
 
 def test_a_company_is_received_by_its_credit_code(client, desk):
@@ -280,3 +281,15 @@ def test_the_window_accepts_only_what_the_clerk_checked(client, desk):
         "applicant_phone": "13912345678", "decision": "accept", "checked": ["1"]})
     case = Case.objects.get()
     assert case.state == State.ACCEPTED and case.material_checks.get(material_order=1).verdict == "ok"
+
+
+def test_an_empty_action_form_marks_only_itself(client, desk):
+    case = accept_checked(actor=desk.clerk, case=submit(desk))
+    client.force_login(desk.reviewer)
+    answer = client.post(reverse("case_act", args=[case.pk, "complete_step"]), {"complete_step-opinion": ""})
+    page = answer.content.decode()
+    assert answer.status_code == 400
+    # The reviewer's page has three forms (complete the step, ask for a special procedure or an extension):
+    # only the one submitted says what is missing.
+    assert "申请特别程序" in page and "申请延长期限" in page
+    assert page.count('class="errorlist') == 1

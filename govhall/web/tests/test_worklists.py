@@ -2,6 +2,7 @@
 and the head's requests; 已办; counts on the home page; search; only the
 links and pages a role can use."""
 
+import pytest
 import time_machine
 from django.urls import reverse
 
@@ -94,3 +95,35 @@ def test_the_staff_case_page_names_the_applicants_acts_as_the_window_takes_them(
     client.force_login(desk.clerk)
     page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
     assert "登记撤回（申请人书面申请）" in page and "撤回申请<" not in page
+
+
+def test_the_backup_takes_over_the_holders_work_while_the_holder_is_away(client, desk):
+    """A/B岗: while the holder is on leave, the backup finds the holder's work
+    in his own list and may do it with the holder's authorization; the day
+    the holder is back, no longer."""
+    from datetime import date
+
+    from govhall.core.errors import NotPermitted
+    from govhall.org.models import AttendanceStatus, Role
+    from govhall.supervision.models import Alert
+
+    backup = org.user_create(actor=SYSTEM, username="backup", password="x-password-1", role=Role.CLERK,
+                             center=desk.district, window=desk.comprehensive, full_name="李备岗")
+    org.post_create(actor=SYSTEM, window=desk.comprehensive, name="综合受理岗", holder=desk.clerk, backup=backup)
+    case = submit(desk)
+    assert todo(backup) == {}
+    org.attendance_record(actor=SYSTEM, staff=desk.clerk, day=date(2026, 3, 4), status=AttendanceStatus.LEAVE,
+                          note="年休假")
+    with time_machine.travel(TODAY, tick=False):
+        assert set(todo(backup)) == {case.number}
+        client.force_login(backup)
+        page = client.get(reverse("case_worklist")).content.decode()
+    assert "今日代岗（A/B岗）" in page and "clerk" in page and case.number in page
+    with pytest.raises(NotPermitted):  # the next day the holder is back
+        accept_checked(actor=backup, case=case, at=at("2026-03-05 09:00"))
+    accepted = accept_checked(actor=backup, case=case, at=at("2026-03-04 09:30"))
+    assert accepted.state == "accepted" and accepted.events.get(action="accept").actor == backup
+    from govhall.supervision.engine import supervise_scan
+
+    supervise_scan(at=at("2026-03-06 09:00"))  # the integrity scan judges the act on the day it was taken
+    assert not Alert.objects.filter(rule="case.unauthorized").exists()
