@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from govhall.cases.models import Case, Notice, NoticeCounter, NoticeKind
+from govhall.cases.selectors import case_materials
 from govhall.core.actors import Actor, person
 from govhall.core.counters import counter_next
 from govhall.documents import NoticeData, Party, Section
@@ -132,7 +133,7 @@ def _materials_sections(case: Case) -> tuple[Section, ...]:
     what "申请材料齐全" rests on."""
     checks = {check.material_order: check for check in case.material_checks.all()}
     rows = []
-    for number, material in enumerate(case.item_version.materials.all(), start=1):
+    for number, material in enumerate(case_materials(case), start=1):
         check = checks.get(material.order)
         if check is not None:
             status = "核验合格" if check.verdict == "ok" else f"需补正：{check.note}"

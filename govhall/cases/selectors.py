@@ -57,6 +57,16 @@ def case_steps(case: Case) -> list:
     return steps
 
 
+def case_materials(case: Case) -> list:
+    """The materials of the case's item version in order, kept on the
+    version object like its steps (a published version never changes)."""
+    version = case.item_version
+    materials = getattr(version, "_ordered_materials", None)
+    if materials is None:
+        materials = version._ordered_materials = list(version.materials.all())
+    return materials
+
+
 def steps_load(cases: list[Case]) -> None:
     """The review steps of every case's item version in one query, kept on
     each version object as ``case_steps`` reads them (a list of cases would

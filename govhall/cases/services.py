@@ -27,7 +27,7 @@ from govhall.cases.notices import notice_build
 from govhall.cases.policy import (
     INTERFACE_ACTIONS, Grant, actions_for, actor_grant, decision_index, guard_check,
 )
-from govhall.cases.selectors import case_steps, suspension_ground_get
+from govhall.cases.selectors import case_materials, case_steps, suspension_ground_get
 from govhall.cases.signals import case_changed
 from govhall.cases.states import (
     CLOCK_RUNNING, CREATE_DRAFT, OPEN, PAUSED, Action, State, SuspensionGround, target_state,
@@ -336,7 +336,7 @@ def case_draft_create(*, actor: User, item_version: ItemVersion, center: Center,
 
 def _missing_materials(case: Case) -> list[str]:
     handed_in = set(case.materials.values_list("material_order", flat=True))
-    return [m.name for m in case.item_version.materials.all()
+    return [m.name for m in case_materials(case)
             if m.handed_in_required and m.order not in handed_in]
 
 
@@ -415,7 +415,7 @@ def case_check_materials(*, actor: Actor, case: Case, checks: list[dict], at: da
         raise DomainError(_("请逐项填写材料核验结果。"), field="checks")
     if len(checks) > limits.CORRECTION_ITEMS_MAX:
         raise DomainError(_("一次最多核验 %(n)s 项材料。") % {"n": limits.CORRECTION_ITEMS_MAX}, field="checks")
-    materials = {m.order: m for m in case.item_version.materials.all()}
+    materials = {m.order: m for m in case_materials(case)}
     recorded: dict[int, dict] = {}
     for check in checks:
         order = check.get("material_order") if isinstance(check, dict) else None
@@ -445,7 +445,7 @@ def checks_all_required_ok(case: Case) -> list[dict]:
     """The checks of a clerk who finds every required material 合格 (the
     demo's and the benchmarks' acceptance check)."""
     return [{"material_order": m.order, "verdict": Verdict.OK, "note": ""}
-            for m in case.item_version.materials.all() if m.handed_in_required]
+            for m in case_materials(case) if m.handed_in_required]
 
 
 def materials_unchecked(case: Case) -> list[str]:
@@ -453,7 +453,7 @@ def materials_unchecked(case: Case) -> list[str]:
     not checked 合格 (those fetched from e-licences or other departments
     excepted), and any material found 需补正."""
     verdicts = dict(case.material_checks.values_list("material_order", "verdict"))
-    return [m.name for m in case.item_version.materials.all()
+    return [m.name for m in case_materials(case)
             if verdicts.get(m.order) == Verdict.FIX
             or (m.handed_in_required and verdicts.get(m.order) != Verdict.OK)]
 

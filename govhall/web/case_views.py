@@ -22,7 +22,7 @@ from govhall.cases.files import material_get, material_response
 from govhall.cases.notices import notice_data
 from govhall.cases.policy import may_have_duties, may_receive
 from govhall.cases.selectors import (
-    case_events, case_get_for_staff, case_list_done, case_list_for_staff, case_list_todo, case_search,
+    case_events, case_get_for_staff, case_list_done, case_materials, case_list_for_staff, case_list_todo, case_search,
     suspension_grounds_for,
 )
 from govhall.cases.states import Action, State, event_label, request_label
@@ -217,9 +217,9 @@ def _forms_for(case, actions, *, bound: str | None = None, data=None, files=None
     asked = case.request_data if case.request_action == Action.EXTEND else {}
     makers = {
         Action.ATTACH_MATERIAL: lambda d, f: AttachForm(d, f, prefix="attach_material",
-                                                        materials=case.item_version.materials.all()),
+                                                        materials=case_materials(case)),
         Action.CHECK_MATERIALS: lambda d, f: MaterialCheckForm(
-            d, prefix="check_materials", materials=case.item_version.materials.all(),
+            d, prefix="check_materials", materials=case_materials(case),
             checks={c.material_order: c for c in case.material_checks.all()}),
         Action.COMPLETE_STEP: lambda d, f: OpinionForm(d, prefix="complete_step"),
         Action.SEND_BACK: lambda d, f: ReasonForm(d, prefix="send_back"),
@@ -275,7 +275,7 @@ def _materials(case) -> list[tuple]:
     for record in case.materials.all():
         files.setdefault(record.material_order, []).append(record)
     checks = {c.material_order: c for c in case.material_checks.select_related("checked_by")}
-    return [(m, files.get(m.order, []), checks.get(m.order)) for m in case.item_version.materials.all()]
+    return [(m, files.get(m.order, []), checks.get(m.order)) for m in case_materials(case)]
 
 
 @login_required
