@@ -8,23 +8,14 @@ from rest_framework.test import APIClient
 
 from govhall.api.tests.test_cases_api import BODY
 from govhall.cases.models import Case
-from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
-from govhall.catalog.services import item_edit, item_publish
-from govhall.catalog.tests.factories import FORM_ANSWERS, FORM_FIELDS, complete_spec
-from govhall.core.actors import SYSTEM
+from govhall.cases.tests.conftest import desk, form_desk  # noqa: F401  (fixtures)
+from govhall.catalog.tests.factories import FORM_ANSWERS, FORM_FIELDS
 
 
 @pytest.fixture
 def api():
     return APIClient()
 
-
-@pytest.fixture
-def form_desk(desk):
-    draft = item_edit(actor=SYSTEM, item=desk.item, spec=complete_spec(
-        "A", form_fields=FORM_FIELDS, delivery_methods=["window", "mail", "electronic"]))
-    desk.version = item_publish(actor=SYSTEM, version=draft)
-    return desk
 
 
 def receive(api, desk, key="k-1", **changes):

@@ -39,6 +39,18 @@ def desk(hall):
         yield hall
 
 
+@pytest.fixture
+def form_desk(desk):
+    """The desk's item with its own application form and every delivery method."""
+    from govhall.catalog.services import item_edit, item_publish
+    from govhall.catalog.tests.factories import FORM_FIELDS
+
+    draft = item_edit(actor=SYSTEM, item=desk.item, spec=complete_spec(
+        "A", form_fields=FORM_FIELDS, delivery_methods=["window", "mail", "electronic"]))
+    desk.version = item_publish(actor=SYSTEM, version=draft)
+    return desk
+
+
 def apply_online(*, applicant, version, center, when: datetime):
     """An online application by ``applicant`` as himself: a draft, a scan of
     every required material, the submission — all at ``when``."""

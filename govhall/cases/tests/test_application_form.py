@@ -7,24 +7,14 @@ import pytest
 from govhall.cases import services as cases
 from govhall.cases.models import Case, CaseEvent, NoticeKind
 from govhall.cases.notices import notice_data
-from govhall.cases.tests.conftest import accept_checked, at
+from govhall.cases.tests.conftest import accept_checked, at, form_desk  # noqa: F401  (fixture)
 from govhall.cases.tests.test_lifecycle import submit
-from govhall.catalog.services import item_edit, item_publish
-from govhall.catalog.tests.factories import FORM_ANSWERS, FORM_FIELDS, complete_spec
-from govhall.core.actors import SYSTEM
+from govhall.catalog.tests.factories import FORM_ANSWERS
 from govhall.core.errors import DomainError
 from govhall.documents import notice_pdf, notice_text
 
 ADDRESS = "四川省广安市广安区建设路 8 号 张三 13912345678"
 
-
-@pytest.fixture
-def form_desk(desk):
-    """The desk's item with its own form and every delivery method."""
-    draft = item_edit(actor=SYSTEM, item=desk.item, spec=complete_spec(
-        "A", form_fields=FORM_FIELDS, delivery_methods=["window", "mail", "electronic"]))
-    desk.version = item_publish(actor=SYSTEM, version=draft)
-    return desk
 
 
 def nothing_written():

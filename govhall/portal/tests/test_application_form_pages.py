@@ -3,23 +3,12 @@ item's own questions, the application page asks them with the delivery
 choice, a bad answer shows on its field, and the case page shows what was
 answered."""
 
-import pytest
 from django.urls import reverse
 
 from govhall.cases.models import Case
-from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
-from govhall.catalog.services import item_edit, item_publish
-from govhall.catalog.tests.factories import FORM_FIELDS, complete_spec
-from govhall.core.actors import SYSTEM
+from govhall.cases.tests.conftest import desk, form_desk  # noqa: F401  (fixtures)
 from govhall.test import form_as_posted
 
-
-@pytest.fixture
-def form_desk(desk):
-    draft = item_edit(actor=SYSTEM, item=desk.item, spec=complete_spec(
-        "A", form_fields=FORM_FIELDS, delivery_methods=["window", "mail", "electronic"]))
-    desk.version = item_publish(actor=SYSTEM, version=draft)
-    return desk
 
 
 def test_the_service_guide_lists_the_questions_of_the_form(client, form_desk):

@@ -5,10 +5,10 @@ import pytest
 from django.urls import reverse
 
 from govhall.cases.models import Case
-from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
+from govhall.cases.tests.conftest import desk, form_desk  # noqa: F401  (fixtures)
 from govhall.catalog.models import Item
-from govhall.catalog.services import item_create, item_edit, item_publish
-from govhall.catalog.tests.factories import FORM_FIELDS, complete_spec
+from govhall.catalog.services import item_create
+from govhall.catalog.tests.factories import complete_spec
 from govhall.core.actors import SYSTEM
 from govhall.test import form_as_posted
 
@@ -47,13 +47,6 @@ def test_a_bad_question_shows_on_its_row(client, hall, item):
     row = answer.context["formsets"]["form_fields"].forms[0]
     assert "小写英文字母开头" in row.errors["key"][0] and "只有数字字段" in row.errors["min"][0]
 
-
-@pytest.fixture
-def form_desk(desk):
-    draft = item_edit(actor=SYSTEM, item=desk.item, spec=complete_spec(
-        "A", form_fields=FORM_FIELDS, delivery_methods=["window", "mail", "electronic"]))
-    desk.version = item_publish(actor=SYSTEM, version=draft)
-    return desk
 
 
 def test_the_window_receipt_asks_the_questions_and_the_case_page_shows_the_answers(client, form_desk):
