@@ -5,23 +5,28 @@ Everything is created through the org services, so the audit log is real.
 The loader refuses a database that holds anything but the sample hall.
 """
 
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
+from govhall.catalog.models import ItemVersion, VersionStatus
 from govhall.core import clock
 from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError
 from govhall.core.models import Installation
-from govhall.demo.cases import demo_cases_load
-from govhall.supervision.engine import supervise_scan
+from govhall.demo.cases import DEFAULT_CASES, demo_cases_load
 from govhall.demo.catalog import demo_catalog_load
 from govhall.demo.guangan import SOURCE_NOTE, read_departments
+from govhall.demo.staffing import FEATURED, WINDOWS, staffing_plan
 from govhall.org import services as org
-from govhall.org.models import Action, Center, CenterLevel, Department, User, WindowKind
+from govhall.org.models import Center, CenterLevel, Department, User, WindowKind
 from govhall.org.roles import Role
+from govhall.supervision.engine import supervise_scan
 
 DEMO_PASSWORD = "govhall-demo"
 
@@ -63,23 +68,6 @@ FULL_NAMES = {
     "区委统战部": "中共广安市广安区委统一战线工作部",
 }
 
-# (number, name, department short name or None for a comprehensive window)
-DISTRICT_WINDOWS = [
-    ("01", "企业开办综合窗口", None),
-    ("02", "企业开办综合窗口", None),
-    ("03", "工程建设项目综合窗口", None),
-    ("04", "社会事务综合窗口", None),
-    ("11", "公安户政窗口", "区公安分局"),
-    ("12", "税务综合服务窗口", "广安区税务局"),
-    ("13", "社会保险窗口", "区人社局"),
-    ("14", "医疗保障窗口", "区医疗保障局"),
-    ("15", "住房城乡建设窗口", "区住建局"),
-    ("16", "交通运输窗口", "区交通运输局"),
-    ("17", "行政审批局首席代表窗口", "区行政审批局"),
-    ("18", "林业窗口", "区林业局"),
-]
-
-
 @dataclass(frozen=True)
 class DemoLogin:
     username: str
@@ -96,12 +84,27 @@ def _holds_other_data() -> bool:
     return not demo_is_loaded() and (User.objects.exists() or Center.objects.exists())
 
 
+FEATURED_USERNAMES = [row[0] for row in FEATURED]
+
+
+@dataclass
+class LoadReport:
+    """What the last load of this process made (for the command's summary)."""
+
+    cases: int = 0
+    failures: list = field(default_factory=list)
+
+
+LAST_LOAD = LoadReport()
+
+
 def demo_logins() -> list[DemoLogin]:
-    """The sample logins, all with the password DEMO_PASSWORD."""
-    users = User.objects.filter(username__in=[u[0] for u in STAFF]).select_related("center", "department", "window")
+    """The sample logins `govhall demo` prints (one or more per role, each
+    with work of its own), all with the password DEMO_PASSWORD."""
+    users = User.objects.filter(username__in=FEATURED_USERNAMES).select_related("center", "department", "window")
     by_name = {u.username: u for u in users}
     logins = []
-    for username, *_rest in STAFF:
+    for username in FEATURED_USERNAMES:
         user = by_name.get(username)
         if user is None:
             continue
@@ -110,53 +113,43 @@ def demo_logins() -> list[DemoLogin]:
     return logins
 
 
-# (username, role, full name, center code, department short name, window number, phone, id number)
-STAFF = [
-    ("admin", Role.SYSTEM_ADMIN, "周建国", "511602", None, None, "13800000001", ""),
-    ("city_manager", Role.CENTER_MANAGER, "李文华", "5116", None, None, "13800000002", ""),
-    ("manager", Role.CENTER_MANAGER, "陈敏", "511602", None, None, "13800000003", ""),
-    ("town_manager", Role.CENTER_MANAGER, "杨帆", "511602101", None, None, "13800000004", ""),
-    ("supervisor", Role.SUPERVISOR, "黄立新", "511602", None, None, "13800000005", ""),
-    ("clerk", Role.CLERK, "王晓燕", "511602", None, "01", "13800000006", ""),
-    ("clerk2", Role.CLERK, "刘婷", "511602", None, "02", "13800000007", ""),
-    ("chief", Role.CHIEF_REPRESENTATIVE, "赵明", "511602", "区行政审批局", "17", "13800000008", ""),
-    ("reviewer", Role.REVIEWER, "孙丽", "511602", "区行政审批局", None, "13800000009", ""),
-    ("approver", Role.APPROVER, "吴强", "511602", "区行政审批局", None, "13800000010", ""),
-    ("head", Role.DEPARTMENT_HEAD, "郑国平", "511602", "区行政审批局", None, "13800000011", ""),
-    ("clerk_b", Role.CLERK, "冯雪", "511602", "区住建局", "15", "13800000012", ""),
-    ("reviewer_b", Role.REVIEWER, "何军", "511602", "区住建局", None, "13800000013", ""),
-    ("approver_b", Role.APPROVER, "许文", "511602", "区住建局", None, "13800000017", ""),
-    ("head_b", Role.DEPARTMENT_HEAD, "谢东", "511602", "区住建局", None, "13800000018", ""),
-    ("unit", Role.MEMBER_UNIT_HANDLER, "马超", "511602", "区住建局", None, "13800000014", ""),
-    ("hotline", Role.HOTLINE_OPERATOR, "罗佳", "511602", None, None, "13800000015", ""),
-    ("town_clerk", Role.CLERK, "唐静", "511602101", None, "01", "13800000016", ""),
-    ("applicant", Role.APPLICANT, "张三", None, None, None, "13912345678", "511602199001010014"),
-    ("agent", Role.APPLICANT, "李四", None, None, None, "13987654321", "511602198505050023"),
-]
-
-# Comprehensive window clerks accept for several departments (一窗受理).
-AUTHORIZATIONS = [
-    ("clerk", ["区市监局", "区行政审批局", "广安区税务局", "区公安分局", "区人社局"], [Action.ACCEPT, Action.DELIVER]),
-    ("clerk", ["区行政审批局"], [Action.CERTIFY, Action.CHARGE]),
-    ("clerk2", ["区市监局", "区行政审批局", "广安区税务局", "区公安分局", "区人社局"], [Action.ACCEPT, Action.DELIVER]),
-    ("chief", ["区行政审批局"], [Action.ACCEPT, Action.REVIEW, Action.APPROVE]),
-    ("reviewer", ["区行政审批局"], [Action.REVIEW]),
-    ("approver", ["区行政审批局"], [Action.APPROVE]),
-    ("head", ["区行政审批局"], [Action.APPROVE]),
-    ("clerk_b", ["区住建局"], [Action.ACCEPT, Action.DELIVER, Action.CHARGE, Action.CERTIFY]),
-    ("reviewer_b", ["区住建局"], [Action.REVIEW]),
-    ("approver_b", ["区住建局"], [Action.APPROVE]),
-    ("head_b", ["区住建局"], [Action.APPROVE]),
-    ("town_clerk", ["区民政局", "区人社局", "区医疗保障局", "区残联"], [Action.ACCEPT, Action.DELIVER]),
-]
+def demo_other_staff_count() -> int:
+    """The staff of the sample hall besides the printed logins (same password)."""
+    return User.objects.exclude(username__in=FEATURED_USERNAMES).exclude(role=Role.APPLICANT).count()
 
 
-@transaction.atomic
-def demo_load() -> list[DemoLogin]:
-    """Create the sample hall. Refuses a database with other data; returns
-    the logins. Running it again on the sample hall changes nothing."""
+def demo_load(*, cases: int = DEFAULT_CASES) -> list[DemoLogin]:
+    """Create the sample hall with ``cases`` cases of history. Refuses a
+    database with other data; returns the logins. Running it again on the
+    sample hall changes nothing."""
     if demo_is_loaded():
         return demo_logins()
+    with _bulk_load(), transaction.atomic():
+        return _load(cases)
+
+
+@contextmanager
+def _bulk_load():
+    """Cheaper bookkeeping while one transaction writes the whole hall: no
+    query log (DEBUG keeps one, formatting every statement), and on SQLite a
+    larger page cache (the default 2 MB spills the transaction's pages to
+    the log again and again)."""
+    with override_settings(DEBUG=False):  # no log of the load's hundred thousand queries (DEBUG keeps one)
+        if connection.vendor != "sqlite":
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            before = cursor.fetchone()[0]
+            cursor.execute("PRAGMA cache_size = -262144")  # 256 MB
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def _load(size: int) -> list[DemoLogin]:
     if _holds_other_data():
         raise DomainError(_("数据库中已有非示例数据，拒绝载入示例数据。"), field="database")
     # First, so that everything made below (notices too) says it is sample data.
@@ -172,10 +165,10 @@ def demo_load() -> list[DemoLogin]:
                        ("511602101", "协兴镇便民服务中心"), ("511602102", "花桥镇便民服务中心")]:
         towns[code] = org.center_create(actor=SYSTEM, code=code, name=name, level=CenterLevel.TOWN, parent=district,
                                         office_hours="工作日 9:00–12:00，13:30–17:00")
-    village = org.center_create(actor=SYSTEM, code="511602101201", name="协兴镇牌坊村便民服务站",
-                                level=CenterLevel.VILLAGE, parent=towns["511602101"])
-    branch = org.center_create(actor=SYSTEM, code="511602-B01", name="广安区不动产登记分中心",
-                               level=CenterLevel.BRANCH, parent=district, office_hours="工作日 9:00–17:00")
+    org.center_create(actor=SYSTEM, code="511602101201", name="协兴镇牌坊村便民服务站",
+                      level=CenterLevel.VILLAGE, parent=towns["511602101"])
+    org.center_create(actor=SYSTEM, code="511602-B01", name="广安区不动产登记分中心",
+                      level=CenterLevel.BRANCH, parent=district, office_hours="工作日 9:00–17:00")
 
     departments: dict[str, Department] = {}
     for number, source in enumerate(read_departments(), start=1):
@@ -185,51 +178,66 @@ def demo_load() -> list[DemoLogin]:
             credit_code=source.credit_code, source=f"{SOURCE_NOTE}；deptCode={source.portal_code}",
         )
 
+    centers = {c.code: c for c in Center.objects.all()}
     windows = {}
-    for number, name, short_name in DISTRICT_WINDOWS:
+    for center_code, number, name, short_name in WINDOWS:
         department = departments[short_name] if short_name else None
         kind = WindowKind.DEDICATED if department else WindowKind.COMPREHENSIVE
-        windows[("511602", number)] = org.window_create(
-            actor=SYSTEM, center=district, number=number, name=name, kind=kind, department=department)
-    for code, town in towns.items():
-        windows[(code, "01")] = org.window_create(
-            actor=SYSTEM, center=town, number="01", name="便民服务综合窗口", kind=WindowKind.COMPREHENSIVE)
-    org.window_create(actor=SYSTEM, center=village, number="01", name="代办服务点", kind=WindowKind.COMPREHENSIVE)
-    org.window_create(actor=SYSTEM, center=branch, number="01", name="不动产登记综合窗口", kind=WindowKind.COMPREHENSIVE)
-    org.window_create(actor=SYSTEM, center=branch, number="02", name="不动产交易税费窗口", kind=WindowKind.DEDICATED,
-                      department=departments["广安区税务局"])
-
-    centers = {c.code: c for c in Center.objects.all()}
-    password_hash = make_password(DEMO_PASSWORD)  # one costly hash for every demo login
-    users: dict[str, User] = {}
-    for username, role, full_name, center_code, dept_name, window_number, phone, id_number in STAFF:
-        users[username] = org.user_create(
-            actor=SYSTEM, username=username, password_hash=password_hash, role=role, full_name=full_name,
-            center=centers.get(center_code), department=departments.get(dept_name),
-            window=windows.get((center_code, window_number)), phone=phone, id_number=id_number,
-        )
-    for username, department_names, actions in AUTHORIZATIONS:
-        for name in department_names:
-            for action in actions:
-                org.authorization_grant(actor=SYSTEM, staff=users[username], department=departments[name], action=action)
-    org.post_create(actor=SYSTEM, window=windows[("511602", "01")], name="企业开办受理岗",
-                    holder=users["clerk"], backup=users["clerk2"])
+        windows[(center_code, number)] = org.window_create(
+            actor=SYSTEM, center=centers[center_code], number=number, name=name, kind=kind, department=department)
 
     demo_catalog_load()
-    demo_cases_load()
+    versions = list(ItemVersion.objects.filter(status=VersionStatus.PUBLISHED)
+                    .select_related("item__department").prefetch_related("steps__department", "item__themes")
+                    .order_by("item__code"))
+    staffing = staffing_plan(versions)
+    password_hash = make_password(DEMO_PASSWORD)  # one costly hash for every demo login
+    users: dict[str, User] = {}
+    for person in staffing.people.values():
+        users[person.username] = org.user_create(
+            actor=SYSTEM, username=person.username, password_hash=password_hash, role=person.role,
+            full_name=person.full_name, center=centers.get(person.center),
+            department=departments.get(person.department), window=windows.get((person.center, person.window)),
+            phone=person.phone, id_number=person.id_number,
+        )
+    for person in staffing.people.values():
+        for department, action, item_code in sorted(person.grants):
+            org.authorization_grant(actor=SYSTEM, staff=users[person.username], department=departments[department],
+                                    action=action, item_code=item_code)
+    org.post_create(actor=SYSTEM, window=windows[("511602", "01")], name="企业开办受理岗",
+                    holder=users["clerk"], backup=users["clerk2"])
+    org.post_create(actor=SYSTEM, window=windows[("511602101", "01")], name="便民服务受理岗",
+                    holder=users["town_clerk"], backup=users["town_clerk2"])
+
+    result = demo_cases_load(staffing=staffing, size=size)
+    # Acts the services refused (none expected: a test checks it) leave their
+    # case where it stood; the command reports them.
+    LAST_LOAD.cases, LAST_LOAD.failures = result.cases, list(result.failures)
     _demo_attendance_load()
-    # Supervision catches up with the history: lights, late steps, every event checked.
+    # Supervision catches up with the history: lights, late steps, events checked.
     supervise_scan(at=clock.now())
     _demo_alerts_handle()
     return demo_logins()
 
 
-ATTENDANCE_WEEKS = 5
+ATTENDANCE_WEEKS = 5  # at least; from the first day of the quarter otherwise
+
+
+def attendance_start(today):
+    """The first day of attendance kept: the quarter's first day (scores are
+    quarterly), and at least ATTENDANCE_WEEKS back."""
+    from datetime import date, timedelta
+
+    quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    return min(quarter, today - timedelta(weeks=ATTENDANCE_WEEKS))
 
 
 def _demo_attendance_load() -> None:
-    """The last weeks of sign-ins of the window and department staff (the
-    attendance part of the performance scores), a few days of leave or a trip."""
+    """The sign-ins and sign-outs of the staff stationed at the hall's
+    windows (进驻人员: the hall keeps their attendance, the attendance part of
+    the performance scores) since the quarter began; a few days of leave or
+    a trip, recorded by their center's manager (the A/B post's backup acts
+    for a holder away), now and then a day without a record."""
     import random
     from datetime import datetime, time, timedelta
 
@@ -237,19 +245,26 @@ def _demo_attendance_load() -> None:
 
     from govhall.calendars.selectors import work_calendar
     from govhall.org.models import AttendanceStatus
-    from govhall.org.roles import DEPARTMENT_ROLES
 
     rng = random.Random(20261122)
     calendar = work_calendar()
     today = clock.today()
-    staff = list(User.objects.filter(role__in=DEPARTMENT_ROLES).order_by("username"))
-    day = today - timedelta(weeks=ATTENDANCE_WEEKS)
+    staff = list(User.objects.filter(window__isnull=False).exclude(role=Role.APPLICANT)
+                 .select_related("center").order_by("username"))
+    managers = list(User.objects.filter(role=Role.CENTER_MANAGER).select_related("center"))
+
+    def manager_of(person):
+        # The manager of the nearest center above the person's (the longest path that is a prefix).
+        fits = [m for m in managers if person.center.path.startswith(m.center.path)]
+        return max(fits, key=lambda m: len(m.center.path)) if fits else SYSTEM
+
+    day = attendance_start(today)
     while day < today:
         if calendar.is_workday(day):
             for person in staff:
                 luck = rng.random()
                 if luck < 0.03:
-                    org.attendance_record(actor=SYSTEM, staff=person, day=day,
+                    org.attendance_record(actor=manager_of(person), staff=person, day=day,
                                           status=rng.choice([AttendanceStatus.LEAVE, AttendanceStatus.TRIP]),
                                           note=rng.choice(["事假", "病假", "参加业务培训"]))
                     continue
@@ -262,18 +277,41 @@ def _demo_attendance_load() -> None:
 
 
 def _demo_alerts_handle() -> None:
-    """Some red alerts already answered by their department, one of them
-    closed by the supervisor, so every stage of handling shows."""
+    """The red alerts of the history handled as a hall handles them: the
+    department's head answers with the correction (整改) a few working days
+    after the alert, and the supervisor closes most answers (sends none
+    back); the alerts of the last week are still open, waiting."""
+    import random
+
+    from govhall.calendars.selectors import work_calendar
+    from govhall.demo.cases import Clock
     from govhall.supervision import services as supervision
     from govhall.supervision.models import Alert, AlertState
 
+    rng = random.Random(20261124)
+    sim = Clock(rng)
+    now = clock.now()
+    recent = work_calendar().add_workdays(clock.today() - timedelta(days=10), 0)
     supervisor = User.objects.get(username="supervisor")
-    red = Alert.objects.filter(severity="red", state=AlertState.OPEN).select_related("department").order_by("raised_at", "pk")
-    for index, alert in enumerate(red[:3]):
-        head = User.objects.filter(role=Role.DEPARTMENT_HEAD, department=alert.department).order_by("pk").first()
-        if head is None:
+    heads = {u.department_id: u for u in User.objects.filter(role=Role.DEPARTMENT_HEAD).order_by("username")}
+    red = (Alert.objects.filter(severity="red", state=AlertState.OPEN, raised_at__date__lt=recent)
+           .order_by("raised_at", "pk"))
+    for alert in red:
+        head = heads.get(alert.department_id)
+        if head is None or rng.random() < 0.1:
+            continue  # not answered yet
+        at = sim.later(alert.raised_at, 1, 3)
+        if at > now:
             continue
-        alert = supervision.alert_answer(actor=head, alert=alert, answer="已核实原因：承办人员请假期间未及时移交。"
-                                         "已落实 A/B 岗补位，并对超期办件逐件督办。")
-        if index == 0:
-            supervision.alert_close(actor=supervisor, alert=alert, note="整改措施到位，予以办结。")
+        alert = supervision.alert_answer(actor=head, alert=alert, at=at, answer=rng.choice(ALERT_ANSWERS))
+        at = sim.later(at, 1, 2)
+        if at <= now and rng.random() < 0.85:
+            supervision.alert_close(actor=supervisor, alert=alert, note="整改措施到位，予以办结。", at=at)
+
+
+ALERT_ANSWERS = [
+    "已核实原因：承办人员请假期间未及时移交。已落实 A/B 岗补位，并对超期办件逐件督办。",
+    "已核实：现场核查排期冲突导致延误。已调整核查排期，今后同类事项提前预约。",
+    "已对经办人员进行提醒谈话，完善办件到期提醒，每日下班前清理待办。",
+    "经核实系申请人补充材料时间较长所致，已加强一次性告知，并完善办件记录。",
+]

@@ -1,0 +1,167 @@
+"""Checks of the loaded sample hall (called by test_demo.test_the_sample_hall,
+which loads it once): every step staffed as the case policy reads it, every
+printed login with work of its own, the heads' waiting requests, the town
+center at work, and the plan of the default history."""
+
+from collections import Counter, defaultdict
+
+from django.utils import timezone
+
+from govhall.cases.models import Case
+from govhall.cases.policy import act_permitted, decision_index, grant_needed, may_have_duties
+from govhall.cases.selectors import case_list_for_staff, case_list_todo
+from govhall.cases.services import case_actions_for
+from govhall.cases.states import Action, State
+from govhall.catalog.models import ItemVersion, VersionStatus
+from govhall.core import clock
+from govhall.org.models import Center, User, Window
+from govhall.org.roles import Role
+from govhall.org.selectors import staff_authorizations
+
+
+def _published() -> list[ItemVersion]:
+    return list(ItemVersion.objects.filter(status=VersionStatus.PUBLISHED)
+                .select_related("item__department").prefetch_related("item__themes").order_by("item__code"))
+
+
+class _Hall:
+    """The staff and their grants, read once."""
+
+    def __init__(self):
+        self.staff = list(User.objects.filter(is_active=True).exclude(role=Role.APPLICANT)
+                          .select_related("department").order_by("username"))
+        self.grants = {user.pk: staff_authorizations(user) for user in self.staff}
+
+    def able(self, action: str, case: Case, steps: list, *, step: int | None = None, role: str | None = None):
+        """The people of ``role`` the policy allows to take ``action`` on ``case``
+        (at review step ``step``): the grant they hold by the policy's reading,
+        then the policy's own judgement of the act (``act_permitted``)."""
+        need = grant_needed(action, case, steps, step=step)
+        code = case.item_version.item.base_code
+        found = []
+        for user in self.staff:
+            if role is not None and user.role != role:
+                continue
+            if need is not None:
+                department = getattr(need.department, "pk", need.department)
+                if not any((department, need.authorization, c) in self.grants[user.pk] for c in ("", code)):
+                    continue
+            if act_permitted(action, actor=user, case=case, steps=steps, step=step):
+                found.append(user.username)
+        return found
+
+
+def check_every_step_is_staffed() -> None:
+    """For every step of every published item, someone of the role the step
+    names holds the grant the policy asks for it (in the step's department);
+    and every item has someone to deliver, certify, charge, a head for the
+    head's acts and a reviewer to ask him."""
+    hall = _Hall()
+    for version in _published():
+        steps = list(version.steps.select_related("department").order_by("order"))
+        decision = decision_index(steps)
+        label = f"{version.item.department.short_name} {version.name}"
+        for index, step in enumerate(steps):
+            case = Case(item_version=version, department=version.item.department, step=index,
+                        state=State.SUBMITTED if index == 0 else State.IN_REVIEW)
+            action = Action.ACCEPT if index == 0 else Action.APPROVE if index == decision else Action.COMPLETE_STEP
+            assert hall.able(action, case, steps, step=index, role=step.role), \
+                f"{label}: step {index} {step.name} ({step.role}) has nobody"
+        case = Case(item_version=version, department=version.item.department, step=decision + 1,
+                    state=State.APPROVED)
+        for action in [Action.DELIVER, Action.CLOSE] + ([Action.CERTIFY] if version.result_type == "certificate"
+                                                        else []) + ([Action.RECORD_PAYMENT] if version.no_fee is False
+                                                                    else []):
+            assert hall.able(action, case, steps), f"{label}: nobody for {action}"
+        case = Case(item_version=version, department=version.item.department, step=1, state=State.IN_REVIEW)
+        for action in (Action.SUSPEND, Action.EXTEND, Action.REFUSE_REQUEST, Action.TERMINATE):
+            assert hall.able(action, case, steps, role=Role.DEPARTMENT_HEAD), f"{label}: no head for {action}"
+        if version.promised_days:
+            for action in (Action.REQUEST_SUSPENSION, Action.REQUEST_EXTENSION, Action.RESUME):
+                assert hall.able(action, case, steps, role=Role.REVIEWER), f"{label}: no reviewer for {action}"
+
+
+def check_every_login_has_work(output: str) -> None:
+    """Every printed login lands on work of its own."""
+    from govhall.demo.loader import demo_logins
+    from govhall.evaluation.services import RATEABLE_STATES
+    from govhall.supervision.models import Alert
+
+    today = clock.today()
+    logins = demo_logins()
+    assert len(logins) >= 15
+    for login in logins:
+        assert f"  {login.username} " in output
+        user = User.objects.get(username=login.username)
+        assert user.role != Role.HOTLINE_OPERATOR  # until the hotline app exists
+        if user.role == Role.APPLICANT:
+            own = Case.objects.filter(applicant=user)
+            assert own.count() >= 3 and len(set(own.values_list("state", flat=True))) >= 3, login.username
+            continue
+        if may_have_duties(user, today=today):
+            assert case_list_todo(user=user, today=today), f"{login.username}: nothing in 待办"
+        else:
+            assert case_list_for_staff(user=user).exists(), f"{login.username}: no case in scope"
+    applicant = User.objects.get(username="applicant")
+    own = Case.objects.filter(applicant=applicant)
+    waiting = own.get(state=State.CORRECTION)
+    assert Action.RESUBMIT in case_actions_for(applicant, waiting)  # waiting for him to correct
+    assert own.filter(state__in=RATEABLE_STATES, rating__isnull=True).exists()  # one he can rate
+    assert own.filter(rating__isnull=False).exists()
+    assert Alert.objects.exists()  # the supervisor's wall
+
+
+def check_the_heads_wait() -> None:
+    """Each featured head has a reviewer's request waiting for his approval."""
+    today = clock.today()
+    for username in ("head", "head_b"):
+        head = User.objects.get(username=username)
+        waiting = [(case, duties) for case, duties in case_list_todo(user=head, today=today) if case.request_action]
+        assert waiting, username
+        case, duties = waiting[0]
+        assert Action.REFUSE_REQUEST in duties and case.department_id == head.department_id
+        asker = User.objects.get(pk=case.request_data["requested_by"])
+        assert asker.role == Role.REVIEWER
+
+
+def check_the_town_works() -> None:
+    """The town center (镇街便民服务中心) has its own windows, staff and cases."""
+    town = Center.objects.get(code="511602101")
+    assert Window.objects.filter(center=town).count() >= 2
+    clerks = User.objects.filter(center=town, role=Role.CLERK)
+    assert clerks.count() >= 2
+    own = Case.objects.filter(center=town)
+    assert own.count() >= 10 and len(set(own.values_list("state", flat=True))) >= 3
+    manager = User.objects.get(username="town_manager")
+    seen = case_list_for_staff(user=manager)
+    assert seen.exists() and not seen.exclude(center__path__startswith=town.path).exists()
+    for clerk in clerks:
+        assert any(case.center_id == town.pk for case, _d in case_list_todo(user=clerk, today=clock.today()))
+
+
+def check_the_default_plan() -> None:
+    """`make run`'s history, as planned (not loaded): over 2,000 cases in six
+    months of working days up to today, busier on Mondays, every outcome."""
+    from govhall.calendars.selectors import work_calendar
+    from govhall.demo.cases import DEFAULT_CASES, IMMEDIATE_OUTCOMES, ORDINARY_OUTCOMES, history_days
+    from govhall.demo.cases import history_plan
+    from govhall.demo.showcases import workdays_before
+
+    today = clock.today()
+    plan = history_plan(_published(), today=today, size=DEFAULT_CASES)
+    assert len(plan) == DEFAULT_CASES >= 2000
+    days = [timezone.localtime(p.received).date() for p in plan]
+    calendar = work_calendar()
+    assert all(calendar.is_workday(day) and day < today for day in days)
+    assert (today - min(days)).days >= 175 and max(days) >= workdays_before(today, 2)[-1]
+    assert len({(d.year, d.month) for d in days}) >= 6
+    per_day = Counter(days)
+    by_weekday = defaultdict(list)
+    for day in history_days(today):
+        by_weekday[day.weekday()].append(per_day[day])
+    mean = {weekday: sum(counts) / len(counts) for weekday, counts in by_weekday.items()}
+    assert mean[0] > mean[2] > mean[4]  # Mondays busiest, Fridays quietest
+    outcomes = Counter(p.scenario for p in plan)
+    assert {s for s, w in {**ORDINARY_OUTCOMES, **IMMEDIATE_OUTCOMES}.items() if w} <= set(outcomes)
+    assert outcomes["immediate"] + outcomes["normal"] > len(plan) * 0.6
+    assert plan == history_plan(_published(), today=today, size=DEFAULT_CASES)  # deterministic
