@@ -10,7 +10,7 @@ from govhall.calendars.selectors import light_scheme, work_calendar
 from govhall.cases.models import Case
 from govhall.cases.states import CLOCK_RUNNING, DECIDED, PAUSED, State
 from govhall.timing import (
-    Deadline, Light, Pause, compute_deadline, light_changes_on, light_for, receipt_date, remaining_workdays,
+    Deadline, Light, Pause, compute_deadline, light_changes_on, light_for, receipt_date,
 )
 
 # Decision to delivery: 行政许可法 art. 44.
@@ -145,7 +145,8 @@ CLOCK_LABELS = {"acceptance": _("受理期限"), "decision": _("办理期限"), 
 class Clock:
     """The clock a case runs against, as every screen shows it: which one
     (acceptance, decision, delivery — labelled, never silently switched),
-    its date, the working days left (negative: overdue), and the light
+    its date, the working days left after today (0: due today; negative:
+    working days overdue), and the light
     supervision stored (the wall, the lists, the case page and the
     statistics all read ``Case.light``, set by each transition and scan)."""
 
@@ -153,6 +154,7 @@ class Clock:
     due: date
     remaining: int
     light: str
+    late: bool = False  # the due date has passed
 
     @property
     def label(self) -> str:
@@ -160,7 +162,7 @@ class Clock:
 
     @property
     def overdue_days(self) -> int:
-        """Working days past the due date (0 while in time)."""
+        """Working days past the due date (0 while in time, or late only by a weekend)."""
         return max(-self.remaining, 0)
 
 
@@ -172,8 +174,9 @@ def case_clock(case: Case, *, today: date) -> Clock | None:
     if watched is None:
         return None
     kind, due, _days = watched
-    return Clock(kind=kind, due=due, remaining=remaining_workdays(work_calendar(), today=today, due=due),
-                 light=case.light or Light.GREEN)
+    calendar = work_calendar()
+    remaining = calendar.workdays_between(today, due) if today <= due else -calendar.workdays_between(due, today)
+    return Clock(kind=kind, due=due, remaining=remaining, light=case.light or Light.GREEN, late=today > due)
 
 
 def case_step_due(case: Case, *, steps: list, pauses: list[Pause]) -> date | None:

@@ -29,6 +29,7 @@ from typing import NamedTuple
 from django.utils.translation import gettext as _
 
 from govhall.cases.models import Case
+from govhall.cases.selectors import materials_pending
 from govhall.cases.states import Action, State, request_label, target_state
 from govhall.core.actors import is_system
 from govhall.core.errors import DomainError, NotPermitted
@@ -293,6 +294,16 @@ def _steps_done(case: Case, steps: list, today: date) -> DomainError | None:
     return None
 
 
+def _materials_complete(case: Case, steps: list, today: date) -> DomainError | None:
+    """Art. 32(5): accepted when the materials are complete and in legal
+    form — each required material checked 合格, none found 需补正."""
+    pending = materials_pending(case)
+    if pending:
+        return DomainError(_("受理前须逐项核验材料，尚未核验合格：%(list)s。") % {"list": "、".join(pending)},
+                           field="materials")
+    return None
+
+
 def _fee_due(case: Case, steps: list, today: date) -> DomainError | None:
     if case.item_version.no_fee:
         return DomainError(_("该事项不收费。"), field="amount")
@@ -320,6 +331,7 @@ def _ready_to_deliver(case: Case, steps: list, today: date) -> DomainError | Non
 
 Guard = Callable[[Case, list, date], DomainError | None]
 GUARDS: dict[str, Guard] = {
+    Action.ACCEPT: _materials_complete,
     Action.COMPLETE_STEP: _steps_left,
     Action.SEND_BACK: _not_first_step,
     Action.REQUEST_SUSPENSION: _may_request_suspension,

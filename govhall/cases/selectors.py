@@ -67,6 +67,18 @@ def case_materials(case: Case) -> list:
     return materials
 
 
+def materials_pending(case: Case) -> list[str]:
+    """The materials that stand in the way of acceptance: each required one
+    not checked 合格 (those fetched from e-licences or other departments
+    excepted), and any material found 需补正."""
+    from govhall.cases.models import Verdict
+
+    verdicts = dict(case.material_checks.values_list("material_order", "verdict"))
+    return [m.name for m in case_materials(case)
+            if verdicts.get(m.order) == Verdict.FIX
+            or (m.handed_in_required and verdicts.get(m.order) != Verdict.OK)]
+
+
 def steps_load(cases: list[Case]) -> None:
     """The review steps of every case's item version in one query, kept on
     each version object as ``case_steps`` reads them (a list of cases would

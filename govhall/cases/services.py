@@ -417,17 +417,21 @@ def case_check_materials(*, actor: Actor, case: Case, checks: list[dict], at: da
         raise DomainError(_("一次最多核验 %(n)s 项材料。") % {"n": limits.CORRECTION_ITEMS_MAX}, field="checks")
     materials = {m.order: m for m in case_materials(case)}
     recorded: dict[int, dict] = {}
-    for check in checks:
+    for index, check in enumerate(checks):
         order = check.get("material_order") if isinstance(check, dict) else None
         if isinstance(order, bool) or order not in materials:
-            raise DomainError(_("没有该序号的材料。"), field="checks")
+            raise DomainError(_("没有该序号的材料。"), field=f"checks[{index}].material_order")
         verdict = check.get("verdict")
         if verdict not in Verdict.values:
-            raise DomainError(_("核验结果应为“合格”或“需补正”。"), field="checks")
-        note = _optional_text(check.get("note", ""), "checks", limit=limits.CORRECTION_PROBLEM_MAX)
-        if verdict == Verdict.FIX and not note:
+            raise DomainError(_("核验结果应为“合格”或“需补正”。"), field=f"checks[{index}].verdict")
+        # The note says what is wrong: a material found 合格 keeps none (an
+        # earlier 需补正 note must not stay on it).
+        note = _optional_text(check.get("note", ""), f"checks[{index}].note", limit=limits.CORRECTION_PROBLEM_MAX)
+        if verdict == Verdict.OK:
+            note = ""
+        elif not note:
             raise DomainError(_("“%(name)s”需补正：请写明需要补正的内容。") % {"name": materials[order].name},
-                              field="checks")
+                              field=f"checks[{index}].note")
         recorded[order] = {"order": order, "material": materials[order].name, "verdict": verdict, "note": note}
 
     def store(case: Case) -> None:
@@ -448,16 +452,6 @@ def checks_all_required_ok(case: Case) -> list[dict]:
             for m in case_materials(case) if m.handed_in_required]
 
 
-def materials_unchecked(case: Case) -> list[str]:
-    """The materials that stand in the way of acceptance: each required one
-    not checked 合格 (those fetched from e-licences or other departments
-    excepted), and any material found 需补正."""
-    verdicts = dict(case.material_checks.values_list("material_order", "verdict"))
-    return [m.name for m in case_materials(case)
-            if verdicts.get(m.order) == Verdict.FIX
-            or (m.handed_in_required and verdicts.get(m.order) != Verdict.OK)]
-
-
 @transaction.atomic
 @_refusal_first
 def case_accept(*, actor: Actor, case: Case, at: datetime | None = None, client_address: str | None = None) -> Case:
@@ -465,13 +459,7 @@ def case_accept(*, actor: Actor, case: Case, at: datetime | None = None, client_
     Accepted later than 5 working days after receipt, the law already counts
     the case as accepted on the day of receipt (art. 32(4)), and so does the clock."""
     at = _now(at)
-    grant = _authorize(Action.ACCEPT, actor=actor, case=case, at=at)
-    if case.state == State.SUBMITTED:
-        # Art. 32(5): accepted when the materials are complete and in legal form.
-        pending = materials_unchecked(case)
-        if pending:
-            raise DomainError(_("受理前须逐项核验材料，尚未核验合格：%(list)s。") % {"list": "、".join(pending)},
-                              field="materials")
+    grant = _authorize(Action.ACCEPT, actor=actor, case=case, at=at)  # materials complete (art. 32(5)): a guard
     day = received_on(at)
     deemed = case.received_on is not None and day > correction_deadline(case)
     return _transition(case, actor=actor, grant=grant, action=Action.ACCEPT, at=at, notice=NoticeKind.ACCEPTANCE,

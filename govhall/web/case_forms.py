@@ -134,7 +134,8 @@ class MaterialCheckForm(forms.Form):
 
     def __init__(self, *args, materials, checks, **kwargs):
         super().__init__(*args, **kwargs)
-        self.materials = list(materials)
+        # Materials fetched from an e-licence or another department are not handed in: nothing to check.
+        self.materials = [material for material in materials if not material.exempt]
         for material in self.materials:
             done = checks.get(material.order)
             self.fields[f"verdict_{material.order}"] = forms.ChoiceField(
@@ -142,7 +143,15 @@ class MaterialCheckForm(forms.Form):
                 initial=done.verdict if done else "", widget=forms.RadioSelect)
             self.fields[f"note_{material.order}"] = forms.CharField(
                 label=_("需补正的内容"), required=False, max_length=limits.CORRECTION_PROBLEM_MAX,
-                initial=done.note if done else "")
+                initial=done.note if done and done.verdict == Verdict.FIX else "")
+
+    def field_for(self, name: str) -> str:
+        """The form field the service's ``checks[i].note`` (or ``.verdict``) names."""
+        lines = (getattr(self, "cleaned_data", None) or {}).get("checks", [])
+        index, _sep, part = name.removeprefix("checks[").partition("]")
+        if name.startswith("checks[") and index.isdigit() and int(index) < len(lines):
+            return f"{'note' if part == '.note' else 'verdict'}_{lines[int(index)]['material_order']}"
+        return name
 
     def rows(self):
         """(material, verdict field, note field) per material, for the template."""

@@ -89,7 +89,7 @@ def case_worklist(request):
     if view == "todo":
         cases = []
         for case, acts in case_list_todo(user=user, today=today):
-            case.duties = [str(STAFF_LABELS.get(action, Action(action).label)) for action in acts]
+            case.duties = [_action_label(case, action) for action in acts]
             cases.append(case)
         if query:
             found = set(case_search(Case.objects.filter(pk__in=[c.pk for c in cases]), query).values_list("pk", flat=True))
@@ -251,6 +251,16 @@ STAFF_LABELS = {Action.WITHDRAW: gettext_lazy("登记撤回（申请人书面申
                 Action.ATTACH_MATERIAL: gettext_lazy("上传扫描件")}
 
 
+def _action_label(case, action: str) -> str:
+    """An action's name on the staff case page: the applicant's acts as the
+    window takes them; the head's acts saying which request they answer."""
+    if action == Action.REFUSE_REQUEST:
+        return _("不予批准（%(request)s）") % {"request": request_label(case)}
+    if action == Action.EXTEND and case.request_action != Action.EXTEND:
+        return _("决定延长期限")
+    return str(STAFF_LABELS.get(action, Action(action).label))
+
+
 def _detail(request, case, *, forms=None, status=200):
     user = request.user
     allowed = case_services.case_actions_for(user, case)
@@ -261,7 +271,7 @@ def _detail(request, case, *, forms=None, status=200):
         "step_name": case.step_name,
         "events": [(e, event_label(e.action), State(e.to_state).label) for e in case_events(case, with_actors=True)],
         "notices": case.notices.order_by("issued_at", "pk"),
-        "actions": [(action, STAFF_LABELS.get(action, Action(action).label), forms.get(action)) for action in allowed],
+        "actions": [(action, _action_label(case, action), forms.get(action)) for action in allowed],
         "pauses": case.pauses.select_related("approved_by"),
         "request_label": request_label(case),
         "materials": _materials(case),
@@ -308,13 +318,24 @@ def case_act(request, case_id: int, action: str):
         case_services.case_act(actor=request.user, case=case, action=action,
                                params=form.cleaned_data if form is not None else {}, client_address=client_address(request))
     except DomainError as error:
-        if form is not None and error.field in form.fields:
-            form.add_error(error.field, error.message)
+        field = _form_field(form, error.field)
+        if field is not None:
+            form.add_error(field, error.message)
             return _detail(request, case, forms=forms, status=400)
         messages.error(request, error.message)
     else:
         messages.success(request, _("已%(action)s。") % {"action": Action(action).label})
     return redirect("case_detail", case_id=case.pk)
+
+
+def _form_field(form, name: str | None) -> str | None:
+    """The field of ``form`` a service's refusal names (``items[2]`` is the
+    form's ``items``; a check's line its material's field); None: none."""
+    if form is None or not name:
+        return None
+    name = form.field_for(name) if hasattr(form, "field_for") else name
+    name = name if name in form.fields else name.split("[", 1)[0]
+    return name if name in form.fields else None
 
 
 @login_required

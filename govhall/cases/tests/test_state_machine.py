@@ -40,6 +40,7 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
 
 from govhall.cases import services as cases
 from govhall.cases.deadlines import case_deadline, case_next_due
+from govhall.cases.selectors import materials_pending
 from govhall.cases.events import chain_verify
 from govhall.cases.models import Case, CaseEvent, CaseMaterial, MaterialCheck, Notice, Pause
 from govhall.cases.states import CLOCK_RUNNING, DECIDED, FINISHED, TRANSITIONS, Action, State, target_state
@@ -145,7 +146,7 @@ def next_steps(case: Case) -> set:
             return {Action.RECORD_PAYMENT}
         if case.item_version.result_type == "certificate" and not case.certificate_number:
             return {Action.CERTIFY}
-    if case.state == State.SUBMITTED and cases.materials_unchecked(case):
+    if case.state == State.SUBMITTED and materials_pending(case):
         return {Action.CHECK_MATERIALS}
     return {State.SUBMITTED: {Action.ACCEPT}, State.CORRECTION: {Action.RESUBMIT}, State.SUSPENDED: {Action.RESUME},
             State.APPROVED: {Action.DELIVER}, State.DENIED: {Action.DELIVER},

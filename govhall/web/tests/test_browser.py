@@ -4,7 +4,6 @@ Skipped when /usr/bin/chromium is absent; .ci/run installs it. Screenshots
 land in test-artifacts/ for a person to look at.
 """
 
-import os
 from pathlib import Path
 
 import pytest
@@ -13,31 +12,11 @@ from govhall.cases.tests.conftest import accept_checked
 from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
 from govhall.core.actors import SYSTEM
 from govhall.test import PASSWORD, sample_pdf
+from govhall.web.tests.browser import BROWSER, browser  # noqa: F401  (fixture)
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; Django's ORM
-    # would otherwise refuse to be called from it in the live-server fixtures.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
+pytestmark = BROWSER
 
 
 @pytest.fixture

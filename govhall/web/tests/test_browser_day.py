@@ -14,7 +14,6 @@ clock, the notices listed, the case in the right 待办 list and gone from it
 after acting.
 """
 
-import os
 import re
 from pathlib import Path
 
@@ -22,31 +21,11 @@ import pytest
 
 from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
 from govhall.test import PASSWORD, sample_pdf
+from govhall.web.tests.browser import BROWSER, browser  # noqa: F401  (fixture)
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 SHOTS = Path("/tmp/day")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; Django's ORM
-    # would otherwise refuse to be called from it in the live-server fixtures.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
+pytestmark = BROWSER
 
 
 @pytest.fixture
@@ -249,9 +228,9 @@ def test_a_normal_day_each_role_in_turn(browser, live_server, day, tmp_path):
         chief = desk_of("chief")
         chief.open_from_todo(number, "核验申请材料")
         assert chief.state() == "已提交"
-        # 5 working days from Monday's receipt; today counts among the days left.
+        # 5 working days from Monday's receipt: the working days after today up to the due date.
         assert chief.clock().startswith("受理期限 2026-03-09")
-        assert "剩 6 个工作日" in chief.clock()
+        assert "剩 5 个工作日" in chief.clock()
         assert chief.light() == "绿灯"
         assert sorted(chief.view_files()) == ["授权委托书.pdf", "申请书.pdf"]
         chief.shot("02a-chief-previews")
@@ -295,7 +274,7 @@ def test_a_normal_day_each_role_in_turn(browser, live_server, day, tmp_path):
         assert clerk.state() == "已受理"
         assert "受理通知书" in clerk.notices()
         assert clerk.clock().startswith("办理期限 2026-03-16")  # promised 10 working days from Mon 03-02
-        assert "剩 11 个工作日" in clerk.clock()  # today counts
+        assert "剩 10 个工作日" in clerk.clock()
         assert clerk.light() == "绿灯"
         clerk.shot("04-clerk")
         assert clerk.todo_row(number) is None
@@ -312,7 +291,7 @@ def test_a_normal_day_each_role_in_turn(browser, live_server, day, tmp_path):
         assert "待部门负责人审批：申请特别程序" in pending.inner_text()
         assert "检测 · 委托第三方检测经营场所空气质量 · 预计 5 个工作日" in pending.inner_text()
         assert reviewer.state() == "已受理"  # nothing pauses while the request waits
-        assert "剩 11 个工作日" in reviewer.clock()
+        assert "剩 10 个工作日" in reviewer.clock()
         reviewer.shot("05-reviewer")
 
         # 6. The department head finds it in his 待办 and approves.
@@ -386,9 +365,6 @@ def _window_case(day):
                              applicant_phone="13912345678", form_data=FORM_ANSWERS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the check form starts each material's note from its last verdict; flipping 需补正 to 合格 posts the old note "
-    "with it and the case page then reads '合格：缺少申请人签字'"))
 @pytest.mark.django_db(transaction=True)
 def test_a_material_found_fit_on_a_second_look_loses_its_old_problem(browser, live_server, day):
     from govhall.cases import services as cases
@@ -406,9 +382,6 @@ def test_a_material_found_fit_on_a_second_look_loses_its_old_problem(browser, li
         clerk.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "portal/my_case.html shows case.due_date under a fixed 办理期限 label without the working days left: once decided, "
-    "the delivery deadline stands silently in the place of the decision deadline (docs/cases.md, Deadlines and lights)"))
 @pytest.mark.django_db(transaction=True)
 def test_the_applicant_sees_which_clock_runs_on_his_case(browser, live_server, day):
     from govhall.cases import services as cases

@@ -257,7 +257,9 @@ def test_a_material_found_wanting_fills_the_correction_and_blocks_acceptance(cli
     client.force_login(desk.clerk)
     answer = client.post(reverse("case_act", args=[case.pk, "check_materials"]),
                          {"check_materials-verdict_1": "fix", "check_materials-note_1": ""})
-    assert answer.status_code == 302 and not case.material_checks.exists()  # a 需补正 without what: refused
+    # a 需补正 without what: refused on the note of that very material, the verdict chosen kept
+    assert answer.status_code == 400 and not case.material_checks.exists()
+    assert "请写明需要补正的内容" in answer.content.decode()
     client.post(reverse("case_act", args=[case.pk, "check_materials"]),
                 {"check_materials-verdict_1": "fix", "check_materials-note_1": "缺少法定代表人签字"})
     check = case.material_checks.get()
