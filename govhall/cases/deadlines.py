@@ -103,7 +103,12 @@ def case_light(case: Case, *, today: date) -> Light | None:
 
 def _light(due: date, days: int, today: date) -> Light:
     deadline = Deadline(due=due, remaining=0, paused=False, provisional=False)
-    return light_for(work_calendar(), today=today, deadline=deadline, promised_days=days, scheme=light_scheme())
+    light = light_for(work_calendar(), today=today, deadline=deadline, promised_days=max(days, 1), scheme=light_scheme())
+    if days == 0 and today <= due:
+        # An immediate item (即办件) is due the day it is accepted: no
+        # warning before the end of that day; once past, the scheme's light.
+        return Light.GREEN
+    return light
 
 
 def deadline_light(deadline: Deadline, *, promised_days: int, today: date) -> Light:
@@ -132,7 +137,7 @@ def watched_deadline(case: Case) -> tuple[str, date, int] | None:
     if case.state == State.SUBMITTED and case.received_on:
         return "acceptance", correction_deadline(case), CORRECTION_NOTICE_DAYS
     if case.state in CLOCK_RUNNING and case.due_date:
-        return "decision", case.due_date, max(case.promised_days, 1)
+        return "decision", case.due_date, case.promised_days
     if case.state in DECIDED - {State.DELIVERED, State.CLOSED} and case.due_date:
         return "delivery", case.due_date, DELIVERY_DAYS
     return None
@@ -213,7 +218,7 @@ def case_watch(case: Case, *, today: date, steps: list | None = None, pauses: li
     _kind, due, days = watched
     calendar, scheme = work_calendar(), light_scheme()
     light = _light(due, days, today)
-    next_days = [light_changes_on(calendar, today=today, due=due, promised_days=days, scheme=scheme)]
+    next_days = [light_changes_on(calendar, today=today, due=due, promised_days=max(days, 1), scheme=scheme)]
     step_due = None
     if case.state in CLOCK_RUNNING and steps:
         step_due = case_step_due(case, steps=steps, pauses=case_pauses(case) if pauses is None else pauses)

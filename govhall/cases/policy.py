@@ -396,10 +396,18 @@ DUTIES = frozenset({
 })
 
 
+# The acts of the window that received the case (its center's clerks take
+# them, not a clerk of another hall holding the same department's grant).
+WINDOW_DUTIES = frozenset({Action.CHECK_MATERIALS, Action.ACCEPT, Action.RECORD_PAYMENT, Action.CERTIFY,
+                           Action.DELIVER, Action.CLOSE})
+
+
 def duties_for(actor, case: Case, *, steps: list, today: date, grants: set | None = None) -> list[str]:
-    """The acts that wait for ``actor`` on ``case`` now (his 待办)."""
+    """The acts that wait for ``actor`` on ``case`` now (his 待办); the
+    window's acts only for staff of the center that received the case."""
+    elsewhere = actor.center_id is not None and actor.center_id != case.center_id
     return [action for action in actions_for(actor, case, steps=steps, today=today, grants=grants)
-            if action in DUTIES]
+            if action in DUTIES and not (elsewhere and action in WINDOW_DUTIES)]
 
 
 def may_receive(actor, *, today: date) -> bool:

@@ -5,12 +5,9 @@ import pytest
 import time_machine
 
 from govhall.cases.tests.conftest import at
-from govhall.web.tests.test_browser import ARTIFACTS, CHROMIUM, browser, log_in, page  # noqa: F401  (fixtures)
+from govhall.web.tests.browser import ARTIFACTS, BROWSER, browser, log_in, page  # noqa: F401  (fixtures)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed"),
-]
+pytestmark = BROWSER
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from govhall.cases.tests.conftest import accept_checked
+from govhall.cases.tests.conftest import accept_checked, check_materials
 from govhall.cases import services as cases
 from govhall.cases.events import event_record
 from govhall.cases.models import Case
@@ -307,3 +307,18 @@ def test_the_prompt_scheme_warns_late_and_reds_after_the_grace_days(desk, settin
     scan("2026-03-20 10:00")  # overdue by 4 working days (17, 18, 19, 20): red
     [alert] = alerts("case.deadline")
     assert alert.severity == "red"
+
+
+def test_an_immediate_item_decided_on_the_spot_raises_no_warning(desk):
+    """即办件: due the day it is accepted; settled on the spot, no yellow light comes and goes."""
+    from govhall.catalog.services import item_edit, item_publish
+    from govhall.catalog.tests.factories import complete_spec
+
+    draft = item_edit(actor=SYSTEM, item=desk.item, spec=complete_spec("A", immediate=True, promised_days=0))
+    desk.version = item_publish(actor=SYSTEM, version=draft)
+    case = check_materials(actor=desk.clerk, case=submit(desk), at=at("2026-03-02 10:01"))
+    case = cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-02 10:02"))
+    assert case.light == "green" and case.due_date == date(2026, 3, 2)
+    assert not Alert.objects.exists()
+    scan("2026-03-03 10:00")  # not decided that day: late
+    assert alerts("case.deadline")[0].severity == "red"

@@ -12,27 +12,9 @@ from govhall.cases.tests.conftest import accept_checked
 from govhall.cases.tests.conftest import desk  # noqa: F401  (fixture)
 from govhall.core.actors import SYSTEM
 from govhall.test import PASSWORD, sample_pdf
-from govhall.web.tests.browser import BROWSER, browser  # noqa: F401  (fixture)
-
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+from govhall.web.tests.browser import ARTIFACTS, BROWSER, browser, log_in, page  # noqa: F401  (fixtures)
 
 pytestmark = BROWSER
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/workbench/")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -127,3 +127,17 @@ def test_the_backup_takes_over_the_holders_work_while_the_holder_is_away(client,
 
     supervise_scan(at=at("2026-03-06 09:00"))  # the integrity scan judges the act on the day it was taken
     assert not Alert.objects.filter(rule="case.unauthorized").exists()
+
+
+def test_the_window_work_of_a_case_waits_at_the_center_that_received_it(desk):
+    from govhall.cases.tests.conftest import apply_online
+
+    town_case = apply_online(applicant=desk.applicant, version=desk.version, center=desk.town,
+                             when=at("2026-03-02 10:00"))
+    district_case = apply_online(applicant=desk.applicant, version=desk.version, center=desk.district,
+                                 when=at("2026-03-02 10:05"))
+    town_clerk = org.user_create(actor=SYSTEM, username="town_clerk", password="x-password-1", role="clerk",
+                                 center=desk.town, full_name="镇窗口")
+    org.authorization_grant(actor=SYSTEM, staff=town_clerk, department=desk.dept_a, action=Grant.ACCEPT)
+    assert set(todo(desk.clerk)) == {district_case.number}
+    assert set(todo(town_clerk)) == {town_case.number}
