@@ -10,7 +10,7 @@ applicant back and closes it. Each change writes one audit event in its
 transaction.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -164,9 +164,14 @@ def rating_invite_send(*, case: Case) -> bool:
     with the rating link once that record commits; if it rolls back, nothing
     goes out. Nothing for a case already rated or without a phone number.
     A gateway that fails is recorded as ``rating_invite_fail`` with its
-    error and not retried (docs/evaluation.md). Returns whether an
-    invitation was recorded."""
+    error and not retried (docs/evaluation.md). Nothing either once the
+    delivery is older than a link lives (a worker catching up on a backlog,
+    or history loaded in bulk, must not text people about a matter long
+    past). Returns whether an invitation was recorded."""
     if case.state not in RATEABLE_STATES or Rating.objects.filter(case=case).exists():
+        return False
+    delivered = case.events.filter(action=CaseAction.DELIVER).order_by("-seq").values_list("at", flat=True).first()
+    if delivered is not None and clock.now() - delivered > timedelta(days=rating_link_days()):
         return False
     phone = (case.applicant_phone or "").strip()
     if not phone:

@@ -220,3 +220,19 @@ def test_the_token_lasts_the_configured_days(desk, settings):
     with time_machine.travel(timedelta(days=1, minutes=1)):
         with pytest.raises(LinkExpired):
             rating_token_case(token)
+
+
+def test_no_invitation_once_the_delivery_is_older_than_a_link_lives(desk, sms, django_capture_on_commit_callbacks):
+    """A worker catching up on a backlog (or history loaded in bulk) does not
+    text people about a matter long past."""
+    import time_machine
+
+    from govhall.cases.tests.conftest import at
+
+    case = delivered(desk, when="2026-03-03 10:00")
+    with time_machine.travel(at("2026-03-18 09:00"), tick=False):  # 15 days later: the link would still be new
+        with django_capture_on_commit_callbacks(execute=True):
+            assert evaluation.rating_invite_send(case=case) is True
+    with time_machine.travel(at("2026-03-19 11:00"), tick=False):  # more than 15 days after the delivery
+        assert evaluation.rating_invite_send(case=case) is False
+    assert len(sms) == 1
