@@ -295,3 +295,4 @@ def test_an_empty_action_form_marks_only_itself(client, desk):
     # only the one submitted says what is missing.
     assert "申请特别程序" in page and "申请延长期限" in page
     assert page.count('class="errorlist') == 1
+    assert "意见：</label>" in page  # Chinese punctuation after a label, not Django's ASCII colon
