@@ -4,23 +4,11 @@ naming the field and no case."""
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
-from govhall.api.tests.test_cases_api import BODY
+from govhall.api.tests.test_cases_api import api, receive  # noqa: F401  (fixture)
 from govhall.cases.models import Case
 from govhall.cases.tests.conftest import desk, form_desk  # noqa: F401  (fixtures)
 from govhall.catalog.tests.factories import FORM_ANSWERS, FORM_FIELDS
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-
-def receive(api, desk, key="k-1", **changes):
-    return api.post(reverse("api_cases"), {**BODY, "item": desk.item.code, **changes}, format="json",
-                    HTTP_IDEMPOTENCY_KEY=key)
 
 
 def test_the_published_item_lists_its_form_fields(api, form_desk):
