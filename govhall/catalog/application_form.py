@@ -68,10 +68,6 @@ def number_value(value: Any) -> int | float | None:
     return int(number) if number == number.to_integral_value() else float(cents)
 
 
-def _number_text(value) -> str:
-    return str(value)
-
-
 def form_data_clean(version, data: Any) -> dict:
     """The answers to ``version``'s form, checked and normalized: text
     stripped, numbers as numbers, dates as YYYY-MM-DD, a checkbox as true or
@@ -144,7 +140,7 @@ def _answer(f: dict, value: Any):
                 message = _("“%(label)s”不能小于 %(min)s。")
             else:
                 message = _("“%(label)s”不能大于 %(max)s。")
-            refuse(message % {"label": label, "min": _number_text(low), "max": _number_text(high)})
+            refuse(message % {"label": label, "min": low, "max": high})
         return number
     if kind == FormFieldType.DATE:
         day = value if isinstance(value, date) else None
