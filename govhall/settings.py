@@ -131,6 +131,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # whole tables instead of waiting, so concurrency tests need the real thing.
     # One file per test process, so that two test runs never share one.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
+# A read replica for statistics and the portal's catalog pages (govhall/core/replica.py,
+# docs/deploy.md): GOVHALL_REPLICA_DATABASE_URL names it; the views it serves can be listed.
+REPLICA_DATABASE_URL = env_str("GOVHALL_REPLICA_DATABASE_URL")
+GOVHALL_REPLICA_VIEWS = env_list("GOVHALL_REPLICA_VIEWS", [
+    "portal_home", "portal_search", "portal_department", "portal_theme", "portal_item",
+    "api_items", "api_item", "api_themes", "api_theme",
+    "stats_dashboard", "stats_cases", "stats_scores", "stats_report",
+])
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=60)
+    # Tests: the replica is the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["govhall.core.replica.ReplicaRouter"]
+    MIDDLEWARE.append("govhall.core.replica.ReplicaReadsMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ---------------------------------------------------------
