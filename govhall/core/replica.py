@@ -79,4 +79,3 @@ class ReplicaReadsMiddleware:
         match = request.resolver_match
         if request.method in ("GET", "HEAD") and match is not None and match.url_name in self.views:
             request.replica_token = _reading_replica.set(True)
-        return None
