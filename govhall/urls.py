@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from govhall.api import errors as api_errors
+from govhall.core import benchfloor
 
 urlpatterns = [
     path("", include("govhall.portal.urls")),
@@ -14,6 +15,8 @@ urlpatterns = [
     # Any other address under /api/: a JSON 404, even under DEBUG.
     re_path(r"^api/(?P<rest>.*)$", api_errors.unknown_address),
     path("admin/", admin.site.urls),
+    # The load run's floor; empty unless GOVHALL_BENCH_FLOOR=1.
+    *benchfloor.urlpatterns(),
 ]
 
 # JSON error answers under /api/, the site's pages elsewhere.
