@@ -274,8 +274,31 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Serve straight from the app folders too, so a checkout works without
 # collectstatic (make run); production serves the collected, hashed files.
 WHITENOISE_USE_FINDERS = DEBUG
+# Attachments (handed-in materials, catalog forms, imports): the folder
+# MEDIA_ROOT, or an S3-compatible object store (MinIO, a government cloud's
+# object storage) named by GOVHALL_S3_BUCKET, through django-storages (the
+# `s3` extra). The objects stay private: files are served by govhall's own
+# views after the permission check, never by a public bucket URL. docs/deploy.md.
+S3_BUCKET = env_str("GOVHALL_S3_BUCKET")
+if S3_BUCKET:
+    try:
+        import storages.backends.s3  # noqa: F401
+    except ImportError:
+        raise ImproperlyConfigured("GOVHALL_S3_BUCKET needs the s3 extra: pip install 'govhall[s3]'") from None
+    MEDIA_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": S3_BUCKET,
+        "location": env_str("GOVHALL_S3_PREFIX"),
+        "endpoint_url": env_str("GOVHALL_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("GOVHALL_S3_REGION") or None,
+        "access_key": env_str("GOVHALL_S3_ACCESS_KEY_ID") or None,
+        "secret_key": env_str("GOVHALL_S3_SECRET_ACCESS_KEY") or None,
+        "default_acl": "private",
+        "file_overwrite": False,
+    }}
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
