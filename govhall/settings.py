@@ -342,6 +342,17 @@ if GOVHALL_SUPERVISE_INTERVAL_SECONDS < 1:
 GOVHALL_AUDIT_HASH = env_str("GOVHALL_AUDIT_HASH", "sha256")
 if GOVHALL_AUDIT_HASH not in {"sha256", "sm3"}:
     raise ImproperlyConfigured(f"GOVHALL_AUDIT_HASH must be 'sha256' or 'sm3', got {GOVHALL_AUDIT_HASH!r}")
+# The key that signs the audit checkpoints (docs/security.md, "Audit
+# checkpoints"); never in the database. Empty: derived from SECRET_KEY.
+GOVHALL_AUDIT_KEY = env_str("GOVHALL_AUDIT_KEY")
+if GOVHALL_AUDIT_KEY and len(GOVHALL_AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("GOVHALL_AUDIT_KEY must be at least 32 characters long")
+# The daily verification of the chains by the task worker: the local time it
+# runs at, and the days after which it verifies everything again (--full).
+GOVHALL_AUDIT_VERIFY_AT = time.fromisoformat(env_str("GOVHALL_AUDIT_VERIFY_AT", "02:00"))
+GOVHALL_AUDIT_FULL_DAYS = env_int("GOVHALL_AUDIT_FULL_DAYS", 7)
+if GOVHALL_AUDIT_FULL_DAYS < 1:
+    raise ImproperlyConfigured("GOVHALL_AUDIT_FULL_DAYS must be at least 1")
 
 # --- Evaluation (好差评, docs/evaluation.md) ---------------------------------
 # Where SMS go: a dotted path to a class with send(phone, text); the default

@@ -323,3 +323,39 @@ class CaseMaterial(models.Model):
         verbose_name = _("申请材料文件")
         verbose_name_plural = _("申请材料文件")
         ordering = ["case", "material_order", "uploaded_at"]
+
+
+class AuditCheckpoint(models.Model):
+    """How far the case event chains were verified (DESIGN 3.6; docs/security.md,
+    "Audit checkpoints"): every event with an id up to ``last_event_id`` was
+    found sound. Each checkpoint names the signature of the one before it and
+    is signed with an HMAC whose key is not in the database
+    (``GOVHALL_AUDIT_KEY``), so a forged, edited or removed checkpoint shows.
+    ``govhall verify-audit`` continues from the last one: the events it
+    covers are not hashed again, new ones must chain onto its heads."""
+
+    number = models.PositiveIntegerField(_("序号"), unique=True)
+    created_at = models.DateTimeField(_("签署时间"))
+    last_event_id = models.BigIntegerField(_("已核验至事件"))
+    # How many events have an id up to last_event_id, and the sum (mod 2^256)
+    # of a keyed tag of each case's last such event: what a later full run
+    # recomputes to find verified events rewritten together with their hashes.
+    events = models.BigIntegerField(_("已核验事件数"))
+    heads = models.CharField(_("链头摘要"), max_length=128)
+    hashed = models.BigIntegerField(_("本次计算摘要的事件数"))
+    full = models.BooleanField(_("全量核验"))
+    # The first of a new series (--restart: after a key change, or once a
+    # damaged series was examined); the checkpoints before it are not read.
+    restart = models.BooleanField(_("重新起算"), default=False)
+    hash_alg = models.CharField(_("签名算法"), max_length=16)
+    key_id = models.CharField(_("密钥标识"), max_length=32)
+    previous = models.CharField(_("前一检查点签名"), max_length=128, blank=True)
+    signature = models.CharField(_("签名"), max_length=128)
+
+    class Meta:
+        verbose_name = _("审计检查点")
+        verbose_name_plural = _("审计检查点")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"#{self.number} ≤ {self.last_event_id}"
