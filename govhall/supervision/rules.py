@@ -42,4 +42,9 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
     Rule("case.pause_too_long", Severity.YELLOW, EVENT, "《行政许可法》第四十五条",
          _("特别程序累计时间超过承诺时限")),
     Rule("review.followup_late", Severity.RED, TIME, "好差评差评整改时限", _("差评未在规定时限内整改回访")),
+    # The daily verification of the audit chains (supervision/chains.py).
+    Rule("case.chain_broken", Severity.RED, TIME, "GB/T 22239-2019 8.1.4.3 c)（审计记录的保护）；办件事件链（DESIGN 3.6）",
+         _("办件事件链校验未通过（事件被修改、删除或插入）")),
+    Rule("audit.checkpoint", Severity.RED, TIME, "GB/T 22239-2019 8.1.4.3 c)（审计记录的保护）",
+         _("审计检查点校验未通过（被篡改、删除或以其他密钥签署）")),
 )}

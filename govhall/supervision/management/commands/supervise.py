@@ -1,5 +1,6 @@
 """``govhall supervise``: run the time rules of electronic supervision once;
-``--schedule``: make sure the task worker runs them every few seconds."""
+``--schedule``: make sure the task worker runs them every few seconds, and
+verifies the audit chains once a day (GOVHALL_AUDIT_VERIFY_AT)."""
 
 from django.core.management.base import BaseCommand
 
@@ -11,14 +12,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--schedule", action="store_true",
-                            help="only enqueue the periodic scan for the task worker (if none is waiting)")
+                            help="only enqueue the periodic scan and the daily audit verification for the task "
+                                 "worker (each if none is waiting)")
 
     def handle(self, *args, schedule: bool = False, **options):
         if schedule:
-            from govhall.supervision.tasks import schedule_next
+            from govhall.supervision.tasks import audit_schedule_next, schedule_next
 
             enqueued = schedule_next(immediately=True)
             self.stdout.write("supervision scan scheduled" if enqueued else "supervision scan already scheduled")
+            enqueued = audit_schedule_next()
+            self.stdout.write("daily audit verification scheduled" if enqueued
+                              else "daily audit verification already scheduled")
             return
         from govhall.supervision.engine import supervise_scan
 
