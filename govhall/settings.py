@@ -184,6 +184,9 @@ except ValueError as error:
     raise ImproperlyConfigured(f"GOVHALL_TRUSTED_PROXIES: {error}") from None
 # Public progress queries (number + query code) per client and minute.
 GOVHALL_PROGRESS_QUERIES_PER_MINUTE = env_int("GOVHALL_PROGRESS_QUERIES_PER_MINUTE", 10)
+# The load run's floor, /bench-floor/ (govhall/core/benchfloor.py): routed only
+# in the load environment of `make load`, never in production.
+GOVHALL_BENCH_FLOOR = env_bool("GOVHALL_BENCH_FLOOR", False)
 # The shared cache of rate limits: a table of the database by default (every
 # process on the same database shares it), Redis with GOVHALL_CACHE_URL.
 CACHE_URL = env_str("GOVHALL_CACHE_URL")
