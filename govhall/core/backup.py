@@ -27,6 +27,7 @@ This module reads the cases' table: a backup spans every app, so it imports
 cases lazily, where it is needed, and core stays below the domain apps.
 """
 
+import contextlib
 import glob
 import hashlib
 import json
@@ -234,22 +235,19 @@ def _dump_sqlite(connection, folder: Path) -> dict:
     name = Path(connection.settings_dict["NAME"])
     if not name.exists():
         raise BackupError(f"the SQLite database {name} does not exist")
-    dump = folder / DUMPS["sqlite"]
-    source = sqlite3.connect(name, timeout=20)
-    target = sqlite3.connect(dump)
-    try:
-        # One step (pages=-1): the copy is one consistent read of the
-        # database; in WAL mode the hall keeps writing meanwhile.
-        source.backup(target)
-        # A self-contained file: no -wal beside it when it is opened.
-        target.execute("PRAGMA journal_mode=DELETE")
-        census = _census(target.cursor(), "sqlite", "?", folder / HEADS)
-        census["server_version"] = sqlite3.sqlite_version
-    except sqlite3.Error as error:
-        raise BackupError(f"SQLite backup of {name} failed: {error}") from None
-    finally:
-        target.close()
-        source.close()
+    with contextlib.ExitStack() as stack:
+        try:
+            source = stack.enter_context(contextlib.closing(sqlite3.connect(name, timeout=20)))
+            target = stack.enter_context(contextlib.closing(sqlite3.connect(folder / DUMPS["sqlite"])))
+            # One step (pages=-1): the copy is one consistent read of the
+            # database; in WAL mode the hall keeps writing meanwhile.
+            source.backup(target)
+            # A self-contained file: no -wal beside it when it is opened.
+            target.execute("PRAGMA journal_mode=DELETE")
+            census = _census(target.cursor(), "sqlite", "?", folder / HEADS)
+        except sqlite3.Error as error:
+            raise BackupError(f"SQLite backup of {name} failed: {error}") from None
+    census["server_version"] = sqlite3.sqlite_version
     return census
 
 
@@ -413,16 +411,16 @@ def _contents(connection) -> dict[str, int]:
 
 def _load_sqlite(connection, dump: Path) -> None:
     connection.close()
-    source = sqlite3.connect(f"{dump.absolute().as_uri()}?mode=ro", uri=True)
-    target = sqlite3.connect(connection.settings_dict["NAME"], timeout=20)
-    try:
-        # The backup API writes the whole database in one transaction: all or nothing.
-        source.backup(target)
-    except sqlite3.Error as error:
-        raise BackupError(f"SQLite restore failed, the database is unchanged: {error}") from None
-    finally:
-        target.close()
-        source.close()
+    with contextlib.ExitStack() as stack:
+        try:
+            source = stack.enter_context(contextlib.closing(
+                sqlite3.connect(f"{dump.absolute().as_uri()}?mode=ro", uri=True)))
+            target = stack.enter_context(contextlib.closing(
+                sqlite3.connect(connection.settings_dict["NAME"], timeout=20)))
+            # The backup API writes the whole database in one transaction: all or nothing.
+            source.backup(target)
+        except sqlite3.Error as error:
+            raise BackupError(f"SQLite restore failed, the database is unchanged: {error}") from None
 
 
 def _load_postgresql(connection, dump: Path) -> None:

@@ -250,6 +250,38 @@ def test_restore_names_a_chain_broken_before_the_backup_and_heads_or_counts_that
     assert "content was changed" not in said
 
 
+def test_a_restore_that_fails_says_so_and_changes_nothing(history, tmp_path, settings):
+    path = tmp_path / "backup"
+    call_command("backup", str(path))
+    extra = _submit(history, "2026-03-05 10:00")
+    # A dump that matches its manifest but is no database (a backup written
+    # by a broken disk and checksummed afterwards).
+    manifest = _manifest(path)
+    dump = path / manifest["database"]["dump"]
+    dump.write_bytes(b"PGDMP" + os.urandom(4096) if connection.vendor == "postgresql" else os.urandom(8192))
+    manifest["database"].update(size=dump.stat().st_size, sha256=_sha256(dump))
+    (path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    settings.MEDIA_ROOT = tmp_path / "empty-media"
+
+    said = _restore_fails(path, "--force")
+    assert "failed" in said and "the database is unchanged" in said
+    assert Case.objects.filter(pk=extra.pk).exists() and Case.objects.count() == 4
+    # The files it had copied before the database failed are taken back.
+    assert not any(p.is_file() for p in (tmp_path / "empty-media").rglob("*"))
+
+
+def test_a_database_that_cannot_be_read_is_named(history, tmp_path, monkeypatch):
+    if connection.vendor == "sqlite":
+        monkeypatch.setitem(connection.settings_dict, "NAME", str(tmp_path / "nowhere.sqlite3"))
+        expected = "nowhere.sqlite3 does not exist"
+    else:
+        monkeypatch.setitem(connection.settings_dict, "PORT", "1")  # nothing listens there
+        expected = "cannot connect to the database"
+    with pytest.raises(CommandError, match=expected):
+        call_command("backup", str(tmp_path / "backup"))
+    assert not (tmp_path / "backup").exists() and not list(tmp_path.glob(".backup.*"))
+
+
 def test_a_running_hall_is_backed_up_as_one_consistent_moment(history, tmp_path):
     """Cases keep arriving while the backup runs: its counts and chain heads
     are those of the data it holds, so the restore verifies."""

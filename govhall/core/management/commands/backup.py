@@ -5,6 +5,7 @@ new directory, with a manifest to check a restore against
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from govhall.core.backup import BackupError, backup_create
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             manifest = backup_create(path, force=force)
-        except (BackupError, OSError) as error:
+        except (BackupError, OSError, DatabaseError) as error:
             raise CommandError(f"backup failed, nothing was written at {path}: {error}") from None
         files = manifest["files"]
         self.stdout.write(

@@ -7,6 +7,7 @@ backup's own files against its manifest."""
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from govhall.core.backup import BackupError, backup_check, backup_restore
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
                 manifest = backup_check(path)
             else:
                 manifest = backup_restore(path, force=force)
-        except (BackupError, OSError) as error:
+        except (BackupError, OSError, DatabaseError) as error:
             raise CommandError(f"{'check' if check else 'restore'} failed: {error}") from None
         what = "checked" if check else "restored and verified"
         self.stdout.write(
