@@ -28,6 +28,7 @@ from govhall.catalog.tests.factories import complete_spec
 from govhall.console import manage_args
 from govhall.core import backup
 from govhall.core.actors import SYSTEM
+from govhall.core.tests.test_object_storage import BUCKET, object_store, s3_media  # noqa: F401 (fixtures)
 from govhall.org import services as org
 from govhall.org.models import Action
 
@@ -307,6 +308,22 @@ def test_a_running_hall_is_backed_up_as_one_consistent_moment(history, tmp_path)
     assert 3 + 3 <= manifest["tables"]["cases_case"] <= Case.objects.count()
     call_command("restore", str(tmp_path / "backup"), "--force")
     assert Case.objects.count() == manifest["tables"]["cases_case"]
+
+
+def test_attachments_in_an_object_store_are_backed_up_and_restored_through_the_storage(history, tmp_path, request):
+    """The files go through Django's storage API: a hall moving its
+    attachments to a bucket restores a folder's backup into it, and backs
+    the bucket up the same way."""
+    call_command("backup", str(tmp_path / "from-folder"))
+    bucket = request.getfixturevalue("s3_media")  # from here on, the attachments are in the bucket
+    call_command("restore", str(tmp_path / "from-folder"), "--force")  # verified: each file read back from the bucket
+    material = CaseMaterial.objects.first()
+    stored = bucket.get_object(Bucket=BUCKET, Key=f"hall/{material.file.name}")["Body"].read()
+    assert hashlib.sha256(stored).hexdigest() == material.sha256
+
+    call_command("backup", str(tmp_path / "from-bucket"))
+    assert _sha256(tmp_path / "from-bucket" / "media" / material.file.name) == material.sha256
+    assert _manifest(tmp_path / "from-bucket")["files"] == _manifest(tmp_path / "from-folder")["files"]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="executable bits")
