@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database away (restarted) or busy (SQLite locked): 503 with Retry-After, not a 500.
+    "govhall.api.errors.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "govhall.web.middleware.ChineseFirstLocaleMiddleware",
@@ -107,17 +109,20 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------
 # SQLite (WAL, immediate transactions, busy timeout) so that the web process
 # and a task worker can share one file; a postgres:// URL switches to
-# psycopg 3.
+# psycopg 3. A connection is kept for a minute and checked before a request
+# reuses it: after a database restart the next request reconnects instead of
+# failing (docs/operations.md, "Faults and recovery").
 DATABASE_URL = env_str("GOVHALL_DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "govhall.sqlite3",
             "OPTIONS": {
-                "timeout": 20,
+                # Seconds a write waits for another process's lock before "busy" (503).
+                "timeout": env_int("GOVHALL_SQLITE_TIMEOUT", 20),
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
@@ -140,7 +145,7 @@ GOVHALL_REPLICA_VIEWS = env_list("GOVHALL_REPLICA_VIEWS", [
     "stats_dashboard", "stats_cases", "stats_scores", "stats_report",
 ])
 if REPLICA_DATABASE_URL:
-    DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=60)
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     # Tests: the replica is the test database itself.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["govhall.core.replica.ReplicaRouter"]

@@ -14,11 +14,26 @@ Three layers give that shape:
   (templates/400.html … 500.html);
 - ``schema_error_responses``, a drf-spectacular hook that documents those
   answers on every operation, so that the schema says what a client can get.
+
+A database that cannot be reached (restarted, failed over) or, on SQLite,
+stays locked by another process past the busy timeout is a 503 with
+Retry-After, never a 500: ``DatabaseUnavailableMiddleware`` answers it for
+the views, ``server_error`` for what fails outside them (docs/operations.md, "Faults and recovery").
 """
 
+import logging
+import sys
+
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
-from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import (
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
+from django.template import loader
 from django.templatetags.static import static
 from django.urls import Resolver404, resolve
 from django.utils.http import escape_leading_slashes, url_has_allowed_host_and_scheme
@@ -27,12 +42,14 @@ from django.views.decorators.csrf import requires_csrf_token
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler as drf_exception_handler, set_rollback
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from govhall.catalog.services import SpecInvalid
 from govhall.core.errors import DomainError
 
 API_PREFIX = "/api/"
+logger = logging.getLogger(__name__)
 
 
 def error_body(detail: str, field: str | None = None, errors: list[dict] | None = None) -> dict:
@@ -157,10 +174,64 @@ def csrf_failure(request, reason: str = ""):
 def server_error(request):
     """handler500 (production; under DEBUG Django shows the traceback).
     500.html stands alone: it is rendered without the request's context (no
-    database, no user), since whatever failed may fail again."""
+    database, no user), since whatever failed may fail again. An unreachable
+    or locked database is a 503 (``database_unavailable``) wherever it failed:
+    a middleware's write of the session, say."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_UNAVAILABLE):
+        return database_unavailable(request, exception)
     if _is_api(request):
         return JsonResponse(error_body("服务器内部错误，请稍后重试。"), status=500)
     return defaults.server_error(request)
+
+
+# --- the database unreachable or busy: 503, and the next request works -------------
+
+# What a database that went away (a restart, a failover, a broken connection)
+# or a SQLite file locked past the busy timeout raises. Django closes a
+# connection that failed at the end of the request (and, with
+# CONN_HEALTH_CHECKS, checks a reused one before the request uses it), so the
+# process recovers by itself once the database is back.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def _locked(exception) -> bool:
+    return "database is locked" in str(exception) or "database table is locked" in str(exception)
+
+
+def database_unavailable(request, exception):
+    """503 with Retry-After: JSON under /api/, the site's stand-alone page
+    elsewhere (503.html, rendered without the request's context: no session,
+    no user — nothing that needs the database)."""
+    busy = _locked(exception)
+    logger.warning("database %s: %s %s: %s", "busy" if busy else "unavailable", request.method, request.path,
+                   str(exception).strip().splitlines()[0] if str(exception).strip() else type(exception).__name__)
+    if _is_api(request):
+        detail = "系统繁忙（数据库正忙），请稍后重试。" if busy else "系统暂时无法服务（数据库无法连接），请稍后重试。"
+        response = JsonResponse(error_body(detail), status=503)
+    else:
+        response = HttpResponse(loader.get_template("503.html").render({"busy": busy}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view (or the template it renders) that fails because the database
+    is unreachable or busy answers 503 (``database_unavailable``), under
+    DEBUG too; what fails outside a view reaches ``server_error``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            return database_unavailable(request, exception)
+        return None
 
 
 def unknown_address(request, rest: str = ""):
