@@ -2,6 +2,7 @@
 #   make run    demo hall on http://127.0.0.1:8000 (SQLite under var/)
 #   make test   the whole suite on SQLite, then on PostgreSQL when reachable
 #   make bench  benchmarks, as ratios measured in the same run
+#   make load   the load test (locust against gunicorn), next to its floor
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +11,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres test-other-day bench install install-dev clean
+.PHONY: run test test-sqlite test-postgres test-other-day bench load install install-dev clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -81,6 +82,14 @@ test-other-day: install-dev
 bench: install-dev
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) bench/run.py
+
+# The hall's load test (docs/performance.md, "Load"): gunicorn, the task
+# worker and locust on 127.0.0.1, on PostgreSQL (a throwaway database on the
+# local server) and on SQLite, each next to its floor; about 5 min per
+# database (LOAD_SECONDS=60 each, LOAD_DATABASES="postgresql sqlite").
+load: install-dev
+	$(PY) -m pip install --quiet -e '.[dev,load]'
+	$(PY) load/run.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
