@@ -1,7 +1,7 @@
 """The ``govhall`` command: a thin wrapper around Django's manage.py.
 
 ``govhall run`` serves the hall, ``govhall worker`` runs background tasks
-(and schedules the supervision scan),
+(and schedules the supervision scan and the statistics' rollup refresh),
 ``govhall demo`` loads the sample hall,
 ``govhall calendar …`` checks the working-day calendar; any other word is
 passed to manage.py unchanged (``govhall migrate``, ``govhall createsuperuser``).
@@ -16,6 +16,7 @@ ALIASES = {
     # finish its task, not restart in the middle of it.
     "worker": ["db_worker", "--no-reload"],
     "verify-audit": ["verify_audit"],
+    "stats-rollup": ["stats_rollup"],
 }
 
 
@@ -32,8 +33,10 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["worker"]:
-        # The worker also runs the supervision time rules on a schedule.
+        # The worker also runs the supervision time rules on a schedule,
+        # and keeps the statistics' rollups up to date.
         execute_from_command_line(["govhall", "supervise", "--schedule"])
+        execute_from_command_line(["govhall", "stats_rollup", "--schedule"])
     execute_from_command_line(["govhall", *manage_args(args)])
 
 

@@ -1,16 +1,15 @@
 """Indicators of the hall (DESIGN 3.11), for any period and any scope.
 
 Every figure is defined in docs/indicators.md; the code below follows it
-word for word. Reads only: cases, their events and pauses, ratings and
-supervision alerts, always intersected with what the reader may see
+word for word, always intersected with what the reader may see
 (``org.selectors.scope_q``).
 
-Counting happens in the database: one grouped query per family of figures
-(case dates, end events, ratings, alerts). Working-day arithmetic (on time,
-working days to decision, overdue at the period's end) needs the calendar,
-so it runs in Python, but only over the cases decided in the period and
-the cases still open at its end, fetched with ``values_list`` and with
-their pauses in one more query; every calendar call is O(1).
+The figures read the rollups (``stats.models``, kept by ``stats.rollup``):
+the period's day cells summed in one grouped query, the overdue spans
+alive at the period's end, the alert cells, and the facts of the cases
+accepted in the period or alerted in it (handled); each a few thousand
+rows whatever the history. ``stats.direct`` computes the same figures from
+the cases themselves: the reference the rollups are proved equal to.
 """
 
 from __future__ import annotations
@@ -20,22 +19,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast
+from django.db import DEFAULT_DB_ALIAS, router
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from govhall.cases.deadlines import promised_deadline, working_days_taken
-from govhall.cases.models import Case, CaseEvent, Channel, Pause
+from govhall.cases.models import Case, CaseEvent, Channel
 from govhall.cases.states import OPEN, Action
 from govhall.catalog.models import Item
 from govhall.evaluation.models import BAD_LEVELS, SATISFIED_LEVELS, Rating
 from govhall.org.models import Center, Department, User, Window
 from govhall.org.selectors import scope_q
 from govhall.stats.labels import staff_label, window_label
+from govhall.stats.models import AlertRollup, CaseFact, DayItemRollup, DayRollup, OverdueSpan
 from govhall.stats.periods import Period
 from govhall.supervision.models import Alert, Severity
-from govhall.timing import CalendarRangeError
 
 # Ways to split the figures: for each, the field that names the group on a
 # case, a rating and an alert.
@@ -303,165 +301,95 @@ def _speed_up_q() -> Q:
     return Q(item_version__statutory_days__gt=0, item_version__promised_days__isnull=False)
 
 
-def _case_counts(cases: QuerySet[Case], period: Period, key: str | None) -> dict:
-    """Everything counted from a case's own dates, in one grouped query."""
-    start, end = period.start, period.end
-    moment_from, moment_to = period.bounds()
-    received = Q(received_on__range=(start, end))
-    accepted = Q(accepted_on__range=(start, end))
-    decided = Q(decided_on__range=(start, end))
-    paid = Q(fee_paid_at__gte=moment_from, fee_paid_at__lt=moment_to)
-    alerted = Alert.objects.filter(case=OuterRef("pk"), raised_at__gte=moment_from, raised_at__lt=moment_to)
-    ratio = Cast(F("item_version__statutory_days") - F("item_version__promised_days"), FloatField()) / Cast(
-        F("item_version__statutory_days"), FloatField())
-    qs = cases.filter(received | accepted | decided | paid).annotate(alerted=Exists(alerted))
-    return _grouped(qs, key, {
-        "received": Count("pk", filter=received),
-        "online": Count("pk", filter=received & Q(channel=Channel.ONLINE)),
-        "accepted": Count("pk", filter=accepted),
-        "immediate": Count("pk", filter=accepted & _immediate_q()),
-        "speed_up_cases": Count("pk", filter=accepted & _speed_up_q()),
-        "speed_up_sum": Sum(ratio, filter=accepted & _speed_up_q()),
-        "closed": Count("pk", filter=decided),
-        "same_day": Count("pk", filter=decided & Q(decided_on=F("accepted_on"))),
-        "visits_total": Sum("visits", filter=decided),
-        "one_visit": Count("pk", filter=decided & Q(visits__lte=1)),
-        "handled": Count("pk", filter=accepted | decided),
-        "handled_with_alerts": Count("pk", filter=(accepted | decided) & Q(alerted=True)),
-        "fees": Sum("fee_amount", filter=paid),
-        "fees_paid": Count("pk", filter=paid),
-    })
-
-
-def _end_counts(*, user, scope: Scope, period: Period, key: str | None) -> dict[object, dict[str, int]]:
-    """Rejections, withdrawals and terminations by the day of their event."""
-    moment_from, moment_to = period.bounds()
-    events = CaseEvent.objects.filter(visible_cases(user, "case__"), scope.cases("case__"),
-                                      action__in=list(END_ACTIONS), at__gte=moment_from, at__lt=moment_to)
-    rows = _values(events, f"case__{key}" if key else None, "action").annotate(n=Count("case_id", distinct=True))
-    result: dict[object, dict[str, int]] = defaultdict(dict)
-    for row in rows:
-        result[row.get("grp")][END_ACTIONS[row["action"]]] = row["n"]
-    return result
-
-
-def _pauses_of(cases: QuerySet[Case]) -> dict[int, list[tuple[date, date | None]]]:
-    """The pauses of ``cases`` in one query: case id → [(start, end)] in order."""
-    pauses: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
-    rows = (Pause.objects.filter(case__in=cases.order_by().values("pk"))
-            .order_by("case_id", "started_on", "pk").values_list("case_id", "started_on", "ended_on"))
-    for case_id, started, ended in rows:
-        pauses[case_id].append((started, ended))
-    return pauses
-
-
-def decided_timing(cases: QuerySet[Case], period: Period, key: str | None) -> tuple[dict, set[int]]:
-    """For the cases decided in the period: per group, those decided on time
-    and the working days to decision; and the ids of the late ones."""
-    decided = cases.filter(decided_on__range=(period.start, period.end))
-    pauses = _pauses_of(decided)
-    result: dict[object, dict[str, int]] = defaultdict(lambda: {"closed_on_time": 0, "days_cases": 0, "days_total": 0})
-    late: set[int] = set()
-    fields = ["pk", "accepted_on", "decided_on", "promised_days", "extension_days", *([key] if key else [])]
-    for pk, accepted, decided_on, days, extension, *grp in decided.order_by().values_list(*fields):
-        group = result[grp[0] if key else None]
-        if accepted is None:  # a decision without acceptance: supervision's case, never on time
-            late.add(pk)
-            continue
-        own = pauses.get(pk, ())
-        try:
-            due = promised_deadline(accepted_on=accepted, promised_days=days, extension_days=extension,
-                                    pauses=[(s, e or decided_on) for s, e in own if s <= decided_on]).due
-            worked = working_days_taken(accepted_on=accepted, decided_on=decided_on, pauses=own)
-        except CalendarRangeError:
-            late.add(pk)
-            continue
-        group["days_cases"] += 1
-        group["days_total"] += worked
-        if due is not None and decided_on <= due:
-            group["closed_on_time"] += 1
-        else:
-            late.add(pk)
-    return result, late
-
-
 def cut_day(period: Period, today: date) -> date:
     """The day "at the period's end" means: its last day, or today while it runs."""
     return min(period.end, today)
 
 
-def overdue_open(cases: QuerySet[Case], period: Period, today: date, key: str | None) -> dict[object, set[int]]:
-    """The cases open and past their deadline at the period's end (or today,
-    while the period runs): accepted before that day, not decided, withdrawn
-    or terminated by it, not paused on it, and with that day after the
-    deadline as it stood then (pauses and extension up to that day)."""
-    cut = cut_day(period, today)
-    _from, cut_moment = Period(cut, cut).bounds()
-    ended = CaseEvent.objects.filter(case=OuterRef("pk"), action__in=[Action.WITHDRAW, Action.TERMINATE]).values("at")[:1]
-    extended = CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.EXTEND).values("at")[:1]
-    candidates = (cases.filter(accepted_on__lt=cut)
-                  .filter(Q(decided_on__isnull=True) | Q(decided_on__gt=cut))
-                  .annotate(ended_at=Subquery(ended), extended_at=Subquery(extended))
-                  .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=cut_moment)))
-    pauses = _pauses_of(candidates)
-    result: dict[object, set[int]] = defaultdict(set)
-    fields = ["pk", "accepted_on", "promised_days", "extension_days", "extended_at", *([key] if key else [])]
-    for pk, accepted, days, extension, extended_at, *grp in candidates.order_by().values_list(*fields):
-        own = [(s, e) for s, e in pauses.get(pk, ()) if s <= cut]
-        if any(e is None or e > cut for _s, e in own):
-            continue  # paused on that day: a lawful pause is never overdue
-        if extended_at is None or extended_at >= cut_moment:
-            extension = 0
-        try:
-            due = promised_deadline(accepted_on=accepted, promised_days=days, extension_days=extension, pauses=own).due
-        except CalendarRangeError:
-            continue
-        if due is not None and cut > due:
-            result[grp[0] if key else None].add(pk)
-    return result
+# --- the figures from the rollups -----------------------------------------------------
+
+GROUP_FIELDS = {"department": "department_id", "window": "window_id", "staff": "staff_id"}
+SUMMED = ("received", "online", "accepted", "immediate", "speed_up_cases", "speed_up_sum", "closed",
+          "closed_on_time", "days_cases", "days_total", "same_day", "visits_total", "visits_0", "visits_1",
+          "visits_2", "visits_3", "rejected", "withdrawn", "terminated", "fees", "fees_paid",
+          "rated_1", "rated_2", "rated_3", "rated_4", "rated_5")
 
 
-def _rating_counts(*, user, scope: Scope, period: Period, key: str | None) -> dict:
-    moment_from, moment_to = period.bounds()
-    ratings = scoped_ratings(user=user, scope=scope).filter(rated_at__gte=moment_from, rated_at__lt=moment_to)
-    return _grouped(ratings, GROUPS[key]["rating"] if key else None, {
-        "ratings": Count("pk"),
-        "satisfied": Count("pk", filter=Q(level__in=sorted(SATISFIED_LEVELS))),
-        "bad": Count("pk", filter=Q(level__in=sorted(BAD_LEVELS))),
-    })
+def rollups_fresh() -> None:
+    """Bring the rollups up to what is committed, before reading them, on the
+    primary database; a read replica is read as it is (its rollups follow the
+    primary's refreshes, which the task worker runs on a schedule)."""
+    from govhall.stats.rollup import rollups_refresh
+
+    if router.db_for_read(DayRollup) == DEFAULT_DB_ALIAS:
+        rollups_refresh()
 
 
-def _alert_counts(*, user, scope: Scope, period: Period, key: str | None) -> dict[object, dict]:
-    moment_from, moment_to = period.bounds()
-    alerts = scoped_alerts(user=user, scope=scope).filter(raised_at__gte=moment_from, raised_at__lt=moment_to)
-    rows = _values(alerts, GROUPS[key]["alert"] if key else None, "rule", "severity").annotate(n=Count("pk"))
-    result: dict[object, dict] = defaultdict(dict)
-    for row in rows:
-        result[row.get("grp")][(row["rule"], row["severity"])] = row["n"]
-    return result
+def rollup_q(user: User | None, scope: Scope, *, items: bool = True) -> Q:
+    """What ``user`` sees of ``scope`` on rollup rows (facts, spans, cells):
+    their group keys are the contribution's own (docs/indicators.md, Scope),
+    so one filter serves cases, ratings and alerts. ``items``: the rows have
+    an item (not DayRollup)."""
+    q = Q() if user is None else scope_q(user, department_id="department_id", center_path="center__path")
+    if scope.center is not None:
+        q &= Q(center__path__startswith=scope.center.path)
+    for name in ("department", "window", "staff"):
+        if getattr(scope, name) is not None:
+            q &= Q(**{f"{name}_id": getattr(scope, name).pk})
+    if items and scope.item is not None:
+        q &= Q(item_id=scope.item.pk)
+    if items and scope.base_code:
+        q &= Q(item__base_code=scope.base_code)
+    return q
+
+
+def _cells(user: User | None, scope: Scope, period: Period):
+    """The day cells of the period in scope: by item when an item is asked for."""
+    by_item = scope.item is not None or bool(scope.base_code)
+    model = DayItemRollup if by_item else DayRollup
+    return model.objects.filter(rollup_q(user, scope, items=by_item), day__range=(period.start, period.end))
 
 
 def _compute(*, user: User | None, period: Period, scope: Scope, today: date, by: str | None) -> dict:
     if by is not None and by not in GROUPS:
         raise ValueError(f"unknown grouping {by!r}; use one of {sorted(GROUPS)}")
-    key = GROUPS[by]["case"] if by else None
-    cases = scoped_cases(user=user, scope=scope)
+    rollups_fresh()
+    key = GROUP_FIELDS[by] if by else None
     result: dict[object, Indicators] = defaultdict(Indicators)
-
-    def merge(rows: dict) -> None:
-        for grp, values in rows.items():
-            target = result[grp]
-            for name, value in values.items():
-                if value is not None:
-                    setattr(target, name, value)
-
-    merge(_case_counts(cases, period, key))
-    merge(_end_counts(user=user, scope=scope, period=period, key=key))
-    merge(decided_timing(cases, period, key)[0])
-    merge({grp: {"overdue_open": len(ids)} for grp, ids in overdue_open(cases, period, today, key).items()})
-    merge(_rating_counts(user=user, scope=scope, period=period, key=by))
-    merge({grp: {"alerts": alerts} for grp, alerts in _alert_counts(user=user, scope=scope, period=period,
-                                                                        key=by).items()})
+    for grp, sums in _grouped(_cells(user, scope, period), key, {name: Sum(name) for name in SUMMED}).items():
+        sums = {name: value or 0 for name, value in sums.items()}
+        if not any(sums.values()):
+            continue
+        target = result[grp]
+        for name in SUMMED:
+            if hasattr(target, name):
+                setattr(target, name, sums[name])
+        target.one_visit = sums["visits_0"] + sums["visits_1"]
+        target.ratings = sum(sums[f"rated_{level}"] for level in range(1, 6))
+        target.satisfied = sum(sums[f"rated_{level}"] for level in SATISFIED_LEVELS)
+        target.bad = sum(sums[f"rated_{level}"] for level in BAD_LEVELS)
+        target.handled = target.accepted + target.closed
+    # Handled: accepted or decided in the period; the facts of the cases both
+    # accepted and decided in it are counted once; with an alert raised in it.
+    accepted = Q(accepted_on__range=(period.start, period.end))
+    decided = Q(decided_on__range=(period.start, period.end))
+    moment_from, moment_to = period.bounds()
+    alerted = Q(case_id__in=Alert.objects.filter(raised_at__gte=moment_from, raised_at__lt=moment_to,
+                                                 case__isnull=False).values("case_id"))
+    facts = CaseFact.objects.filter(rollup_q(user, scope)).filter(accepted & decided | (accepted | decided) & alerted)
+    for grp, row in _grouped(facts, key, {"both": Count("pk", filter=accepted & decided),
+                                          "alerted": Count("pk", filter=alerted)}).items():
+        if row["both"] or row["alerted"]:
+            result[grp].handled -= row["both"]
+            result[grp].handled_with_alerts = row["alerted"]
+    cut = cut_day(period, today)
+    spans = OverdueSpan.objects.filter(rollup_q(user, scope), Q(last__gte=cut) | Q(last__isnull=True), first__lte=cut)
+    for grp, row in _grouped(spans, key, {"n": Count("pk")}).items():
+        if row["n"]:
+            result[grp].overdue_open = row["n"]
+    alerts = AlertRollup.objects.filter(rollup_q(user, scope), day__range=(period.start, period.end))
+    for row in _values(alerts, key, "rule", "severity").annotate(n=Sum("n")):
+        result[row.get("grp")].alerts[(row["rule"], row["severity"])] = row["n"]
     for values in result.values():
         values.fees = Decimal(values.fees).quantize(Decimal("0.01"))
     return result
@@ -485,14 +413,17 @@ def indicators_by(*, user: User | None, period: Period, scope: Scope = Scope(), 
 
 # --- series for charts -------------------------------------------------------
 
+def _series(user: User | None, period: Period, scope: Scope, key: str, *names: str) -> dict:
+    rollups_fresh()
+    rows = _cells(user, scope, period).order_by().values(key).annotate(**{name: Sum(name) for name in names})
+    return {row.pop(key): row for row in rows}
+
+
 def daily_volumes(*, user: User | None, period: Period, scope: Scope = Scope()) -> list[tuple[date, int, int]]:
     """(day, accepted, decided) for every day of the period."""
-    cases = scoped_cases(user=user, scope=scope)
-    accepted = dict(cases.filter(accepted_on__range=(period.start, period.end)).order_by()
-                    .values("accepted_on").annotate(n=Count("pk")).values_list("accepted_on", "n"))
-    decided = dict(cases.filter(decided_on__range=(period.start, period.end)).order_by()
-                   .values("decided_on").annotate(n=Count("pk")).values_list("decided_on", "n"))
-    return [(day, accepted.get(day, 0), decided.get(day, 0)) for day in period.dates()]
+    days = _series(user, period, scope, "day", "accepted", "closed")
+    return [(day, days.get(day, {}).get("accepted") or 0, days.get(day, {}).get("closed") or 0)
+            for day in period.dates()]
 
 
 def current_lights(*, user: User | None, scope: Scope = Scope()) -> dict[str, int]:
@@ -505,23 +436,22 @@ def current_lights(*, user: User | None, scope: Scope = Scope()) -> dict[str, in
     return counts
 
 
+def _totals(user: User | None, period: Period, scope: Scope, *names: str) -> dict[str, int]:
+    rollups_fresh()
+    sums = _cells(user, scope, period).order_by().aggregate(**{name: Sum(name) for name in names})
+    return {name: value or 0 for name, value in sums.items()}
+
+
 def rating_levels(*, user: User | None, period: Period, scope: Scope = Scope()) -> dict[int, int]:
     """Ratings given in the period by level, 5 (非常满意) to 1."""
-    moment_from, moment_to = period.bounds()
-    rows = (scoped_ratings(user=user, scope=scope).filter(rated_at__gte=moment_from, rated_at__lt=moment_to)
-            .order_by().values("level").annotate(n=Count("pk")).values_list("level", "n"))
-    counts = dict.fromkeys((5, 4, 3, 2, 1), 0)
-    counts.update(dict(rows))
-    return counts
+    sums = _totals(user, period, scope, *(f"rated_{level}" for level in (5, 4, 3, 2, 1)))
+    return {level: sums[f"rated_{level}"] for level in (5, 4, 3, 2, 1)}
 
 
 def visit_distribution(*, user: User | None, period: Period, scope: Scope = Scope()) -> dict[str, int]:
     """Cases decided in the period by the applicant's visits: 0, 1, 2, 3+."""
-    cases = scoped_cases(user=user, scope=scope).filter(decided_on__range=(period.start, period.end))
-    agg = cases.order_by().aggregate(
-        v0=Count("pk", filter=Q(visits=0)), v1=Count("pk", filter=Q(visits=1)),
-        v2=Count("pk", filter=Q(visits=2)), v3=Count("pk", filter=Q(visits__gte=3)))
-    return {"0": agg["v0"], "1": agg["v1"], "2": agg["v2"], "3+": agg["v3"]}
+    sums = _totals(user, period, scope, "visits_0", "visits_1", "visits_2", "visits_3")
+    return {"0": sums["visits_0"], "1": sums["visits_1"], "2": sums["visits_2"], "3+": sums["visits_3"]}
 
 
 # --- the cases behind a figure ------------------------------------------------
@@ -573,11 +503,15 @@ def cases_behind(*, user: User | None, period: Period, scope: Scope = Scope(), t
     accepted = Q(accepted_on=day) if day and start <= day <= end else Q(accepted_on__range=(start, end))
     decided = Q(decided_on=day) if day and start <= day <= end else Q(decided_on__range=(start, end))
     if key in {"closed_on_time", "closed_late"}:
-        _timing, late = decided_timing(cases, period, None)
+        rollups_fresh()
+        on_time = CaseFact.objects.filter(decided_on__range=(start, end), on_time=True).values("case_id")
         closed = cases.filter(decided)
-        return closed.exclude(pk__in=late) if key == "closed_on_time" else closed.filter(pk__in=late)
+        return closed.filter(pk__in=on_time) if key == "closed_on_time" else closed.exclude(pk__in=on_time)
     if key == "overdue_open":
-        return cases.filter(pk__in=overdue_open(cases, period, today, None).get(None, set()))
+        rollups_fresh()
+        cut = cut_day(period, today)
+        spans = OverdueSpan.objects.filter(Q(last__gte=cut) | Q(last__isnull=True), first__lte=cut)
+        return cases.filter(pk__in=spans.values("case_id"))
     if key in END_ACTIONS.values():
         action = next(a for a, name in END_ACTIONS.items() if name == key)
         events = CaseEvent.objects.filter(action=action, at__gte=moment_from, at__lt=moment_to)

@@ -1,0 +1,179 @@
+"""Rollups of the indicators (docs/indicators.md, "Rollups"): what every
+figure needs, kept by day and group so that a period's figures read a few
+thousand rows whatever the history, exact at every refresh
+(``govhall.stats.rollup``).
+
+- ``CaseFact``: one row per case, its contributions worked out once (the
+  dates that count, on time or late, working days to decision, the end
+  events' days); the cells are recomputed from these.
+- ``OverdueSpan``: the runs of days on which a case was open and overdue
+  at the day's end (the last one open-ended while it still is).
+- ``DayRollup`` / ``DayItemRollup``: per day × center × department × window
+  × staff (× item) the counts and sums of the cases, ratings and fees whose
+  deciding date is that day.
+- ``AlertRollup``: alerts per raised day × group × rule × severity.
+- ``RollupMark``: how far the refresh has read each source.
+
+Group keys are those of the contribution: a case's receiving center,
+implementing department, receiving window and accepting clerk; a rating's
+own department, window and staff with its case's center and item; an
+alert's own department, window and staff with its case's center (or its
+department's, without a case). Only this app writes these tables; a row
+never is the source of anything else.
+"""
+
+from django.db import models
+
+
+def _key(model: str, *, null: bool = False):
+    """A group key: a plain reference (no constraint, no cascade): the
+    rollups follow the cases' rows, not the organization's deletions."""
+    return models.ForeignKey(model, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                             null=null, blank=null, related_name="+")
+
+
+class CaseFact(models.Model):
+    case = models.OneToOneField("cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    center = _key("org.Center")
+    department = _key("org.Department")
+    window = _key("org.Window", null=True)
+    staff = _key("org.User", null=True)
+    item = _key("catalog.Item")
+    received_on = models.DateField(null=True)
+    online = models.BooleanField(default=False)
+    accepted_on = models.DateField(null=True)
+    immediate = models.BooleanField(default=False)
+    # (statutory − promised) ÷ statutory of the pinned version; None when left out.
+    speed_up = models.FloatField(null=True)
+    decided_on = models.DateField(null=True)
+    visits = models.PositiveSmallIntegerField(default=0)
+    # Decided and its working days known (accepted, inside the calendar).
+    timed = models.BooleanField(default=False)
+    worked = models.IntegerField(default=0)
+    on_time = models.BooleanField(default=False)
+    paid_on = models.DateField(null=True)
+    fee = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    rejected_on = models.DateField(null=True)
+    withdrawn_on = models.DateField(null=True)
+    terminated_on = models.DateField(null=True)
+
+    class Meta:
+        indexes = [
+            # recomputing a day's cells: the facts whose date is that day
+            models.Index(fields=["received_on"], name="fact_received_idx"),
+            # handled in a period (accepted and decided in it): a range on accepted_on
+            models.Index(fields=["accepted_on", "decided_on"], name="fact_accepted_idx"),
+            models.Index(fields=["decided_on"], name="fact_decided_idx"),
+            models.Index(fields=["paid_on"], name="fact_paid_idx", condition=models.Q(paid_on__isnull=False)),
+            models.Index(fields=["rejected_on"], name="fact_rejected_idx",
+                         condition=models.Q(rejected_on__isnull=False)),
+            models.Index(fields=["withdrawn_on"], name="fact_withdrawn_idx",
+                         condition=models.Q(withdrawn_on__isnull=False)),
+            models.Index(fields=["terminated_on"], name="fact_terminated_idx",
+                         condition=models.Q(terminated_on__isnull=False)),
+        ]
+
+
+class OverdueSpan(models.Model):
+    """Days ``first``..``last`` (None: still, today) on which the case was open
+    and overdue at the day's end; a case has one per run (a pause ends a run)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    center = _key("org.Center")
+    department = _key("org.Department")
+    window = _key("org.Window", null=True)
+    staff = _key("org.User", null=True)
+    item = _key("catalog.Item")
+    first = models.DateField()
+    last = models.DateField(null=True)
+
+    class Meta:
+        indexes = [
+            # overdue at day E: first <= E and (last >= E or last is null); recent E read few rows
+            models.Index(fields=["last", "first"], name="overdue_last_first_idx"),
+        ]
+
+
+class Cell(models.Model):
+    """The sums of one day and group; each measure counts on its own date
+    (received, accepted, decided, paid, rated, the end event's day)."""
+
+    day = models.DateField()
+    center = _key("org.Center")
+    department = _key("org.Department")
+    window = _key("org.Window", null=True)
+    staff = _key("org.User", null=True)
+    received = models.IntegerField(default=0)
+    online = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    immediate = models.IntegerField(default=0)
+    speed_up_cases = models.IntegerField(default=0)
+    speed_up_sum = models.FloatField(default=0.0)
+    closed = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    days_cases = models.IntegerField(default=0)
+    days_total = models.IntegerField(default=0)
+    same_day = models.IntegerField(default=0)
+    visits_total = models.IntegerField(default=0)
+    visits_0 = models.IntegerField(default=0)
+    visits_1 = models.IntegerField(default=0)
+    visits_2 = models.IntegerField(default=0)
+    visits_3 = models.IntegerField(default=0)  # three or more
+    rejected = models.IntegerField(default=0)
+    withdrawn = models.IntegerField(default=0)
+    terminated = models.IntegerField(default=0)
+    fees = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    fees_paid = models.IntegerField(default=0)
+    rated_1 = models.IntegerField(default=0)
+    rated_2 = models.IntegerField(default=0)
+    rated_3 = models.IntegerField(default=0)
+    rated_4 = models.IntegerField(default=0)
+    rated_5 = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DayRollup(Cell):
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="rollup_day_idx")]
+
+
+class DayItemRollup(Cell):
+    """The same cells split by item: read when the figures are about an item
+    or a base code (an item's rows are few)."""
+
+    item = _key("catalog.Item", null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"], name="item_rollup_day_idx"),
+            models.Index(fields=["item", "day"], name="item_rollup_item_day_idx"),
+        ]
+
+
+class AlertRollup(models.Model):
+    day = models.DateField()
+    center = _key("org.Center")
+    department = _key("org.Department")
+    window = _key("org.Window", null=True)
+    staff = _key("org.User", null=True)
+    item = _key("catalog.Item", null=True)
+    rule = models.CharField(max_length=40)
+    severity = models.CharField(max_length=8)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="alert_rollup_day_idx")]
+
+
+class RollupMark(models.Model):
+    """How far the refresh has read one source: the last id, the ids below
+    it not seen yet (``holes``, as in supervision's event tail) and what else
+    the source needs (the calendar's revision and odd days; the yellow alerts
+    that may still turn red)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    last_id = models.BigIntegerField(default=0)
+    holes = models.JSONField(default=list, blank=True)
+    data = models.JSONField(default=dict, blank=True)

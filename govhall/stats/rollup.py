@@ -1,0 +1,540 @@
+"""Keeping the rollups exact (docs/indicators.md, "Rollups").
+
+``rollups_refresh`` reads what was written since its last run — case events,
+ratings and alerts past their high-water marks (with the ids below a mark
+not committed yet kept as holes, as supervision's event tail does), the
+yellow alerts that may have turned red, and a changed working-day calendar
+— and recomputes:
+
+- the facts and overdue spans of every case with a new event (every change
+  of a case writes one), or whose timing a calendar change can move;
+- the cells of every day a changed fact, a new rating or a new alert
+  counts on (a day's cells are recomputed whole from the facts, the
+  ratings and the alerts of that day, so a refresh is idempotent).
+
+It runs in one transaction (nothing half-written) and one at a time (the
+marks are locked). The task worker runs it on a schedule, the report runs
+it first, and the figures run it before reading on the primary database, so
+a figure is exact as of its reading. ``rollups_rebuild`` starts over from
+the cases (``govhall stats-rollup --rebuild``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from govhall.calendars.selectors import (
+    calendar_forget,
+    calendar_revision,
+    work_calendar,
+)
+from govhall.cases.deadlines import promised_deadline, working_days_taken
+from govhall.cases.models import Case, CaseEvent, Channel, Pause
+from govhall.cases.states import Action
+from govhall.core.clock import to_local_date
+from govhall.evaluation.models import Rating
+from govhall.stats.models import (
+    AlertRollup,
+    CaseFact,
+    DayItemRollup,
+    DayRollup,
+    OverdueSpan,
+    RollupMark,
+)
+from govhall.stats.periods import Period
+from govhall.supervision.engine import _gaps, _holes_next, _ranges_q
+from govhall.supervision.models import ACTIVE_STATES, Alert, Severity
+from govhall.timing import CalendarRangeError
+
+# Source rows read per query; a refresh reads on until the sources are drained.
+BATCH = 5000
+# Cases whose facts are recomputed per step.
+CASE_BATCH = 2000
+# The longest run of days whose cells are recomputed by one set of queries.
+RUN_DAYS = 31
+ONE_DAY = timedelta(days=1)
+
+SOURCES = {"case_events": CaseEvent, "ratings": Rating, "alerts": Alert}
+CALENDAR = "calendar"
+# A fact's dates: the days whose cells it counts in.
+FACT_DAYS = ("received_on", "accepted_on", "decided_on", "paid_on", "rejected_on", "withdrawn_on", "terminated_on")
+KEYS = ("center_id", "department_id", "window_id", "staff_id", "item_id")
+END_FIELDS = {Action.REJECT: "rejected_on", Action.WITHDRAW: "withdrawn_on", Action.TERMINATE: "terminated_on"}
+VISITS = {"visits_0": Q(visits=0), "visits_1": Q(visits=1), "visits_2": Q(visits=2), "visits_3": Q(visits__gte=3)}
+
+# Per date of a fact, the measures it gives to the cell of that day.
+MEASURES: dict[str, dict[str, object]] = {
+    "received_on": {"received": Count("pk"), "online": Count("pk", filter=Q(online=True))},
+    "accepted_on": {"accepted": Count("pk"), "immediate": Count("pk", filter=Q(immediate=True)),
+                    "speed_up_cases": Count("speed_up"), "speed_up_sum": Sum("speed_up")},
+    "decided_on": {"closed": Count("pk"), "closed_on_time": Count("pk", filter=Q(on_time=True)),
+                   "days_cases": Count("pk", filter=Q(timed=True)), "days_total": Sum("worked", filter=Q(timed=True)),
+                   "same_day": Count("pk", filter=Q(accepted_on=F("decided_on"))), "visits_total": Sum("visits"),
+                   **{name: Count("pk", filter=q) for name, q in VISITS.items()}},
+    "paid_on": {"fees": Sum("fee"), "fees_paid": Count("pk")},
+    "rejected_on": {"rejected": Count("pk")},
+    "withdrawn_on": {"withdrawn": Count("pk")},
+    "terminated_on": {"terminated": Count("pk")},
+}
+
+
+# --- the facts of a case ---------------------------------------------------------
+
+def overdue_spans(*, accepted_on: date | None, promised_days: int, extension_days: int, stop: date | None,
+                  extended_on: date | None, pauses: list[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
+    """The runs of days E on which the case was open and overdue at E's end,
+    as ``indicators_direct.overdue_open`` decides for one E: accepted before
+    E, not decided, withdrawn or terminated by E (``stop``: the first of
+    those days), not paused on E, and E after the deadline as it stood on E
+    (the pauses started by E, the extension once granted). Between the days
+    a pause starts or ends or the extension is granted the deadline stands
+    still, so each such stretch is one comparison."""
+    if accepted_on is None:
+        return []
+    low = accepted_on + ONE_DAY
+    high = stop - ONE_DAY if stop is not None else None
+    if high is not None and high < low:
+        return []
+    turns = {low} | {s for s, _e in pauses if s > low} | {e for _s, e in pauses if e is not None and e > low}
+    if extended_on is not None and extended_on > low:
+        turns.add(extended_on)
+    points = sorted(p for p in turns if high is None or p <= high)
+    spans: list[list] = []
+    for n, start in enumerate(points):
+        end = points[n + 1] - ONE_DAY if n + 1 < len(points) else high
+        own = [(s, e) for s, e in pauses if s <= start]
+        if any(e is None or e > start for _s, e in own):
+            continue  # paused all along this stretch: a lawful pause is never overdue
+        extension = extension_days if extended_on is not None and extended_on <= start else 0
+        try:
+            due = promised_deadline(accepted_on=accepted_on, promised_days=promised_days, extension_days=extension,
+                                    pauses=own).due
+        except CalendarRangeError:
+            continue
+        if due is None:
+            continue
+        first = max(start, due + ONE_DAY)
+        if end is not None and first > end:
+            continue
+        if spans and spans[-1][1] is not None and spans[-1][1] + ONE_DAY == first:
+            spans[-1][1] = end
+        else:
+            spans.append([first, end])
+    return [(first, last) for first, last in spans]
+
+
+def decision_timing(*, accepted_on: date | None, decided_on: date, promised_days: int, extension_days: int,
+                    pauses: list[tuple[date, date | None]]) -> tuple[bool, int, bool]:
+    """(timed, working days to decision, on time) of a decided case, as
+    ``indicators_direct.decided_timing`` counts it."""
+    if accepted_on is None:  # a decision without acceptance: supervision's case, never on time
+        return False, 0, False
+    try:
+        due = promised_deadline(accepted_on=accepted_on, promised_days=promised_days, extension_days=extension_days,
+                                pauses=[(s, e or decided_on) for s, e in pauses if s <= decided_on]).due
+        worked = working_days_taken(accepted_on=accepted_on, decided_on=decided_on, pauses=pauses)
+    except CalendarRangeError:
+        return False, 0, False
+    return True, worked, due is not None and decided_on <= due
+
+
+CASE_VALUES = ("pk", "center_id", "department_id", "window_id", "accepted_by_id", "item_version__item_id",
+               "received_on", "channel", "accepted_on", "item_version__immediate", "item_version__promised_days",
+               "item_version__statutory_days", "decided_on", "visits", "promised_days", "extension_days",
+               "fee_paid_at", "fee_amount")
+
+
+def facts_compute(cases) -> tuple[list[CaseFact], list[OverdueSpan]]:
+    """The facts and overdue spans of ``cases`` (a queryset), in three queries."""
+    rows = list(cases.order_by("pk").values_list(*CASE_VALUES))
+    ids = [row[0] for row in rows]
+    pauses: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    for case_id, started, ended in (Pause.objects.filter(case_id__in=ids).order_by("case_id", "started_on", "pk")
+                                    .values_list("case_id", "started_on", "ended_on")):
+        pauses[case_id].append((started, ended))
+    moments: dict[int, dict[str, date]] = defaultdict(dict)
+    actions = [*END_FIELDS, Action.EXTEND]
+    for case_id, action, at in (CaseEvent.objects.filter(case_id__in=ids, action__in=actions)
+                                .order_by("case_id", "seq").values_list("case_id", "action", "at")):
+        moments[case_id].setdefault(action, to_local_date(at))
+    facts, spans = [], []
+    for (pk, center, department, window, staff, item, received_on, channel, accepted_on, immediate, version_days,
+         statutory, decided_on, visits, days, extension, paid_at, fee) in rows:
+        own, ends = pauses.get(pk, []), moments.get(pk, {})
+        fact = CaseFact(case_id=pk, center_id=center, department_id=department, window_id=window, staff_id=staff,
+                        item_id=item, received_on=received_on, online=channel == Channel.ONLINE,
+                        accepted_on=accepted_on, immediate=bool(immediate or version_days == 0),
+                        decided_on=decided_on, visits=visits,
+                        paid_on=to_local_date(paid_at) if paid_at else None, fee=fee if paid_at else None,
+                        **{name: ends.get(action) for action, name in END_FIELDS.items()})
+        if statutory and statutory > 0 and version_days is not None:
+            fact.speed_up = float(statutory - version_days) / float(statutory)
+        if decided_on is not None:
+            fact.timed, fact.worked, fact.on_time = decision_timing(
+                accepted_on=accepted_on, decided_on=decided_on, promised_days=days, extension_days=extension,
+                pauses=own)
+        if any(getattr(fact, name) is not None for name in FACT_DAYS):
+            facts.append(fact)
+        stops = [d for d in (decided_on, ends.get(Action.WITHDRAW), ends.get(Action.TERMINATE)) if d is not None]
+        for first, last in overdue_spans(accepted_on=accepted_on, promised_days=days, extension_days=extension,
+                                         stop=min(stops) if stops else None, extended_on=ends.get(Action.EXTEND),
+                                         pauses=own):
+            spans.append(OverdueSpan(case_id=pk, center_id=center, department_id=department, window_id=window,
+                                     staff_id=staff, item_id=item, first=first, last=last))
+    return facts, spans
+
+
+FACT_FIELDS = [f.attname for f in CaseFact._meta.concrete_fields]
+
+
+def _fact_days(values: dict) -> set[date]:
+    return {values[name] for name in FACT_DAYS if values.get(name) is not None}
+
+
+def facts_refresh(case_ids: Iterable[int]) -> set[date]:
+    """Recompute the facts and spans of these cases; the days whose cells
+    changed (those of the old and the new facts of every changed case)."""
+    days: set[date] = set()
+    ids = sorted(set(case_ids))
+    for n in range(0, len(ids), CASE_BATCH):
+        chunk = ids[n:n + CASE_BATCH]
+        old = {row["case_id"]: row for row in CaseFact.objects.filter(case_id__in=chunk).values(*FACT_FIELDS)}
+        facts, spans = facts_compute(Case.objects.filter(pk__in=chunk))
+        new = {fact.case_id: {name: getattr(fact, name) for name in FACT_FIELDS} for fact in facts}
+        changed = [pk for pk in chunk if _comparable(old.get(pk)) != _comparable(new.get(pk))]
+        for pk in changed:
+            days |= _fact_days(old.get(pk) or {}) | _fact_days(new.get(pk) or {})
+        if changed:
+            CaseFact.objects.filter(case_id__in=changed).delete()
+            CaseFact.objects.bulk_create([fact for fact in facts if fact.case_id in set(changed)])
+        OverdueSpan.objects.filter(case_id__in=chunk).delete()
+        OverdueSpan.objects.bulk_create(spans)
+    return days
+
+
+def _comparable(values: dict | None):
+    if values is None:
+        return None
+    return tuple(Decimal(v).quantize(Decimal("0.01")) if isinstance(v, (Decimal, int)) and name == "fee" else v
+                 for name, v in sorted(values.items()))
+
+
+# --- the cells of a day -----------------------------------------------------------
+
+def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """``days`` as runs of consecutive days, none longer than RUN_DAYS."""
+    runs: list[list[date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] + ONE_DAY == day and (day - runs[-1][0]).days < RUN_DAYS:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [(first, last) for first, last in runs]
+
+
+def _moments(first: date, last: date) -> dict:
+    start, end = Period(first, last).bounds()
+    return {"gte": start, "lt": end}
+
+
+def _local_day(field: str):
+    return TruncDate(field, tzinfo=timezone.get_default_timezone())
+
+
+def _add(cells: dict, key: tuple, values: dict) -> None:
+    cell = cells[key]
+    for name, value in values.items():
+        if value is not None:
+            cell[name] = cell.get(name, 0) + value
+
+
+def cells_recompute(days: Iterable[date]) -> int:
+    """Recompute the day (and day × item) cells of ``days`` from the facts
+    and ratings of those days; the number of days."""
+    runs = _runs(days)
+    for first, last in runs:
+        cells: dict[tuple, dict[str, object]] = defaultdict(dict)
+        for field, measures in MEASURES.items():
+            rows = (CaseFact.objects.filter(**{f"{field}__range": (first, last)}).order_by()
+                    .values(day=F(field), c=F("center_id"), d=F("department_id"), w=F("window_id"),
+                            s=F("staff_id"), i=F("item_id")).annotate(**measures))
+            for row in rows:
+                _add(cells, (row.pop("day"), *(row.pop(k) for k in ("c", "d", "w", "s", "i"))), row)
+        moments = _moments(first, last)
+        ratings = (Rating.objects.filter(rated_at__gte=moments["gte"], rated_at__lt=moments["lt"]).order_by()
+                   .values("level", day=_local_day("rated_at"), c=F("case__center_id"), d=F("department_id"),
+                           w=F("window_id"), s=F("staff_id"), i=F("case__item_version__item_id"))
+                   .annotate(n=Count("pk")))
+        for row in ratings:
+            _add(cells, (row["day"], row["c"], row["d"], row["w"], row["s"], row["i"]), {f"rated_{row['level']}": row["n"]})
+        DayRollup.objects.filter(day__range=(first, last)).delete()
+        DayItemRollup.objects.filter(day__range=(first, last)).delete()
+        coarse: dict[tuple, dict[str, object]] = defaultdict(dict)
+        for key, values in cells.items():
+            _add(coarse, key[:5], values)
+        DayItemRollup.objects.bulk_create(
+            [DayItemRollup(day=key[0], center_id=key[1], department_id=key[2], window_id=key[3], staff_id=key[4],
+                           item_id=key[5], **values) for key, values in cells.items()], batch_size=2000)
+        DayRollup.objects.bulk_create(
+            [DayRollup(day=key[0], center_id=key[1], department_id=key[2], window_id=key[3], staff_id=key[4],
+                       **values) for key, values in coarse.items()], batch_size=2000)
+    return sum((last - first).days + 1 for first, last in runs)
+
+
+def alert_cells_recompute(days: Iterable[date]) -> int:
+    """Recompute the alert cells of ``days`` from the alerts raised on them."""
+    runs = _runs(days)
+    for first, last in runs:
+        moments = _moments(first, last)
+        rows = (Alert.objects.filter(raised_at__gte=moments["gte"], raised_at__lt=moments["lt"]).order_by()
+                .values("rule", "severity", day=_local_day("raised_at"),
+                        c=Coalesce("case__center_id", "department__center_id"), d=F("department_id"),
+                        w=F("window_id"), s=F("staff_id"), i=F("case__item_version__item_id"))
+                .annotate(n=Count("pk")))
+        AlertRollup.objects.filter(day__range=(first, last)).delete()
+        AlertRollup.objects.bulk_create(
+            [AlertRollup(day=row["day"], center_id=row["c"], department_id=row["d"], window_id=row["w"],
+                         staff_id=row["s"], item_id=row["i"], rule=row["rule"], severity=row["severity"], n=row["n"])
+             for row in rows], batch_size=2000)
+    return sum((last - first).days + 1 for first, last in runs)
+
+
+# --- reading the sources: high-water marks with holes ---------------------------
+
+def _writers(model) -> frozenset[str]:
+    """The other transactions that may hold an id of ``model`` not committed
+    yet (PostgreSQL; on SQLite writers are serialized): see
+    ``supervision.engine._event_writers``, the same question for one table."""
+    if connection.vendor != "postgresql":
+        return frozenset()
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT virtualtransaction FROM pg_locks"
+            " WHERE locktype = 'relation' AND mode <> 'AccessShareLock'"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND relation IN (%s::regclass, pg_get_serial_sequence(%s, %s)::regclass)"
+            " AND pid IS DISTINCT FROM pg_backend_pid()",
+            [table, table, model._meta.pk.column])
+        return frozenset(row[0] for row in cursor.fetchall())
+
+
+def _tail(mark: RollupMark, model, fields: tuple[str, ...]) -> tuple[list[dict], bool]:
+    """The rows of ``model`` committed since the last read (ids past the mark,
+    and the holes below it that have since committed), the mark moved on;
+    and whether more may be waiting (a batch was full)."""
+    running = _writers(model) if mark.holes else frozenset()
+    rows = model.objects.order_by("pk").values("pk", *fields)
+    tail = list(rows.filter(pk__gt=mark.last_id)[:BATCH])
+    new = _gaps(mark.last_id, [row["pk"] for row in tail])
+    new_writers = _writers(model) if new else frozenset()
+    reread = [r for group in mark.holes for r in group["ranges"]] + (new if not new_writers else [])
+    found = list(rows.filter(_ranges_q(reread))[:BATCH]) if reread else []
+    mark.holes = _holes_next(mark.holes, running=running, reread_complete=len(found) < BATCH,
+                             seen={row["pk"] for row in found}, new=new, new_writers=new_writers)
+    if tail:
+        mark.last_id = tail[-1]["pk"]
+    return tail + found, len(tail) == BATCH or len(found) == BATCH
+
+
+# --- the calendar ---------------------------------------------------------------
+
+def _calendar_print() -> dict:
+    """The calendar's range and its days that are not what the weekday says."""
+    calendar = work_calendar()
+    odd, day = [], calendar.first
+    while day <= calendar.last:
+        if calendar.is_workday(day) != (day.weekday() < 5):
+            odd.append(day.isoformat())
+        day += ONE_DAY
+    return {"first": calendar.first.isoformat(), "last": calendar.last.isoformat(), "odd": odd}
+
+
+def _calendar_changed_days(old: dict, new: dict) -> tuple[date, date] | None:
+    """The first and last day whose working-day status differs (None: none)."""
+    changed = {date.fromisoformat(d) for d in set(old.get("odd", [])) ^ set(new["odd"])}
+    for edge in ("first", "last"):
+        if old.get(edge) != new[edge]:
+            ends = sorted(date.fromisoformat(d) for d in (old.get(edge) or new[edge], new[edge]))
+            changed |= {ends[0] - ONE_DAY, ends[1] + ONE_DAY}
+    return (min(changed), max(changed)) if changed else None
+
+
+def _cases_timed_across(first: date, last: date):
+    """The cases whose timing a change of the days first..last can move: accepted
+    by ``last`` and not decided, withdrawn or terminated before ``first``."""
+    ended = Q(decided_on__isnull=True, withdrawn_on__isnull=True, terminated_on__isnull=True)
+    return (CaseFact.objects.filter(accepted_on__lte=last)
+            .filter(ended | Q(decided_on__gte=first) | Q(withdrawn_on__gte=first) | Q(terminated_on__gte=first))
+            .values_list("case_id", flat=True))
+
+
+# --- the refresh and the rebuild ------------------------------------------------------
+
+@dataclass
+class RefreshResult:
+    cases: int = 0  # cases whose facts were recomputed
+    days: int = 0  # days whose cells were recomputed
+    alert_days: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+
+def _marks() -> dict[str, RollupMark] | None:
+    """The marks, locked (one refresh at a time); None before the first build."""
+    marks = {mark.name: mark for mark in RollupMark.objects.select_for_update().order_by("name")}
+    if set(marks) != {*SOURCES, CALENDAR}:
+        return None
+    return marks
+
+
+def _watch_changes(mark: RollupMark) -> set[date]:
+    """The days of the watched yellow alerts that turned red (alerts count with
+    their severity now); those no longer active can no longer change."""
+    watch = set(mark.data.get("watch", []))
+    if not watch:
+        return set()
+    days = set()
+    for pk, severity, raised_at in (Alert.objects.filter(pk__in=sorted(watch))
+                                    .exclude(severity=Severity.YELLOW, state__in=sorted(ACTIVE_STATES))
+                                    .values_list("pk", "severity", "raised_at")):
+        watch.discard(pk)
+        if severity != Severity.YELLOW:
+            days.add(to_local_date(raised_at))
+    mark.data = {**mark.data, "watch": sorted(watch)}
+    return days
+
+
+def rollups_refresh() -> RefreshResult:
+    """Bring the rollups up to what is committed now (see the module's doc)."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        marks = _marks()
+        if marks is None:
+            return _rebuild()
+        result = RefreshResult()
+        before = {name: (mark.last_id, mark.holes, mark.data) for name, mark in marks.items()}
+        cases: set[int] = set()
+        days: set[date] = set()
+        alert_days = _watch_changes(marks["alerts"])
+        calendar = marks[CALENDAR]
+        revision = calendar_revision()
+        if revision != calendar.data.get("revision"):
+            calendar_forget()
+            printed = _calendar_print()
+            span = _calendar_changed_days(calendar.data, printed)
+            if span is not None:
+                cases |= set(_cases_timed_across(*span))
+            calendar.data = {"revision": revision, **printed}
+        more = True
+        while more:
+            events, more_events = _tail(marks["case_events"], CaseEvent, ("case_id",))
+            cases |= {row["case_id"] for row in events}
+            ratings, more_ratings = _tail(marks["ratings"], Rating, ("rated_at",))
+            days |= {to_local_date(row["rated_at"]) for row in ratings}
+            alerts, more_alerts = _tail(marks["alerts"], Alert, ("raised_at", "severity", "state"))
+            alert_days |= {to_local_date(row["raised_at"]) for row in alerts}
+            watch = set(marks["alerts"].data.get("watch", []))
+            watch |= {row["pk"] for row in alerts if row["severity"] == Severity.YELLOW and row["state"] in ACTIVE_STATES}
+            marks["alerts"].data = {**marks["alerts"].data, "watch": sorted(watch)}
+            more = more_events or more_ratings or more_alerts
+            if cases and (more or len(cases) >= CASE_BATCH):
+                days |= facts_refresh(cases)
+                result.cases += len(cases)
+                cases = set()
+        if cases:
+            days |= facts_refresh(cases)
+            result.cases += len(cases)
+        result.days = cells_recompute(days)
+        result.alert_days = alert_cells_recompute(alert_days)
+        for name, mark in marks.items():
+            if (mark.last_id, mark.holes, mark.data) != before[name]:
+                RollupMark.objects.filter(pk=mark.pk).update(last_id=mark.last_id, holes=mark.holes, data=mark.data)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def rollups_rebuild() -> RefreshResult:
+    """Start over: every fact, span and cell recomputed from the cases,
+    ratings and alerts (``govhall stats-rollup --rebuild``)."""
+    with transaction.atomic():
+        return _rebuild()
+
+
+# A rebuild reads the sources' last ids once no other transaction is writing
+# them (every id below is then committed or rolled back); it waits this long
+# for such a moment before it keeps the last ids' neighbourhood as holes.
+QUIET_WAIT_SECONDS = 30.0
+
+
+def _quiet_marks() -> dict[str, tuple[int, list]]:
+    deadline = time.monotonic() + QUIET_WAIT_SECONDS
+    while True:
+        last = {name: model.objects.aggregate(m=Max("pk"))["m"] or 0 for name, model in SOURCES.items()}
+        writers = {name: _writers(model) for name, model in SOURCES.items()}
+        if not any(writers.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    # Writers still running: the ids of the last batch below each mark are
+    # read again until they have ended (holes with those writers).
+    return {name: (last[name], [{"ranges": [[max(1, last[name] - 2 * BATCH), last[name]]],
+                                  "writers": sorted(writers[name])}] if writers[name] and last[name] else [])
+            for name in SOURCES}
+
+
+def _rebuild() -> RefreshResult:
+    started = time.perf_counter()
+    for name in (*SOURCES, CALENDAR):
+        RollupMark.objects.get_or_create(name=name)
+    marks = {mark.name: mark for mark in RollupMark.objects.select_for_update().order_by("name")}
+    positions = _quiet_marks()
+    calendar_forget()
+    calendar = {"revision": calendar_revision(), **_calendar_print()}
+    for model in (CaseFact, OverdueSpan, DayRollup, DayItemRollup, AlertRollup):
+        model.objects.all().delete()
+    result = RefreshResult(rebuilt=True)
+    ids = Case.objects.order_by("pk").values_list("pk", flat=True)
+    last = 0
+    while True:
+        chunk = list(ids.filter(pk__gt=last)[:CASE_BATCH])
+        if not chunk:
+            break
+        facts, spans = facts_compute(Case.objects.filter(pk__gte=chunk[0], pk__lte=chunk[-1]))
+        CaseFact.objects.bulk_create(facts, batch_size=CASE_BATCH)
+        OverdueSpan.objects.bulk_create(spans, batch_size=CASE_BATCH)
+        result.cases += len(chunk)
+        last = chunk[-1]
+    days: set[date] = set()
+    for name in FACT_DAYS:
+        edge = CaseFact.objects.aggregate(lo=Min(name), hi=Max(name))
+        if edge["lo"] is not None:
+            days |= _days(edge["lo"], edge["hi"])
+    rated = Rating.objects.aggregate(lo=Min("rated_at"), hi=Max("rated_at"))
+    if rated["lo"] is not None:
+        days |= _days(to_local_date(rated["lo"]), to_local_date(rated["hi"]))
+    result.days = cells_recompute(days)
+    raised = Alert.objects.aggregate(lo=Min("raised_at"), hi=Max("raised_at"))
+    if raised["lo"] is not None:
+        result.alert_days = alert_cells_recompute(_days(to_local_date(raised["lo"]), to_local_date(raised["hi"])))
+    watch = sorted(Alert.objects.filter(severity=Severity.YELLOW, state__in=sorted(ACTIVE_STATES))
+                   .values_list("pk", flat=True))
+    for name, (last_id, holes) in positions.items():
+        data = {"watch": watch} if name == "alerts" else {}
+        RollupMark.objects.filter(pk=marks[name].pk).update(last_id=last_id, holes=holes, data=data)
+    RollupMark.objects.filter(pk=marks[CALENDAR].pk).update(last_id=0, holes=[], data=calendar)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _days(first: date, last: date) -> set[date]:
+    return {first + timedelta(days=n) for n in range((last - first).days + 1)}

@@ -1,0 +1,215 @@
+"""The rollups give the figures the cases give (docs/indicators.md, "Rollups").
+
+The property: over random histories (``stats.synthetic``: cases received on
+working and non-working days, accepted or rejected, paused, extended,
+withdrawn, decided in time or late or still open and overdue, paid,
+delivered with a visit more, rated, alerted yellow and later red), written
+in two steps with a refresh after each (the second moves cases written by
+the first on), every figure of ``indicators_for`` / ``indicators_by`` and
+every series equals the direct computation (``stats.direct``) for random
+periods, readers, scopes and groupings. The speed-up sum is a sum of
+floating-point ratios added in another order: equal to 1e-9.
+"""
+
+import math
+import random
+from dataclasses import asdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from govhall.cases.models import Case, CaseEvent, Pause
+from govhall.catalog.services import item_create
+from govhall.catalog.tests.factories import complete_spec
+from govhall.cases.tests.conftest import accept_checked, at, desk  # noqa: F401  (fixture)
+from govhall.cases import services as cases
+from govhall.core.actors import SYSTEM
+from govhall.evaluation.models import Rating
+from govhall.stats import synthetic
+from govhall.stats.direct import (
+    daily_volumes_direct, indicators_direct, rating_levels_direct, visit_distribution_direct,
+)
+from govhall.stats.indicators import (
+    Scope, daily_volumes, indicators_by, indicators_for, rating_levels, visit_distribution,
+)
+from govhall.stats.models import AlertRollup, CaseFact, DayItemRollup, DayRollup, OverdueSpan, RollupMark
+from govhall.stats.periods import Period
+from govhall.stats.rollup import overdue_spans, rollups_rebuild, rollups_refresh
+from govhall.supervision.models import Alert
+
+START = date(2026, 1, 5)  # the history runs over the Spring Festival of 2026 (Feb 15–23)
+DAYS = 75
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=timezone.get_default_timezone())
+
+
+@pytest.fixture
+def world(desk):
+    h = desk
+    immediate = item_create(actor=SYSTEM, spec=complete_spec(
+        "A", code="511A0000000002-D1-000-A-1-00", name="即办事项", immediate=True, statutory_days=5,
+        promised_days=0, procedure_class="simple",
+        steps=[{"name": "受理", "role": "clerk", "days": 0, "department": ""},
+               {"name": "决定", "role": "approver", "days": 0, "department": ""}], status="published")).current
+    fee_b = item_create(actor=SYSTEM, spec=complete_spec(
+        "B", code="511B0000000001-D1-000-B-1-00", name="建筑工程施工许可", promised_days=5, statutory_days=15,
+        no_fee=False, fees=[{"name": "工本费", "amount": "50.00", "basis": "《收费标准》"}],
+        status="published")).current
+    A = h.version
+    desks = [
+        synthetic.Desk(h.district.pk, h.dept_a.pk, h.comprehensive.pk, h.clerk.pk, A.pk, A.promised_days),
+        synthetic.Desk(h.district.pk, h.dept_a.pk, None, None, A.pk, A.promised_days),
+        synthetic.Desk(h.town.pk, h.dept_a.pk, h.comprehensive.pk, h.clerk.pk, A.pk, A.promised_days),
+        synthetic.Desk(h.district.pk, h.dept_a.pk, h.comprehensive.pk, h.clerk.pk, immediate.pk, 0),
+        synthetic.Desk(h.district.pk, h.dept_b.pk, h.window_b.pk, h.clerk_b.pk, fee_b.pk, 5, Decimal("50.00")),
+    ]
+    readers = [None, h.supervisor, h.manager, h.town_manager, h.clerk, h.clerk_b]
+    scopes = [Scope(), Scope(center=h.town), Scope(center=h.district), Scope(department=h.dept_a),
+              Scope(department=h.dept_b), Scope(window=h.comprehensive), Scope(staff=h.clerk),
+              Scope(item=A.item), Scope(base_code=fee_b.item.base_code), Scope(center=h.district, item=A.item),
+              Scope(window=h.window_b, staff=h.clerk_b)]
+    return desks, readers, scopes
+
+
+def _wipe(*, marks: bool) -> None:
+    Alert.objects.all().delete()
+    Rating.objects.all().delete()
+    Pause.objects.all().delete()
+    CaseEvent.objects.all().delete()
+    for model in (CaseFact, OverdueSpan, DayRollup, DayItemRollup, AlertRollup):
+        model.objects.all().delete()
+    Case.objects.all().delete()
+    if marks:
+        RollupMark.objects.all().delete()
+
+
+def _same(direct, rolled) -> None:
+    a, b = asdict(direct), asdict(rolled)
+    assert math.isclose(a.pop("speed_up_sum"), b.pop("speed_up_sum"), rel_tol=1e-9, abs_tol=1e-9)
+    assert a == b
+
+
+def _check(readers, scopes, *, start: int, length: int, reader: int, scope: int, by: int, today: int) -> None:
+    first = START + timedelta(days=start)
+    period = Period(first, first + timedelta(days=length))
+    user, where = readers[reader % len(readers)], scopes[scope % len(scopes)]
+    today_is = period.end + timedelta(days=today)
+    grouping = [None, "department", "window", "staff"][by % 4]
+    direct = indicators_direct(user=user, period=period, scope=where, today=today_is, by=grouping)
+    if grouping is None:
+        _same(direct.get(None) or type(indicators_for(user=None, period=period, today=today_is))(),
+              indicators_for(user=user, period=period, scope=where, today=today_is))
+    else:
+        rolled = indicators_by(user=user, period=period, scope=where, today=today_is, by=grouping)
+        # A group the direct computation names with nothing in it has all-zero figures.
+        empty = type(next(iter(rolled.values()), None) or direct.get(None))
+        for key in set(direct) | set(rolled):
+            _same(direct.get(key) or empty(), rolled.get(key) or empty())
+    assert daily_volumes(user=user, period=period, scope=where) == daily_volumes_direct(
+        user=user, period=period, scope=where)
+    assert rating_levels(user=user, period=period, scope=where) == rating_levels_direct(
+        user=user, period=period, scope=where)
+    assert visit_distribution(user=user, period=period, scope=where) == visit_distribution_direct(
+        user=user, period=period, scope=where)
+
+
+CHECK = st.fixed_dictionaries({"start": st.integers(0, DAYS + 20), "length": st.integers(0, 95),
+                               "reader": st.integers(0, 5), "scope": st.integers(0, 10), "by": st.integers(0, 3),
+                               "today": st.integers(-40, 10)})
+
+
+@pytest.mark.django_db
+@settings(max_examples=25, deadline=None, derandomize=False,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), count=st.integers(1, 40), split=st.integers(0, DAYS + 40),
+       rebuild_first=st.booleans(), checks=st.lists(CHECK, min_size=3, max_size=3))
+def test_rollups_give_the_direct_figures(world, seed, count, split, rebuild_first, checks):
+    desks, readers, scopes = world
+    _wipe(marks=rebuild_first)
+    history = synthetic.plan(random.Random(seed), desks=desks, start=START, days=DAYS, count=count)
+    first = _moment(START + timedelta(days=split))
+    synthetic.write(history, moment=first)
+    rollups_refresh()  # no marks: a rebuild; else the new rows past the marks
+    _check(readers, scopes, **checks[0])
+    synthetic.write(history, moment=_moment(START + timedelta(days=DAYS + 60)), since=first)
+    rollups_refresh()  # cases moved on: decided, delivered with a visit more, resumed, red alerts …
+    for check in checks[1:]:
+        _check(readers, scopes, **check)
+
+
+def test_a_rebuild_gives_what_the_refreshes_gave(world):
+    desks, readers, scopes = world
+    history = synthetic.plan(random.Random(7), desks=desks, start=START, days=DAYS, count=60)
+    synthetic.write(history, moment=_moment(START + timedelta(days=30)))
+    rollups_refresh()
+    synthetic.write(history, moment=_moment(START + timedelta(days=DAYS + 30)), since=_moment(START + timedelta(days=30)))
+    rollups_refresh()
+    period = Period(START, START + timedelta(days=DAYS))
+    refreshed = {by: indicators_by(user=None, period=period, today=period.end, by=by) for by in ("window", "staff")}
+    facts = sorted(CaseFact.objects.values_list("case_id", "decided_on", "on_time", "visits"))
+    call_command("stats_rollup", "--rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert sorted(CaseFact.objects.values_list("case_id", "decided_on", "on_time", "visits")) == facts
+    for by, figures in refreshed.items():
+        assert indicators_by(user=None, period=period, today=period.end, by=by) == figures
+    assert rollups_rebuild().cases == Case.objects.count()
+
+
+def test_the_refresh_follows_the_services(month):
+    """A window pickup adds a visit to a case decided before; a rating comes;
+    a yellow alert turns red: the figures of the earlier days move."""
+    from govhall.stats.tests.conftest import MARCH, TODAY
+
+    h = month.hall
+    before = indicators_for(user=None, period=MARCH, today=TODAY)
+    c2 = Case.objects.get(pk=month.cases["c2"].pk)  # approved 03-18, not delivered
+    c2 = cases.case_certify(actor=h.clerk, case=c2, certificate_number="JY2", at=at("2026-03-19 10:00"))
+    cases.case_deliver(actor=h.clerk, case=c2, method="window", received_by="张三", at=at("2026-04-10 10:00"))
+    Rating.objects.create(case=c2, level=2, channel="portal", rated_at=at("2026-03-30 09:00"),
+                          department=c2.department, window=c2.window, staff=c2.accepted_by)
+    Alert.objects.filter(case=month.cases["c4"], severity="yellow").update(severity="red")
+    after = indicators_for(user=None, period=MARCH, today=TODAY)
+    assert after.visits_total == before.visits_total + 1
+    assert (after.ratings, after.bad) == (before.ratings + 1, before.bad + 1)
+    assert (after.alerts_red, after.alerts_yellow) == (before.alerts_red + 1, before.alerts_yellow - 1)
+    direct = indicators_direct(user=None, period=MARCH, today=TODAY)[None]
+    _same(direct, after)
+
+
+def test_a_calendar_change_moves_the_timing_it_touches(month):
+    """A day of March made a holiday after the fact: the deadlines across it
+    move one working day, and the rollups follow the calendar's revision."""
+    from govhall.calendars import services as calendars
+    from govhall.stats.tests.conftest import MARCH, TODAY
+
+    rollups_refresh()
+    calendars.local_day_set(actor=month.hall.admin, day=date(2026, 3, 16), is_workday=False, name="本地假日",
+                            reason="测试")
+    after = indicators_for(user=None, period=MARCH, today=TODAY)
+    direct = indicators_direct(user=None, period=MARCH, today=TODAY)[None]
+    _same(direct, after)
+    assert after.days_total != 0
+
+
+@pytest.mark.parametrize(("pauses", "extended", "stop", "spans"), [
+    # Promised 5 working days from Monday 2026-03-02: due 03-09; overdue from 03-10.
+    ([], None, None, [(date(2026, 3, 10), None)]),
+    # Decided 03-12: overdue at the end of 03-10 and 03-11.
+    ([], None, date(2026, 3, 12), [(date(2026, 3, 10), date(2026, 3, 11))]),
+    # Paused 03-11 → 03-16 (ended): not overdue while paused; after it the deadline has moved by 3 working days.
+    ([(date(2026, 3, 11), date(2026, 3, 16))], None, None,
+     [(date(2026, 3, 10), date(2026, 3, 10)), (date(2026, 3, 16), None)]),
+    # Still paused since 03-11.
+    ([(date(2026, 3, 11), None)], None, None, [(date(2026, 3, 10), date(2026, 3, 10))]),
+    # Extended by 5 on 03-12: overdue 03-10..03-11, then due 03-16: overdue again from 03-17.
+    ([], date(2026, 3, 12), None, [(date(2026, 3, 10), date(2026, 3, 11)), (date(2026, 3, 17), None)]),
+])
+def test_overdue_spans(db, pauses, extended, stop, spans):
+    assert overdue_spans(accepted_on=date(2026, 3, 2), promised_days=5, extension_days=5 if extended else 0,
+                         stop=stop, extended_on=extended, pauses=pauses) == spans
