@@ -200,7 +200,13 @@ if CACHE_URL:
         raise ImproperlyConfigured("GOVHALL_CACHE_URL must be a redis:// (or rediss://, unix://) URL")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "govhall_cache"}}
+    # Django's database cache culls a third of its rows past MAX_ENTRIES (300
+    # by default): a busy portal's crowd then erased a client's count, and
+    # with it his limit (found by `make load`). One row per client and
+    # minute: 20,000 is a city's busiest minute many times over; a province
+    # shares Redis (docs/deploy.md).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "govhall_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 20_000}}}
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
