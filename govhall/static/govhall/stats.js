@@ -9,7 +9,11 @@
       var source = document.getElementById(el.getAttribute("data-chart"));
       if (!source) { return; }
       var chart = window.echarts.init(el, null, { renderer: "svg" });
-      chart.setOption(JSON.parse(source.textContent));
+      var option = JSON.parse(source.textContent);
+      // Tooltips drawn in the chart itself: ECharts' HTML tooltips write
+      // style="" attributes, which the Content Security Policy refuses.
+      if (option.tooltip) { option.tooltip.renderMode = "richText"; }
+      chart.setOption(option);
       chart.on("click", function (params) {
         if (params.data && params.data.url) { window.location.assign(params.data.url); }
       });

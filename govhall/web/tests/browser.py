@@ -41,8 +41,14 @@ def browser():
 def page(browser):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    # Every browser test also checks the Content Security Policy: nothing a
+    # page needs (script, style, image, frame) may be refused by it.
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert not refused, f"refused by the Content Security Policy: {refused}"
 
 
 def log_in(page, live_server, username):
