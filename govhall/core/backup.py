@@ -423,17 +423,59 @@ def _load_sqlite(connection, dump: Path) -> None:
             raise BackupError(f"SQLite restore failed, the database is unchanged: {error}") from None
 
 
+def _tail(file) -> str:
+    file.seek(0)
+    return "\n".join(file.read().decode("utf-8", "replace").strip().splitlines()[-10:])
+
+
 def _load_postgresql(connection, dump: Path) -> None:
-    pg_restore = pg_binary("pg_restore")
+    """Replace the database's tables with the dump's in one transaction.
+
+    ``pg_restore`` writes the SQL script of the dump, ``psql`` runs it after
+    dropping the tables already there (with their partitions and sequences:
+    ``pg_restore --clean`` alone cannot replace a partitioned table, it
+    trips over the partitions' inherited constraints). This process pumps
+    the script from one to the other and sends the COMMIT only once the
+    script ended well: a dump that breaks halfway, or any failing
+    statement, leaves the database as it was."""
+    pg_restore, psql = pg_binary("pg_restore"), pg_binary("psql")
+    env = pg_environment(connection.settings_dict)
+    with connection.cursor() as cursor:
+        tables = _tables(cursor, "postgresql")
     connection.close()
-    try:
-        # --clean --if-exists: the backup's tables replace those of an empty
-        # (migrated) or forced database; one transaction: all or nothing.
-        _run([pg_restore, "--no-password", "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
-              "--no-owner", "--no-privileges", f"--dbname={connection.settings_dict['NAME']}", str(dump)],
-             pg_environment(connection.settings_dict))
-    except BackupError as error:
-        raise BackupError(f"{error}\nthe restore was rolled back: the database is unchanged") from None
+    opening = "SET client_min_messages = warning;\nBEGIN;\n"
+    if tables:
+        opening += f"DROP TABLE IF EXISTS {', '.join(_quote(table) for table in tables)} CASCADE;\n"
+    with tempfile.TemporaryFile() as script_errors, tempfile.TemporaryFile() as run_errors:
+        writer = subprocess.Popen(
+            [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--file=-", str(dump)],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=script_errors)
+        runner = subprocess.Popen(
+            [psql, "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
+             f"--dbname={connection.settings_dict['NAME']}"],
+            env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=run_errors)
+        try:
+            runner.stdin.write(opening.encode("utf-8"))
+            while block := writer.stdout.read(CHUNK):
+                runner.stdin.write(block)
+            if writer.wait() == 0:
+                runner.stdin.write(b"COMMIT;\n")
+        except BrokenPipeError:  # psql stopped at a failing statement
+            pass
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                runner.stdin.close()  # without a COMMIT: the server rolls back
+            writer.stdout.close()
+            if writer.poll() is None:
+                writer.kill()
+            writer.wait()
+            runner.wait()
+        if runner.returncode != 0:
+            raise BackupError(f"psql failed (exit {runner.returncode}): {_tail(run_errors)}\n"
+                              "the restore was rolled back: the database is unchanged")
+        if writer.returncode != 0:
+            raise BackupError(f"pg_restore failed (exit {writer.returncode}): {_tail(script_errors)}\n"
+                              "the restore was rolled back: the database is unchanged")
 
 
 def _restore_files(folder: Path, manifest: dict, created: list[str]) -> None:
@@ -505,7 +547,7 @@ def backup_restore(path, *, force: bool = False, using: str = "default") -> dict
     if connection.vendor != vendor:
         raise BackupError(f"the backup is of a {vendor} database; the configured database is {connection.vendor}")
     if vendor == "postgresql":
-        pg_binary("pg_restore")  # missing: say so before anything changes
+        pg_binary("pg_restore"), pg_binary("psql")  # missing: say so before anything changes
         with connection.cursor() as cursor:
             extra = sorted(set(_tables(cursor, vendor)) - set(manifest["tables"]))
         if extra:
