@@ -30,7 +30,8 @@ install-dev: $(VENV)/.installed-dev
 # error pages, never Django's debug pages (`manage.py runserver` on its own
 # stays in development, DEBUG on). Safe values for a demo on this machine: a
 # secret key made once per checkout under var/, cookies over plain HTTP, the
-# static files collected for WhiteNoise. Each can be overridden from the
+# static files collected for WhiteNoise, readable log lines (not production's
+# JSON). Each can be overridden from the
 # environment (GOVHALL_DEBUG=1 make run: the debug pages).
 # The task worker runs beside the server and stops with it; it runs the
 # supervision scan every GOVHALL_SUPERVISE_INTERVAL_SECONDS (lights change live).
@@ -42,6 +43,7 @@ endif
 run: export GOVHALL_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: export GOVHALL_ALLOWED_HOSTS ?= 127.0.0.1,localhost,[::1],$(HOST)
 run: export GOVHALL_SECURE_COOKIES ?= 0
+run: export GOVHALL_LOG_FORMAT ?= text
 
 $(DEMO_VAR)/secret_key: | $(VENV)/.installed
 	mkdir -p $(@D)

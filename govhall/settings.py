@@ -12,6 +12,7 @@ from datetime import time
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from govhall.env import env_bool, env_int, env_list, env_str
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "govhall.core",
     "govhall.org",
     "govhall.calendars",
@@ -70,7 +72,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request gets its id, its log line and its latency figure (docs/observability.md).
+    "govhall.core.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content Security Policy; above the frame-options middleware, whose header it follows.
+    "govhall.core.csp.ContentSecurityPolicyMiddleware",
     # A database away (restarted) or busy (SQLite locked): 503 with Retry-After, not a 500.
     "govhall.api.errors.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -215,6 +221,49 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("GOVHALL_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env_int("GOVHALL_SESSION_SECONDS", 8 * 3600)
+
+# --- HTTPS and security headers (docs/security.md, docs/deploy.md) -----------
+# Behind a reverse proxy that ends TLS: the header it sets to "https" on a
+# secure request, e.g. X-Forwarded-Proto. The proxy must overwrite whatever
+# the client sent in it, or any client could claim a secure connection.
+GOVHALL_PROXY_SSL_HEADER = env_str("GOVHALL_PROXY_SSL_HEADER")
+if GOVHALL_PROXY_SSL_HEADER:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", GOVHALL_PROXY_SSL_HEADER):
+        raise ImproperlyConfigured(f"GOVHALL_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, "
+                                   f"got {GOVHALL_PROXY_SSL_HEADER!r}")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + GOVHALL_PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+# Plain HTTP is sent to HTTPS wherever cookies are secure (production, unless
+# GOVHALL_SECURE_COOKIES=0 says the hall runs on plain HTTP, as `make run` does).
+SECURE_SSL_REDIRECT = env_bool("GOVHALL_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+# Monitoring probes may ask over plain HTTP inside the hall's network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+# HSTS only when configured: once a browser has seen it, it refuses plain HTTP
+# to this host for that many seconds (31536000: a year).
+SECURE_HSTS_SECONDS = env_int("GOVHALL_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GOVHALL_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("GOVHALL_HSTS_PRELOAD", True)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured("GOVHALL_HSTS_SECONDS must be 0 (off) or more")
+SECURE_REFERRER_POLICY = env_str("GOVHALL_REFERRER_POLICY", "same-origin")
+# Not settings: no hall needs these off.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"  # a view that must be framed by our pages says so (@xframe_options_sameorigin)
+# The Content Security Policy (django-csp; govhall/core/csp.py): scripts,
+# styles, images and frames from this site only, no inline script or style
+# except a tag carrying the request's nonce (the API docs page), no plugins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"report-uri": [env_str("GOVHALL_CSP_REPORT_URI")]} if env_str("GOVHALL_CSP_REPORT_URI") else {}),
+    },
+}
 
 # --- Background tasks (Django Tasks; the worker is `govhall worker`) -------
 TASKS = {
@@ -379,10 +428,54 @@ GOVHALL_BAD_REVIEW_FIX_DAYS = env_int("GOVHALL_BAD_REVIEW_FIX_DAYS", 5)
 if GOVHALL_RATING_LINK_DAYS < 1 or GOVHALL_BAD_REVIEW_FIX_DAYS < 1:
     raise ImproperlyConfigured("GOVHALL_RATING_LINK_DAYS and GOVHALL_BAD_REVIEW_FIX_DAYS must be at least 1")
 
+# --- Logs, health and metrics (docs/observability.md) ------------------------
+# JSON, one object per line, in production; a readable line in development
+# (`make run` asks for text). Identity and phone numbers are masked in both.
+GOVHALL_LOG_FORMAT = env_str("GOVHALL_LOG_FORMAT", "text" if DEBUG else "json")
+if GOVHALL_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"GOVHALL_LOG_FORMAT must be 'json' or 'text', got {GOVHALL_LOG_FORMAT!r}")
+# /healthz: a worker silent longer than this is stale (the supervision scan
+# gives a live one a task every GOVHALL_SUPERVISE_INTERVAL_SECONDS), and the
+# working-day calendar warns this many days before it (or its official part) ends.
+GOVHALL_HEALTH_WORKER_STALE_SECONDS = env_int("GOVHALL_HEALTH_WORKER_STALE_SECONDS", 600)
+if GOVHALL_HEALTH_WORKER_STALE_SECONDS <= GOVHALL_SUPERVISE_INTERVAL_SECONDS:
+    raise ImproperlyConfigured("GOVHALL_HEALTH_WORKER_STALE_SECONDS must be longer than "
+                               "GOVHALL_SUPERVISE_INTERVAL_SECONDS (a live worker would look stale)")
+GOVHALL_HEALTH_CALENDAR_DAYS = env_int("GOVHALL_HEALTH_CALENDAR_DAYS", 90)
+if GOVHALL_HEALTH_CALENDAR_DAYS < 0:
+    raise ImproperlyConfigured("GOVHALL_HEALTH_CALENDAR_DAYS must be 0 or more")
+# /metrics: open to these addresses or networks (as the client is found by
+# govhall/core/client.py), or to anyone sending "Authorization: Bearer <token>".
+GOVHALL_METRICS_ALLOWED = env_list("GOVHALL_METRICS_ALLOWED", ["127.0.0.1", "::1"])
+try:
+    [ipaddress.ip_network(entry, strict=False) for entry in GOVHALL_METRICS_ALLOWED]
+except ValueError as error:
+    raise ImproperlyConfigured(f"GOVHALL_METRICS_ALLOWED: {error}") from None
+GOVHALL_METRICS_TOKEN = env_str("GOVHALL_METRICS_TOKEN")
+if GOVHALL_METRICS_TOKEN and len(GOVHALL_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("GOVHALL_METRICS_TOKEN must be at least 32 characters long")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request": {"()": "govhall.core.observability.RequestContextFilter"},
+        "task_chatter": {"()": "govhall.core.observability.TaskChatterFilter"},
+    },
+    "formatters": {
+        "json": {"()": "govhall.core.observability.JsonFormatter"},
+        "text": {"()": "govhall.core.observability.TextFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": GOVHALL_LOG_FORMAT,
+                             "filters": ["request", "task_chatter"]}},
     "root": {"handlers": ["console"], "level": env_str("GOVHALL_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers off: every line goes through ours (format, masking).
+        "django": {"handlers": [], "propagate": True},
+        # One line per request is govhall.request's: runserver's line and
+        # Django's "Not Found: …" would repeat it. Errors still show.
+        "django.server": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.request": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+    },
 }

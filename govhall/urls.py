@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from govhall.api import errors as api_errors
-from govhall.core import benchfloor
+from govhall.core import benchfloor, health, metrics
 
 urlpatterns = [
+    # Monitoring (docs/observability.md): open health report, restricted metrics.
+    path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("", include("govhall.portal.urls")),
     path("", include("govhall.web.urls")),
     path("", include("govhall.web.stats_urls")),

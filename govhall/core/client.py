@@ -35,6 +35,17 @@ def _is_trusted(address) -> bool:
     return any(address in network for network in _trusted(tuple(settings.GOVHALL_TRUSTED_PROXIES)))
 
 
+def forwarded_by_stranger(request) -> bool:
+    """Whether ``request`` carries a forwarding header (ours or the standard
+    ``Forwarded``) but did not come from a trusted proxy: a proxy we were not
+    told about (its address says nothing about the client), or a client that
+    wrote the header itself."""
+    if settings.GOVHALL_CLIENT_IP_HEADER not in request.headers and "Forwarded" not in request.headers:
+        return False
+    remote = _address(request.META.get("REMOTE_ADDR", "") or "")
+    return remote is None or not _is_trusted(remote)
+
+
 def client_address(request) -> str | None:
     """The client's address: REMOTE_ADDR, or — when that is a trusted proxy —
     the rightmost address of the forwarding header that is not one of our

@@ -76,3 +76,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a task worker last started or finished a task (one row per
+    worker id, written by the worker itself: govhall/core/health.py). The
+    scheduled supervision scan gives a live worker a task every
+    GOVHALL_SUPERVISE_INTERVAL_SECONDS, so an old row means a worker that
+    stopped, hangs, or has nothing scheduled — /healthz reports it."""
+
+    worker_id = models.CharField("任务进程", max_length=64, unique=True)
+    seen_at = models.DateTimeField("最近活动", db_index=True)  # /healthz reads the latest
+
+    class Meta:
+        verbose_name = "任务进程心跳"
+        verbose_name_plural = "任务进程心跳"
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.seen_at:%Y-%m-%d %H:%M:%S}"

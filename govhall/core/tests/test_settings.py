@@ -54,6 +54,13 @@ def test_the_public_address_is_printed_in_qr_codes_and_sms_links():
     ("GOVHALL_PUBLIC_URL", "zwfw.example.gov.cn", "GOVHALL_PUBLIC_URL must be an absolute http(s) address"),
     ("GOVHALL_TRUSTED_PROXIES", "10.0.0.300", "GOVHALL_TRUSTED_PROXIES"),
     ("GOVHALL_CACHE_URL", "memcached://x", "GOVHALL_CACHE_URL must be a redis://"),
+    ("GOVHALL_PROXY_SSL_HEADER", "X Forwarded Proto", "GOVHALL_PROXY_SSL_HEADER must be a header name"),
+    ("GOVHALL_HSTS_SECONDS", "-1", "GOVHALL_HSTS_SECONDS must be 0"),
+    ("GOVHALL_LOG_FORMAT", "xml", "GOVHALL_LOG_FORMAT must be 'json' or 'text'"),
+    ("GOVHALL_METRICS_ALLOWED", "10.0.0.300", "GOVHALL_METRICS_ALLOWED"),
+    ("GOVHALL_METRICS_TOKEN", "short", "GOVHALL_METRICS_TOKEN must be at least 32"),
+    ("GOVHALL_HEALTH_WORKER_STALE_SECONDS", "30", "GOVHALL_HEALTH_WORKER_STALE_SECONDS must be longer"),
+    ("GOVHALL_HEALTH_CALENDAR_DAYS", "-1", "GOVHALL_HEALTH_CALENDAR_DAYS must be 0 or more"),
 ])
 def test_a_bad_setting_names_the_variable(name, value, message):
     result = start_django(**{name: value})
