@@ -903,20 +903,35 @@ def case_submit_once(*, actor: User, idempotency_key: str, request_hash: str = "
     key = (idempotency_key or "").strip()
     if not key or len(key) > 100:
         raise DomainError(_("请提供 1 至 100 个字符的 Idempotency-Key。"), field="Idempotency-Key")
-    existing = IdempotencyKey.objects.filter(user=actor, key=key).select_related("case").first()
-    if existing:
-        if existing.request_hash and request_hash and existing.request_hash != request_hash:
-            raise Unprocessable(_("该 Idempotency-Key 已用于内容不同的请求，请为新的申请使用新的键。"),
-                                field="Idempotency-Key")
-        return existing.case, False
-    case = (case_draft_create if draft else case_submit)(actor=actor, **kwargs)
+    earlier = _idempotent_case(actor, key, request_hash)
+    if earlier is not None:
+        return earlier, False
     try:
         with transaction.atomic():
+            case = (case_draft_create if draft else case_submit)(actor=actor, **kwargs)
             IdempotencyKey.objects.create(user=actor, key=key, request_hash=request_hash, case=case,
                                           created_at=clock.now())
-    except IntegrityError:  # the same key raced in: keep the first, drop this one
-        raise Conflict(_("相同的请求正在处理，请稍后查询。")) from None
+    except IntegrityError:
+        # The same key raced in from a concurrent retry, which committed first
+        # (PostgreSQL made this insert wait for it): this case is rolled back
+        # with its number, and the retry is answered with the first case.
+        earlier = _idempotent_case(actor, key, request_hash)
+        if earlier is None:
+            raise Conflict(_("相同的请求正在处理，请稍后查询。")) from None
+        return earlier, False
     return case, True
+
+
+def _idempotent_case(actor: User, key: str, request_hash: str) -> Case | None:
+    """The case created earlier under ``key``, or None; the same key with
+    another body is refused (422)."""
+    existing = IdempotencyKey.objects.filter(user=actor, key=key).select_related("case").first()
+    if existing is None:
+        return None
+    if existing.request_hash and request_hash and existing.request_hash != request_hash:
+        raise Unprocessable(_("该 Idempotency-Key 已用于内容不同的请求，请为新的申请使用新的键。"),
+                            field="Idempotency-Key")
+    return existing.case
 
 
 def case_watch_refresh(*, case: Case, today) -> Case:
