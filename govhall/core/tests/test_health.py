@@ -251,3 +251,24 @@ def test_a_scrape_while_the_database_is_down_still_answers(client):
         connection.settings_dict.clear()
         connection.settings_dict.update(saved)
     assert status == 200 and "govhall_database_up 0.0" in text and "govhall_alerts_open" not in text
+
+
+def test_in_multiprocess_mode_a_scrape_adds_up_every_process(tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR (several gunicorn workers): two processes
+    serve a request each, a third one's scrape counts both."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVHALL_")}
+    (tmp_path / "metrics").mkdir()
+    env.update(DJANGO_SETTINGS_MODULE=os.environ["DJANGO_SETTINGS_MODULE"], GOVHALL_VAR_DIR=str(tmp_path / "var"),
+               PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
+    serve = ("import django; django.setup(); from django.test import Client; "
+             "assert Client().get('/no-such-page/').status_code == 404")
+    scrape_ = ("import django; django.setup(); from django.test import Client; "
+               "print(Client().get('/metrics').content.decode())")
+    for _ in range(2):
+        served = subprocess.run([sys.executable, "-c", serve], check=False, env=env, cwd=ROOT, capture_output=True,
+                                text=True, timeout=120)
+        assert served.returncode == 0, served.stderr
+    scraped = subprocess.run([sys.executable, "-c", scrape_], check=False, env=env, cwd=ROOT, capture_output=True,
+                             text=True, timeout=120)
+    assert 'govhall_http_responses_total{method="GET",route="unmatched",status="404"} 2.0' in scraped.stdout, \
+        scraped.stdout[:2000] + scraped.stderr[-2000:]
