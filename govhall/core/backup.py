@@ -110,12 +110,41 @@ def _storage_names(storage, folder: str = "") -> Iterator[str]:
         yield from _storage_names(storage, f"{folder}/{sub}" if folder else sub)
 
 
-def _storage_sha256(storage, name: str) -> str:
-    digest = hashlib.sha256()
+def _storage_digest(storage, name: str) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
     with storage.open(name, "rb") as source:
         while block := source.read(CHUNK):
             digest.update(block)
-    return digest.hexdigest()
+            size += len(block)
+    return size, digest.hexdigest()
+
+
+def _previous_files(previous: Path) -> dict[str, tuple[int, str]]:
+    """The files of the earlier backup ``previous``: name → (size, SHA-256)."""
+    try:
+        manifest = json.loads((previous / MANIFEST).read_text(encoding="utf-8"))
+        return {entry["name"]: (entry["size"], entry["sha256"]) for entry in manifest["files"]
+                if _safe_name(entry["name"])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise BackupError(f"--link-dest {previous} is not a readable backup: {error}") from None
+
+
+def _media_file(name: str, destination: Path, previous: Path | None, known: dict) -> tuple[int, str]:
+    """Copy one file of the storage into the backup; or, when the earlier
+    backup ``previous`` holds the same content (checked on both sides, so
+    a damaged old copy is not carried on), hard-link its copy: a file
+    unchanged since then is read, not written again."""
+    if previous is not None and name in known:
+        old = previous / MEDIA / name
+        if old.is_file() and _storage_digest(default_storage, name) == known[name] == _sha256_file(old):
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(old, destination)
+                return known[name]
+            except OSError:  # another file system: copy
+                pass
+    with default_storage.open(name, "rb") as source:
+        return _copy(source, destination)
 
 
 def _safe_name(name) -> bool:
@@ -294,12 +323,15 @@ def _write_json(path: Path, data: dict) -> None:
         os.fsync(out.fileno())
 
 
-def backup_create(path, *, force: bool = False, using: str = "default") -> dict:
+def backup_create(path, *, force: bool = False, link_dest=None, using: str = "default") -> dict:
     """Back up the database ``using`` and the default storage's files into
     the directory ``path``; return the manifest. An existing non-empty
     ``path`` is refused unless ``force`` (then replaced once the new backup
-    is complete)."""
+    is complete). Files unchanged since the backup ``link_dest`` are hard
+    links to its copies."""
     target = Path(path).absolute()
+    previous = Path(link_dest).absolute() if link_dest else None
+    known = _previous_files(previous) if previous else {}
     if target.exists() and not force and (not target.is_dir() or any(target.iterdir())):
         raise BackupError(f"{target} exists and is not empty: choose a new path, or pass --force to replace it")
     if isinstance(default_storage, FileSystemStorage):
@@ -320,8 +352,7 @@ def backup_create(path, *, force: bool = False, using: str = "default") -> dict:
         dump_size, dump_sha = _sha256_file(work / DUMPS[vendor])
         files = []
         for name in _storage_names(default_storage):
-            with default_storage.open(name, "rb") as source:
-                size, sha = _copy(source, work / MEDIA / name)
+            size, sha = _media_file(name, work / MEDIA / name, previous, known)
             files.append({"name": name, "size": size, "sha256": sha})
         manifest = {
             "format": FORMAT,
@@ -529,7 +560,7 @@ def restore_differences(folder: Path, manifest: dict, *, using: str = "default")
         name = entry["name"]
         if not default_storage.exists(name):
             problems.append(f"file {name} is missing from the storage")
-        elif _storage_sha256(default_storage, name) != entry["sha256"]:
+        elif _storage_digest(default_storage, name)[1] != entry["sha256"]:
             problems.append(f"file {name} differs from the backup (SHA-256)")
     return problems
 

@@ -31,6 +31,7 @@ from govhall.core.actors import SYSTEM
 from govhall.core.tests.test_object_storage import BUCKET, object_store, s3_media  # noqa: F401 (fixtures)
 from govhall.org import services as org
 from govhall.org.models import Action
+from govhall.test import sample_pdf
 
 # pg_dump and the backup API read what is committed: no test transaction around.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -249,6 +250,30 @@ def test_restore_names_a_chain_broken_before_the_backup_and_heads_or_counts_that
     assert f"table cases_notice: {notices} rows, the backup has {notices + 1} rows" in said
     assert f"chain head of case {event.case.number}" in said
     assert "content was changed" not in said
+
+
+def test_a_backup_links_the_files_unchanged_since_an_earlier_one(history, tmp_path):
+    first, second = tmp_path / "monday", tmp_path / "tuesday"
+    call_command("backup", str(first))
+    names = [entry["name"] for entry in _manifest(first)["files"]]
+    # A new scan after Monday's backup, and Monday's copy of one file damaged on its disk.
+    case = _submit(history, "2026-03-05 10:00")
+    cases.case_material_attach(actor=history.clerk, case=case, material_order=1, filename="new.pdf",
+                               content=sample_pdf("周二的扫描件"))
+    damaged = CaseMaterial.objects.exclude(case=case).first().file.name
+    (first / "media" / damaged).write_bytes(b"rotten")
+
+    call_command("backup", str(second), "--link-dest", str(first))
+    files = {entry["name"]: entry for entry in _manifest(second)["files"]}
+    assert len(files) == len(names) + 1
+    for name in names:
+        linked = (second / "media" / name).stat().st_ino == (first / "media" / name).stat().st_ino
+        assert linked == (name != damaged)
+    for name, entry in files.items():
+        assert _sha256(second / "media" / name) == entry["sha256"]
+    call_command("restore", str(second), "--check")
+    with pytest.raises(CommandError, match="--link-dest .* is not a readable backup"):
+        call_command("backup", str(tmp_path / "wednesday"), "--link-dest", str(tmp_path / "nowhere"))
 
 
 def test_a_restore_that_fails_says_so_and_changes_nothing(history, tmp_path, settings):

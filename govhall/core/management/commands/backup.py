@@ -17,11 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("path", help="the backup directory to create (must not exist or be empty)")
         parser.add_argument("--force", action="store_true",
                             help="replace an existing backup at PATH, once the new one is complete")
+        parser.add_argument("--link-dest", metavar="PREVIOUS",
+                            help="an earlier backup: files unchanged since are hard links to its copies")
 
-    def handle(self, *args, path, force, **options):
+    def handle(self, *args, path, force, link_dest, **options):
         started = time.monotonic()
         try:
-            manifest = backup_create(path, force=force)
+            manifest = backup_create(path, force=force, link_dest=link_dest)
         except (BackupError, OSError, DatabaseError) as error:
             raise CommandError(f"backup failed, nothing was written at {path}: {error}") from None
         files = manifest["files"]
