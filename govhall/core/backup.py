@@ -18,13 +18,14 @@ A backup is a directory:
 A backup is written into a temporary directory beside PATH and renamed to
 PATH only once complete: a failed backup leaves nothing that looks like one.
 A restore checks the backup against its manifest before it touches anything,
-restores (SQLite: the backup API again, all or nothing; PostgreSQL:
-``pg_restore --single-transaction``), then checks the result: row counts,
+restores (SQLite: the backup API again; PostgreSQL: pg_restore's script
+run by psql; each all or nothing), then checks the result: row counts,
 every hash chain (``govhall.cases.events.chains_verify``), the chain heads
 and the files.
 
-This module reads the cases' table: a backup spans every app, so it imports
-cases lazily, where it is needed, and core stays below the domain apps.
+This module reads the cases' table and verifies their chains: a backup
+spans every app, so it reaches cases lazily (``apps.get_model``, an import
+inside the function) and core stays below the domain apps.
 """
 
 import contextlib
