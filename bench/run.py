@@ -5,7 +5,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_timing.py", "bench_search.py", "bench_cases.py", "bench_supervision.py", "bench_startup.py"]
+BENCHES = ["bench_timing.py", "bench_search.py", "bench_cases.py", "bench_supervision.py", "bench_audit.py",
+           "bench_startup.py"]
 
 failed = False
 for name in BENCHES:

@@ -16,13 +16,14 @@ covers are not hashed again (docs/security.md, "Audit checkpoints").
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q, Subquery
 
 from govhall.cases.models import AuditCheckpoint, Case, CaseEvent
@@ -30,6 +31,7 @@ from govhall.core import clock, statements
 from govhall.core.actors import SYSTEM, person
 from govhall.core.audit import audit_record
 from govhall.core.errors import DomainError
+from govhall.core.writers import table_writers
 
 
 def _digest(alg: str, payload: bytes) -> str:
@@ -51,18 +53,31 @@ def _json_text(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
 
-def _payload_bytes(case_id: int, seq: int, at: datetime, actor_id: int | None, actor_role: str, action: str,
+def _payload_bytes(case_id: int, seq: int, at: str, actor_id: int | None, actor_role: str, action: str,
                    from_state: str, to_state: str, data, client_address: str | None, prev_hash: str) -> bytes:
-    return (f'{{"action":{encode_basestring(action)},"actor":{"null" if actor_id is None else int(actor_id)},'
-            f'"actor_role":{encode_basestring(actor_role)},"at":"{at.isoformat()}","case":{int(case_id)},'
+    """``at``: the event's time in ISO 8601 (``_at_text``); ids are ints."""
+    return (f'{{"action":{encode_basestring(action)},"actor":{"null" if actor_id is None else actor_id},'
+            f'"actor_role":{encode_basestring(actor_role)},"at":{encode_basestring(at)},"case":{case_id},'
             f'"client_address":{_json_text(client_address)},"data":{_canonical_json(data)},'
-            f'"from":{encode_basestring(from_state)},"prev":{encode_basestring(prev_hash)},"seq":{int(seq)},'
+            f'"from":{encode_basestring(from_state)},"prev":{encode_basestring(prev_hash)},"seq":{seq},'
             f'"to":{encode_basestring(to_state)}}}').encode()
 
 
+def _at_text(at: datetime) -> str:
+    """An event's time as its payload has it: ISO 8601 in UTC, as written
+    (a naive time read from SQLite is UTC)."""
+    if at.tzinfo is None:
+        return f"{at.isoformat()}+00:00"
+    return at.isoformat() if at.utcoffset() == _NO_OFFSET else at.astimezone(UTC).isoformat()
+
+
+_NO_OFFSET = timedelta(0)
+
+
 def _payload(event: CaseEvent) -> bytes:
-    return _payload_bytes(event.case_id, event.seq, event.at, event.actor_id, event.actor_role, event.action,
-                          event.from_state, event.to_state, event.data, event.client_address, event.prev_hash)
+    return _payload_bytes(event.case_id, event.seq, _at_text(event.at), event.actor_id, event.actor_role,
+                          event.action, event.from_state, event.to_state, event.data, event.client_address,
+                          event.prev_hash)
 
 
 def event_build(*, case: Case, actor, action: str, from_state: str, to_state: str, data: dict | None = None,
@@ -153,6 +168,7 @@ def _chains(rows: Iterable[tuple], *, mark: int = 0, old_mark: int = 0,
     head a chain continues from at its first row read. The hot loop of every
     verification: plain locals, one hash per event."""
     hashers: dict[str, Callable | None] = {}
+    loads, at_text = json.JSONDecoder().decode, _at_text
     chain = None
     previous = case_seq = case_hash = ""
     expected = 0
@@ -178,8 +194,10 @@ def _chains(rows: Iterable[tuple], *, mark: int = 0, old_mark: int = 0,
             chain.broken = (seq, f"unknown hash algorithm {alg}")
             continue
         chain.hashed += 1
-        payload = _payload_bytes(case_id, seq, at, actor_id, actor_role, action, from_state, to_state, data,
-                                 address, prev)
+        # The data as Django reads it: JSON text from either database.
+        data = loads(data) if isinstance(data, str) else data
+        payload = _payload_bytes(case_id, seq, at_text(at), actor_id, actor_role, action, from_state, to_state,
+                                 data, address, prev)
         if hasher(payload).hexdigest() != digest:
             chain.broken = (seq, "content was changed after it was written (hash differs)")
             continue
@@ -220,18 +238,25 @@ def _break(chain: _Chain, number: str | None = None) -> Break:
 
 
 def _stream(events, extra: tuple[str, ...] = ()) -> Iterator[tuple]:
-    """The events' rows in chain order, streamed: a server-side cursor on
-    PostgreSQL (inside a transaction, so that it is not materialized as a
-    holdable cursor), chunks of SQLite's cursor otherwise. One statement, so
-    the events and the case heads beside them are one snapshot."""
-    rows = events.order_by("case_id", "seq").values_list(*_ROW, *extra)
+    """The events' rows in chain order, streamed in chunks: a server-side
+    cursor on PostgreSQL (inside a transaction, so that it is not
+    materialized as a holdable cursor). One statement, so the events and the
+    case heads beside them are one snapshot. The rows as the driver gives
+    them (``_chains`` reads the time and the JSON data itself: Django's
+    converters per field cost more than the hash)."""
+    sql, params = events.order_by("case_id", "seq").values_list(*_ROW, *extra).query.sql_with_params()
     if connection.vendor == "postgresql":
-        with transaction.atomic():
-            yield from rows.iterator(chunk_size=CHUNK)
+        with transaction.atomic(), connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(CHUNK):
+                yield from rows
     else:
         # Not in a transaction: SQLite's transactions here take the write
         # lock (IMMEDIATE), and a statement already reads one snapshot.
-        yield from rows.iterator(chunk_size=CHUNK)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(CHUNK):
+                yield from rows
 
 
 def chain_verify(case: Case) -> Break | None:
@@ -390,35 +415,41 @@ def checkpoint_latest_full() -> datetime | None:
 # --- incremental and full verification ------------------------------------------
 
 class AuditBusy(DomainError):
-    """The event table stayed locked by writers past the timeout."""
+    """Writers of the event table stayed open past the wait."""
 
 
-# How long the run waits for the writers of the event table to finish
-# before it reads its high-water mark (PostgreSQL).
-LOCK_TIMEOUT = "30s"
+def event_writers() -> frozenset[str]:
+    """The transactions that may have taken a case event id they have not
+    committed yet (``core.writers.table_writers``): what a checkpoint's
+    high-water mark and supervision's event tail wait for."""
+    return table_writers(CaseEvent)
+
+
+# How long a run waits for the transactions that may own an id below its
+# high-water mark to end (PostgreSQL), and how often it looks.
+WRITERS_WAIT = 30.0
+WRITERS_POLL = 0.05
 
 
 def _high_water() -> int:
-    """The highest event id below which every event is committed: the mark
+    """The highest event id below which no event can still appear: the mark
     a checkpoint may vouch for. On PostgreSQL an id is taken when a row is
-    inserted, not when it commits, so an event below the highest id read can
-    still appear; a SHARE lock on the table waits for every transaction that
-    is inserting one (an insert holds ROW EXCLUSIVE from before it takes its
-    id) and holds new ones back for the moment it takes to read the maximum.
-    On SQLite writers are serialized: a committed id has no uncommitted one
-    below it."""
-    events = CaseEvent.objects.aggregate(top=Max("pk"))
-    if connection.vendor != "postgresql":
-        return events["top"] or 0
-    table = connection.ops.quote_name(CaseEvent._meta.db_table)
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-            cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-            return cursor.fetchone()[0]
-    except OperationalError as error:
-        raise AuditBusy(f"the case event table stayed locked for {LOCK_TIMEOUT}; try again ({error})") from None
+    inserted (or from the sequence), not when it commits, so an event below
+    the highest committed id can commit later: every id up to it was taken
+    before it was read, by a transaction that holds a lock on the table or
+    its sequence until it ends, so the mark is read first and then the run
+    waits for those transactions to end (not blocking anyone: later writers
+    take higher ids). On SQLite writers are serialized (``event_writers``)."""
+    mark = CaseEvent.objects.aggregate(top=Max("pk"))["top"] or 0
+    waiting = event_writers()
+    deadline = time.monotonic() + WRITERS_WAIT
+    while waiting:
+        if time.monotonic() > deadline:
+            raise AuditBusy(f"{len(waiting)} transaction(s) writing case events stayed open for "
+                            f"{WRITERS_WAIT:g} s; try again")
+        time.sleep(WRITERS_POLL)
+        waiting &= event_writers()
+    return mark
 
 
 @dataclass

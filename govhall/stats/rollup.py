@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -42,6 +42,7 @@ from govhall.cases.deadlines import promised_deadline, working_days_taken
 from govhall.cases.models import Case, CaseEvent, Channel, Pause
 from govhall.cases.states import Action
 from govhall.core.clock import to_local_date
+from govhall.core.writers import table_writers as _writers
 from govhall.evaluation.models import Rating
 from govhall.stats.models import (
     AlertRollup,
@@ -310,24 +311,6 @@ def alert_cells_recompute(days: Iterable[date]) -> int:
 
 
 # --- reading the sources: high-water marks with holes ---------------------------
-
-def _writers(model) -> frozenset[str]:
-    """The other transactions that may hold an id of ``model`` not committed
-    yet (PostgreSQL; on SQLite writers are serialized): see
-    ``supervision.engine._event_writers``, the same question for one table."""
-    if connection.vendor != "postgresql":
-        return frozenset()
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT virtualtransaction FROM pg_locks"
-            " WHERE locktype = 'relation' AND mode <> 'AccessShareLock'"
-            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            " AND relation IN (%s::regclass, pg_get_serial_sequence(%s, %s)::regclass)"
-            " AND pid IS DISTINCT FROM pg_backend_pid()",
-            [table, table, model._meta.pk.column])
-        return frozenset(row[0] for row in cursor.fetchall())
-
 
 def _tail(mark: RollupMark, model, fields: tuple[str, ...]) -> tuple[list[dict], bool]:
     """The rows of ``model`` committed since the last read (ids past the mark,

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
 from govhall.cases.deadlines import case_deadline, case_pauses, correction_deadline, deadline_light, step_light
+from govhall.cases.events import event_writers as _event_writers  # the tests of the event tail patch it
 from govhall.cases.selectors import case_steps
 from govhall.cases.services import case_watch_refresh
 from govhall.cases.models import Case, CaseEvent
@@ -318,33 +319,6 @@ def _scan_cases(today: date, at: datetime) -> int:
 # not seen ("holes", ScanMark.holes), reads them again on every scan, and
 # forgets a hole only after a read made once no transaction that could own it
 # is running any more (docs/supervision.md, "The event tail").
-
-
-def _event_writers() -> frozenset[str]:
-    """The transactions, other than this one, that may have taken a case
-    event id they have not committed yet.
-
-    PostgreSQL: a transaction that takes an id from the identity sequence
-    (or inserts into the table) holds a lock on the sequence (the table)
-    until it ends, from before it has the id; the lock table names them by
-    their virtual transaction id, which is not reused while the server runs.
-    Transaction ids (pg_snapshot_xmin/xmax) would not do: nextval assigns
-    none, so a writer can hold an id before it has a transaction id at all.
-    SQLite: writers are serialized (immediate transactions) and the scan
-    holds the write lock, so none is running: ids commit in order, and an id
-    missing below a committed one was rolled back."""
-    if connection.vendor != "postgresql":
-        return frozenset()
-    table = connection.ops.quote_name(CaseEvent._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT virtualtransaction FROM pg_locks"
-            " WHERE locktype = 'relation' AND mode <> 'AccessShareLock'"
-            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            " AND relation IN (%s::regclass, pg_get_serial_sequence(%s, %s)::regclass)"
-            " AND pid IS DISTINCT FROM pg_backend_pid()",
-            [table, table, CaseEvent._meta.pk.column])
-        return frozenset(row[0] for row in cursor.fetchall())
 
 
 def _gaps(after: int, ids: list[int]) -> list[list[int]]:
