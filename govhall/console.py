@@ -1,7 +1,7 @@
 """The ``govhall`` command: a thin wrapper around Django's manage.py.
 
 ``govhall run`` serves the hall, ``govhall worker`` runs background tasks
-(and schedules the supervision scan and the statistics' rollup refresh),
+(and first enqueues its periodic tasks: ``govhall schedule``),
 ``govhall demo`` loads the sample hall,
 ``govhall calendar …`` checks the working-day calendar; any other word is
 passed to manage.py unchanged (``govhall migrate``, ``govhall createsuperuser``).
@@ -33,10 +33,9 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["worker"]:
-        # The worker also runs the supervision time rules on a schedule,
-        # and keeps the statistics' rollups up to date.
-        execute_from_command_line(["govhall", "supervise", "--schedule"])
-        execute_from_command_line(["govhall", "stats_rollup", "--schedule"])
+        # The worker's periodic tasks (supervision scan, audit verification,
+        # statistics' rollups, event partitions), each once.
+        execute_from_command_line(["govhall", "schedule"])
     execute_from_command_line(["govhall", *manage_args(args)])
 
 

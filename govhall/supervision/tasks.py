@@ -10,37 +10,31 @@ from django.utils import timezone
 from django_tasks import task
 
 from govhall.core import clock
+from govhall.core.tasks import enqueue_once, periodic
 
 
 @task()
 def supervise_task(reschedule: bool = True) -> dict:
     from govhall.supervision.engine import supervise_scan
 
-    result = supervise_scan(at=clock.now())
-    if reschedule:
-        schedule_next()
+    try:
+        result = supervise_scan(at=clock.now())
+    finally:  # the next scan even if this one failed (a database away for a moment)
+        if reschedule:
+            schedule_next()
     return {"cases": result.cases, "events": result.events, "followups": result.followups}
 
 
-def _enqueue_once(waiting_task, *, run_after: datetime) -> bool:
-    """Enqueue ``waiting_task`` unless one is already waiting (the database
-    backend); returns whether one was enqueued."""
-    backend = settings.TASKS["default"]["BACKEND"]
-    if backend.startswith("django_tasks_db"):
-        from django_tasks_db.models import DBTaskResult
-
-        if DBTaskResult.objects.filter(task_path=waiting_task.module_path, status="READY").exists():
-            return False
-        waiting_task.using(run_after=run_after).enqueue()
-        return True
-    return False  # inline or dummy backends: the work runs where it is called
+@periodic("supervision scan")
+def schedule_now() -> bool:
+    return schedule_next(immediately=True)
 
 
 def schedule_next(*, immediately: bool = False) -> bool:
     """Enqueue the next scan unless one is already waiting (the database
     backend); returns whether one was enqueued."""
     delay = timedelta(seconds=0 if immediately else settings.GOVHALL_SUPERVISE_INTERVAL_SECONDS)
-    return _enqueue_once(supervise_task, run_after=clock.now() + delay)
+    return enqueue_once(supervise_task, run_after=clock.now() + delay)
 
 
 @task()
@@ -65,6 +59,7 @@ def audit_next_run(now: datetime) -> datetime:
     return run if run > local else run + timedelta(days=1)
 
 
+@periodic("daily audit verification")
 def audit_schedule_next() -> bool:
     """Enqueue the next daily verification unless one is already waiting."""
-    return _enqueue_once(audit_verify_task, run_after=audit_next_run(clock.now()))
+    return enqueue_once(audit_verify_task, run_after=audit_next_run(clock.now()))
