@@ -55,8 +55,7 @@ run: install $(DEMO_VAR)/secret_key
 	$(PY) manage.py demo
 	@echo ""
 	@echo "govhall: http://$(HOST):$(PORT)/  (Ctrl-C to stop; the task worker writes to $(DEMO_VAR)/worker.log)"
-	$(PY) manage.py schedule
-	$(PY) manage.py db_worker --no-reload --no-startup-delay --interval 0.5 >> $(DEMO_VAR)/worker.log 2>&1 & worker=$$!; \
+	$(VENV)/bin/govhall worker --no-startup-delay --interval 0.5 >> $(DEMO_VAR)/worker.log 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 

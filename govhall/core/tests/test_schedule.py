@@ -74,3 +74,19 @@ def test_the_daily_sweep_removes_orphans_and_plans_tomorrow(db, database_queue, 
     os.utime(orphan, (two_hours_ago, two_hours_ago))
     assert tasks.media_sweep_task.call() == 1 and not orphan.exists()
     assert waiting() == ["govhall.core.tasks.media_sweep_task"]
+
+
+def test_the_worker_starts_again_when_the_database_goes_away(monkeypatch, capsys):
+    from django.db import OperationalError
+
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        if len(calls) == 2:  # the worker loses the database once
+            raise OperationalError("server closed the connection unexpectedly")
+    monkeypatch.setattr("django.core.management.execute_from_command_line", run)
+    monkeypatch.setattr("govhall.console.WORKER_RETRY_SECONDS", 0)
+    main(["worker"])
+    assert calls == [["govhall", "schedule"], ["govhall", "db_worker", "--no-reload"]] * 2
+    assert "the database is unavailable" in capsys.readouterr().err
