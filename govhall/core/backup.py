@@ -49,6 +49,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connections
 
 from govhall.core import clock
+from govhall.core.media import storage_names
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -97,18 +98,6 @@ def _copy(source, destination: Path) -> tuple[int, str]:
         out.flush()
         os.fsync(out.fileno())
     return size, digest.hexdigest()
-
-
-def _storage_names(storage, folder: str = "") -> Iterator[str]:
-    """Every file of ``storage`` under ``folder``, sorted."""
-    try:
-        folders, files = storage.listdir(folder)
-    except FileNotFoundError:  # a FileSystemStorage whose MEDIA_ROOT was never made
-        return
-    for name in sorted(files):
-        yield f"{folder}/{name}" if folder else name
-    for sub in sorted(folders):
-        yield from _storage_names(storage, f"{folder}/{sub}" if folder else sub)
 
 
 def _storage_digest(storage, name: str) -> tuple[int, str]:
@@ -352,7 +341,7 @@ def backup_create(path, *, force: bool = False, link_dest=None, using: str = "de
         census = (_dump_sqlite if vendor == "sqlite" else _dump_postgresql)(connection, work)
         dump_size, dump_sha = _sha256_file(work / DUMPS[vendor])
         files = []
-        for name in _storage_names(default_storage):
+        for name in storage_names(default_storage):
             size, sha = _media_file(name, work / MEDIA / name, previous, known)
             files.append({"name": name, "size": size, "sha256": sha})
         manifest = {
@@ -593,7 +582,7 @@ def backup_restore(path, *, force: bool = False, using: str = "default") -> dict
             raise BackupError(_listed("the database is not empty; restore into an empty database, "
                                       "or pass --force to replace its data",
                                       [f"{table}: {n} rows" for table, n in sorted(held.items())]))
-        stored = next(_storage_names(default_storage), None)
+        stored = next(storage_names(default_storage), None)
         if stored is not None:
             raise BackupError(f"the file storage is not empty ({stored} …); restore into an empty storage, "
                               "or pass --force to replace the files of the backup")

@@ -19,7 +19,18 @@ from django.core.files.storage import default_storage
 from django.db import models
 
 from govhall.core import clock
-from govhall.core.backup import _storage_names  # the one walk of the storage
+
+def storage_names(storage, folder: str = "") -> Iterator[str]:
+    """Every file of ``storage`` under ``folder``, sorted."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # a FileSystemStorage whose MEDIA_ROOT was never made
+        return
+    for name in sorted(files):
+        yield f"{folder}/{name}" if folder else name
+    for sub in sorted(folders):
+        yield from storage_names(storage, f"{folder}/{sub}" if folder else sub)
+
 
 # A file younger than this may belong to a transaction still running.
 DEFAULT_MIN_AGE = timedelta(hours=1)
@@ -38,7 +49,7 @@ def media_orphans(*, min_age: timedelta = DEFAULT_MIN_AGE) -> list[str]:
     (every one with a zero ``min_age``)."""
     referenced = referenced_names()
     cutoff = clock.now() - min_age
-    return [name for name in _storage_names(default_storage) if name not in referenced
+    return [name for name in storage_names(default_storage) if name not in referenced
             and (not min_age or default_storage.get_modified_time(name) <= cutoff)]
 
 
