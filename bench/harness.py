@@ -27,9 +27,10 @@ def postgres_url() -> str:
 def parent(script: str, extra_args: list[str]) -> int:
     """Run ``script --child <database>`` once per database; non-zero if one failed."""
     base = {k: v for k, v in os.environ.items() if k != "GOVHALL_DATABASE_URL"}
-    # Production settings: DEBUG off (no query log); the test client's host allowed.
+    # Production settings: DEBUG off (no query log); the test client's host allowed;
+    # no redirect to HTTPS (the test client speaks plain HTTP, as behind the TLS proxy).
     base |= {"GOVHALL_DEBUG": "0", "GOVHALL_SECRET_KEY": "bench-only-not-a-secret", "GOVHALL_PUBLIC_URL": "https://bench.example",
-             "GOVHALL_ALLOWED_HOSTS": "testserver", "GOVHALL_LOG_LEVEL": "ERROR",
+             "GOVHALL_ALLOWED_HOSTS": "testserver", "GOVHALL_LOG_LEVEL": "ERROR", "GOVHALL_SSL_REDIRECT": "0",
              "DJANGO_SETTINGS_MODULE": "govhall.settings"}
     runs = [("sqlite", base)]
     url = postgres_url()
