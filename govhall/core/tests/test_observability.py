@@ -44,6 +44,12 @@ def test_codes_that_merely_contain_digits_are_left_alone(text):
     assert mask_personal_data(text) == text
 
 
+def test_masking_finds_numbers_side_by_side_and_at_the_edges():
+    assert mask_personal_data(f"{PHONE} {ID_NUMBER}") == "138****5678 1101**********002X"
+    assert mask_personal_data(f"{ID_NUMBER}/{PHONE}/{LANDLINE}") == "1101**********002X/138****5678/082*****8001"
+    assert mask_personal_data(PHONE) == "138****5678"
+
+
 def _log_in_a_process(log_format: str) -> str:
     """Log, through the configured handlers of a fresh process, a message,
     arguments, an ``extra`` field and a traceback that all hold personal data."""
@@ -154,3 +160,4 @@ def test_the_workers_per_task_lines_count_as_debug():
         assert chatter.filter(_record("django_tasks", logging.INFO))
     finally:
         root.setLevel(level)
+
