@@ -14,7 +14,9 @@ the cases themselves: the reference the rollups are proved equal to.
 
 from __future__ import annotations
 
+import contextvars
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -31,7 +33,13 @@ from govhall.evaluation.models import BAD_LEVELS, SATISFIED_LEVELS, Rating
 from govhall.org.models import Center, Department, User, Window
 from govhall.org.selectors import scope_q
 from govhall.stats.labels import staff_label, window_label
-from govhall.stats.models import AlertRollup, CaseFact, DayItemRollup, DayRollup, OverdueSpan
+from govhall.stats.models import (
+    AlertRollup,
+    CaseFact,
+    DayItemRollup,
+    DayRollup,
+    OverdueSpan,
+)
 from govhall.stats.periods import Period
 from govhall.supervision.models import Alert, Severity
 
@@ -315,14 +323,32 @@ SUMMED = ("received", "online", "accepted", "immediate", "speed_up_cases", "spee
           "rated_1", "rated_2", "rated_3", "rated_4", "rated_5")
 
 
+_fresh: contextvars.ContextVar[bool] = contextvars.ContextVar("govhall_rollups_fresh", default=False)
+
+
 def rollups_fresh() -> None:
     """Bring the rollups up to what is committed, before reading them, on the
     primary database; a read replica is read as it is (its rollups follow the
-    primary's refreshes, which the task worker runs on a schedule)."""
+    primary's refreshes, which the task worker runs on a schedule). Inside
+    ``rollups_read_once`` only the first read refreshes."""
     from govhall.stats.rollup import rollups_refresh
 
+    if _fresh.get():
+        return
     if router.db_for_read(DayRollup) == DEFAULT_DB_ALIAS:
         rollups_refresh()
+
+
+@contextmanager
+def rollups_read_once():
+    """One refresh for every figure read in the block (a page, a report):
+    they then agree with each other, as of the block's start."""
+    rollups_fresh()
+    token = _fresh.set(True)
+    try:
+        yield
+    finally:
+        _fresh.reset(token)
 
 
 def rollup_q(user: User | None, scope: Scope, *, items: bool = True) -> Q:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from govhall.org.models import Center, User
 from govhall.org.roles import CENTER_ROLES, DEPARTMENT_ROLES
 from govhall.org.selectors import department_list_visible
-from govhall.stats.indicators import Indicators, Scope, daily_volumes, indicators_for
+from govhall.stats.indicators import Indicators, Scope, daily_volumes, indicators_for, rollups_read_once
 from govhall.stats.periods import Period
 from govhall.stats.scores import Score, red_flag_windows, scores_for
 from govhall.supervision.models import Severity
@@ -99,13 +99,15 @@ def report_build(*, user: User | None, period: Period, today: date, center: Cent
     """Gather the report of ``period`` as ``user`` sees it (None: everything),
     limited to ``center`` and the centers below it."""
     scope = Scope(center=center)
-    overall = indicators_for(user=user, period=period, scope=scope, today=today)
-    departments = scores_for(user=user, period=period, today=today, kind="department", center=center)
-    windows = red_flag_windows(user=user, period=period, today=today, center=center)
+    with rollups_read_once():  # the rollups brought up to date once: the report is exact as of its run
+        overall = indicators_for(user=user, period=period, scope=scope, today=today)
+        departments = scores_for(user=user, period=period, today=today, kind="department", center=center)
+        windows = red_flag_windows(user=user, period=period, today=today, center=center)
+        daily = daily_volumes(user=user, period=period, scope=scope)
     where = report_scope_name(user=user, center=center)
     title = _("%(where)s政务服务运行情况%(kind)s（%(period)s）") % {
         "where": where, "kind": _("季报") if period.kind == "quarter" else _("月报") if period.kind == "month"
         else _("报告"), "period": period.label}
     return Report(title=title, period=period, scope=where, made_on=today, overall=overall,
                   departments=departments, windows=windows, alerts=alert_rows(overall),
-                  series=series_for(period, daily_volumes(user=user, period=period, scope=scope)))
+                  series=series_for(period, daily))

@@ -26,6 +26,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from govhall.calendars.selectors import work_calendar
@@ -34,6 +36,7 @@ from govhall.cases.events import _payload
 from govhall.cases.models import Case, CaseEvent, Channel, Pause
 from govhall.cases.states import Action, State
 from govhall.evaluation.models import Rating
+from govhall.stats.rollup import objects_insert, rows_insert
 from govhall.supervision.models import Alert, AlertState, Severity
 from govhall.timing import CalendarRangeError
 
@@ -224,9 +227,15 @@ def write(cases: list[Planned], *, moment: datetime, since: datetime | None = No
                 applicant_kind="person", applicant_name="测试", applicant_id_number="110101199003070011",
                 applicant_phone="13900000000", channel=case.channel, promised_days=case.desk.promised_days,
                 light="", created_at=case.steps[0].at, updated_at=moment, **fields)))
-    created = Case.objects.bulk_create([row for _case, row in new_cases], batch_size=2000)
-    for (case, _row), row in zip(new_cases, created, strict=True):
-        case.pk = row.pk
+    # Ids given here (rows_insert returns none); the sequence is moved past them.
+    next_id = (Case.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+    for n, (case, row) in enumerate(new_cases):
+        case.pk = row.pk = next_id + n
+    objects_insert([row for _case, row in new_cases])
+    if new_cases and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = Case._meta.db_table
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, next_id + len(new_cases)])
     events, pauses, ratings, alerts, updates = [], [], [], [], []
     for case in cases:
         if case.pk is None:
@@ -244,7 +253,8 @@ def write(cases: list[Planned], *, moment: datetime, since: datetime | None = No
             event.hash = hashlib.new(algorithm, _payload(event)).hexdigest()
             previous = event.hash
             if step.at <= moment and (since is None or old is None or step.at > since):
-                events.append(CaseEvent(hash_alg=algorithm, **vars(event)))
+                events.append((event.case_id, seq, event.at, step.action, step.to_state, event.prev_hash,
+                               event.hash))
         if case.pauses:
             start, end, ended_at = case.pauses[0]
             start_at = next(step.at for step in case.steps if step.action == Action.SUSPEND)
@@ -261,10 +271,11 @@ def write(cases: list[Planned], *, moment: datetime, since: datetime | None = No
             alerts.extend(_alert_rows(case, alert, moment=moment, since=since))
     for pk, fields in updates:
         Case.objects.filter(pk=pk).update(**fields, updated_at=moment)
-    CaseEvent.objects.bulk_create(events, batch_size=5000)
-    Pause.objects.bulk_create(pauses, batch_size=5000)
-    Rating.objects.bulk_create(ratings, batch_size=5000)
-    Alert.objects.bulk_create(alerts, batch_size=5000)
+    rows_insert(CaseEvent, ["case_id", "seq", "at", "action", "to_state", "prev_hash", "hash", "actor_role",
+                            "from_state", "data", "hash_alg"],
+                ((*row, "system", "", {}, algorithm) for row in events))
+    for rows in (pauses, ratings, alerts):
+        objects_insert(rows)
 
 
 def _alert_rows(case: Planned, alert: dict, *, moment: datetime, since: datetime | None) -> list[Alert]:

@@ -204,7 +204,9 @@ def stats_dashboard(request):
     if not request.GET:
         form = _filter_form(StatsFilterForm, {"period": "month", "month": f"{today:%Y-%m}"}, user=user, today=today)
         form.is_valid()
-    ind = stats.indicators_for(user=user, period=form.the_period, scope=form.scope, today=today)
+    with stats.rollups_read_once():
+        ind = stats.indicators_for(user=user, period=form.the_period, scope=form.scope, today=today)
+        charts, tables = _charts(user=user, form=form, ind=ind, today=today)
     link = Links(form)
     tiles = []
     for attr in TILES:
@@ -212,7 +214,6 @@ def stats_dashboard(request):
         tiles.append({"label": figure.label, "text": figure.text(ind), "help": figure.help,
                       "url": link(figure.cases) if figure.cases else "",
                       "warn": attr in {"overdue_open", "alerts_red"} and figure.value(ind)})
-    charts, tables = _charts(user=user, form=form, ind=ind, today=today)
     counts = [(FIGURES_BY_ATTR[a], link(FIGURES_BY_ATTR[a].cases)) for a in
               ("received", "closed_on_time", "closed_late", "rejected", "withdrawn", "terminated", "ratings", "bad")]
     return render(request, "web/stats_dashboard.html", {
@@ -269,12 +270,14 @@ def stats_scores(request):
         return render(request, "web/stats_scores.html", {**_filters_context(form), "invalid": True}, status=400)
     period, data = form.the_period, form.cleaned_data
     center, department = data.get("center"), data.get("department")
-    departments = scores_for(user=user, period=period, today=today, kind="department", center=center,
-                             department=department)
-    windows = red_flag_windows(user=user, period=period, today=today, center=center, department=department)
-    staff = None
-    if may_see_staff_scores(user):
-        staff = scores_for(user=user, period=period, today=today, kind="staff", center=center, department=department)
+    with stats.rollups_read_once():
+        departments = scores_for(user=user, period=period, today=today, kind="department", center=center,
+                                 department=department)
+        windows = red_flag_windows(user=user, period=period, today=today, center=center, department=department)
+        staff = None
+        if may_see_staff_scores(user):
+            staff = scores_for(user=user, period=period, today=today, kind="staff", center=center,
+                               department=department)
     return render(request, "web/stats_scores.html", {
         **_filters_context(form), "period": period, "departments": departments, "windows": windows, "staff": staff,
         "parts": PARTS, "penalty": PENALTY, "penalty_cap": PENALTY_CAP, "red_flag_count": RED_FLAG_COUNT,
