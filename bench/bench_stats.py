@@ -210,9 +210,47 @@ class Bench:
             print(f"{self.label} {size:,} cases (generated in {generated:.0f} s): " + ", ".join(
                 f"{name} {_ms(value)}" for name, value in figures[size].items())
                 + f"; the day's refresh: {refresh.cases} case(s), {refresh.days} day(s)", flush=True)
+        if self.vendor == "postgresql" and sizes:
+            self.explain(sizes[-1])
         for small, large in zip(sizes, sizes[1:]):
             print(f"{self.label} growth {small:,} → {large:,} cases (×{large // small}): " + ", ".join(
                 f"{name} ×{figures[large][name] / figures[small][name]:.2f}" for name in figures[small]), flush=True)
+
+
+    def explain(self, size: int) -> None:
+        """EXPLAIN ANALYZE of what a month's figures still read, for the city's manager (docs/indicators.md)."""
+        from django.db.models import Count, Q, Sum
+
+        from govhall.cases.states import OPEN
+        from govhall.stats.indicators import Scope, _cells, cut_day, rollup_q, scoped_cases
+        from govhall.stats.models import AlertRollup, CaseFact, OverdueSpan
+        from govhall.supervision.models import Alert
+
+        user, month, scope = self.manager, self.month, Scope()
+        accepted = Q(accepted_on__range=(month.start, month.end))
+        decided = Q(decided_on__range=(month.start, month.end))
+        start, end = month.bounds()
+        alerted = Q(case_id__in=Alert.objects.filter(raised_at__gte=start, raised_at__lt=end, case__isnull=False)
+                    .values("case_id"))
+        cut = cut_day(month, self.today)
+        queries = {
+            "day cells of the month, by department": _cells(user, scope, month).order_by().values("department_id")
+            .annotate(accepted=Sum("accepted"), closed=Sum("closed")),
+            "handled: facts accepted and decided in the month, or alerted": CaseFact.objects.filter(
+                rollup_q(user, scope)).filter(accepted & decided | (accepted | decided) & alerted).order_by()
+            .values("department_id").annotate(both=Count("pk", filter=accepted & decided)),
+            "overdue spans alive at the month's end": OverdueSpan.objects.filter(
+                rollup_q(user, scope), Q(last__gte=cut) | Q(last__isnull=True), first__lte=cut).order_by()
+            .values("department_id").annotate(n=Count("pk")),
+            "alert cells of the month": AlertRollup.objects.filter(
+                rollup_q(user, scope), day__range=(month.start, month.end)).order_by()
+            .values("rule", "severity").annotate(n=Sum("n")),
+            "current lights (open cases now)": scoped_cases(user=user, scope=scope).filter(state__in=OPEN)
+            .order_by().values("light").annotate(n=Count("pk")),
+        }
+        for name, queryset in queries.items():
+            print(f"{self.label} {size:,} cases — EXPLAIN ANALYZE {name}:\n{queryset.explain(analyze=True)}\n",
+                  flush=True)
 
 
 def _moves(case, cut: datetime, end: datetime) -> bool:
