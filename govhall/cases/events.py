@@ -184,7 +184,9 @@ def _chains(rows: Iterable[tuple], *, mark: int = 0, old_mark: int = 0,
             continue
         pk, case_id, seq, at, actor_id, actor_role, action, from_state, to_state, data, address, alg, prev, digest = row[:14]
         if seq != expected:
-            chain.broken = (seq, f"event #{expected} is missing (next is #{seq})")
+            # Repeated: (case, seq) is unique only per partition on PostgreSQL (cases/partitions.py).
+            chain.broken = (seq, f"event #{seq} is repeated" if seq < expected
+                            else f"event #{expected} is missing (next is #{seq})")
             continue
         if prev != previous:
             chain.broken = (seq, "does not follow the previous event (prev_hash differs)")
@@ -244,12 +246,18 @@ def _stream(events, extra: tuple[str, ...] = ()) -> Iterator[tuple]:
     case heads beside them are one snapshot. The rows as the driver gives
     them (``_chains`` reads the time and the JSON data itself: Django's
     converters per field cost more than the hash)."""
-    sql, params = events.order_by("case_id", "seq").values_list(*_ROW, *extra).query.sql_with_params()
+    # By id within a sequence number: a repeated event is the later one, run after run.
+    sql, params = events.order_by("case_id", "seq", "pk").values_list(*_ROW, *extra).query.sql_with_params()
     if connection.vendor == "postgresql":
-        with transaction.atomic(), connection.chunked_cursor() as cursor:
-            cursor.execute(sql, params)
-            while rows := cursor.fetchmany(CHUNK):
-                yield from rows
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # A plain scan: compiling it (JIT, chosen for the cost of a
+                # statement over every monthly partition) took seconds.
+                cursor.execute("SET LOCAL jit = off")
+            with connection.chunked_cursor() as cursor:
+                cursor.execute(sql, params)
+                while rows := cursor.fetchmany(CHUNK):
+                    yield from rows
     else:
         # Not in a transaction: SQLite's transactions here take the write
         # lock (IMMEDIATE), and a statement already reads one snapshot.
@@ -472,8 +480,11 @@ class Verification:
 
 def _continue_from_checkpoint(row) -> tuple[str, int, tuple[int, str] | None]:
     """Where a chain with new events starts: after its verified head, the
-    event before its first new one (``pred_hash``: None when missing)."""
-    seq, pred_hash = row[2], row[16]
+    event before its first new one (``pred_hash``: None when missing). A
+    first new event whose number a verified event already has is repeated."""
+    seq, pred_hash, repeated = row[2], row[16], row[17]
+    if repeated:
+        return "", seq + 1, None  # reported as "event #<seq> is repeated"
     if seq == 1:
         return "", 1, None
     if pred_hash is None:
@@ -496,9 +507,11 @@ def _incremental(result: Verification, since: AuditCheckpoint, mark: int, key: b
     """The events above the checkpoint's mark, each chain continuing from
     the head it vouches for; returns the new count and heads sum."""
     before = CaseEvent.objects.filter(case=OuterRef("case"), seq=OuterRef("seq") - 1)
+    verified_from = CaseEvent.objects.filter(case=OuterRef("case"), seq__gte=OuterRef("seq"),
+                                             pk__lte=since.last_event_id)
     events = CaseEvent.objects.filter(pk__gt=since.last_event_id).annotate(
-        pred_hash=Subquery(before.values("hash")[:1]))
-    rows = _stream(events, ("pred_hash",))
+        pred_hash=Subquery(before.order_by("pk").values("hash")[:1]), repeated=Exists(verified_from))
+    rows = _stream(events, ("pred_hash", "repeated"))
     count, heads = since.events, int(since.heads, 16)
     for chain in _sound(result, _chains(rows, mark=mark, start=_continue_from_checkpoint)):
         count += chain.count

@@ -225,6 +225,24 @@ def test_a_deleted_last_event_is_found_by_both(desk):
     assert f"{old.number} event #4: the case's last event #4 is missing or differs (the chain ends at #3)" in err
 
 
+def test_a_verified_event_replaced_by_a_rehashed_copy_is_found_by_the_incremental_run(desk):
+    # The last verified event deleted and written again, changed, under a new
+    # id, its hash recomputed and the head moved: the chain itself holds.
+    case = reviewed(desk)
+    run()
+    copy = CaseEvent.objects.get(case=case, seq=4)
+    copy.pk, copy.data = None, {"opinion": "不符合"}
+    copy.hash = audit._digest(copy.hash_alg, audit._payload(copy))
+    CaseEvent.objects.filter(case=case, seq=4).delete()
+    copy.save(force_insert=True)
+    Case.objects.filter(pk=case.pk).update(event_hash=copy.hash)
+    assert list(chains_verify()) == []
+    printed = fails()
+    assert "there are now 3: verifying everything" in printed  # the count it signed
+    assert "checkpoint #1: vouched for 4 event(s) up to id" in printed
+    assert "verified events were deleted or inserted" in printed
+
+
 def test_the_only_new_event_deleted_is_found_by_full_only(desk):
     # Documented limit: a case with no event above the mark is not read.
     case = reviewed(desk)
@@ -439,3 +457,16 @@ def test_a_writer_that_stays_open_is_a_clear_refusal(desk, monkeypatch):
         writer.join(timeout=60)
     assert "1 transaction(s) writing case events stayed open for 0.3 s; try again" in printed
     assert not AuditCheckpoint.objects.exists()
+
+
+@postgresql_only
+def test_a_repeated_event_in_another_month_is_named(desk):
+    # (case, seq) is unique per monthly partition only: a copy of an event
+    # dated in another month is stored beside it, and named.
+    case = reviewed(desk)
+    run()
+    copy = CaseEvent.objects.get(case=case, seq=3)
+    copy.pk, copy.at = None, copy.at.replace(year=2025)
+    copy.save(force_insert=True)
+    assert f"{case.number} event #3: event #3 is repeated" in fails("--full")
+    assert f"{case.number} event #3: event #3 is repeated" in fails()  # a new event numbered as a verified one
