@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govhall.catalog.application_form import DEFAULT_LENGTH, DELIVERY_ADDRESS_MAX
 from govhall.catalog.models import DeliveryMethod, FormFieldType
+from govhall.core.forms import DayInput
 
 PREFIX = "form-"
 
@@ -41,7 +42,7 @@ def _field(f: dict) -> forms.Field:
     if kind == FormFieldType.NUMBER:
         return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
     if kind == FormFieldType.DATE:
-        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.CharField(widget=DayInput(), **common)
     limit = f.get("max_length") or DEFAULT_LENGTH[FormFieldType.TEXT]
     return forms.CharField(widget=forms.TextInput(attrs={"maxlength": limit}), **common)
 

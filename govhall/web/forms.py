@@ -3,6 +3,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from govhall.core.forms import DayInput
 from govhall.org.models import AttendanceStatus
 from govhall.timing import Pause
 
@@ -10,7 +11,7 @@ from govhall.timing import Pause
 class DeadlineForm(forms.Form):
     """The inputs of a statutory deadline (DESIGN 3.3)."""
 
-    start = forms.DateField(label=_("起算日（如受理日）"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("起算日（如受理日）"), widget=DayInput())
     days = forms.IntegerField(label=_("时限（工作日）"), min_value=0, max_value=400)
     extension = forms.IntegerField(label=_("延长（工作日）"), min_value=0, max_value=60, initial=0, required=False)
     pauses = forms.CharField(
@@ -39,7 +40,7 @@ class DeadlineForm(forms.Form):
 
 class AttendanceRecordForm(forms.Form):
     staff = forms.ModelChoiceField(label=_("工作人员"), queryset=None)
-    day = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("日期"), widget=DayInput())
     status = forms.ChoiceField(label=_("状态"), choices=AttendanceStatus.choices)
     note = forms.CharField(label=_("说明"), required=False, max_length=200)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from govhall.calendars.selectors import work_calendar
 from govhall.catalog.models import Item
+from govhall.core.forms import DayInput
 from govhall.org import selectors as org_selectors
 from govhall.org.models import User
 from govhall.org.roles import DEPARTMENT_ROLES
@@ -40,8 +41,8 @@ class StatsFilterForm(forms.Form):
     month = forms.CharField(label=_("月份"), required=False, max_length=7,
                             widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-03"}))
     quarter = forms.ChoiceField(label=_("季度"), required=False)
-    start = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("开始日期"), required=False, widget=DayInput())
+    end = forms.DateField(label=_("结束日期"), required=False, widget=DayInput())
     center = forms.ModelChoiceField(label=_("中心"), queryset=None, required=False, empty_label=_("全部中心"))
     department = forms.ModelChoiceField(label=_("部门"), queryset=None, required=False, empty_label=_("全部部门"))
     window = forms.ModelChoiceField(label=_("窗口"), queryset=None, required=False, empty_label=_("全部窗口"))

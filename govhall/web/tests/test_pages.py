@@ -1,9 +1,14 @@
 """The web shell: login with lockout, a home page per role, scoped pages,
 the deadline calculator, attendance."""
 
+import re
+from datetime import datetime
+
 import pytest
+import time_machine
 from django.urls import reverse
 
+from govhall.cases.tests.conftest import SHANGHAI
 from govhall.org.models import Attendance
 from govhall.test import PASSWORD
 
@@ -123,6 +128,15 @@ def test_calendar_page_marks_the_provisional_year(client, hall):
     login(client, hall.clerk)
     text = client.get(reverse("calendar_tool"), {"year": "2027"}).content.decode()
     assert "按法定节假日规则推算" in text
+
+
+def test_the_date_pickers_get_their_value_as_yyyy_mm_dd(client, hall):
+    """The browser's date input takes no other format (a localized
+    2026/12/06 leaves the picker empty)."""
+    with time_machine.travel(datetime(2026, 12, 7, 10, 0, tzinfo=SHANGHAI), tick=False):
+        login(client, hall.clerk)
+        text = client.get(reverse("calendar_tool")).content.decode()
+    assert re.search(r'<input type="date" name="start" value="2026-12-07"', text), text
 
 
 def test_sign_in_from_the_attendance_page(client, hall):
