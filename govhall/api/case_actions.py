@@ -5,20 +5,21 @@ the services accept), then the case services' one entry point ``case_act``."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from govhall.api.cases import TAGS, CaseDetailSerializer, _case, _detail
+from govhall.api.cases import NUMBER_MAX, TAGS, CaseActionResultSerializer, action_result
 from govhall.api.errors import validation_response
 from govhall.api.serializers import ErrorSerializer
 from govhall.cases import limits
 from govhall.cases import services as case_services
 from govhall.cases.models import Verdict
 from govhall.cases.policy import INTERFACE_ACTIONS
+from govhall.cases.selectors import case_load_for_act, case_visible
 from govhall.cases.states import Action, SuspensionGround
 from govhall.core.client import client_address
-from govhall.core.errors import Conflict
+from govhall.core.errors import Conflict, NotFound
 
 
 def _text(limit: int = limits.TEXT_MAX, **kwargs):
@@ -166,27 +167,67 @@ def _params(action: str, data: dict, case) -> dict:
     return data
 
 
+NOT_VISIBLE = "办件不存在或不在您的权限范围内。"
+
+
+def _case_for_act(user, number: str):
+    """The case ``number`` loaded for the act in one statement, and whether
+    ``user`` may see it: True, or None when that needs the departments he
+    works for (a query asked only if the act fails, ``_require_visible``);
+    404 (as ``cases._case``) when he certainly may not."""
+    case = None
+    if len(number) <= NUMBER_MAX and "\x00" not in number:
+        case = case_load_for_act(number=number)
+    visible = case_visible(user, case, ask=False) if case is not None else False
+    if visible is False:
+        raise NotFound(NOT_VISIBLE)
+    return case, visible
+
+
+def _require_visible(user, case, visible) -> None:
+    """404 for a person who may not see the case, whatever else is wrong."""
+    if visible is None and not case_visible(user, case):
+        raise NotFound(NOT_VISIBLE)
+
+
 class CaseActionView(APIView):
-    """One action on a case (the subclass names it)."""
+    """One action on a case (the subclass names it). The body is parsed by
+    the API's parsers (JSON bounded in size and depth; multipart for
+    ``attach_material``). The answer is thin: where the case stands now,
+    the notice the action issued and the links to the full case and its
+    events (``CaseActionResultSerializer``)."""
 
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
     action_name: str = ""
     body: type[_Body] = EmptyBody
 
     def post(self, request, number: str):
         user = request.user
-        case = _case(user, number)
-        body = self.body(data=request.data)
-        if not body.is_valid():
+        case, visible = _case_for_act(user, number)
+        # Whatever goes wrong, someone who may not see the case learns
+        # nothing about it: 404 first.
+        try:
+            body = self.body(data=request.data)
+            valid = body.is_valid()
+            if valid:
+                expected = body.validated_data.get("version")
+                if expected is not None and expected != case.version:
+                    raise Conflict("该办件已被他人处理（修改序号不符），请刷新后重试。")
+                case_services.case_act(actor=user, case=case, action=self.action_name,
+                                       params=_params(self.action_name, body.validated_data, case),
+                                       client_address=client_address(request))
+        except Exception:
+            _require_visible(user, case, visible)
+            raise
+        if not valid:
+            _require_visible(user, case, visible)
             return validation_response(body.errors)
-        expected = body.validated_data.get("version")
-        if expected is not None and expected != case.version:
-            raise Conflict("该办件已被他人处理（修改序号不符），请刷新后重试。")
-        case_services.case_act(actor=user, case=case, action=self.action_name,
-                               params=_params(self.action_name, body.validated_data, case),
-                               client_address=client_address(request))
-        return _detail(user, case)
+        # Done: the service tested the grant the act needs (in the case's
+        # department or one of its steps'), and holding it puts the case in
+        # the actor's scope (``staff_case_scope``); an act that needs no
+        # grant is the applicant's own or a head's of the case's department,
+        # both seen without a query. So an act done was visible to its actor.
+        return Response(action_result(request, case))
 
 
 def _view(action: str) -> type[CaseActionView]:
@@ -199,7 +240,7 @@ def _view(action: str) -> type[CaseActionView]:
     post.__doc__ = doc
     schema = extend_schema(
         tags=TAGS, operation_id=f"case_action_{action}", summary=str(Action(action).label), request=body,
-        responses={200: CaseDetailSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
+        responses={200: CaseActionResultSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
                    409: ErrorSerializer},
     )
     return type(f"Case{''.join(part.title() for part in action.split('_'))}Action", (CaseActionView,),

@@ -7,6 +7,7 @@ import json
 
 from django.db import models
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -21,11 +22,12 @@ from govhall.cases import limits
 from govhall.cases import services as case_services
 from govhall.cases.models import ApplicantKind, Case, Channel, NoticeKind
 from govhall.cases.notices import notice_data
-from govhall.cases.selectors import case_events, case_get_by_number, case_list_for_applicant, case_list_for_staff
+from govhall.cases.selectors import (
+    case_events, case_get_by_number, case_list_for_applicant, case_list_for_staff, version_published_kept,
+)
 from govhall.cases.states import OPEN, Action, State
 from govhall.catalog.application_form import DELIVERY_ADDRESS_MAX
 from govhall.catalog.models import DeliveryMethod, Item
-from govhall.catalog.selectors import version_get_published
 from govhall.core.client import client_address
 from govhall.core.errors import DomainError, NotFound
 from govhall.documents import notice_pdf
@@ -103,6 +105,61 @@ class CaseSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
+class NoticeLinkSerializer(serializers.Serializer):
+    """A notice an action just issued."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(NoticeKind.choices)
+    number = serializers.CharField(help_text="文书编号")
+    pdf = serializers.URLField(help_text="文书 PDF（GET）")
+
+
+class CaseLinksSerializer(serializers.Serializer):
+    case = serializers.URLField(help_text="办件的完整表示：事件、文书和可办操作（GET）")
+    events = serializers.URLField(help_text="办件的事件链（GET）")
+
+
+LIGHTS = [("green", "绿灯"), ("prompt", "提示"), ("yellow", "黄灯"), ("red", "红灯")]
+
+
+class CaseActionResultSerializer(serializers.Serializer):
+    """What an action answers: where the case stands after it, the notice
+    it issued and the links to the rest (the full case, its events)."""
+
+    number = serializers.CharField()
+    state = serializers.ChoiceField(State.choices)
+    step = serializers.IntegerField(help_text="当前审查环节序号（受理前为 0）")
+    due_date = serializers.DateField(allow_null=True, help_text="下一个法定期限；不计时的状态为 null")
+    deadline_provisional = serializers.BooleanField(help_text="期限按临时日历计算（官方日历发布后重算）")
+    step_due_date = serializers.DateField(allow_null=True, help_text="当前环节期限；无则为 null")
+    light = serializers.ChoiceField(LIGHTS, allow_blank=True, help_text="亮灯；不计时为空")
+    version = serializers.IntegerField(help_text="办件修改序号（下一次操作可带上，以防他人抢先）")
+    notice = NoticeLinkSerializer(allow_null=True, help_text="本次操作出具的文书；未出具为 null")
+    links = CaseLinksSerializer()
+
+
+def action_result(request, case) -> dict:
+    """The answer of an action, in the shape of ``CaseActionResultSerializer``
+    (built directly: the answer of every act, so no serializer machinery;
+    the schema tests check the shape). ``case`` is the service's object,
+    equal to the row it updated; the notice is the one it issued."""
+    url = reverse("api_case", args=[case.number])
+    issued = getattr(case, "notice_issued", None)
+    notice = None
+    if issued is not None:
+        notice = {"id": issued.pk, "kind": issued.kind, "number": issued.number,
+                  "pdf": request.build_absolute_uri(reverse("api_case_notice", args=[case.number, issued.pk]))}
+    return {
+        "number": case.number, "state": case.state, "step": case.step,
+        "due_date": case.due_date.isoformat() if case.due_date else None,
+        "deadline_provisional": case.deadline_provisional,
+        "step_due_date": case.step_due_date.isoformat() if case.step_due_date else None,
+        "light": case.light, "version": case.version, "notice": notice,
+        "links": {"case": request.build_absolute_uri(url),
+                  "events": request.build_absolute_uri(reverse("api_case_events", args=[case.number]))},
+    }
+
+
 class CaseDetailSerializer(CaseSerializer):
     form_data = serializers.DictField(help_text="事项申请表的填写内容：{字段标识: 内容}")
     delivery_method = serializers.ChoiceField(DeliveryMethod.choices, allow_blank=True,
@@ -112,13 +169,18 @@ class CaseDetailSerializer(CaseSerializer):
     notices = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
+    # ``events``/``notices`` in the context: what the caller already holds
+    # (a case it has just created), not read again.
+
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, case) -> list[dict]:
-        return EventSerializer(case_events(case), many=True).data
+        events = self.context.get("events")
+        return EventSerializer(case_events(case) if events is None else events, many=True).data
 
     @extend_schema_field(NoticeSerializer(many=True))
     def get_notices(self, case) -> list[dict]:
-        return NoticeSerializer(case.notices.order_by("pk"), many=True).data
+        notices = self.context.get("notices")
+        return NoticeSerializer(case.notices.order_by("pk") if notices is None else notices, many=True).data
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Action.choices)))
     def get_actions(self, case) -> list[str]:
@@ -143,10 +205,17 @@ def _case(user: User, number: str):
     return case
 
 
-def _detail(user, case, code=status.HTTP_200_OK):
+def _detail(user, case, code=status.HTTP_200_OK, *, created: bool = False):
     # ``case`` is current: just loaded, or just changed by a service (which
-    # keeps the object equal to the row it updated).
-    return Response(CaseDetailSerializer(case, context={"user": user}).data, status=code)
+    # keeps the object equal to the row it updated). A case just ``created``
+    # has no notice yet, and its one event is the one the service wrote.
+    context = {"user": user}
+    if created:
+        context["notices"] = []
+        written = getattr(case, "event_written", None)
+        if written is not None and case.event_seq == 1 == written.seq:
+            context["events"] = [written]
+    return Response(CaseDetailSerializer(case, context=context).data, status=code)
 
 
 def request_hash(data: dict) -> str:
@@ -202,7 +271,7 @@ class CaseListCreate(GenericAPIView):
         key = request.headers.get("Idempotency-Key", "")
         if "\x00" in key:  # PostgreSQL refuses it even in a query
             raise DomainError("请提供 1 至 100 个字符的 Idempotency-Key。", field="Idempotency-Key")
-        version = version_get_published(code=data["item"], with_children=False)
+        version = version_published_kept(code=data["item"])
         if version is None:
             raise DomainError("没有该事项的已发布版本。", field="item")
         center = Center.objects.filter(code=data["center"]).first()
@@ -221,7 +290,7 @@ class CaseListCreate(GenericAPIView):
             application.update(channel=data["channel"], applicant=user if user.role == Role.APPLICANT else None)
         case, created = case_services.case_submit_once(actor=user, idempotency_key=key, request_hash=request_hash(data),
                                                        draft=data["draft"], **application)
-        return _detail(user, case, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return _detail(user, case, status.HTTP_201_CREATED if created else status.HTTP_200_OK, created=created)
 
 
 class CaseDetail(APIView):
@@ -231,6 +300,16 @@ class CaseDetail(APIView):
     def get(self, request, number: str):
         """One case with its events (hash chain), notices and the caller's allowed actions."""
         return _detail(request.user, _case(request.user, number))
+
+
+class CaseEvents(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, responses={200: EventSerializer(many=True), 404: ErrorSerializer})
+    def get(self, request, number: str):
+        """The case's events in order: its hash chain (each event's ``hash``
+        covers it and the previous event's hash)."""
+        return Response(EventSerializer(case_events(_case(request.user, number)), many=True).data)
 
 
 class CaseNoticePdf(APIView):

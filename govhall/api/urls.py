@@ -15,6 +15,7 @@ urlpatterns = [
     path("catalog/manage/items/<str:code>/publish/", catalog.StaffItemPublish.as_view(), name="api_manage_publish"),
     path("cases/", cases.CaseListCreate.as_view(), name="api_cases"),
     path("cases/<str:number>/", cases.CaseDetail.as_view(), name="api_case"),
+    path("cases/<str:number>/events/", cases.CaseEvents.as_view(), name="api_case_events"),
     path("cases/<str:number>/notices/<int:notice_id>.pdf", cases.CaseNoticePdf.as_view(), name="api_case_notice"),
     *[path(f"cases/<str:number>/actions/{action}/", view.as_view(), name=f"api_case_act_{action}")
       for action, view in case_actions.ACTION_VIEWS.items()],

@@ -1,18 +1,21 @@
 """Reads of cases, each with the reader's scope (DESIGN 5)."""
 
+import copy
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connections, router
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import translation
 
 from govhall.cases.models import Case, CaseEvent, LocalSuspensionGround, Notice
 from govhall.cases.states import OPEN, State, SuspensionGround
-from govhall.catalog.models import Step
-from govhall.org.models import User
-from govhall.org.roles import DEPARTMENT_ROLES, Role
+from govhall.catalog.models import Item, ItemVersion, Step, VersionStatus
+from govhall.org.models import Center, Department, User
+from govhall.org.roles import CENTER_ROLES, DEPARTMENT_ROLES, GLOBAL_ROLES, Role
 from govhall.org.selectors import scope_q, staff_authorizations, user_department_ids
 
 
@@ -26,7 +29,9 @@ def staff_case_scope(user: User) -> Q:
     whose item has a review or decision step their department performs (an
     on-site check by another bureau, a decision by the approval bureau)."""
     scope = scope_q(user, department_id="department_id", center_path="center__path")
-    if user.is_authenticated and user.is_active and user.role in DEPARTMENT_ROLES:
+    # An empty Q is "every case" (a superuser): or-ing a condition into it
+    # would narrow it to that condition.
+    if scope and user.is_authenticated and user.is_active and user.role in DEPARTMENT_ROLES:
         steps = Step.objects.filter(version=OuterRef("item_version"), department_id__in=user_department_ids(user))
         scope |= Q(Exists(steps))
     return scope
@@ -73,7 +78,8 @@ def materials_pending(case: Case) -> list[str]:
     excepted), and any material found 需补正."""
     from govhall.cases.models import Verdict
 
-    verdicts = dict(case.material_checks.values_list("material_order", "verdict"))
+    # No ordering: the model's default one joins the case to sort by it.
+    verdicts = dict(case.material_checks.order_by().values_list("material_order", "verdict"))
     return [m.name for m in case_materials(case)
             if verdicts.get(m.order) == Verdict.FIX
             or (m.handed_in_required and verdicts.get(m.order) != Verdict.OK)]
@@ -167,6 +173,160 @@ def case_get_by_number(*, user: User, number: str) -> Case | None:
     scope = Q(applicant=user) if user.role == Role.APPLICANT else staff_case_scope(user)
     # A unique key: no ordering (the default one costs more than the query).
     return _base().filter(scope, number=number).order_by().first()
+
+
+def case_visible(user: User, case: Case, *, ask: bool = True) -> bool | None:
+    """Whether ``user`` may see ``case``: the rule of ``case_get_by_number``
+    (an applicant his own cases, staff ``staff_case_scope``) asked of one
+    case already loaded, without building a filtered query. The two forms
+    are proved to agree for every persona of the hall and every case
+    (govhall/api/tests/test_case_actions.py). With ``ask=False``, None
+    where the answer needs the departments a staff member works for (a
+    query): the caller asks again when it needs to know."""
+    if user.role == Role.APPLICANT:
+        return case.applicant_id is not None and case.applicant_id == user.pk
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role in GLOBAL_ROLES or user.is_superuser:
+        return True
+    if user.role in CENTER_ROLES:
+        return user.center_id is not None and case.center.path.startswith(user.center.path)
+    if user.role in DEPARTMENT_ROLES:
+        if user.department_id is not None and case.department_id == user.department_id:
+            return True  # his own department is always in the set: no query
+        if not ask:
+            return None
+        ids = user_department_ids(user)
+        return case.department_id in ids or any(step.department_id in ids for step in case_steps(case))
+    return False
+
+
+# --- a case for an act: one prepared statement, the item version kept -----------
+
+# Item versions by id, kept by the process across requests with their steps
+# and materials (``case_steps``/``case_materials``). Only a draft is ever
+# edited (catalog.services) and a case names a published version, so a kept
+# version is current as long as its ``updated_at`` is — every save and the
+# publication that supersedes it move that column, and the case's statement
+# reads it: a changed version is read again, in every process. The steps'
+# departments are kept for their ids (the grant a step needs), not their names.
+_versions: dict[int, ItemVersion] = {}
+
+
+def version_kept(version_id: int, updated_at) -> ItemVersion:
+    """The item version ``version_id`` as of ``updated_at``: the kept one, or
+    read and kept (drafts are not kept). A copy, so that what a request sets
+    on it (its item) stays in that request."""
+    version = _versions.get(version_id)
+    if version is None or version.updated_at != updated_at:
+        version = ItemVersion.objects.get(pk=version_id)
+        steps = list(version.steps.select_related("department").order_by("order"))
+        version._ordered_steps, version._ordered_materials = steps, list(version.materials.all())
+        if version.status != VersionStatus.DRAFT:
+            _versions[version_id] = version
+    return copy.copy(version)
+
+
+class _Prepared:
+    """A SELECT of one row over joined models (each with a table alias) and
+    the id and ``updated_at`` of an item version (alias ``v``), built once
+    per database, each column converted as the ORM converts it (dates on
+    SQLite, JSON, decimals …). The ORM spends several times such a query's
+    own cost building the same join on every request."""
+
+    def __init__(self, alias: str, joined: tuple, tail):
+        connection = connections[alias]
+        self.alias, self.joined, columns, self.converters = alias, joined, [], []
+        version = [ItemVersion._meta.get_field(name) for name in ("id", "updated_at")]
+        for table, field in [(table, field) for model, table in joined for field in model._meta.concrete_fields] \
+                + [("v", field) for field in version]:
+            column = field.get_col(table)
+            columns.append(f"{table}.{connection.ops.quote_name(field.column)}")
+            self.converters.append((column, connection.ops.get_db_converters(column)
+                                    + field.get_db_converters(connection)))
+
+        def column(model, name: str) -> str:
+            return connection.ops.quote_name(model._meta.get_field(name).column)
+
+        def table(model) -> str:
+            return connection.ops.quote_name(model._meta.db_table)
+
+        self.sql = f"SELECT {', '.join(columns)} {tail(table, column)}"
+
+    def fetch(self, params: list) -> tuple[list, int, object] | None:
+        """The row's objects (one per joined model), the version's id and
+        ``updated_at``; None without a row."""
+        connection = connections[self.alias]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for index, (column, functions) in enumerate(self.converters):
+            for function in functions:
+                values[index] = function(values[index], column, connection)
+        objects, start = [], 0
+        for model, _table in self.joined:
+            names = [field.attname for field in model._meta.concrete_fields]
+            objects.append(model.from_db(self.alias, names, values[start:start + len(names)]))
+            start += len(names)
+        return objects, values[start], values[start + 1]
+
+
+@functools.cache
+def _act_statement(alias: str) -> _Prepared:
+    return _Prepared(alias, ((Case, "c"), (Item, "i"), (Department, "d"), (Center, "n")), lambda t, c: (
+        f"FROM {t(Case)} c INNER JOIN {t(ItemVersion)} v ON v.{c(ItemVersion, 'id')} = c.{c(Case, 'item_version')}"
+        f" INNER JOIN {t(Item)} i ON i.{c(Item, 'id')} = v.{c(ItemVersion, 'item')}"
+        f" INNER JOIN {t(Department)} d ON d.{c(Department, 'id')} = c.{c(Case, 'department')}"
+        f" INNER JOIN {t(Center)} n ON n.{c(Center, 'id')} = c.{c(Case, 'center')}"
+        f" WHERE c.{c(Case, 'number')} = %s"))
+
+
+def case_load_for_act(*, number: str) -> Case | None:
+    """The case ``number`` for an act, whoever may see it (the caller asks
+    ``case_visible``), or None: the case row with its item, department and
+    center in one prepared statement, and its item version as kept
+    (``version_kept``) — what the transitions, the notices and the
+    supervision rules read, without the ORM building the query again."""
+    found = _act_statement(router.db_for_read(Case)).fetch([number])
+    if found is None:
+        return None
+    (case, item, department, center), version_id, updated_at = found
+    version = version_kept(version_id, updated_at)
+    version.item = item
+    case.item_version, case.department, case.center = version, department, center
+    return case
+
+
+def case_get_for_act(*, user: User, number: str) -> Case | None:
+    """``case_load_for_act`` within what ``user`` may see, or None."""
+    case = case_load_for_act(number=number)
+    return case if case is not None and case_visible(user, case) else None
+
+
+@functools.cache
+def _published_statement(alias: str) -> _Prepared:
+    return _Prepared(alias, ((Item, "i"), (Department, "d")), lambda t, c: (
+        f"FROM {t(Item)} i INNER JOIN {t(ItemVersion)} v ON v.{c(ItemVersion, 'item')} = i.{c(Item, 'id')}"
+        f" INNER JOIN {t(Department)} d ON d.{c(Department, 'id')} = i.{c(Item, 'department')}"
+        f" WHERE i.{c(Item, 'code')} = %s AND v.{c(ItemVersion, 'status')} = %s"))
+
+
+def version_published_kept(*, code: str) -> ItemVersion | None:
+    """The published version of the item ``code``, as
+    ``catalog.selectors.version_get_published`` finds it, with its item and
+    department read in the same statement and the version itself as kept
+    (``version_kept``, with its steps and materials): what receiving a case reads."""
+    found = _published_statement(router.db_for_read(Item)).fetch([code, VersionStatus.PUBLISHED])
+    if found is None:
+        return None
+    (item, department), version_id, updated_at = found
+    item.department = department
+    version = version_kept(version_id, updated_at)
+    version.item = item
+    return version
 
 
 def case_list_for_applicant(*, user: User) -> QuerySet[Case]:

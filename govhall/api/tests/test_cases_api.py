@@ -47,20 +47,23 @@ def test_actions_through_the_api(api, desk):
     assert checked.status_code == 200 and checked.json()["state"] == "submitted"
     accepted = api.post(reverse("api_case_act", args=[number, "accept"]), {}, format="json")
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
-    assert accepted.json()["notices"][0]["kind"] == "acceptance"
+    notice = accepted.json()["notice"]
+    assert notice["kind"] == "acceptance" and notice["number"].startswith("审批局受〔2026〕")
     api.force_authenticate(desk.reviewer)
     refused = api.post(reverse("api_case_act", args=[number, "complete_step"]), {"opinion": ""}, format="json")
     assert refused.status_code == 400 and refused.json()["field"] == "opinion"
     stale = api.post(reverse("api_case_act", args=[number, "complete_step"]), {"opinion": "符合", "version": 0}, format="json")
     assert stale.status_code == 409
     done = api.post(reverse("api_case_act", args=[number, "complete_step"]), {"opinion": "符合"}, format="json")
-    assert done.json()["state"] == "in_review"
-    assert [e["action"] for e in done.json()["events"]] == ["submit", "check_materials", "accept", "complete_step"]
+    assert done.json()["state"] == "in_review" and done.json()["notice"] is None
+    events = api.get(done.json()["links"]["events"]).json()
+    assert [e["action"] for e in events] == ["submit", "check_materials", "accept", "complete_step"]
     api.force_authenticate(desk.clerk_b)
     assert api.get(reverse("api_case", args=[number])).status_code == 404
+    assert api.get(reverse("api_case_events", args=[number])).status_code == 404
     api.force_authenticate(desk.approver)
     assert api.post(reverse("api_case_act", args=[number, "fly"]), {}, format="json").status_code == 404
-    pdf = api.get(reverse("api_case_notice", args=[number, accepted.json()["notices"][0]["id"]]))
+    pdf = api.get(notice["pdf"])
     assert pdf.content.startswith(b"%PDF")
 
 
@@ -212,8 +215,9 @@ def test_an_applicant_applies_through_a_draft_and_its_materials(api, desk):
         assert attached.status_code == 200, attached.json()
     submitted = api.post(reverse("api_case_act", args=[number, "submit"]), {}, format="json")
     assert submitted.status_code == 200 and submitted.json()["state"] == "submitted"
-    assert submitted.json()["received_on"] is not None
-    assert [e["action"] for e in submitted.json()["events"]][-1] == "submit"
+    case = api.get(submitted.json()["links"]["case"]).json()
+    assert case["received_on"] is not None and "submit" not in case["actions"] and "withdraw" in case["actions"]
+    assert [e["action"] for e in case["events"]][-1] == "submit"
 
 
 def test_a_draft_is_the_applicant_s_own_and_online(api, desk):
