@@ -25,7 +25,7 @@ from govhall.catalog.selectors import catalog_export_versions, version_to_spec
 from govhall.catalog.services import SpecInvalid, catalog_check_specs, catalog_import_specs, theme_create
 from govhall.catalog.spec import SCHEMA_VERSION, SpecError
 from govhall.core.actors import Actor
-from govhall.org.models import CenterLevel
+from govhall.org.models import CenterLevel, User
 from govhall.org.roles import Role
 
 
@@ -89,20 +89,21 @@ class ImportRefused(Exception):
 
 # --- export -----------------------------------------------------------------
 
-def catalog_export_data() -> dict:
-    """Everything the catalog holds, as one JSON-ready dict."""
+def catalog_export_data(*, user: User | None = None) -> dict:
+    """Everything the catalog holds (with ``user``: the items of their
+    scope, ``catalog_export_versions``), as one JSON-ready dict."""
     return {
         "schema_version": SCHEMA_VERSION,
         "themes": [
             {"code": t.code, "name": t.name, "kind": t.kind, "description": t.description, "order": t.order}
             for t in Theme.objects.order_by("code")
         ],
-        "items": [version_to_spec(v) for v in catalog_export_versions()],
+        "items": [version_to_spec(v) for v in catalog_export_versions(user=user)],
     }
 
 
-def catalog_export_json() -> bytes:
-    return (json.dumps(catalog_export_data(), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+def catalog_export_json(*, user: User | None = None) -> bytes:
+    return (json.dumps(catalog_export_data(user=user), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def _label(column: Column, value: Any) -> Any:
@@ -133,8 +134,8 @@ def _sheet(workbook: Workbook, title: str, columns: list[Column], rows: list[lis
     sheet.freeze_panes = "A2"
 
 
-def catalog_export_xlsx() -> bytes:
-    data = catalog_export_data()
+def catalog_export_xlsx(*, user: User | None = None) -> bytes:
+    data = catalog_export_data(user=user)
     workbook = Workbook()
     workbook.remove(workbook.active)
     _sheet(workbook, ITEMS_SHEET, ITEM_COLUMNS,

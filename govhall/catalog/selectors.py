@@ -96,11 +96,17 @@ def item_latest_version(item: Item) -> ItemVersion | None:
     return item.versions.filter(status=VersionStatus.DRAFT).first() or item.current
 
 
-def catalog_export_versions() -> list[ItemVersion]:
-    """For every item, its latest version (draft or published), in code order."""
-    drafts = {v.item_id: v for v in _with_children(ItemVersion.objects.filter(status=VersionStatus.DRAFT))}
-    published = {v.item_id: v for v in _with_children(ItemVersion.objects.filter(status=VersionStatus.PUBLISHED))}
+def catalog_export_versions(*, user: User | None = None) -> list[ItemVersion]:
+    """For every item, its latest version (draft or published), in code order;
+    with ``user``, only the items of their scope (``item_list_for_staff``:
+    another department's drafts are not theirs to read)."""
     items = Item.objects.order_by("code").prefetch_related("themes")
+    latest = ItemVersion.objects.all()
+    if user is not None:
+        items = items.filter(pk__in=item_list_for_staff(user=user).values("pk"))
+        latest = latest.filter(item__in=items.values("pk"))
+    drafts = {v.item_id: v for v in _with_children(latest.filter(status=VersionStatus.DRAFT))}
+    published = {v.item_id: v for v in _with_children(latest.filter(status=VersionStatus.PUBLISHED))}
     versions = []
     for item in items:
         version = drafts.get(item.pk) or published.get(item.pk)

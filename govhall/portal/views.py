@@ -155,14 +155,13 @@ def portal_verify_pdf(request, code: str):
 
 
 def portal_my_cases(request):
-    """An applicant's own cases."""
-    from django.contrib.auth.views import redirect_to_login
-
+    """An applicant's own cases (staff have none: 403, as on every page of the applicant's own)."""
     from govhall.cases.selectors import case_list_for_applicant
 
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    return render(request, "portal/my_cases.html", {"cases": case_list_for_applicant(user=request.user)})
+    user, redirect_response = _applicant(request)
+    if redirect_response:
+        return redirect_response
+    return render(request, "portal/my_cases.html", {"cases": case_list_for_applicant(user=user)})
 
 
 # --- online application (网上申请) ---------------------------------------------

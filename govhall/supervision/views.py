@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from govhall.core.errors import DomainError
+from govhall.core.errors import DomainError, NotPermitted
 from govhall.org.roles import CENTER_ROLES, DEPARTMENT_ROLES, GLOBAL_ROLES, STAFF_ROLES, Role
 from govhall.supervision import selectors, services
 from govhall.supervision.models import AlertState, Severity
@@ -114,7 +114,9 @@ def alert_act(request, alert_id: int, action: str):
         return _detail(request, user, alert, status=400, **{key: form})
     try:
         service(actor=user, alert=alert, **(form.cleaned_data if form is not None else {}))
-    except DomainError as error:  # NotPermitted and Conflict too
+    except NotPermitted:  # not this person's to handle: refused like any other forbidden act (403)
+        raise PermissionDenied
+    except DomainError as error:  # a Conflict too
         if form is not None and error.field in form.fields:
             form.add_error(error.field, error.message)
             return _detail(request, user, alert, status=400, **{key: form})

@@ -38,6 +38,14 @@ def _item(request, item_id: int):
     return item
 
 
+def _editable_item(request, item_id: int):
+    """An item of the user's scope he may also edit: 404 outside the scope, 403 within it."""
+    item = _item(request, item_id)
+    if not catalog_may_edit(request.user, item.department):
+        raise PermissionDenied
+    return item
+
+
 def _editable_departments(user):
     return [d for d in Department.objects.select_related("center") if catalog_may_edit(user, d)]
 
@@ -131,9 +139,7 @@ def _place_errors(error: SpecInvalid, form, formsets, rows) -> None:
 
 @login_required
 def catalog_edit(request, item_id: int):
-    item = _item(request, item_id)
-    if not catalog_may_edit(request.user, item.department):
-        raise PermissionDenied
+    item = _editable_item(request, item_id)
     version = selectors.item_latest_version(item)
     spec = selectors.version_to_spec(version)
     if request.method == "POST":
@@ -163,7 +169,7 @@ def catalog_edit(request, item_id: int):
 @login_required
 @require_POST
 def catalog_publish(request, item_id: int):
-    item = _item(request, item_id)
+    item = _editable_item(request, item_id)
     try:
         version = item_publish(actor=request.user, version=selectors.item_latest_version(item))
     except DomainError as error:
@@ -176,7 +182,7 @@ def catalog_publish(request, item_id: int):
 @login_required
 @require_POST
 def catalog_form_upload(request, item_id: int, order: int):
-    item = _item(request, item_id)
+    item = _editable_item(request, item_id)
     upload = request.FILES.get("file")
     try:
         if upload is None:
@@ -242,10 +248,11 @@ def catalog_import_job(request, job_id: int):
 
 @login_required
 def catalog_export(request, fmt: str):
-    _staff(request)
+    """The items of the user's scope (drafts included), as the catalog list shows them."""
+    user = _staff(request)
     if fmt == "xlsx":
-        response = HttpResponse(catalog_export_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(catalog_export_xlsx(user=user), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     else:
-        response = HttpResponse(catalog_export_json(), content_type="application/json; charset=utf-8")
+        response = HttpResponse(catalog_export_json(user=user), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="catalog.{fmt}"'
     return response

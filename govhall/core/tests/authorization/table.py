@@ -1,0 +1,697 @@
+"""The authorization matrix: for every URL pattern of the site, who may use
+it, with which method, on whose objects, and what everybody else gets.
+
+How to read a row. ``ENTRIES[pattern]`` is a list of probes; a probe is one
+request (method, URL arguments naming an object of ``world.World``, a
+body) and ``expect``, a function from persona to the outcome that persona
+must get:
+
+- ``OK(status)``: it works — the page (200), the redirect to where the form
+  leads (302), the created object (201); with ``effect``, a state-changing
+  request must have changed the named tables;
+- ``LOGIN``: an anonymous visitor is sent to the login page (302);
+- ``DENIED``: 403 — the person may see the object (or the page exists for
+  him) but his role or grant does not allow the act, or an applicant asks
+  for a staff page, or staff for an applicant's page;
+- ``HIDDEN``: 404 — the object is outside the person's scope (another
+  department's or center's case, another applicant's case, another's import
+  job, an unpublished item on the portal): its existence is not revealed;
+- ``REFUSED``: 400 — a form names something outside the person's scope in
+  a field (the field says so; nothing is written).
+
+Every outcome but ``OK`` must leave the database as it was (the snapshot of
+``test_matrix.snapshot``). The scope is written out below from DESIGN 5, not
+read from the code under test.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from govhall.core.tests.authorization.world import (
+    ITEM_A,
+    ITEM_C,
+    ITEM_DRAFT,
+    THEME,
+    World,
+)
+from govhall.test import sample_pdf
+
+# --- outcomes ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # ok, login, denied, hidden, refused
+    status: int
+    effect: tuple[str, ...] = ()  # tables an allowed request must change
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status}"
+
+
+def OK(status: int = 200, *effect: str) -> Outcome:
+    return Outcome("ok", status, effect)
+
+
+SHOWN = OK()  # the page, 200
+
+
+LOGIN = Outcome("login", 302)
+DENIED = Outcome("denied", 403)
+HIDDEN = Outcome("hidden", 404)
+REFUSED = Outcome("refused", 400)
+
+# --- personas and what each may see (DESIGN 5) ----------------------------------------
+
+ANONYMOUS = "anonymous"
+APPLICANTS = ("applicant", "agent")  # an agent (代办员) logs in as an applicant: his own applications only
+STAFF = ("clerk", "town_clerk", "reviewer", "approver", "head", "clerk_b", "chief_b", "unit_b", "manager",
+         "town_manager", "hotline", "supervisor", "sysadmin", "clerk_c", "manager_c")
+PERSONAS = (ANONYMOUS, *APPLICANTS, *STAFF)
+# One of each kind of user: anonymous, applicant, department staff, head,
+# chief representative, center manager, hotline, supervisor, administrator.
+ONE_OF_EACH_KIND = (ANONYMOUS, "applicant", "clerk_b", "head", "chief_b", "manager", "hotline", "supervisor",
+                    "sysadmin")
+
+# Staff working for department A: its own people, and the window clerks of
+# the district and the town who accept A's items (authorizations).
+DEPT_A = frozenset({"clerk", "town_clerk", "reviewer", "approver", "head"})
+DEPT_B = frozenset({"clerk_b", "chief_b", "unit_b"})
+DEPT_C = frozenset({"clerk_c"})
+DISTRICT = frozenset({"manager", "hotline"})  # center roles of the district: it and the town below it
+TOWN = frozenset({"town_manager"})
+OTHER_DISTRICT = frozenset({"manager_c"})
+EVERYWHERE = frozenset({"supervisor", "sysadmin"})
+
+# Cases by where they belong: A received at the district, B at the district,
+# A received at the town (a sub-center), C at the other district.
+CASE_SEEN_BY = {
+    "a": DEPT_A | DISTRICT | EVERYWHERE,
+    "b": DEPT_B | DISTRICT | EVERYWHERE,
+    "t": DEPT_A | DISTRICT | TOWN | EVERYWHERE,
+    "c": DEPT_C | OTHER_DISTRICT | EVERYWHERE,
+}
+# Department data (items, alerts, follow-ups) by the department and the center it sits at.
+DEPARTMENT_SEEN_BY = {
+    "A": DEPT_A | DISTRICT | EVERYWHERE,
+    "B": DEPT_B | DISTRICT | EVERYWHERE,
+    "C": DEPT_C | OTHER_DISTRICT | EVERYWHERE,
+}
+# Who edits a department's catalog: its head and chief representative,
+# the managers of its center or above, system administrators.
+EDITORS = {"A": frozenset({"head", "manager", "sysadmin"}), "B": frozenset({"chief_b", "manager", "sysadmin"}),
+           "C": frozenset({"manager_c", "sysadmin"})}
+
+
+def case_group(label: str) -> str:
+    return {"review_b": "b", "review_t": "t", "case_c": "c"}.get(label, "a")
+
+
+def case_owner(label: str) -> str | None:
+    """The applicant account a case belongs to (window cases of B and the town have none)."""
+    return {"review_b": None, "review_t": None, "case_c": "agent"}.get(label, "applicant")
+
+
+def sees_case(persona: str, label: str) -> bool:
+    return persona in CASE_SEEN_BY[case_group(label)]
+
+
+# --- expectations ------------------------------------------------------------------------
+
+Expect = Callable[[str], Outcome]
+
+
+def public(outcome: Outcome = SHOWN) -> Expect:
+    def expect(persona):
+        return outcome
+    expect.public = True
+    return expect
+
+
+def logged_in(outcome: Outcome = SHOWN) -> Expect:
+    return lambda persona: LOGIN if persona == ANONYMOUS else outcome
+
+
+def staff_page(outcome: Outcome = SHOWN, *, only=None, elsewhere: Outcome = DENIED) -> Expect:
+    """A workbench page: staff (``only`` those, if given); applicants 403."""
+    def expect(persona):
+        if persona == ANONYMOUS:
+            return LOGIN
+        if persona in APPLICANTS:
+            return DENIED
+        return outcome if only is None or persona in only else elsewhere
+    return expect
+
+
+def staff_object(seen_by, outcome: Outcome = SHOWN, *, may=None) -> Expect:
+    """A workbench page of one object: 404 outside the scope ``seen_by``;
+    inside it, ``may`` (None: everyone who sees it) get ``outcome``, the others 403."""
+    def expect(persona):
+        if persona == ANONYMOUS:
+            return LOGIN
+        if persona in APPLICANTS:
+            return DENIED
+        if persona not in seen_by:
+            return HIDDEN
+        return outcome if may is None or persona in may else DENIED
+    return expect
+
+
+def applicant_page(outcome: Outcome = SHOWN, *, case: str | None = None) -> Expect:
+    """A portal page of the applicant's own: staff 403; another applicant's case 404."""
+    def expect(persona):
+        if persona == ANONYMOUS:
+            return LOGIN
+        if persona not in APPLICANTS:
+            return DENIED
+        return outcome if case is None or case_owner(case) == persona else HIDDEN
+    return expect
+
+
+def api_case(label: str, outcome: Outcome = SHOWN, *, may=None) -> Expect:
+    """An API call on a case: its applicant and the staff who see it; 404
+    for everyone else (applicants included); ``may`` narrows who may act."""
+    def expect(persona):
+        if persona == ANONYMOUS:
+            return DENIED
+        if persona in APPLICANTS:
+            if case_owner(label) != persona:
+                return HIDDEN
+        elif not sees_case(persona, label):
+            return HIDDEN
+        return outcome if may is None or persona in may else DENIED
+    return expect
+
+
+def api_staff_object(seen_by, outcome: Outcome = SHOWN, *, may=None) -> Expect:
+    """An API call on staff-side data (a catalog item being edited)."""
+    def expect(persona):
+        if persona == ANONYMOUS:
+            return DENIED
+        if persona not in seen_by:
+            return HIDDEN
+        return outcome if may is None or persona in may else DENIED
+    return expect
+
+
+def api_logged_in(outcome: Outcome = SHOWN, *, may=None) -> Expect:
+    def expect(persona):
+        if persona == ANONYMOUS:
+            return DENIED
+        return outcome if may is None or persona in may else DENIED
+    return expect
+
+
+# --- probes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request of the matrix."""
+
+    id: str
+    method: str
+    expect: Expect
+    kwargs: Callable[[World], dict] = lambda w: {}
+    data: Callable[[World, str], dict] | None = None  # (world, persona) → body
+    json: bool = False  # the body as JSON (the API)
+    query: str = ""
+    headers: dict = field(default_factory=dict)
+    # A list page: the numbers of these cases appear for those who may see
+    # them and for nobody else; of ``hides_cases``, only the second half.
+    lists_cases: tuple[str, ...] = ()
+    hides_cases: tuple[str, ...] = ()
+    # Words that must not appear for anyone (an unpublished item on the portal).
+    absent: tuple[str, ...] = ()
+    # (word, who may see it), e.g. a department's draft item on a staff list.
+    words_seen_by: Callable[[World], tuple] = lambda w: ()
+    path: str = ""  # for a pattern without a name
+    environ: dict = field(default_factory=dict)  # e.g. the client's address
+    # Every persona, except for a few costly documents that are the same for
+    # everyone of a kind (the API schema, the report files): one of each kind.
+    personas: tuple[str, ...] = PERSONAS
+
+
+def pk(collection: str, label: str, name: str, **fixed) -> Callable[[World], dict]:
+    """URL arguments: ``name`` is the primary key of ``world.<collection>[label]``."""
+    return lambda w: {name: getattr(w, collection)[label].pk, **fixed}
+
+
+def case_id(label: str) -> Callable[[World], dict]:
+    return lambda w: {"case_id": w.cases[label].pk}
+
+
+def number(label: str, **more) -> Callable[[World], dict]:
+    return lambda w: {"number": w.cases[label].number, **{k: v(w) for k, v in more.items()}}
+
+
+PAGES_CASES = ("review_a", "review_b", "review_t", "case_c")
+DRAFT_NAME = "食品小作坊登记"  # the item that was never published
+ITEM_C_NAME = "小餐饮经营许可"
+
+
+def pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, sample_pdf(name), content_type="application/pdf")
+
+
+# --- the actions on a case: one row per interface action of the policy table ----------
+
+@dataclass(frozen=True)
+class Act:
+    action: str
+    case: str  # the case label in a state the action starts from
+    allowed: frozenset  # who may take it there (the policy table, written out)
+    body: dict = field(default_factory=dict)  # the API's body
+    form: dict | None = None  # the workbench form's fields, when not the body's under the action's prefix
+
+
+ACTS = (
+    Act("submit", "draft_a", frozenset({"applicant", "clerk", "town_clerk"})),
+    Act("attach_material", "draft_a", frozenset({"applicant", "clerk", "town_clerk"}), {"material_order": 1}),
+    Act("check_materials", "submitted_a", frozenset({"clerk", "town_clerk"}),
+        {"checks": [{"material_order": 1, "verdict": "ok"}]}, {"verdict_1": "ok"}),
+    Act("accept", "checked_a", frozenset({"clerk", "town_clerk"})),
+    Act("reject", "submitted_a", frozenset({"clerk", "town_clerk"}), {"reason": "不属于本机关职权范围"}),
+    Act("request_correction", "submitted_a", frozenset({"clerk", "town_clerk"}),
+        {"items": [{"material": "食品经营许可申请书", "problem": "缺少签字"}]}, {"items": "食品经营许可申请书：缺少签字"}),
+    Act("resubmit", "correction_a", frozenset({"applicant", "clerk", "town_clerk"})),
+    Act("complete_step", "review_a", frozenset({"reviewer"}), {"opinion": "符合条件"}),
+    Act("send_back", "decision_a", frozenset({"approver"}), {"reason": "请补充审查"}),
+    Act("request_suspension", "review_a", frozenset({"reviewer"}),
+        {"ground": "testing", "reason": "委托检测", "expected_days": 3}),
+    Act("suspend", "requested_a", frozenset({"head"})),
+    Act("resume", "suspended_a", frozenset({"reviewer"})),
+    Act("request_extension", "review_a", frozenset({"reviewer"}), {"days": 5, "reason": "情况复杂"}),
+    Act("extend", "review_a", frozenset({"head"}), {"days": 5, "reason": "情况复杂"}),
+    Act("refuse_request", "requested_a", frozenset({"head"}), {"reason": "理由不充分"}),
+    Act("approve", "decision_a", frozenset({"approver"}), {"opinion": "同意"}),
+    Act("deny", "decision_a", frozenset({"approver"}), {"reasons": "不符合法定条件"}),
+    Act("record_payment", "approved_fee", frozenset({"clerk"}),
+        {"amount": "50.00", "method": "cash", "receipt_number": "P0001"}),
+    Act("certify", "approved_a", frozenset({"clerk"}), {"certificate_number": "JY9999"}),
+    Act("deliver", "certified_a", frozenset({"clerk"}), {"method": "window", "received_by": "张三"}),
+    Act("close", "delivered_a", frozenset({"clerk"})),
+    Act("withdraw", "submitted_a", frozenset({"applicant", "clerk", "town_clerk"}), {"reason": "申请人书面撤回"}),
+    Act("terminate", "review_a", frozenset({"head"}), {"reason": "申请人已注销"}),
+)
+# An act changes the case and writes one event (a scan: one file and its event).
+ACT_EFFECT = ("cases", "events")
+
+
+def _web_form(act: Act) -> Callable[[World, str], dict]:
+    def data(w, persona):
+        fields = dict(act.form if act.form is not None else act.body)
+        if act.action == "attach_material":
+            fields["file"] = pdf()
+        return {f"{act.action}-{name}": value for name, value in fields.items()}
+    return data
+
+
+def _api_body(act: Act) -> Callable[[World, str], dict]:
+    def data(w, persona):
+        return {**act.body, "file": pdf()} if act.action == "attach_material" else dict(act.body)
+    return data
+
+
+def _web_act(act: Act) -> Expect:
+    return staff_object(CASE_SEEN_BY[case_group(act.case)], OK(302, *ACT_EFFECT), may=act.allowed)
+
+
+def _api_act(act: Act) -> Expect:
+    return api_case(act.case, OK(200, *ACT_EFFECT), may=act.allowed)
+
+
+def _case_pages(make: Callable[[str], Probe]) -> list[Probe]:
+    return [make(label) for label in PAGES_CASES]
+
+
+# --- the table -------------------------------------------------------------------------------
+
+FOLLOWUP_VERIFY = {"followup_a": frozenset({"head", "reviewer", "manager"}),
+                   "followup_c": frozenset({"manager_c"})}
+
+
+def _alerts() -> dict[str, list[Probe]]:
+    dept = {"alert_a": "A", "alert_b": "B", "alert_c": "C", "answered_a": "A"}
+    handlers = {"A": DEPT_A, "B": DEPT_B, "C": DEPT_C}
+    return {
+        "workbench/alerts/": [Probe("list", "GET", staff_page(), query="?state=open", words_seen_by=lambda w: tuple(
+            (reverse("alert_detail", args=[w.alerts[label].pk]), DEPARTMENT_SEEN_BY[dept[label]])
+            for label in ("alert_a", "alert_b", "alert_c")))],
+        "workbench/alerts/<int:alert_id>/": [
+            Probe(label, "GET", staff_object(DEPARTMENT_SEEN_BY[dept[label]]), pk("alerts", label, "alert_id"))
+            for label in ("alert_a", "alert_b", "alert_c")],
+        "workbench/alerts/<int:alert_id>/<str:action>/": [
+            *[Probe(f"acknowledge-{label}", "POST",
+                    staff_object(DEPARTMENT_SEEN_BY[dept[label]], OK(302, "alerts"), may=handlers[dept[label]]),
+                    pk("alerts", label, "alert_id", action="acknowledge")) for label in ("alert_a", "alert_c")],
+            Probe("answer-alert_a", "POST", staff_object(DEPARTMENT_SEEN_BY["A"], OK(302, "alerts"), may=DEPT_A),
+                  pk("alerts", "alert_a", "alert_id", action="answer"), data=lambda w, p: {"answer": "已督促办理"}),
+            Probe("close-answered_a", "POST",
+                  staff_object(DEPARTMENT_SEEN_BY["A"], OK(302, "alerts"), may={"supervisor"}),
+                  pk("alerts", "answered_a", "alert_id", action="close"), data=lambda w, p: {"note": "整改到位"}),
+            Probe("send_back-answered_a", "POST",
+                  staff_object(DEPARTMENT_SEEN_BY["A"], OK(302, "alerts"), may={"supervisor"}),
+                  pk("alerts", "answered_a", "alert_id", action="send_back"), data=lambda w, p: {"note": "整改不到位"}),
+        ],
+    }
+
+
+def _followups() -> dict[str, list[Probe]]:
+    dept = {"followup_a": "A", "followup_c": "C"}
+    return {
+        "workbench/followups/": [Probe("list", "GET", staff_page())],
+        "workbench/followups/<int:followup_id>/": [
+            Probe(label, "GET", staff_object(DEPARTMENT_SEEN_BY[dept[label]]),
+                  pk("followups", label, "followup_id"))
+            for label in dept],
+        "workbench/followups/<int:followup_id>/<str:step>/": [
+            Probe(f"verify-{label}", "POST",
+                  staff_object(DEPARTMENT_SEEN_BY[dept[label]], OK(302, "followups"), may=FOLLOWUP_VERIFY[label]),
+                  pk("followups", label, "followup_id", step="verify"),
+                  data=lambda w, p: {"verify-verification": "已核实：等候时间过长"})
+            for label in dept],
+    }
+
+
+# A's item never published, C's item: on staff lists and exports only for their scopes.
+ITEM_WORDS = ((DRAFT_NAME, DEPARTMENT_SEEN_BY["A"]), (ITEM_C_NAME, DEPARTMENT_SEEN_BY["C"]))
+
+
+def _catalog() -> dict[str, list[Probe]]:
+    def item(key):
+        return pk("items", key, "item_id")
+
+    seen = {"a": DEPARTMENT_SEEN_BY["A"], "draft": DEPARTMENT_SEEN_BY["A"], "c": DEPARTMENT_SEEN_BY["C"]}
+    editors = {"a": EDITORS["A"], "draft": EDITORS["A"], "c": EDITORS["C"]}
+    any_editor = EDITORS["A"] | EDITORS["B"] | EDITORS["C"]
+    return {
+        "workbench/catalog/": [Probe("list", "GET", staff_page(), words_seen_by=lambda w: ITEM_WORDS)],
+        "workbench/catalog/new/": [
+            Probe("form", "GET", staff_page(only=any_editor)),
+            # Department A's item: its editors; editors of other departments
+            # find A missing from the department field's choices (400).
+            Probe("create", "POST", lambda p: REFUSED if p in ("chief_b", "manager_c")
+                  else staff_page(OK(302, "items"), only=EDITORS["A"])(p),
+                  data=lambda w, p: {"code": "511A0000000020-D1-000-A-1-00", "base_code": "511A0000000020",
+                                     "name": "新事项", "item_type": "licensing", "department": "A"}),
+        ],
+        "workbench/catalog/import/": [Probe("form", "GET", staff_page(only=any_editor)),
+                                      Probe("upload", "POST", staff_page(REFUSED, only=any_editor),
+                                            data=lambda w, p: {"file": SimpleUploadedFile("c.txt", b"no catalog")})],
+        "workbench/catalog/import/<int:job_id>/": [
+            Probe(label, "GET", staff_object({owner}), pk("jobs", label, "job_id"))
+            for label, owner in (("job_manager", "manager"), ("job_manager_c", "manager_c"))],
+        "^workbench/catalog/export\\.(?P<fmt>xlsx|json)$": [
+            Probe(fmt, "GET", staff_page(), lambda w, fmt=fmt: {"fmt": fmt}, words_seen_by=lambda w: ITEM_WORDS)
+            for fmt in ("json", "xlsx")],
+        "workbench/catalog/<int:item_id>/": [Probe(key, "GET", staff_object(seen[key]), item(key)) for key in ("a", "c")],
+        "workbench/catalog/<int:item_id>/preview/": [
+            Probe(key, "GET", staff_object(seen[key]), item(key)) for key in ("draft", "c")],
+        "workbench/catalog/<int:item_id>/edit/": [
+            *[Probe(key, "GET", staff_object(seen[key], may=editors[key]), item(key)) for key in ("a", "c")],
+            # An empty form: the editors get its errors (400), nobody else gets that far.
+            *[Probe(f"{key}-post", "POST", staff_object(seen[key], REFUSED, may=editors[key]), item(key),
+                    data=lambda w, p: {}) for key in ("a", "c")],
+        ],
+        "workbench/catalog/<int:item_id>/publish/": [
+            Probe("draft", "POST", staff_object(seen["draft"], OK(302, "items"), may=editors["draft"]), item("draft"))],
+        "workbench/catalog/<int:item_id>/materials/<int:order>/form/": [
+            Probe("draft", "POST", staff_object(seen["draft"], OK(302, "items"), may=editors["draft"]),
+                  lambda w: {"item_id": w.items["draft"].pk, "order": 1},
+                  data=lambda w, p: {"kind": "template", "file": pdf("form.pdf")})],
+    }
+
+
+def _cases() -> dict[str, list[Probe]]:
+    receivers = frozenset({"clerk", "town_clerk", "clerk_b", "clerk_c"})
+    receipt = {"applicant_kind": "person", "applicant_name": "王五", "applicant_id_number": "110101199003070038",
+               "applicant_phone": "13900000000", "decision": "correction",
+               "correction": "食品经营许可申请书：缺少签字"}
+    return {
+        "workbench/cases/": [Probe("all", "GET", staff_page(), query="?view=all",  # the open cases
+                                   lists_cases=("review_a", "review_b", "review_t"), hides_cases=("case_c",))],
+        "workbench/cases/receive/": [Probe("pick", "GET", staff_page(only=receivers), query="?q=食品")],
+        "workbench/cases/receive/<str:code>/": [
+            Probe("item_a", "GET", staff_page(only={"clerk", "town_clerk"}), lambda w: {"code": ITEM_A}),
+            Probe("item_a-post", "POST", staff_page(OK(302, "cases", "events"), only={"clerk", "town_clerk"}),
+                  lambda w: {"code": ITEM_A}, data=lambda w, p: dict(receipt)),
+            Probe("unpublished", "GET", staff_page(HIDDEN, only=receivers), lambda w: {"code": ITEM_DRAFT}),
+        ],
+        "workbench/cases/<int:case_id>/": _case_pages(
+            lambda label: Probe(label, "GET", staff_object(CASE_SEEN_BY[case_group(label)]), case_id(label))),
+        "workbench/cases/<int:case_id>/notices/<int:notice_id>.pdf": [
+            *_case_pages(lambda label: Probe(label, "GET", staff_object(CASE_SEEN_BY[case_group(label)]),
+                                             lambda w, label=label: {"case_id": w.cases[label].pk,
+                                                                     "notice_id": w.notices[label]})),
+            # A notice of another case through a case one may see: none.
+            Probe("other-notice", "GET", staff_object(CASE_SEEN_BY["a"], HIDDEN),
+                  lambda w: {"case_id": w.cases["review_a"].pk, "notice_id": w.notices["case_c"]}),
+        ],
+        "workbench/cases/<int:case_id>/materials/<int:file_id>/": [
+            *[Probe(label, "GET", staff_object(CASE_SEEN_BY[case_group(label)]),
+                    lambda w, label=label: {"case_id": w.cases[label].pk, "file_id": w.files[label]})
+              for label in ("review_a", "case_c")],
+            Probe("other-file", "GET", staff_object(CASE_SEEN_BY["a"], HIDDEN),
+                  lambda w: {"case_id": w.cases["review_a"].pk, "file_id": w.files["case_c"]}),
+        ],
+        "workbench/cases/<int:case_id>/<str:action>/": [
+            *[Probe(act.action, "POST", _web_act(act),
+                    lambda w, act=act: {"case_id": w.cases[act.case].pk, "action": act.action},
+                    data=_web_form(act)) for act in ACTS],
+            # An act only the system takes: nobody through the workbench.
+            Probe("recompute_deadline", "POST", staff_object(CASE_SEEN_BY["a"], DENIED),
+                  lambda w: {"case_id": w.cases["review_a"].pk, "action": "recompute_deadline"}),
+        ],
+    }
+
+
+def _portal() -> dict[str, list[Probe]]:
+    own = {"applicant_kind": "person"}
+
+    def apply(w, persona):
+        user = w.people.get(persona)
+        return {**own, "applicant_name": getattr(user, "full_name", "王五"),
+                "applicant_id_number": getattr(user, "id_number", "") or "110101199003070038",
+                "applicant_phone": getattr(user, "phone", "") or "13900000000"}
+
+    def progress(code):
+        return lambda w, p: {"number": w.cases["review_a"].number, "query_code": code(w)}
+
+    def my_act(label, action):
+        return number(label, action=lambda w: action)
+
+    return {
+        "": [Probe("home", "GET", public(), absent=(DRAFT_NAME,))],
+        "search/": [Probe("search", "GET", public(), query="?q=食品", absent=(DRAFT_NAME,))],
+        "departments/<str:code>/": [Probe("A", "GET", public(), lambda w: {"code": "A"}, absent=(DRAFT_NAME,))],
+        "themes/<str:code>/": [Probe("theme", "GET", public(), lambda w: {"code": THEME})],
+        "items/<str:code>/": [Probe("published", "GET", public(), lambda w: {"code": ITEM_A}),
+                              Probe("unpublished", "GET", public(HIDDEN), lambda w: {"code": ITEM_DRAFT})],
+        "items/<str:code>/materials/<int:order>/<str:kind>/": [
+            Probe("published", "GET", public(), lambda w: {"code": ITEM_A, "order": 1, "kind": "template"}),
+            Probe("unpublished", "GET", public(HIDDEN), lambda w: {"code": ITEM_DRAFT, "order": 1, "kind": "template"}),
+        ],
+        "progress/": [
+            Probe("form", "GET", public()),
+            Probe("found", "POST", public(), data=progress(lambda w: w.cases["review_a"].query_code)),
+            Probe("wrong-code", "POST", public(HIDDEN), data=progress(lambda w: w.cases["case_c"].query_code)),
+        ],
+        "my/cases/": [Probe("list", "GET", applicant_page(), lists_cases=PAGES_CASES)],
+        "items/<str:code>/apply/": [
+            Probe("form", "GET", applicant_page(), lambda w: {"code": ITEM_A}),
+            Probe("draft", "POST", applicant_page(OK(302, "cases", "events")), lambda w: {"code": ITEM_A}, data=apply),
+        ],
+        "my/cases/<str:number>/": [Probe(label, "GET", applicant_page(case=label), number(label))
+                                   for label in ("review_a", "case_c")],
+        "my/cases/<str:number>/files/<int:file_id>/": [
+            *[Probe(label, "GET", applicant_page(case=label),
+                    lambda w, label=label: {"number": w.cases[label].number, "file_id": w.files[label]})
+              for label in ("draft_a", "case_c")],
+            # Someone else's file through one's own case: none.
+            Probe("other-file", "GET", applicant_page(HIDDEN, case="draft_a"),
+                  lambda w: {"number": w.cases["draft_a"].number, "file_id": w.files["case_c"]}),
+        ],
+        "my/cases/<str:number>/<str:action>/": [
+            Probe("upload", "POST", applicant_page(OK(302, "cases", "events"), case="draft_a"),
+                  my_act("draft_a", "upload"), data=lambda w, p: {"order": "1", "file": pdf()}),
+            Probe("submit", "POST", applicant_page(OK(302, "cases", "events"), case="draft_a"),
+                  my_act("draft_a", "submit")),
+            Probe("resubmit", "POST", applicant_page(OK(302, "cases", "events"), case="correction_a"),
+                  my_act("correction_a", "resubmit")),
+            Probe("withdraw", "POST", applicant_page(OK(302, "cases", "events"), case="submitted_a"),
+                  my_act("submitted_a", "withdraw"), data=lambda w, p: {"reason": "不办了"}),
+        ],
+        "verify/<str:code>/": [Probe("notice", "GET", public(), lambda w: {"code": w.verify_code}),
+                               Probe("unknown", "GET", public(HIDDEN), lambda w: {"code": "NOSUCHCODE"})],
+        "verify/<str:code>/notice.pdf": [Probe("notice", "GET", public(), lambda w: {"code": w.verify_code})],
+    }
+
+
+def _web() -> dict[str, list[Probe]]:
+    recorders = frozenset({"manager", "sysadmin"})
+    wall = DISTRICT | TOWN | OTHER_DISTRICT | EVERYWHERE | {"head", "chief_b"}
+
+    def record(staff):
+        return lambda w, p: {"staff": w.people[staff].pk, "day": "2026-03-03", "status": "leave", "note": "事假"}
+
+    return {
+        "workbench/": [Probe("home", "GET", logged_in())],
+        "login/": [Probe("form", "GET", lambda p: OK() if p == ANONYMOUS else OK(302))],
+        "logout/": [Probe("logout", "POST", public(OK(302)))],
+        "org/": [Probe("overview", "GET", staff_page())],
+        "org/staff/": [Probe("staff", "GET", staff_page())],
+        "attendance/": [Probe("page", "GET", staff_page())],
+        "attendance/sign-in/": [Probe("sign-in", "POST", staff_page(OK(302, "attendance")))],
+        "attendance/sign-out/": [Probe("sign-out", "POST", staff_page(OK(302)))],
+        # Managers record for the staff they lead; a manager of another
+        # center naming someone he does not lead gets the field's refusal.
+        "attendance/record/": [Probe("reviewer", "POST", lambda p: REFUSED if p in ("town_manager", "manager_c")
+                                     else staff_page(OK(302, "attendance"), only=recorders)(p),
+                                     data=record("reviewer"))],
+        "calendar/": [Probe("page", "GET", logged_in())],
+        "calendar/deadline/": [Probe("compute", "POST", logged_in(),
+                                     data=lambda w, p: {"start": "2026-03-02", "days": "20", "extension": "0",
+                                                        "pauses": ""})],
+        "workbench/supervision/": [Probe("wall", "GET", staff_page(only=wall))],
+        "workbench/stats/": [Probe("dashboard", "GET", staff_page(), query="?month=2026-03")],
+        "workbench/stats/cases/": [Probe("received", "GET", staff_page(), query="?indicator=received&month=2026-03",
+                                         lists_cases=PAGES_CASES)],
+        "workbench/stats/scores/": [Probe("scores", "GET", staff_page(), query="?month=2026-03")],
+        "^workbench/stats/report\\.(?P<fmt>xlsx|pdf)$": [
+            Probe(fmt, "GET", staff_page(), lambda w, fmt=fmt: {"fmt": fmt}, query="?month=2026-03",
+                  personas=ONE_OF_EACH_KIND) for fmt in ("xlsx", "pdf")],
+        "i18n/setlang/": [Probe("english", "POST", public(OK(302)), data=lambda w, p: {"language": "en", "next": "/"})],
+        # The hall's own machines: health for anyone (a load balancer has no
+        # login), metrics for the listed addresses (or the bearer token) only.
+        "healthz": [Probe("database", "GET", public(), query="?check=database")],
+        "metrics": [Probe("local", "GET", public()),
+                    Probe("elsewhere", "GET", public(DENIED), environ={"REMOTE_ADDR": "203.0.113.9"})],
+    }
+
+
+def _evaluation() -> dict[str, list[Probe]]:
+    with_window = frozenset({"clerk", "town_clerk", "clerk_b", "clerk_c"})
+
+    def pad(label, served_by, outcome=SHOWN):
+        def expect(persona):
+            if persona == ANONYMOUS:
+                return LOGIN
+            if persona in APPLICANTS or persona not in with_window:
+                return DENIED  # the pad is a window's: staff without a window have none
+            return outcome if persona in served_by else HIDDEN
+        return expect
+
+    def rate(label):
+        def expect(persona):
+            if persona == ANONYMOUS:
+                return LOGIN
+            if persona not in APPLICANTS:
+                return DENIED
+            return OK(302, "ratings") if case_owner(label) == persona else HIDDEN
+        return expect
+
+    return {
+        "my/ratings/<str:number>/": [Probe(label, "POST", rate(label), number(label),
+                                           data=lambda w, p: {"level": "5"}) for label in ("delivered_a",)],
+        "rate/<str:token>/": [
+            Probe("page", "GET", public(), lambda w: {"token": w.rating_token}),
+            Probe("rate", "POST", public(OK(200, "ratings")), lambda w: {"token": w.rating_token},
+                  data=lambda w, p: {"level": "5"}),
+            Probe("forged", "GET", public(REFUSED), lambda w: {"token": "forged-token"}),
+        ],
+        "workbench/rate/": [Probe("pick", "GET", staff_page(), hides_cases=PAGES_CASES)],
+        "workbench/rate/<int:case_id>/": [
+            Probe("delivered_a", "GET", pad("delivered_a", {"clerk"}), case_id("delivered_a")),
+            Probe("delivered_a-rate", "POST", pad("delivered_a", {"clerk"}, OK(200, "ratings")),
+                  case_id("delivered_a"), data=lambda w, p: {"level": "5"}),
+            Probe("case_c", "GET", pad("case_c", {"clerk_c"}), case_id("case_c")),
+        ],
+        **_followups(),
+    }
+
+
+def _api() -> dict[str, list[Probe]]:
+    from govhall.catalog.tests.factories import complete_spec
+
+    def item(code):
+        return lambda w: {"code": code}
+
+    def new_item(w, persona):
+        return complete_spec("A", code="511A0000000021-D1-000-A-1-00", name="新事项")
+
+    receipt = {"item": ITEM_A, "center": "D1", "channel": "window", "applicant_name": "王五",
+               "applicant_id_number": "110101199003070038", "applicant_phone": "13900000000"}
+    probes = {
+        "api/schema/": [Probe("schema", "GET", public(), personas=ONE_OF_EACH_KIND)],
+        "api/docs/": [Probe("docs", "GET", public())],
+        "api/catalog/items/": [Probe("list", "GET", public(), absent=(DRAFT_NAME,))],
+        "api/catalog/items/<str:code>/": [Probe("published", "GET", public(), item(ITEM_A)),
+                                          Probe("unpublished", "GET", public(HIDDEN), item(ITEM_DRAFT))],
+        "api/catalog/themes/": [Probe("list", "GET", public())],
+        "api/catalog/themes/<str:code>/": [Probe("theme", "GET", public(), item(THEME))],
+        "api/catalog/manage/items/": [
+            Probe("create", "POST", api_logged_in(OK(201, "items"), may=EDITORS["A"]), data=new_item, json=True)],
+        "api/catalog/manage/items/<str:code>/": [
+            Probe("a", "GET", api_staff_object(DEPARTMENT_SEEN_BY["A"]), item(ITEM_A)),
+            Probe("c", "GET", api_staff_object(DEPARTMENT_SEEN_BY["C"]), item(ITEM_C)),
+            Probe("a-put", "PUT", api_staff_object(DEPARTMENT_SEEN_BY["A"], OK(200, "items"), may=EDITORS["A"]),
+                  item(ITEM_A), data=lambda w, p: complete_spec("A", name="食品经营许可（修订）"), json=True),
+        ],
+        "api/catalog/manage/items/<str:code>/publish/": [
+            Probe("draft", "POST", api_staff_object(DEPARTMENT_SEEN_BY["A"], OK(200, "items"), may=EDITORS["A"]),
+                  item(ITEM_DRAFT))],
+        "api/cases/": [
+            Probe("list", "GET", api_logged_in(), lists_cases=PAGES_CASES),
+            Probe("receive", "POST", api_logged_in(OK(201, "cases", "events"), may={"clerk", "town_clerk"}),
+                  data=lambda w, p: dict(receipt), json=True, headers={"Idempotency-Key": "matrix-1"}),
+        ],
+        "api/cases/<str:number>/": [Probe(label, "GET", api_case(label), number(label)) for label in PAGES_CASES],
+        "api/cases/<str:number>/events/": [Probe(label, "GET", api_case(label), number(label))
+                                           for label in PAGES_CASES],
+        "api/cases/<str:number>/notices/<int:notice_id>.pdf": [
+            Probe(label, "GET", api_case(label),
+                  lambda w, label=label: {"number": w.cases[label].number, "notice_id": w.notices[label]})
+            for label in PAGES_CASES],
+        "api/cases/<str:number>/actions/<str:action>/": [
+            Probe("recompute_deadline", "POST", public(HIDDEN),
+                  lambda w: {"number": w.cases["review_a"].number, "action": "recompute_deadline"}, json=True)],
+        "api/cases/<str:number>/rating/": [
+            Probe("read", "GET", api_case("rated_a"), number("rated_a")),
+            Probe("rate", "POST", api_case("delivered_a", OK(201, "ratings"), may={"applicant"}),
+                  number("delivered_a"), data=lambda w, p: {"level": 5}, json=True),
+        ],
+        "^api/(?P<rest>.*)$": [Probe("unknown", "GET", public(HIDDEN), path="/api/no-such-address/")],
+    }
+    for act in ACTS:
+        multipart = act.action == "attach_material"
+        probes[f"api/cases/<str:number>/actions/{act.action}/"] = [
+            Probe(act.case, "POST", _api_act(act), number(act.case), data=_api_body(act), json=not multipart)]
+    return probes
+
+
+def entries() -> dict[str, list[Probe]]:
+    table = {}
+    for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api()):
+        overlap = set(table) & set(part)
+        assert not overlap, f"patterns in two parts of the table: {sorted(overlap)}"
+        table.update(part)
+    # A public page answers everyone alike: one persona of each kind tries it.
+    return {pattern: [replace(p, personas=ONE_OF_EACH_KIND) if getattr(p.expect, "public", False) else p
+                      for p in probes] for pattern, probes in table.items()}
+
+
+ENTRIES = entries()
+
+# The Django admin as one group: system administrators only (is_staff
+# follows that role); everyone else is sent to the admin's login page.
+ADMIN_PREFIX = "admin/"
+
+
+def url_of(probe: Probe, name: str | None, world: World) -> str:
+    if probe.path:
+        return probe.path + probe.query
+    return reverse(name, kwargs=probe.kwargs(world)) + probe.query
