@@ -252,11 +252,11 @@ class TestPeriods:
 
 def test_the_figures_take_a_fixed_number_of_queries(month, django_assert_max_num_queries):
     rollups_refresh()  # the first refresh builds the rollups
-    # The refresh finding nothing new: its savepoint (2), the marks (1), the
-    # watched yellow alerts (1), the calendar's revision (1), the three
-    # sources' tails (3); then the day cells (1), the handled facts (1), the
+    # The refresh finding nothing new: the marks (1), and one question for
+    # the sources' new ids, the watched yellow alerts and the calendar's
+    # revision (1); then the day cells (1), the handled facts (1), the
     # overdue spans (1) and the alert cells (1): however many cases there are.
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         indicators_for(user=month.hall.supervisor, period=MARCH, today=TODAY)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         indicators_by(user=month.hall.supervisor, period=MARCH, today=TODAY, by="window")
