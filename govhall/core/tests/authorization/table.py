@@ -218,7 +218,7 @@ class Probe:
     kwargs: Callable[[World], dict] = lambda w: {}
     data: Callable[[World, str], dict] | None = None  # (world, persona) → body
     json: bool = False  # the body as JSON (the API)
-    query: str = ""
+    query: str | Callable[[World], str] = ""
     headers: dict = field(default_factory=dict)
     # A list page: the numbers of these cases appear for those who may see
     # them and for nobody else; of ``hides_cases``, only the second half.
@@ -558,8 +558,16 @@ def _web() -> dict[str, list[Probe]]:
                                                         "pauses": ""})],
         "workbench/supervision/": [Probe("wall", "GET", staff_page(only=wall))],
         "workbench/stats/": [Probe("dashboard", "GET", staff_page(), query="?month=2026-03")],
-        "workbench/stats/cases/": [Probe("received", "GET", staff_page(), query="?indicator=received&month=2026-03",
-                                         lists_cases=PAGES_CASES)],
+        "workbench/stats/cases/": [
+            Probe("received", "GET", staff_page(), query="?indicator=received&month=2026-03", lists_cases=PAGES_CASES),
+            # A filter naming another scope's department or item: the field refuses it (400), no figures.
+            Probe("department-c", "GET", lambda p: REFUSED if p in STAFF and p not in DEPARTMENT_SEEN_BY["C"]
+                  else staff_page()(p), lists_cases=("case_c",),
+                  query=lambda w: f"?indicator=received&month=2026-03&department={w.hall.dept_c.pk}"),
+            Probe("item-c", "GET", lambda p: REFUSED if p in STAFF and p not in DEPARTMENT_SEEN_BY["C"]
+                  else staff_page()(p), lists_cases=("case_c",),
+                  query=f"?indicator=received&month=2026-03&item={ITEM_C}"),
+        ],
         "workbench/stats/scores/": [Probe("scores", "GET", staff_page(), query="?month=2026-03")],
         "^workbench/stats/report\\.(?P<fmt>xlsx|pdf)$": [
             Probe(fmt, "GET", staff_page(), lambda w, fmt=fmt: {"fmt": fmt}, query="?month=2026-03",
@@ -692,6 +700,5 @@ ADMIN_PREFIX = "admin/"
 
 
 def url_of(probe: Probe, name: str | None, world: World) -> str:
-    if probe.path:
-        return probe.path + probe.query
-    return reverse(name, kwargs=probe.kwargs(world)) + probe.query
+    query = probe.query(world) if callable(probe.query) else probe.query
+    return (probe.path or reverse(name, kwargs=probe.kwargs(world))) + query
