@@ -376,7 +376,10 @@ def main() -> int:
         results.append(Run(config, database)())
     print()
     print(table(config, results))
-    return 0
+    broken = [r.database for r in results if r.failures or r.server_errors]
+    if broken:
+        print(f"\nload: requests failed or the server logged errors on {', '.join(broken)} (above)")
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":
