@@ -341,6 +341,12 @@ class CheckpointProblem:
         return f"checkpoint #{self.number}: {self.reason}" if self.number else self.reason
 
 
+def _missing(first: int, last: int) -> str:
+    if first == last:
+        return f"checkpoint #{first} before it is missing"
+    return f"checkpoints #{first}–#{last} before it are missing"
+
+
 def _checkpoint_problem(cp: AuditCheckpoint, before: AuditCheckpoint | None, key: bytes) -> str | None:
     if cp.key_id != _key_id(key):
         return "signed with another key (not GOVHALL_AUDIT_KEY)"
@@ -349,9 +355,9 @@ def _checkpoint_problem(cp: AuditCheckpoint, before: AuditCheckpoint | None, key
     if cp.restart:
         return None
     if before is None:
-        return f"checkpoint(s) #1–#{cp.number - 1} are missing" if cp.number > 1 else None
+        return _missing(1, cp.number - 1) if cp.number > 1 else None
     if cp.number != before.number + 1:
-        return f"checkpoint(s) #{before.number + 1}–#{cp.number - 1} are missing"
+        return _missing(before.number + 1, cp.number - 1)
     if not hmac.compare_digest(cp.previous, before.signature):
         return f"does not follow checkpoint #{before.number} (its signature differs)"
     return None

@@ -319,9 +319,9 @@ def test_an_edited_checkpoint_is_named(three_checkpoints, change):
 
 def test_a_deleted_checkpoint_is_named(three_checkpoints):
     AuditCheckpoint.objects.filter(number=2).delete()
-    assert "checkpoint #3: checkpoint(s) #2–#2 are missing" in fails()
+    assert "checkpoint #3: checkpoint #2 before it is missing" in fails()
     AuditCheckpoint.objects.filter(number=1).delete()
-    assert "checkpoint #3: checkpoint(s) #1–#2 are missing" in fails()
+    assert "checkpoint #3: checkpoints #1–#2 before it are missing" in fails()
 
 
 def test_a_deleted_last_checkpoint_is_named_through_the_audit_log(three_checkpoints):
