@@ -3,6 +3,7 @@
 #   make test   the whole suite on SQLite, then on PostgreSQL when reachable
 #   make bench  benchmarks, as ratios measured in the same run
 #   make load   the load test (locust against gunicorn), next to its floor
+#   make fuzz   the long runs of the concurrency, crash, rollup and API-schema tests
 
 PYTHON ?= python3
 VENV   := .venv
@@ -11,7 +12,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres test-other-day bench load install install-dev clean
+.PHONY: run test test-sqlite test-postgres test-other-day fuzz bench load install install-dev clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,6 +80,18 @@ OTHER_DAY ?= 2025-06-10
 test-other-day: install-dev
 	@echo "== tests on SQLite, today being $(OTHER_DAY) =="
 	env -u GOVHALL_DATABASE_URL GOVHALL_TEST_TODAY=$(OTHER_DAY) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The long runs of the bounded tests, on both databases: more workers racing
+# on the same cases, a longer run killed with SIGKILL, more generated
+# histories for the rollups, more generated requests against the API's schema
+# (docs/operations.md, docs/indicators.md). About half an hour.
+FUZZ_ARGS ?= govhall/cases/tests/test_concurrency.py govhall/cases/tests/test_crash.py govhall/stats/tests/test_rollup.py govhall/api/tests/test_schema_fuzz.py
+fuzz: export GOVHALL_RACE_WORKERS ?= 12
+fuzz: export GOVHALL_CRASH_APPLICATIONS ?= 60
+fuzz: export GOVHALL_PROPERTY_EXAMPLES ?= 300
+fuzz: export FUZZ_EXAMPLES ?= 100
+fuzz: install-dev
+	$(MAKE) test PYTEST_ARGS="$(FUZZ_ARGS)"
 
 bench: install-dev
 	$(PY) -m pip install --quiet -e '.[dev,bench]'

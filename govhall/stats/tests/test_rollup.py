@@ -12,6 +12,7 @@ floating-point ratios added in another order: equal to 1e-9.
 """
 
 import math
+import os
 import random
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
@@ -125,8 +126,12 @@ CHECK = st.fixed_dictionaries({"start": st.integers(0, DAYS + 20), "length": st.
                                "today": st.integers(-40, 10)})
 
 
+# More generated histories under `make fuzz` (GOVHALL_PROPERTY_EXAMPLES).
+EXAMPLES = int(os.environ.get("GOVHALL_PROPERTY_EXAMPLES", "25"))
+
+
 @pytest.mark.django_db
-@settings(max_examples=25, deadline=None, derandomize=False,
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=False,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), count=st.integers(1, 40), split=st.integers(0, DAYS + 40),
        rebuild_first=st.booleans(), checks=st.lists(CHECK, min_size=3, max_size=3))
