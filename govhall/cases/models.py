@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from govhall.cases.states import State
+from govhall.cases.states import OPEN, State
 from govhall.catalog.models import ItemVersion
 from govhall.core.masking import mask_id_number, mask_phone
 from govhall.org.models import Center, Department, Window
@@ -108,6 +108,10 @@ class Case(models.Model):
             # the head's work list: requests waiting for the head's approval
             models.Index(fields=["department", "request_action"], name="case_request_idx",
                          condition=~Q(request_action="")),
+            # statistics: the open cases by their light now, answered from the index alone
+            models.Index(fields=["state", "light"], name="case_open_light_idx",
+                         include=["center", "department", "window", "accepted_by"],
+                         condition=Q(state__in=sorted(OPEN))),
         ]
 
     def __str__(self) -> str:

@@ -402,12 +402,13 @@ def _compute(*, user: User | None, period: Period, scope: Scope, today: date, by
     moment_from, moment_to = period.bounds()
     alerted = Q(case_id__in=Alert.objects.filter(raised_at__gte=moment_from, raised_at__lt=moment_to,
                                                  case__isnull=False).values("case_id"))
-    facts = CaseFact.objects.filter(rollup_q(user, scope)).filter(accepted & decided | (accepted | decided) & alerted)
-    for grp, row in _grouped(facts, key, {"both": Count("pk", filter=accepted & decided),
-                                          "alerted": Count("pk", filter=alerted)}).items():
-        if row["both"] or row["alerted"]:
-            result[grp].handled -= row["both"]
-            result[grp].handled_with_alerts = row["alerted"]
+    facts = CaseFact.objects.filter(rollup_q(user, scope))
+    for grp, row in _grouped(facts.filter(accepted & decided), key, {"n": Count("pk")}).items():
+        if row["n"]:
+            result[grp].handled -= row["n"]
+    for grp, row in _grouped(facts.filter(alerted).filter(accepted | decided), key, {"n": Count("pk")}).items():
+        if row["n"]:
+            result[grp].handled_with_alerts = row["n"]
     cut = cut_day(period, today)
     spans = OverdueSpan.objects.filter(rollup_q(user, scope), Q(last__gte=cut) | Q(last__isnull=True), first__lte=cut)
     for grp, row in _grouped(spans, key, {"n": Count("pk")}).items():
@@ -455,7 +456,7 @@ def daily_volumes(*, user: User | None, period: Period, scope: Scope = Scope()) 
 def current_lights(*, user: User | None, scope: Scope = Scope()) -> dict[str, int]:
     """Open cases by their light now (no light: green)."""
     counts = dict.fromkeys(LIGHTS, 0)
-    rows = (scoped_cases(user=user, scope=scope).filter(state__in=OPEN).order_by()
+    rows = (scoped_cases(user=user, scope=scope).filter(state__in=sorted(OPEN)).order_by()
             .values("light").annotate(n=Count("pk")).values_list("light", "n"))
     for light, n in rows:
         counts[light if light in counts else "green"] += n
