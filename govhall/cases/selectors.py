@@ -72,14 +72,33 @@ def case_materials(case: Case) -> list:
     return materials
 
 
+def case_checks(case: Case) -> list:
+    """The case's material checks, read once and kept on the case object
+    (as a prefetch: ``case.material_checks.all()`` answers from it), so that
+    the acceptance's guard and its notice's receipt list share one read.
+    ``case_check_materials`` drops them when it writes new ones."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from govhall.cases.models import MaterialCheck
+
+    if "material_checks" not in getattr(case, "_prefetched_objects_cache", {}):
+        # By material (the model's default ordering joins the case to sort by it).
+        prefetch_related_objects([case], Prefetch("material_checks",
+                                                  queryset=MaterialCheck.objects.order_by("material_order")))
+    return list(case.material_checks.all())
+
+
+def case_checks_forget(case: Case) -> None:
+    getattr(case, "_prefetched_objects_cache", {}).pop("material_checks", None)
+
+
 def materials_pending(case: Case) -> list[str]:
     """The materials that stand in the way of acceptance: each required one
     not checked 合格 (those fetched from e-licences or other departments
     excepted), and any material found 需补正."""
     from govhall.cases.models import Verdict
 
-    # No ordering: the model's default one joins the case to sort by it.
-    verdicts = dict(case.material_checks.order_by().values_list("material_order", "verdict"))
+    verdicts = {check.material_order: check.verdict for check in case_checks(case)}
     return [m.name for m in case_materials(case)
             if verdicts.get(m.order) == Verdict.FIX
             or (m.handed_in_required and verdicts.get(m.order) != Verdict.OK)]

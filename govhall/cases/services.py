@@ -27,7 +27,7 @@ from govhall.cases.notices import notice_build
 from govhall.cases.policy import (
     INTERFACE_ACTIONS, Grant, actions_for, actor_grant, decision_index, guard_check,
 )
-from govhall.cases.selectors import case_materials, case_steps, suspension_ground_get
+from govhall.cases.selectors import case_checks_forget, case_materials, case_steps, suspension_ground_get
 from govhall.cases.signals import case_changed
 from govhall.cases.states import (
     CLOCK_RUNNING, CREATE_DRAFT, OPEN, PAUSED, Action, State, SuspensionGround, target_state,
@@ -442,6 +442,7 @@ def case_check_materials(*, actor: Actor, case: Case, checks: list[dict], at: da
         # Each material's check inserted, or the earlier one replaced, in one
         # statement (INSERT … ON CONFLICT DO UPDATE on the unique (case, material)).
         checker = person(actor)
+        case_checks_forget(case)  # the checks read before (a guard's) are no longer the case's
         MaterialCheck.objects.bulk_create(
             [MaterialCheck(case=case, material_order=order, name=line["material"], verdict=line["verdict"],
                            note=line["note"], checked_by=checker, checked_at=at) for order, line in recorded.items()],

@@ -274,3 +274,24 @@ def test_someone_who_may_not_see_the_case_learns_nothing_from_an_action(api, wid
     # The comprehensive window's clerk (no department of his own) acts, the visibility never asked.
     checked = _act(api, h.clerk, case.number, "check_materials", {"checks": [{"material_order": 1, "verdict": "ok"}]})
     assert checked.status_code == 200
+
+
+def test_the_checks_a_guard_read_are_dropped_when_new_ones_are_written(desk):
+    """The acceptance's guard and its notice share one read of the material
+    checks, kept on the case object: a check written on that object since
+    is what the next acceptance sees (and what its notice lists)."""
+    from govhall.cases.models import NoticeKind
+    from govhall.core.errors import DomainError
+
+    case = _window(desk)
+    case = cases.case_check_materials(actor=desk.clerk, case=case, at=at("2026-03-02 10:01"),
+                                      checks=[{"material_order": 1, "verdict": "fix", "note": "缺少签字"}])
+    with pytest.raises(DomainError) as refused:
+        cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-02 10:02"))
+    assert refused.value.field == "materials"
+    case = cases.case_check_materials(actor=desk.clerk, case=case, at=at("2026-03-02 10:03"),
+                                      checks=[{"material_order": 1, "verdict": "ok"}])
+    case = cases.case_accept(actor=desk.clerk, case=case, at=at("2026-03-02 10:04"))
+    assert case.state == "accepted"
+    notice = case.notices.get(kind=NoticeKind.ACCEPTANCE)
+    assert "核验合格" in str(notice.content) and "缺少签字" not in str(notice.content)
