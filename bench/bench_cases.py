@@ -34,8 +34,9 @@ Each database runs in its own subprocess on a throwaway database: SQLite in a
 temporary folder (GOVHALL_VAR_DIR), PostgreSQL (GOVHALL_TEST_POSTGRES_URL, or
 the local default when scripts/pg_probe.py finds it) as a test database of
 its own, destroyed afterwards. Production settings (GOVHALL_DEBUG=0: no query
-log). The contestants run in turns, several rounds; each figure is the best
-round. No assertions on speed; exits non-zero only if something fails.
+log). The contestants run in turns, several rounds; each ratio is given from
+the best rounds and as the median of the rounds' own ratios (steadier on a
+shared machine). No assertions on speed; exits non-zero only if something fails.
 """
 
 from __future__ import annotations
