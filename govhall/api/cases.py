@@ -234,6 +234,12 @@ class CasePagination(LimitOffsetPagination):
 class CaseListCreate(GenericAPIView):
     permission_classes = [IsAuthenticated]
     pagination_class = CasePagination
+    # What a receipt posts: the browsable API's form (a browser asking for
+    # the list got a 500 without it).
+    serializer_class = CaseSubmitSerializer
+
+    def get_queryset(self):
+        return _cases_for(self.request.user)
 
     @extend_schema(tags=TAGS, parameters=[CaseQuerySerializer], responses={200: CaseSerializer(many=True)})
     def get(self, request):
@@ -244,7 +250,7 @@ class CaseListCreate(GenericAPIView):
         query = CaseQuerySerializer(data=request.query_params)
         if not query.is_valid():
             return validation_response(query.errors)
-        cases = _cases_for(request.user)
+        cases = self.get_queryset()
         if query.validated_data.get("state"):
             cases = cases.filter(state=query.validated_data["state"])
         finished = models.Case(models.When(state__in=OPEN, then=models.Value(0)), default=models.Value(1),

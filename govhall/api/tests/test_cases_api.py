@@ -234,3 +234,9 @@ def test_a_draft_is_the_applicant_s_own_and_online(api, desk):
                      HTTP_IDEMPOTENCY_KEY="a-5")
     assert staff.status_code == 403
     assert Case.objects.count() == 0
+
+
+def test_a_browser_asking_for_the_case_list_gets_the_browsable_page(client, hall):
+    client.force_login(hall.clerk)
+    answer = client.get(reverse("api_cases"), HTTP_ACCEPT="text/html")
+    assert answer.status_code == 200 and answer["Content-Type"].startswith("text/html")
