@@ -122,3 +122,19 @@ def test_the_favicon_is_linked_and_answers_at_the_old_address_too(client, db):
     assert 'rel="icon" href="/static/govhall/favicon.svg"' in html
     answer = client.get("/favicon.ico")
     assert answer.status_code == 302 and answer["Location"] == "/static/govhall/favicon.svg"
+
+
+@pytest.mark.parametrize("message, heading", [
+    ("connection to server at 127.0.0.1 failed", "系统暂时无法服务"),
+    ("database is locked", "系统繁忙"),
+])
+def test_a_database_away_or_busy_is_a_page_that_says_to_retry(rf, message, heading):
+    from django.db import OperationalError
+
+    from govhall.api.errors import database_unavailable
+
+    answer = database_unavailable(rf.get("/portal/"), OperationalError(message))
+    page = answer.content.decode()
+    assert answer.status_code == 503 and answer["Retry-After"] == "5"
+    assert f"<title>{heading} · govhall</title>" in page and "请稍等片刻后刷新本页" in page
+    assert "/static/govhall/site.css" in page  # the site's own look, without the database
