@@ -212,7 +212,7 @@ class Bench:
                 + f"; the day's refresh: {refresh.cases} case(s), {refresh.days} day(s)", flush=True)
         if self.vendor == "postgresql" and sizes:
             self.explain(sizes[-1])
-        for small, large in zip(sizes, sizes[1:]):
+        for small, large in zip(sizes, sizes[1:], strict=False):
             print(f"{self.label} growth {small:,} → {large:,} cases (×{large // small}): " + ", ".join(
                 f"{name} ×{figures[large][name] / figures[small][name]:.2f}" for name in figures[small]), flush=True)
 
@@ -236,16 +236,19 @@ class Bench:
         queries = {
             "day cells of the month, by department": _cells(user, scope, month).order_by().values("department_id")
             .annotate(accepted=Sum("accepted"), closed=Sum("closed")),
-            "handled: facts accepted and decided in the month, or alerted": CaseFact.objects.filter(
-                rollup_q(user, scope)).filter(accepted & decided | (accepted | decided) & alerted).order_by()
-            .values("department_id").annotate(both=Count("pk", filter=accepted & decided)),
+            "handled: facts accepted and decided in the month": CaseFact.objects.filter(
+                rollup_q(user, scope)).filter(accepted & decided).order_by()
+            .values("department_id").annotate(n=Count("pk")),
+            "handled: facts accepted or decided in the month and alerted in it": CaseFact.objects.filter(
+                rollup_q(user, scope)).filter(alerted).filter(accepted | decided).order_by()
+            .values("department_id").annotate(n=Count("pk")),
             "overdue spans alive at the month's end": OverdueSpan.objects.filter(
                 rollup_q(user, scope), Q(last__gte=cut) | Q(last__isnull=True), first__lte=cut).order_by()
             .values("department_id").annotate(n=Count("pk")),
             "alert cells of the month": AlertRollup.objects.filter(
                 rollup_q(user, scope), day__range=(month.start, month.end)).order_by()
             .values("rule", "severity").annotate(n=Sum("n")),
-            "current lights (open cases now)": scoped_cases(user=user, scope=scope).filter(state__in=OPEN)
+            "current lights (open cases now)": scoped_cases(user=user, scope=scope).filter(state__in=sorted(OPEN))
             .order_by().values("light").annotate(n=Count("pk")),
         }
         for name, queryset in queries.items():
