@@ -13,8 +13,10 @@ pytestmark = [*BROWSER, pytest.mark.django_db(transaction=True)]
 
 def test_the_language_switch_submits_itself(page, live_server):  # noqa: F811
     page.goto(f"{live_server.url}/")
-    page.select_option("#lang", "en")
-    page.wait_for_load_state()
+    # The choice submits the form from site.js: wait for the page it leads
+    # to (waiting for the load state returned before that navigation began).
+    with page.expect_navigation():
+        page.select_option("#lang", "en")
     assert page.locator("html").get_attribute("lang") == "en"
 
 
