@@ -43,6 +43,7 @@ from govhall.cases.deadlines import promised_deadline, working_days_taken
 from govhall.cases.models import Case, CaseEvent, Channel, Pause
 from govhall.cases.states import Action
 from govhall.core.clock import to_local_date
+from govhall.core.writers import holes_next, id_gaps, ranges_q
 from govhall.core.writers import table_writers as _writers
 from govhall.evaluation.models import Rating
 from govhall.stats.models import (
@@ -54,7 +55,6 @@ from govhall.stats.models import (
     RollupMark,
 )
 from govhall.stats.periods import Period
-from govhall.supervision.engine import _gaps, _holes_next, _ranges_q
 from govhall.supervision.models import ACTIVE_STATES, Alert, Severity
 from govhall.timing import CalendarRangeError
 
@@ -369,11 +369,11 @@ def _tail(mark: RollupMark, model, fields: tuple[str, ...]) -> tuple[list[dict],
     running = _writers(model) if mark.holes else frozenset()
     rows = model.objects.order_by("pk").values("pk", *fields)
     tail = list(rows.filter(pk__gt=mark.last_id)[:BATCH])
-    new = _gaps(mark.last_id, [row["pk"] for row in tail])
+    new = id_gaps(mark.last_id, [row["pk"] for row in tail])
     new_writers = _writers(model) if new else frozenset()
     reread = [r for group in mark.holes for r in group["ranges"]] + (new if not new_writers else [])
-    found = list(rows.filter(_ranges_q(reread))[:BATCH]) if reread else []
-    mark.holes = _holes_next(mark.holes, running=running, reread_complete=len(found) < BATCH,
+    found = list(rows.filter(ranges_q(reread))[:BATCH]) if reread else []
+    mark.holes = holes_next(mark.holes, running=running, reread_complete=len(found) < BATCH,
                              seen={row["pk"] for row in found}, new=new, new_writers=new_writers)
     if tail:
         mark.last_id = tail[-1]["pk"]

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from govhall.cases.deadlines import case_deadline, case_pauses, correction_deadline, deadline_light, step_light
@@ -35,6 +35,7 @@ from govhall.cases.policy import POLICY, Where, act_permitted
 from govhall.cases.states import CLOCK_RUNNING, DECIDED, Action, State
 from govhall.core.actors import SYSTEM
 from govhall.core.audit import audit_record
+from govhall.core.writers import holes_next, id_gaps, ranges_q
 from govhall.org.roles import Role
 from govhall.supervision.models import ACTIVE_STATES, Alert, AlertState, ScanMark, Severity
 from govhall.supervision.rules import RULES
@@ -313,72 +314,8 @@ def _scan_cases(today: date, at: datetime) -> int:
 
 # --- the event tail ---------------------------------------------------------------
 #
-# Ids are taken when a row is inserted, not when it commits: on PostgreSQL a
-# transaction can commit an event below one the scan has already read. The
-# scan therefore keeps, besides the last id it read, the ids below it it has
-# not seen ("holes", ScanMark.holes), reads them again on every scan, and
-# forgets a hole only after a read made once no transaction that could own it
-# is running any more (docs/supervision.md, "The event tail").
-
-
-def _gaps(after: int, ids: list[int]) -> list[list[int]]:
-    """The ranges [first, last] of ids above ``after`` missing from the
-    ascending ``ids`` (up to the last of them)."""
-    gaps, previous = [], after
-    for pk in ids:
-        if pk > previous + 1:
-            gaps.append([previous + 1, pk - 1])
-        previous = pk
-    return gaps
-
-
-def _ranges_without(ranges: list[list[int]], seen: set[int]) -> list[list[int]]:
-    """``ranges`` with the ids in ``seen`` taken out, merged and sorted."""
-    result: list[list[int]] = []
-    for first, last in sorted(ranges):
-        inside = sorted(pk for pk in seen if first <= pk <= last)
-        for pk in inside + [last + 1]:
-            if pk > first:
-                if result and result[-1][1] >= first - 1:
-                    result[-1][1] = max(result[-1][1], pk - 1)
-                else:
-                    result.append([first, pk - 1])
-            first = pk + 1
-    return result
-
-
-def _ranges_q(ranges: list[list[int]]) -> Q:
-    q = Q()
-    for first, last in ranges:
-        q |= Q(pk__range=(first, last))
-    return q
-
-
-def _holes_next(groups: list[dict], *, running: frozenset[str], reread_complete: bool, seen: set[int],
-                new: list[list[int]], new_writers: frozenset[str]) -> list[dict]:
-    """The holes to keep after a scan: each stored group without the ids
-    just found, its writers still running; a group whose writers have all
-    ended is forgotten (the read just made came after they ended) unless that
-    read was cut short by the batch. The new holes join with the
-    transactions running after they were found; with none running they were
-    read again at once and are forgotten too."""
-    kept: dict[frozenset[str], list[list[int]]] = {}
-
-    def keep(writers: frozenset[str], ranges: list[list[int]]) -> None:
-        ranges = _ranges_without(ranges, seen)
-        if ranges:
-            kept[writers] = _ranges_without(kept.get(writers, []) + ranges, set())
-
-    for group in groups:
-        writers = frozenset(group["writers"]) & running
-        if writers or not reread_complete:
-            keep(writers, group["ranges"])
-    if new and (new_writers or not reread_complete):
-        keep(new_writers, new)
-    # Groups waiting for the same transactions are one: the state grows with
-    # the holes and the transactions still open, not with the scans.
-    return [{"ranges": ranges, "writers": sorted(writers)} for writers, ranges in
-            sorted(kept.items(), key=lambda item: item[1][0])]
+# The scan follows the events by their ids with holes (``core.writers``: ids
+# are taken at insert, not at commit; docs/supervision.md, "The event tail").
 
 
 def _scan_events(at: datetime) -> int:
@@ -394,15 +331,15 @@ def _scan_events(at: datetime) -> int:
     # Who could still own a stored hole, asked before it is read again.
     running = _event_writers()
     tail = list(events.filter(pk__gt=mark.last_id)[:EVENT_BATCH])
-    new = _gaps(mark.last_id, [event.pk for event in tail])
+    new = id_gaps(mark.last_id, [event.pk for event in tail])
     # Who could own a new hole: asked after the read that found it.
     new_writers = _event_writers() if new else frozenset()
     reread = [r for group in mark.holes for r in group["ranges"]] + (new if not new_writers else [])
-    found = list(events.filter(_ranges_q(reread))[:EVENT_BATCH]) if reread else []
+    found = list(events.filter(ranges_q(reread))[:EVENT_BATCH]) if reread else []
     for event in sorted(tail + found, key=lambda event: event.pk):
         for finding in integrity_findings(event):
             _raise_for_case(event.case, finding, at, staff=event.actor if event.actor_id else None)
-    holes = _holes_next(mark.holes, running=running, reread_complete=len(found) < EVENT_BATCH,
+    holes = holes_next(mark.holes, running=running, reread_complete=len(found) < EVENT_BATCH,
                         seen={event.pk for event in found}, new=new, new_writers=new_writers)
     last_id = tail[-1].pk if tail else mark.last_id
     if (last_id, holes) != (mark.last_id, mark.holes):

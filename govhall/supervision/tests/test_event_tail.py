@@ -22,6 +22,7 @@ from govhall.cases.models import Case, CaseEvent
 from govhall.cases.tests.conftest import at
 from govhall.cases.tests.test_lifecycle import submit
 from govhall.core.actors import SYSTEM
+from govhall.core.writers import id_gaps, ranges_without
 from govhall.supervision import engine
 from govhall.supervision.models import ScanMark
 from govhall.supervision.tests.test_rules import alerts, scan
@@ -163,7 +164,7 @@ class TestHoles:
     (10, [11, 15], [[12, 14]]),
 ])
 def test_gaps(after, ids, gaps):
-    assert engine._gaps(after, ids) == gaps
+    assert id_gaps(after, ids) == gaps
 
 
 @pytest.mark.parametrize(("ranges", "seen", "left"), [
@@ -174,7 +175,7 @@ def test_gaps(after, ids, gaps):
     ([[1, 3], [2, 6]], {100}, [[1, 6]]),
 ])
 def test_ranges_without(ranges, seen, left):
-    assert engine._ranges_without(ranges, seen) == left
+    assert ranges_without(ranges, seen) == left
 
 
 # --- real concurrent transactions (PostgreSQL) -----------------------------------------
