@@ -29,7 +29,12 @@ from govhall.org.models import (
     User,
     Window,
 )
-from govhall.org.roles import CENTER_ROLES, DEPARTMENT_ROLES, GLOBAL_ROLES, READ_ONLY_ROLES
+from govhall.org.roles import (
+    CENTER_ROLES,
+    DEPARTMENT_ROLES,
+    GLOBAL_ROLES,
+    READ_ONLY_ROLES,
+)
 
 NOTHING = Q(pk__in=[])
 
@@ -97,10 +102,15 @@ def window_list_visible(*, user: User) -> QuerySet[Window]:
 
 
 def staff_list_visible(*, user: User) -> QuerySet[User]:
-    """Staff (not applicants) in the user's scope."""
+    """Staff (not applicants) in the user's scope. A center's managers lead
+    the people placed at their centers and the staff of the departments
+    sitting there, whatever center (if any) the login itself names."""
+    scope = scope_q(user, department_id="department_id", center_path="center__path")
+    if user.role in CENTER_ROLES and scope != NOTHING:
+        scope |= scope_q(user, department_id="department_id", center_path="department__center__path")
     return (
         User.objects.exclude(role="applicant")
-        .filter(scope_q(user, department_id="department_id", center_path="center__path"))
+        .filter(scope)
         .select_related("center", "department", "window")
         .order_by("center__path", "department__code", "username")
     )

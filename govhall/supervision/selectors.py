@@ -5,15 +5,27 @@ from django.db.models import Count, Q, QuerySet
 from govhall.cases.models import Case
 from govhall.cases.states import OPEN
 from govhall.org.models import User
-from govhall.org.selectors import scope_q
+from govhall.org.roles import CENTER_ROLES
+from govhall.org.selectors import NOTHING, scope_q
 from govhall.supervision.models import ACTIVE_STATES, Alert, Severity
+
+
+def alert_scope(user: User) -> Q:
+    """The alerts ``user`` may see: department staff their departments';
+    center managers and hotline operators those of the departments sitting
+    at their center or below, and those on cases received there — as in
+    their case list, a case received at a town center is the town's, whatever
+    the level of its department; supervisors all."""
+    scope = scope_q(user, department_id="department_id", center_path="department__center__path")
+    if user.role in CENTER_ROLES and scope != NOTHING:
+        scope |= scope_q(user, department_id="department_id", center_path="case__center__path")
+    return scope
 
 
 def alert_list_for(user: User, *, state: str = "", severity: str = "", rule: str = "",
                    department_id: int | None = None) -> QuerySet[Alert]:
-    """Alerts the user may see (department staff: their departments';
-    managers: their center's; supervisors: all), the active ones by default."""
-    qs = (Alert.objects.filter(scope_q(user, department_id="department_id", center_path="department__center__path"))
+    """Alerts the user may see (``alert_scope``), the active ones by default."""
+    qs = (Alert.objects.filter(alert_scope(user))
           .select_related("case", "department", "window", "staff"))
     qs = qs.filter(state=state) if state else qs.filter(state__in=ACTIVE_STATES)
     if severity:
@@ -26,8 +38,7 @@ def alert_list_for(user: User, *, state: str = "", severity: str = "", rule: str
 
 
 def alert_get_for(user: User, alert_id: int) -> Alert | None:
-    return (Alert.objects.filter(scope_q(user, department_id="department_id", center_path="department__center__path"),
-                                 pk=alert_id)
+    return (Alert.objects.filter(alert_scope(user), pk=alert_id)
             .select_related("case", "department", "window", "staff", "acknowledged_by", "answered_by", "closed_by")
             .first())
 
@@ -48,8 +59,7 @@ def wall_for(user: User) -> dict:
     """The live wall: per department and per window, open cases by light and
     active alerts by severity (a few grouped queries, whatever the volume)."""
     cases = Case.objects.filter(scope_q(user, department_id="department_id", center_path="center__path"), state__in=OPEN)
-    alerts = Alert.objects.filter(scope_q(user, department_id="department_id", center_path="department__center__path"),
-                                  state__in=ACTIVE_STATES)
+    alerts = Alert.objects.filter(alert_scope(user), state__in=ACTIVE_STATES)
     alert_counts = {}
     for key in ("department", "window"):
         alert_counts[key] = {row[key]: row for row in alerts.values(key).annotate(

@@ -38,6 +38,20 @@ def test_center_manager_sees_their_center_and_below_not_above(hall):
     assert names(selectors.department_list_visible(user=hall.town_manager)) == []
 
 
+def test_center_manager_leads_the_staff_of_his_departments_whatever_their_login_names(hall):
+    # A login of department A written before every staff login had to name
+    # a center (or by another system): his department sits at the district.
+    from govhall.org.models import User
+
+    User.objects.filter(pk=hall.reviewer.pk).update(center=None)
+    district = set(selectors.staff_list_visible(user=hall.manager).values_list("username", flat=True))
+    assert {"reviewer", "approver", "head", "clerk", "clerk_b", "town_manager"} <= district
+    assert selectors.staff_get_visible(user=hall.manager, staff_id=hall.reviewer.pk) is not None
+    # The town's manager leads the town's people, not the district's departments.
+    town = set(selectors.staff_list_visible(user=hall.town_manager).values_list("username", flat=True))
+    assert town == {"town_manager"}
+
+
 def test_supervisor_sees_everything_and_is_read_only(hall):
     assert selectors.center_list_visible(user=hall.supervisor).count() == 3
     assert selectors.department_list_visible(user=hall.supervisor).count() == 2

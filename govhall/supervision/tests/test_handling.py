@@ -4,6 +4,9 @@ closes or sends back; pages in scope only."""
 import pytest
 from django.urls import reverse
 
+from govhall.cases.tests.conftest import accept_checked, at
+from govhall.cases.tests.test_lifecycle import submit
+from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.core.models import AuditEvent
 from govhall.supervision import services
@@ -95,3 +98,28 @@ def test_the_worker_schedule_keeps_one_scan_waiting(desk, settings):
     waiting.delete()
     supervise_task.call()
     assert DBTaskResult.objects.filter(task_path=supervise_task.module_path, status="READY").count() == 1
+
+
+def test_a_town_manager_sees_the_alerts_of_cases_received_at_his_center(client, desk):
+    """A case of a district department received at the town center is the
+    town's (its manager lists it among his cases): so are its alerts, on the
+    list, the page and the wall; the district's own cases' alerts are not."""
+    from govhall.org import services as org
+    from govhall.org.models import Action, Role, WindowKind
+    from govhall.supervision import selectors
+
+    window = org.window_create(actor=SYSTEM, center=desk.town, number="T1", name="便民服务窗口",
+                               kind=WindowKind.COMPREHENSIVE)
+    town_clerk = org.user_create(actor=SYSTEM, username="town_clerk", password="x-Secret-2026", role=Role.CLERK,
+                                 full_name="镇窗口", center=desk.town, window=window)
+    org.authorization_grant(actor=SYSTEM, staff=town_clerk, department=desk.dept_a, action=Action.ACCEPT)
+    in_town = accept_checked(actor=town_clerk, case=submit(desk, actor=town_clerk, center=desk.town), at=at("2026-03-02 10:00"))
+    accepted(desk, "2026-03-02 10:05")  # received at the district
+    scan("2026-03-17 10:00")  # both overdue
+    town = selectors.alert_list_for(desk.town_manager)
+    assert town and {alert.case_id for alert in town} == {in_town.pk}
+    assert {a.pk for a in selectors.alert_list_for(desk.manager)} == {a.pk for a in alerts() if a.state != "closed"}
+    client.force_login(desk.town_manager)
+    assert client.get(reverse("alert_detail", args=[town[0].pk])).status_code == 200
+    wall = selectors.wall_for(desk.town_manager)
+    assert wall["totals"]["red_alerts"] == len([a for a in town if a.severity == "red"]) > 0
