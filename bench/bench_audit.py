@@ -7,6 +7,12 @@ default, ``--events N``: 10 per case, data like a real step's), then:
 
 - hash floor: a plain Python loop hashing the payload bytes of every event,
   built beforehand and held in memory: the cost of the hashes alone;
+- fetch floor: the rows the verification reads (the same statement, the
+  same streaming cursor), fetched and dropped: what reading the events costs
+  before any byte is built or hashed;
+- fetch and build: the same, each payload's bytes built (``_payload_bytes``)
+  but not hashed: the hash floor, the fetch floor and this split the full
+  run's time into its parts;
 - read-and-hash loop: a plain loop over the same rows read through the ORM
   (``values_list``, in chain order), each payload built the obvious way
   (``json.dumps`` of the content, sorted keys) and hashed, compared with its
@@ -115,6 +121,25 @@ class Bench:
             sha256(payload).hexdigest()
         return time.perf_counter() - start
 
+    def fetch(self, build: bool) -> float:
+        from govhall.cases.events import _ROW, _at_text, _payload_bytes, _stream
+        from govhall.cases.models import CaseEvent
+
+        start = time.perf_counter()
+        count = 0
+        if build:
+            loads = json.JSONDecoder().decode
+            for row in _stream(CaseEvent.objects.all()):
+                data = loads(row[9]) if isinstance(row[9], str) else row[9]
+                _payload_bytes(*row[1:3], _at_text(row[3]), *row[4:9], data, row[10], row[12])
+                count += 1
+        else:
+            for _ in _stream(CaseEvent.objects.all()):
+                count += 1
+        spent = time.perf_counter() - start
+        assert count == self.total() and len(_ROW) > 12
+        return spent
+
     def read_and_hash(self) -> float:
         from govhall.cases.models import CaseEvent
 
@@ -186,11 +211,17 @@ class Bench:
         size = sum(map(len, payloads)) / len(payloads)
         floor = statistics.median(self.hash_floor(payloads) for _ in range(ROUNDS + 2))
         del payloads
+        fetched = statistics.median(self.fetch(False) for _ in range(ROUNDS))
+        built = statistics.median(self.fetch(True) for _ in range(ROUNDS))
         plain = statistics.median(self.read_and_hash() for _ in range(ROUNDS))
         full = statistics.median(self.full() for _ in range(ROUNDS))
         us = 1e6 / n
         print(f"{self.label} {n} events in {cases} cases (payload {size:.0f} bytes on average):", flush=True)
         print(f"  hash floor (the payload bytes in memory, hashed in a loop) {floor * us:.2f} µs/event", flush=True)
+        print(f"  fetch floor (the verification's statement and cursor, rows dropped) {fetched * us:.2f} µs/event "
+              f"({fetched / floor:.1f}× the hash floor)", flush=True)
+        print(f"  fetch and build the payload bytes, no hash {built * us:.2f} µs/event "
+              f"({built / floor:.1f}× the hash floor)", flush=True)
         print(f"  read-and-hash loop (ORM rows, json.dumps, sha256)  {plain * us:.2f} µs/event "
               f"({plain / floor:.1f}× the hash floor)", flush=True)
         print(f"  verify-audit --full {full:.2f} s = {full * us:.2f} µs/event: {full / floor:.1f}× the hash floor, "
