@@ -1,0 +1,39 @@
+"""The joint layer's hook into the case lifecycle: ``cases.signals.case_changed``,
+sent inside every transition's transaction. Only the acts that settle a
+case for its stage are looked at (a decision, or an end without one); the
+look-up of the link is one indexed read, and a case that is no sub-case
+costs nothing more."""
+
+from django.utils.translation import gettext_lazy as _
+
+from govhall.cases.states import Action
+
+SETTLING = frozenset({Action.APPROVE, Action.DENY, Action.REJECT, Action.WITHDRAW, Action.TERMINATE})
+
+
+def sub_case_changed(*, case, action, at, **kwargs) -> None:
+    if action not in SETTLING:
+        return
+    from govhall.joint.services import sub_case_settled
+
+    sub_case_settled(case=case, at=at)
+
+
+def register_labels() -> None:
+    from govhall.core.audit import register_action_labels
+
+    register_action_labels({
+        "joint_theme_create": (_("创建并联审批主题"), _("{code}：{name}")),
+        "joint_theme_configure": (_("配置审批阶段"), _("{code} 第 {version} 版")),
+        "joint_theme_publish": (_("发布并联审批主题"), _("{code} 第 {version} 版")),
+        "joint_theme_revise": (_("修订并联审批主题"), _("{code} 第 {version} 版")),
+        "joint_submit": (_("联办收件"), _("{number}，整体期限 {due_date}")),
+        "joint_stage_start": (_("阶段启动"), _("{number}：{stage}")),
+        "joint_stage_start_failed": (_("阶段未能启动"), _("{number}：{stage}，{error}")),
+        "joint_stage_end": (_("阶段结束"), _("{number}：{stage}")),
+        "joint_stop": (_("联办暂停（子件未获许可）"), _("{number}：{stage}")),
+        "joint_ready": (_("待统一出件"), _("{number}")),
+        "joint_item_reapply": (_("重新申请"), _("{number}：{item}，新办件 {case}")),
+        "joint_extend": (_("延长整体期限"), _("{number}：{days} 个工作日，至 {due_date}")),
+        "joint_deliver": (_("统一出件"), _("{number}")),
+    })

@@ -1,0 +1,81 @@
+"""Reads of joint approval, each carrying the reader's scope.
+
+- applicants see their own joint cases;
+- center managers (and hotline operators) the joint cases of their center
+  and below; supervisors and administrators everything;
+- department staff the joint cases whose theme has a stage their department
+  leads (牵头部门: the whole, every sub-case) or in which their department
+  has a sub-case (抄告相关: the joint case, and of its sub-cases those they
+  may see as cases); window staff those received at their center's windows.
+"""
+
+from django.db.models import Q, QuerySet
+
+from govhall.cases.models import Case
+from govhall.cases.selectors import staff_case_scope
+from govhall.joint.models import JointCase, Stage, SubCase, Theme, ThemeStatus
+from govhall.org.models import User
+from govhall.org.roles import CENTER_ROLES, DEPARTMENT_ROLES, GLOBAL_ROLES, Role
+from govhall.org.selectors import NOTHING, user_department_ids
+
+
+def _lead_ids(user: User) -> set[int]:
+    return user_department_ids(user) if user.role in DEPARTMENT_ROLES else set()
+
+
+def joint_case_scope(user: User) -> Q:
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.role == Role.APPLICANT:
+        return Q(applicant_id=user.pk)
+    if user.role in GLOBAL_ROLES or user.is_superuser:
+        return Q()
+    if user.role in CENTER_ROLES:
+        return Q(center__path__startswith=user.center.path) if user.center_id else NOTHING
+    if user.role in DEPARTMENT_ROLES:
+        ids = user_department_ids(user)
+        scope = (Q(theme__in=Stage.objects.filter(lead_department_id__in=ids).values("theme_id"))
+                 | Q(pk__in=SubCase.objects.filter(case__department_id__in=ids).values("joint_case_id")))
+        if user.window_id:
+            scope |= Q(center_id=user.window.center_id)
+        return scope
+    return NOTHING
+
+
+def joint_case_list_visible(*, user: User) -> QuerySet[JointCase]:
+    """The joint cases ``user`` may see, the most urgent first."""
+    return (JointCase.objects.filter(joint_case_scope(user)).select_related("theme", "center")
+            .order_by("due_date", "pk"))
+
+
+def joint_case_get(*, user: User, number: str) -> JointCase | None:
+    """One joint case by its number, within ``user``'s scope (None otherwise)."""
+    return joint_case_list_visible(user=user).filter(number=number).order_by().first()
+
+
+def joint_sees_whole(user: User, joint: JointCase) -> bool:
+    """Whether ``user`` sees every sub-case of ``joint``: the lead
+    departments of its theme, its center's managers, supervisors, the
+    applicant himself."""
+    if user.role == Role.APPLICANT:
+        return joint.applicant_id == user.pk
+    if user.role in GLOBAL_ROLES or user.is_superuser:
+        return True
+    if user.role in CENTER_ROLES:
+        return bool(user.center_id) and joint.center.path.startswith(user.center.path)
+    return Stage.objects.filter(theme_id=joint.theme_id, lead_department_id__in=_lead_ids(user)).exists()
+
+
+def joint_sub_cases(*, user: User, joint: JointCase) -> QuerySet[SubCase]:
+    """The sub-cases of ``joint`` that ``user`` may see, by stage and item:
+    all of them for whoever sees the whole, else those whose case is in the
+    user's case scope."""
+    qs = (SubCase.objects.filter(joint_case=joint)
+          .select_related("case", "case__department", "joint_stage__stage", "stage_item__item"))
+    if joint_sees_whole(user, joint):
+        return qs
+    return qs.filter(case__in=Case.objects.filter(staff_case_scope(user)))
+
+
+def theme_get_published(*, code: str) -> Theme | None:
+    return Theme.objects.filter(code=code, status=ThemeStatus.PUBLISHED).select_related("center").first()

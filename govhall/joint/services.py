@@ -1,0 +1,667 @@
+"""Every change of joint approval (并联审批, DESIGN 3.7): theme configuration
+by center managers, the combined application (一表制) at the comprehensive
+window (一窗受理) or online, stages started one sub-case per item through
+the case services, and the unified delivery (统一出件).
+
+Each service checks the actor first, runs in one transaction and writes one
+``core.AuditEvent`` per change of the joint case (the audit log of
+reference data and orchestration: the legal acts — receipt, acceptance,
+decision, notices, delivery — are the sub-cases' own, in their hash chains;
+docs/joint.md, "Events"). The lifecycle of each item is never copied here.
+"""
+
+import secrets
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govhall.cases import services as cases
+from govhall.cases.deadlines import received_on
+from govhall.cases.models import ApplicantKind, Case, CaseCounter, Channel
+from govhall.cases.states import DECIDED, FINISHED, State
+from govhall.catalog.application_form import field_key, form_data_clean
+from govhall.catalog.models import Item, VersionStatus
+from govhall.core import clock, identity
+from govhall.core.actors import SYSTEM, Actor, is_system, person
+from govhall.core.audit import audit_record
+from govhall.core.counters import counter_next
+from govhall.core.errors import DomainError, NotPermitted
+from govhall.core.uploads import SCANS, upload_check
+from govhall.joint.deadlines import whole_watch
+from govhall.joint.forms import theme_form
+from govhall.joint.models import (
+    WHOLE_DAYS_DEFAULT, WHOLE_EXTENSION_MAX, JointCase, JointMaterial, JointStage, JointState,
+    Stage, StageItem, StageState, SubCase, Theme, ThemeStatus,
+)
+from govhall.org import services as org_services
+from govhall.org.models import Center, Department, User, WindowKind
+from govhall.org.roles import Role
+
+CODE_MAX = 40
+NAME_MAX = 100
+STAGE_NAME_MAX = 50
+STAGES_MAX = 12
+ITEMS_PER_STAGE_MAX = 30
+# A sub-case whose state is one of these is settled for its stage: decided,
+# or ended without a decision (not accepted, withdrawn, terminated).
+SETTLED = DECIDED | FINISHED
+GRANTED = frozenset({State.APPROVED, State.DELIVERED, State.CLOSED})
+
+
+def _now(at: datetime | None) -> datetime:
+    return at or clock.now()
+
+
+def _day(at: datetime):
+    return timezone.localtime(at).date()
+
+
+# --- who may act -------------------------------------------------------------------
+
+def _require_theme_admin(actor: Actor, center: Center) -> None:
+    """Whoever may change the center's organization — system administrators,
+    managers of the center or one above it (one rule: org.services) —
+    configures its themes and records the whole's extension."""
+    try:
+        org_services._require_org_admin(actor, center)
+    except NotPermitted:
+        raise NotPermitted(_("您无权配置该中心的并联审批主题。")) from None
+
+
+def _require_window_at(actor: Actor, center: Center) -> None:
+    """Staff of a window of ``center`` (the comprehensive window receives
+    and delivers a joint case; each item's grant is still tested by the
+    case services), or the system."""
+    if is_system(actor):
+        return
+    if actor.role in (Role.APPLICANT, Role.SUPERVISOR) or actor.window_id is None or actor.window.center_id != center.pk:
+        raise NotPermitted(_("只有本中心窗口的工作人员可以办理该联办件。"))
+
+
+# --- theme configuration ------------------------------------------------------------
+
+@transaction.atomic
+def theme_create(*, actor: Actor, center: Center, code: str, name: str, whole_days: int = WHOLE_DAYS_DEFAULT,
+                 description: str = "", at: datetime | None = None) -> Theme:
+    """Create a joint-approval theme (主题/一件事) of ``center`` as a draft,
+    with the whole's time limit (at most the 45 working days of art. 42)."""
+    from django.utils.text import slugify
+
+    _require_theme_admin(actor, center)
+    code = (code or "").strip() if isinstance(code, str) else ""
+    if not code or slugify(code) != code or len(code) > CODE_MAX:
+        raise DomainError(_("主题编码须为 1 至 40 位小写字母、数字、连字符或下划线。"), field="code")
+    if Theme.objects.filter(code=code).exists():
+        raise DomainError(_("主题编码已存在。"), field="code")
+    name = cases._text(name, "name", _("请填写主题名称。"), limit=NAME_MAX)
+    if isinstance(whole_days, bool) or not isinstance(whole_days, int) or not 1 <= whole_days <= WHOLE_DAYS_DEFAULT:
+        raise DomainError(_("整体办理时限应为 1 至 45 个工作日（行政许可法第四十二条）。"), field="whole_days")
+    theme = Theme.objects.create(code=code, name=name, center=center, whole_days=whole_days,
+                                 description=(description or "").strip(), created_at=_now(at))
+    audit_record(actor=actor, action="joint_theme_create", target=theme,
+                 data={"code": code, "name": name, "center": center.code, "whole_days": whole_days})
+    return theme
+
+
+def _stage_specs(theme: Theme, stages) -> list[dict]:
+    """The stages as given, checked: each named, with a lead department, its
+    items published and each once in the theme, its dependencies earlier or
+    later stages of the list without a cycle. Errors name the place
+    (``stages[1].lead_department``, ``stages[2].items[0]``, ``stages[0].depends_on``)."""
+    if not isinstance(stages, list) or not stages:
+        raise DomainError(_("请至少配置一个阶段。"), field="stages")
+    if len(stages) > STAGES_MAX:
+        raise DomainError(_("一个主题最多 %(n)s 个阶段。") % {"n": STAGES_MAX}, field="stages")
+    departments = {d.code: d for d in Department.objects.filter(center__path__startswith=theme.center.path)}
+    wanted = {code for s in stages if isinstance(s, dict) for code in (s.get("items") or []) if isinstance(code, str)}
+    items = {i.code: i for i in Item.objects.filter(code__in=wanted).select_related("current")}
+    names: dict[str, int] = {}
+    seen_items: dict[str, str] = {}
+    cleaned = []
+    for index, spec in enumerate(stages):
+        where = f"stages[{index}]"
+        if not isinstance(spec, dict):
+            raise DomainError(_("阶段应写明名称、牵头部门和事项。"), field=where)
+        name = cases._text(spec.get("name"), f"{where}.name", _("请填写阶段名称。"), limit=STAGE_NAME_MAX)
+        if name in names:
+            raise DomainError(_("阶段名称“%(name)s”重复。") % {"name": name}, field=f"{where}.name")
+        names[name] = index
+        lead = departments.get(spec.get("lead_department") or "")
+        if lead is None:
+            raise DomainError(_("阶段“%(name)s”须指定本中心的牵头部门。") % {"name": name}, field=f"{where}.lead_department")
+        codes = spec.get("items")
+        if not isinstance(codes, list) or not codes:
+            raise DomainError(_("阶段“%(name)s”须至少包含一个事项。") % {"name": name}, field=f"{where}.items")
+        if len(codes) > ITEMS_PER_STAGE_MAX:
+            raise DomainError(_("一个阶段最多 %(n)s 个事项。") % {"n": ITEMS_PER_STAGE_MAX}, field=f"{where}.items")
+        stage_items = []
+        for position, code in enumerate(codes):
+            place = f"{where}.items[{position}]"
+            item = items.get(code) if isinstance(code, str) else None
+            if item is None:
+                raise DomainError(_("没有编码为“%(code)s”的事项。") % {"code": str(code)[:80]}, field=place)
+            if code in seen_items:
+                raise DomainError(_("事项“%(item)s”已在阶段“%(stage)s”中，同一主题中一个事项只能出现一次。")
+                                  % {"item": item, "stage": seen_items[code]}, field=place)
+            if item.current is None or item.current.status != VersionStatus.PUBLISHED:
+                raise DomainError(_("事项“%(item)s”没有已发布的版本。") % {"item": item}, field=place)
+            seen_items[code] = name
+            stage_items.append(item)
+        depends = spec.get("depends_on") or []
+        if not isinstance(depends, list):
+            raise DomainError(_("前置阶段应为阶段名称的列表。"), field=f"{where}.depends_on")
+        cleaned.append({"name": name, "lead": lead, "items": stage_items, "depends_on": depends})
+    for index, spec in enumerate(cleaned):
+        for position, other in enumerate(spec["depends_on"]):
+            if other not in names or other == spec["name"]:
+                raise DomainError(_("前置阶段“%(name)s”不是本主题的另一阶段。") % {"name": str(other)[:50]},
+                                  field=f"stages[{index}].depends_on[{position}]")
+        spec["depends_on"] = sorted({names[other] for other in spec["depends_on"]})
+    cycle = _cycle(cleaned)
+    if cycle is not None:
+        raise DomainError(_("前置阶段形成循环：%(path)s。") % {"path": " → ".join(cleaned[i]["name"] for i in cycle)},
+                          field=f"stages[{cycle[0]}].depends_on")
+    return cleaned
+
+
+def _cycle(stages: list[dict]) -> list[int] | None:
+    """A cycle of dependencies among ``stages`` (indexes, the first repeated
+    at the end), or None."""
+    colour: dict[int, int] = {}  # 1: on the current path, 2: finished
+
+    def visit(index: int, path: list[int]) -> list[int] | None:
+        colour[index] = 1
+        for other in stages[index]["depends_on"]:
+            if colour.get(other) == 1:
+                return [*path[path.index(other):], index, other] if other in path else [index, other]
+            if other not in colour:
+                found = visit(other, [*path, index])
+                if found:
+                    return found
+        colour[index] = 2
+        return None
+
+    for start in range(len(stages)):
+        if start not in colour:
+            found = visit(start, [])
+            if found:
+                return found
+    return None
+
+
+@transaction.atomic
+def theme_configure(*, actor: Actor, theme: Theme, stages: list[dict]) -> Theme:
+    """Set the stages of a draft theme at once: ``[{"name", "lead_department"
+    (department code), "items": [item codes], "depends_on": [stage names]}]``.
+    Refused as a whole, naming the place at fault: a stage without a lead
+    department, an item twice, an item without a published version, a
+    dependency cycle, and answers the items would ask under the same key with
+    different definitions (the combined form asks each key once)."""
+    _require_theme_admin(actor, theme.center)
+    if theme.status != ThemeStatus.DRAFT:
+        raise DomainError(_("只能修改草稿状态的主题；请先创建新版本。"), field="status")
+    cleaned = _stage_specs(theme, stages)
+    theme_form([item.current for spec in cleaned for item in spec["items"]], check=True)
+    theme.stages.all().delete()
+    made = [Stage.objects.create(theme=theme, order=index + 1, name=spec["name"], lead_department=spec["lead"])
+            for index, spec in enumerate(cleaned)]
+    StageItem.objects.bulk_create([StageItem(theme=theme, stage=made[index], item=item, order=position)
+                                   for index, spec in enumerate(cleaned) for position, item in enumerate(spec["items"])])
+    for index, spec in enumerate(cleaned):
+        made[index].depends_on.set([made[other] for other in spec["depends_on"]])
+    audit_record(actor=actor, action="joint_theme_configure", target=theme,
+                 data={"code": theme.code, "version": theme.version,
+                       "stages": [{"name": s["name"], "lead_department": s["lead"].code,
+                                   "items": [i.code for i in s["items"]],
+                                   "depends_on": [cleaned[o]["name"] for o in s["depends_on"]]} for s in cleaned]})
+    return theme
+
+
+def _configured_stages(theme: Theme) -> list[dict]:
+    """A theme's stages in the shape ``theme_configure`` takes."""
+    return [{"name": stage.name, "lead_department": stage.lead_department.code if stage.lead_department else "",
+             "items": [si.item.code for si in stage.items.select_related("item")],
+             "depends_on": [other.name for other in stage.depends_on.all()]}
+            for stage in theme.stages.prefetch_related("depends_on").select_related("lead_department")]
+
+
+@transaction.atomic
+def theme_publish(*, actor: Actor, theme: Theme, at: datetime | None = None) -> Theme:
+    """Publish a draft theme: its configuration checked again (an item may
+    have lost its published version meanwhile); the version published before
+    it is superseded (joint cases keep the version they were received under)."""
+    _require_theme_admin(actor, theme.center)
+    if theme.status != ThemeStatus.DRAFT:
+        raise DomainError(_("只能发布草稿状态的主题。"), field="status")
+    specs = _configured_stages(theme)
+    if not specs:
+        raise DomainError(_("请至少配置一个阶段。"), field="stages")
+    cleaned = _stage_specs(theme, specs)
+    theme_form([item.current for spec in cleaned for item in spec["items"]], check=True)
+    at = _now(at)
+    Theme.objects.filter(code=theme.code, status=ThemeStatus.PUBLISHED).update(status=ThemeStatus.SUPERSEDED)
+    theme.status, theme.published_at = ThemeStatus.PUBLISHED, at
+    theme.save(update_fields=["status", "published_at"])
+    audit_record(actor=actor, action="joint_theme_publish", target=theme, data={"code": theme.code, "version": theme.version})
+    return theme
+
+
+@transaction.atomic
+def theme_revise(*, actor: Actor, theme: Theme, at: datetime | None = None) -> Theme:
+    """Open a new draft version of a published theme, a copy of its stages."""
+    _require_theme_admin(actor, theme.center)
+    if theme.status != ThemeStatus.PUBLISHED:
+        raise DomainError(_("只能在已发布的版本上修订。"), field="status")
+    if Theme.objects.filter(code=theme.code, status=ThemeStatus.DRAFT).exists():
+        raise DomainError(_("该主题已有草稿版本。"), field="status")
+    draft = Theme.objects.create(code=theme.code, version=theme.version + 1, name=theme.name, center=theme.center,
+                                 whole_days=theme.whole_days, description=theme.description, created_at=_now(at))
+    specs = _configured_stages(theme)
+    audit_record(actor=actor, action="joint_theme_revise", target=draft, data={"code": theme.code, "version": draft.version})
+    return theme_configure(actor=actor, theme=draft, stages=specs)
+
+
+# --- the combined application ----------------------------------------------------------
+
+def _combined_answers(theme: Theme, versions: list, form_data) -> dict:
+    """The combined form's answers, each key once: every item's own rules
+    applied to its keys (``catalog.application_form``), a key no item asks
+    refused by name (``form.<key>``)."""
+    if form_data is None:
+        form_data = {}
+    if not isinstance(form_data, dict):
+        raise DomainError(_("申请表内容应为“字段标识: 填写内容”的对象。"), field="form_data")
+    known = {field["key"] for field in theme_form(versions).fields}
+    for key in form_data:
+        if key not in known:
+            raise DomainError(_("申请表中没有“%(key)s”这一项。") % {"key": str(key)[:40]},
+                              field=field_key(key) if isinstance(key, str) else "form_data")
+    cleaned: dict = {}
+    for version in versions:
+        own = {f["key"] for f in version.form_fields or []}
+        cleaned.update(form_data_clean(version, {k: v for k, v in form_data.items() if k in own}))
+    return cleaned
+
+
+MATERIAL_MAX_BYTES = cases.MATERIAL_MAX_BYTES
+
+
+def _handed_in(versions: list, materials, files) -> tuple[list[str], dict]:
+    """The shared materials handed in, each once by name: at the window the
+    names the clerk ticked (the originals seen), online the files uploaded.
+    Every material an item requires from the applicant must be among them."""
+    form = theme_form(versions)
+    known = {m["name"] for m in form.materials}
+    names: list[str] = []
+    checked_files: dict = {}
+    if files is not None:
+        if not isinstance(files, dict):
+            raise DomainError(_("请按材料名称上传文件。"), field="files")
+        for name, (filename, content) in files.items():
+            if name not in known:
+                raise DomainError(_("没有名为“%(name)s”的申请材料。") % {"name": str(name)[:100]}, field=f"files.{name}")
+            checked_files[name] = (upload_check(filename=str(filename or ""), content=content, allowed=SCANS,
+                                                max_bytes=MATERIAL_MAX_BYTES, field=f"files.{name}"), filename, content)
+        names = list(checked_files)
+    else:
+        if not isinstance(materials, list | tuple):
+            raise DomainError(_("请勾选已收取的申请材料。"), field="materials")
+        for index, name in enumerate(materials):
+            if name not in known:
+                raise DomainError(_("没有名为“%(name)s”的申请材料。") % {"name": str(name)[:100]},
+                                  field=f"materials[{index}]")
+            if name not in names:
+                names.append(name)
+    missing = [m["name"] for m in form.materials if m["required"] and m["name"] not in names]
+    if missing:
+        raise DomainError(_("尚缺必要材料：%(list)s。") % {"list": "、".join(missing)}, field="materials")
+    return names, checked_files
+
+
+def _theme_versions(theme: Theme) -> list:
+    return [si.item.current for si in StageItem.objects.filter(theme=theme).select_related(
+        "item__current", "item__department").order_by("stage__order", "order", "pk")]
+
+
+@transaction.atomic
+def joint_submit(*, actor: Actor, theme: Theme, applicant_name: str, applicant_id_number: str, applicant_phone: str,
+                 applicant_kind: str = ApplicantKind.PERSON, form_data: dict | None = None,
+                 materials: list[str] | None = None, files: dict | None = None, applicant: User | None = None,
+                 at: datetime | None = None) -> JointCase:
+    """Receive a combined application (一表制): at the comprehensive window
+    by a clerk of the theme's center or a center below it (一窗受理:
+    ``materials``, the shared materials' names ticked as seen), or online by
+    the applicant as himself (``files``: {material name: (filename, bytes)},
+    each uploaded once for every item that asks for it). The answers are
+    every item's form fields, each key asked once. The stages without
+    dependencies start at once: one sub-case per item (牵头受理、抄告相关、
+    同步审批). Refused, naming the field, before anything is written."""
+    at = _now(at)
+    if theme.status != ThemeStatus.PUBLISHED:
+        raise DomainError(_("该主题没有发布，不能申请。"), field="theme")
+    online = not is_system(actor) and actor.role == Role.APPLICANT
+    if online:
+        center, window, channel = theme.center, None, Channel.ONLINE
+    else:
+        if not is_system(actor) and (actor.window_id is None or actor.window.kind != WindowKind.COMPREHENSIVE
+                                     or actor.role not in (Role.CLERK, Role.CHIEF_REPRESENTATIVE)):
+            raise NotPermitted(_("联办件由综合窗口收件（一窗受理）。"))
+        window = None if is_system(actor) else actor.window
+        center = theme.center if window is None else window.center
+        _require_window_at(actor, center)
+        channel = Channel.WINDOW
+    if not center.path.startswith(theme.center.path):
+        raise NotPermitted(_("该主题不在本中心办理。"))
+    if applicant_kind not in ApplicantKind.values:
+        raise DomainError(_("未知的申请人类型。"), field="applicant_kind")
+    name = cases._text(applicant_name, "applicant_name", _("请填写申请人。"), limit=cases.limits.APPLICANT_NAME_MAX)
+    id_number = identity.applicant_id(cases._text(applicant_id_number, "applicant_id_number", _("请填写证件号码。"),
+                                            limit=cases.limits.ID_NUMBER_MAX), applicant_kind)
+    phone = identity.phone(cases._text(applicant_phone, "applicant_phone", _("请填写联系电话。"), limit=cases.limits.PHONE_MAX),
+                           field="applicant_phone")
+    if online:
+        cases._require_own_identity(actor, name=name, id_number=id_number)
+        applicant = actor
+    versions = _theme_versions(theme)
+    if any(v is None or v.status != VersionStatus.PUBLISHED for v in versions):
+        raise DomainError(_("主题中有事项暂无已发布的版本，不能申请。"), field="theme")
+    answers = _combined_answers(theme, versions, form_data)
+    names, uploads = _handed_in(versions, materials, files if online else None)
+    day = received_on(at)
+    number = f"{center.code}-LB{_day(at):%Y%m%d}-{counter_next(CaseCounter, center=center, day=_day(at)):05d}"
+    joint = JointCase(number=number, query_code="".join(secrets.choice(cases.QUERY_CODE_ALPHABET) for _i in range(8)),
+                      theme=theme, center=center, window=window, received_by=person(actor), applicant=applicant,
+                      applicant_kind=applicant_kind, applicant_name=name, applicant_id_number=id_number,
+                      applicant_phone=phone, channel=channel, form_data=answers, materials=names,
+                      received_on=day, created_at=at, updated_at=at)
+    _watch(joint, at)
+    joint.save()
+    for material, (upload, filename, content) in uploads.items():
+        _material_store(joint, material, upload, filename, content, at)
+    stages = [JointStage(joint_case=joint, stage=stage) for stage in theme.stages.order_by("order")]
+    JointStage.objects.bulk_create(stages)
+    audit_record(actor=actor, action="joint_submit", target=joint,
+                 data={"number": number, "theme": theme.code, "version": theme.version, "channel": channel,
+                       "form": answers, "materials": names, "due_date": _iso(joint.due_date)})
+    # Online, the sub-cases are received by the system for the applicant
+    # (the files are attached to each after it); at the window, by the clerk.
+    _start_ready(joint, actor=SYSTEM if online else actor, at=at, strict=True)
+    return joint
+
+
+def _material_store(joint: JointCase, name: str, upload, filename: str, content: bytes, at: datetime) -> None:
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    record = JointMaterial(joint_case=joint, name=name, original_name=str(filename)[:200],
+                           content_type=upload.content_type, size=len(content),
+                           sha256=hashlib.sha256(content).hexdigest(), uploaded_at=at)
+    record.file.save(f"{joint.number}-{len(joint.materials)}{upload.suffix}", ContentFile(content), save=False)
+    record.save()
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _watch(joint: JointCase, at: datetime) -> None:
+    """The whole's deadline and light on the row, for the state it is in."""
+    watch = whole_watch(joint, today=_day(at), running=joint.state in (JointState.RUNNING, JointState.READY))
+    joint.due_date, joint.deadline_provisional = watch.due_date, watch.provisional
+    joint.light, joint.watch_on = watch.light, watch.watch_on
+
+
+# --- stages ---------------------------------------------------------------------
+
+def _sub_case_open(joint: JointCase, joint_stage: JointStage, stage_item: StageItem, *, actor: Actor,
+                   at: datetime) -> SubCase:
+    """One sub-case for ``stage_item``: a real case of the item's department,
+    received through ``cases.case_submit`` with the combined answers to the
+    item's own fields and, online, the shared files it asks for."""
+    version = stage_item.item.current
+    own = {f["key"] for f in version.form_fields or []}
+    case = cases.case_submit(actor=actor, item_version=version, center=joint.center, channel=joint.channel,
+                             applicant_name=joint.applicant_name, applicant_id_number=joint.applicant_id_number,
+                             applicant_phone=joint.applicant_phone, applicant_kind=joint.applicant_kind,
+                             applicant=joint.applicant, form_data={k: v for k, v in joint.form_data.items() if k in own},
+                             at=at)
+    if joint.channel == Channel.ONLINE:
+        stored = {m.name: m for m in joint.uploads.all()}
+        for material in version.materials.all():
+            upload = stored.get(material.name)
+            if upload is not None:
+                with upload.file.open("rb") as handle:
+                    case = cases.case_material_attach(actor=SYSTEM, case=case, material_order=material.order,
+                                                      filename=upload.original_name, content=handle.read(), at=at)
+    return SubCase.objects.create(joint_case=joint, joint_stage=joint_stage, stage_item=stage_item, case=case,
+                                  item_version=version)
+
+
+def _stage_start(joint: JointCase, joint_stage: JointStage, *, actor: Actor, at: datetime) -> None:
+    items = list(joint_stage.stage.items.select_related("item__current", "item__department"))
+    for stage_item in items:
+        _sub_case_open(joint, joint_stage, stage_item, actor=actor, at=at)
+    joint_stage.state, joint_stage.started_on = StageState.RUNNING, _day(at)
+    joint_stage.save(update_fields=["state", "started_on"])
+    audit_record(actor=actor, action="joint_stage_start", target=joint,
+                 data={"number": joint.number, "stage": joint_stage.stage.name,
+                       "lead_department": joint_stage.stage.lead_department.code,
+                       "items": [si.item.code for si in items]})
+
+
+def _start_ready(joint: JointCase, *, actor: Actor, at: datetime, strict: bool = False) -> list[JointStage]:
+    """Start every waiting stage whose dependencies are all done. At
+    submission (``strict``) a refusal refuses the application; later, a
+    stage whose sub-cases cannot be received (an item unpublished
+    meanwhile) stays waiting, recorded, for ``joint_stage_start`` — the
+    decision that ended the previous stage stands."""
+    stages = list(joint.stages.select_related("stage__lead_department").prefetch_related("stage__depends_on"))
+    done = {s.stage_id for s in stages if s.state == StageState.DONE}
+    started = []
+    for joint_stage in stages:
+        if joint_stage.state != StageState.WAITING:
+            continue
+        if all(dep.pk in done for dep in joint_stage.stage.depends_on.all()):
+            try:
+                with transaction.atomic():
+                    _stage_start(joint, joint_stage, actor=actor, at=at)
+            except DomainError as error:
+                if strict:
+                    raise
+                audit_record(actor=actor, action="joint_stage_start_failed", target=joint,
+                             data={"number": joint.number, "stage": joint_stage.stage.name, "error": error.message,
+                                   "field": error.field or ""})
+                continue
+            started.append(joint_stage)
+    return started
+
+
+@transaction.atomic
+def joint_stage_start(*, actor: Actor, joint_stage: JointStage, at: datetime | None = None) -> JointStage:
+    """Start by hand a stage left waiting when it could not start by itself
+    (its dependencies done; e.g. an item was republished meanwhile)."""
+    at = _now(at)
+    joint = _locked(joint_stage.joint_case)
+    _require_window_at(actor, joint.center)
+    joint_stage.refresh_from_db()
+    if joint.state != JointState.RUNNING or joint_stage.state != StageState.WAITING:
+        raise DomainError(_("该阶段不在等待状态。"), field="state")
+    done = set(joint.stages.filter(state=StageState.DONE).values_list("stage_id", flat=True))
+    if any(dep.pk not in done for dep in joint_stage.stage.depends_on.all()):
+        raise DomainError(_("前置阶段尚未完成。"), field="state")
+    _stage_start(joint, joint_stage, actor=actor, at=at)
+    return joint_stage
+
+
+def _locked(joint: JointCase) -> JointCase:
+    """The joint case's row, locked until the transaction ends (PostgreSQL;
+    SQLite serializes writers): two sub-cases of a stage decided at once
+    settle the stage once, the second seeing the first's decision."""
+    return JointCase.objects.select_for_update().select_related("theme", "center").get(pk=joint.pk)
+
+
+def _save(joint: JointCase, at: datetime, *fields: str) -> None:
+    """Write ``fields`` of a locked joint case, its whole's watch recomputed."""
+    _watch(joint, at)
+    joint.updated_at = at
+    JointCase.objects.filter(pk=joint.pk).update(
+        version=F("version") + 1, updated_at=at, due_date=joint.due_date, deadline_provisional=joint.deadline_provisional,
+        light=joint.light, watch_on=joint.watch_on, **{field: getattr(joint, field) for field in fields})
+    joint.version += 1
+
+
+def sub_case_settled(*, case: Case, at: datetime) -> None:
+    """A sub-case was decided or ended without a decision (called by the
+    ``case_changed`` receiver inside that transaction). When every current
+    sub-case of its stage is settled, the stage is done (all granted) or
+    failed (any not granted): done starts the stages that waited for it, and
+    the last one makes the joint case ready for the unified delivery; failed
+    stops the joint case (docs/joint.md, "When a sub-case is not granted")."""
+    link = SubCase.objects.filter(case_id=case.pk, replaced=False).values_list("joint_case_id", "joint_stage_id").first()
+    if link is None:
+        return
+    joint = _locked(JointCase(pk=link[0]))
+    joint_stage = JointStage.objects.select_related("stage").get(pk=link[1])
+    if joint_stage.state != StageState.RUNNING:
+        return
+    states = list(Case.objects.filter(joint_link__joint_stage=joint_stage, joint_link__replaced=False)
+                  .values_list("state", flat=True))
+    if any(state not in SETTLED for state in states):
+        return
+    day = _day(at)
+    granted = all(state in GRANTED for state in states)
+    joint_stage.state, joint_stage.ended_on = (StageState.DONE if granted else StageState.FAILED), day
+    joint_stage.save(update_fields=["state", "ended_on"])
+    audit_record(actor=SYSTEM, action="joint_stage_end", target=joint,
+                 data={"number": joint.number, "stage": joint_stage.stage.name, "state": joint_stage.state,
+                       "last_case": case.number})
+    if not granted:
+        joint.state = JointState.STOPPED
+        joint.pauses = [*joint.pauses, [day.isoformat(), None]]
+        _save(joint, at, "state", "pauses")
+        audit_record(actor=SYSTEM, action="joint_stop", target=joint,
+                     data={"number": joint.number, "stage": joint_stage.stage.name})
+        return
+    _start_ready(joint, actor=SYSTEM, at=at)
+    if not joint.stages.exclude(state=StageState.DONE).exists():
+        joint.state = JointState.READY
+        _save(joint, at, "state")
+        audit_record(actor=SYSTEM, action="joint_ready", target=joint, data={"number": joint.number})
+
+
+@transaction.atomic
+def joint_item_reapply(*, actor: Actor, joint_case: JointCase, sub_case: SubCase, form_data: dict | None = None,
+                       at: datetime | None = None) -> SubCase:
+    """Apply again for an item that was not granted (补充申请), within the
+    joint case: a new sub-case replaces it in its stage (the old one keeps
+    its decision and chain), the stage runs again and, when the joint case
+    stood stopped, its whole clock runs on from today. ``form_data``: new
+    answers to that item's own fields, if any change."""
+    at = _now(at)
+    joint = _locked(joint_case)
+    if not is_system(actor) and actor.role == Role.APPLICANT:
+        if joint.applicant_id != actor.pk:
+            raise NotPermitted(_("只能为本人的联办件重新申请。"))
+        submitter = SYSTEM
+    else:
+        _require_window_at(actor, joint.center)
+        submitter = actor
+    sub_case = SubCase.objects.select_related("case", "stage_item__item__current", "joint_stage__stage").get(pk=sub_case.pk)
+    if sub_case.joint_case_id != joint.pk:
+        raise DomainError(_("该子件不属于此联办件。"), field="sub_case")
+    if sub_case.replaced or sub_case.case.state in GRANTED or sub_case.case.state not in SETTLED:
+        raise DomainError(_("只有未获许可的子件可以重新申请。"), field="sub_case")
+    if joint.state not in (JointState.RUNNING, JointState.STOPPED):
+        raise DomainError(_("联办件已结束，不能重新申请。"), field="state")
+    if form_data:
+        version = sub_case.stage_item.item.current
+        joint.form_data = {**joint.form_data, **form_data_clean(version, form_data)}
+    SubCase.objects.filter(pk=sub_case.pk).update(replaced=True)
+    joint_stage = sub_case.joint_stage
+    fresh = _sub_case_open(joint, joint_stage, sub_case.stage_item, actor=submitter, at=at)
+    JointStage.objects.filter(pk=joint_stage.pk).update(state=StageState.RUNNING, ended_on=None)
+    resumed = joint.state == JointState.STOPPED
+    if resumed:
+        start, _end = joint.pauses[-1]
+        joint.pauses = [*joint.pauses[:-1], [start, max(received_on(at), _day(at)).isoformat()]]
+        joint.state = JointState.RUNNING
+    _save(joint, at, "state", "pauses", "form_data")
+    audit_record(actor=actor, action="joint_item_reapply", target=joint,
+                 data={"number": joint.number, "item": sub_case.stage_item.item.code, "replaced": sub_case.case.number,
+                       "case": fresh.case.number, "resumed": resumed, "due_date": _iso(joint.due_date)})
+    return fresh
+
+
+@transaction.atomic
+def joint_extend(*, actor: Actor, joint_case: JointCase, days: int, reason: str, approved_by: str,
+                 at: datetime | None = None) -> JointCase:
+    """Extend the whole's time limit once, by at most 15 working days, as
+    approved by the head of the government (art. 42: 经本级人民政府负责人批准),
+    recorded by a manager of the joint case's center, who names that
+    approval. Refused once the whole's deadline has passed: lateness stays."""
+    at = _now(at)
+    _require_theme_admin(actor, joint_case.center)
+    joint = _locked(joint_case)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= WHOLE_EXTENSION_MAX:
+        raise DomainError(_("整体延长期限应为 1 至 15 个工作日。"), field="days")
+    reason = cases._text(reason, "reason", _("延长期限须写明理由。"), limit=cases.limits.PAUSE_REASON_MAX)
+    approved_by = cases._text(approved_by, "approved_by", _("请写明批准延长的负责人。"), limit=cases.limits.SHORT_TEXT_MAX)
+    if joint.extension_days:
+        raise DomainError(_("整体办理期限只能延长一次。"), field="days")
+    if joint.state not in (JointState.RUNNING, JointState.READY):
+        raise DomainError(_("联办件当前状态不能延长期限。"), field="state")
+    if joint.due_date is not None and _day(at) > joint.due_date:
+        raise DomainError(_("联办件已于 %(day)s 超过整体办理期限，不能再延长。") % {"day": joint.due_date}, field="days")
+    old = joint.due_date
+    joint.extension_days = days
+    _save(joint, at, "extension_days")
+    audit_record(actor=actor, action="joint_extend", target=joint,
+                 data={"number": joint.number, "days": days, "reason": reason, "approved_by": approved_by,
+                       "old_due_date": _iso(old), "due_date": _iso(joint.due_date)})
+    return joint
+
+
+@transaction.atomic
+def joint_deliver(*, actor: Actor, joint_case: JointCase, method: str, received_by: str,
+                  at: datetime | None = None) -> JointCase:
+    """The unified delivery (统一出件): every decided sub-case's result not
+    yet served — each through ``cases.case_deliver``, with its own delivery
+    receipt — at once. On a joint case whose stages are all done it is the
+    end of the joint case (delivered); on a stopped one it serves what was
+    decided (the denial with its rights notice included) and ends it."""
+    at = _now(at)
+    _require_window_at(actor, joint_case.center)
+    joint = _locked(joint_case)
+    if joint.state not in (JointState.READY, JointState.STOPPED):
+        raise DomainError(_("联办件尚有阶段未完成，不能统一出件。"), field="state")
+    pending = list(Case.objects.filter(joint_link__joint_case=joint, state__in=(State.APPROVED, State.DENIED))
+                   .select_related("item_version__item", "department", "center").order_by("pk"))
+    delivered = [cases.case_deliver(actor=actor, case=case, method=method, received_by=received_by, at=at).number
+                 for case in pending]
+    stopped = joint.state == JointState.STOPPED
+    if stopped:
+        start, _end = joint.pauses[-1]
+        joint.pauses = [*joint.pauses[:-1], [start, start]]
+    joint.state = JointState.ENDED if stopped else JointState.DELIVERED
+    joint.ended_on = _day(at)
+    _save(joint, at, "state", "pauses", "ended_on")
+    audit_record(actor=actor, action="joint_deliver", target=joint,
+                 data={"number": joint.number, "state": joint.state, "cases": delivered, "method": method,
+                       "received_by": received_by})
+    return joint
+
+
+def joint_watch_refresh(*, today) -> int:
+    """The scan of the whole's lights: the joint cases whose light can
+    change by ``today`` (an indexed read of ``watch_on``, no sub-case read),
+    each light and next watch day stored again. Returns how many were read."""
+    count = 0
+    for joint in JointCase.objects.filter(watch_on__lte=today).select_related("theme").iterator():
+        watch = whole_watch(joint, today=today, running=joint.state in (JointState.RUNNING, JointState.READY))
+        JointCase.objects.filter(pk=joint.pk, version=joint.version).update(light=watch.light, watch_on=watch.watch_on)
+        count += 1
+    return count
