@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "govhall.calendars",
     "govhall.catalog",
     "govhall.cases",
+    "govhall.joint",
     "govhall.supervision",
     "govhall.evaluation",
     "govhall.stats",
