@@ -1,8 +1,11 @@
 """Reads of the catalog: what the portal shows, what the workbench lists,
 what an item still lacks, and the interchange form of a version."""
 
+import logging
 import threading
 
+from django.core.signals import request_finished
+from django.db import connections
 from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 
@@ -171,8 +174,10 @@ class _IndexCache:
         cached = self.value
         if cached is None or cached[0] != stamp:
             with self.lock:
-                cached = (stamp, SearchIndex(documents()))
-                self.value = cached
+                cached = self.value  # built meanwhile by another thread (the warm-up)?
+                if cached is None or cached[0] != stamp:
+                    cached = (stamp, SearchIndex(documents()))
+                    self.value = cached
         return cached[1]
 
 
@@ -190,11 +195,14 @@ def _document(version: ItemVersion, key: int) -> Document:
                     group=version.item.group, result=version.result_name)
 
 
+def _published_index() -> SearchIndex:
+    published = ItemVersion.objects.filter(status=VersionStatus.PUBLISHED)
+    return _published_cache.get(_stamp(published), lambda: (_document(v, v.pk) for v in version_list_published()))
+
+
 def version_search_published(*, query: str, limit: int = 50) -> list[ItemVersion]:
     """Published versions matching a Chinese query, best first (portal)."""
-    published = ItemVersion.objects.filter(status=VersionStatus.PUBLISHED)
-    index = _published_cache.get(_stamp(published), lambda: (_document(v, v.pk) for v in version_list_published()))
-    hits = index.search(query, limit=limit)
+    hits = _published_index().search(query, limit=limit)
     by_id = version_list_published().in_bulk([h.key for h in hits])
     return [by_id[h.key] for h in hits if h.key in by_id]
 
@@ -207,12 +215,56 @@ def _latest_versions():
     return (_document(v, item_id) for item_id, v in latest.items())
 
 
+def _all_items_index() -> SearchIndex:
+    return _all_items_cache.get(_stamp(ItemVersion.objects.all()), _latest_versions)
+
+
 def item_search_for_staff(*, user: User, query: str, limit: int = 50) -> list[Item]:
     """Items in the user's scope (drafts too) matching a Chinese query."""
-    index = _all_items_cache.get(_stamp(ItemVersion.objects.all()), _latest_versions)
-    keys = [hit.key for hit in index.search(query, limit=500)]
+    keys = [hit.key for hit in _all_items_index().search(query, limit=500)]
     by_id = item_list_for_staff(user=user).in_bulk(keys)
     return [by_id[k] for k in keys if k in by_id][:limit]
+
+
+def search_warm_up() -> None:
+    """Make this process ready to search: jieba's dictionary loaded, the
+    portal's index and the workbench's built (what the first search would
+    otherwise pay: about a second, docs/performance.md "Catalog search")."""
+    _published_index()
+    _all_items_index()
+
+
+_warm_up_lock = threading.Lock()
+_warm_up_thread: threading.Thread | None = None
+logger = logging.getLogger(__name__)
+
+
+def search_warm_up_after_first_request() -> None:
+    """Warm the search of a web server's process (``govhall/wsgi.py``) in a
+    thread of its own once the process has answered its first request: the
+    server starts and answers as fast as before, and in each of gunicorn's
+    workers (forked, each with its own index) the search is ready within a
+    second or so of its first request — a load balancer's health check."""
+    request_finished.connect(_warm_up_once, dispatch_uid="catalog_search_warm_up")
+
+
+def _warm_up_once(**kwargs) -> None:
+    global _warm_up_thread
+    with _warm_up_lock:
+        if _warm_up_thread is not None:
+            return
+        _warm_up_thread = threading.Thread(target=_warm_up_in_thread, name="search-warm-up", daemon=True)
+        _warm_up_thread.start()
+    request_finished.disconnect(dispatch_uid="catalog_search_warm_up")
+
+
+def _warm_up_in_thread() -> None:
+    try:
+        search_warm_up()
+    except Exception:  # the first search builds the index as it always could
+        logger.warning("catalog search warm-up failed", exc_info=True)
+    finally:
+        connections.close_all()  # this thread's own connections
 
 
 def delivery_labels(version: ItemVersion) -> list[str]:
