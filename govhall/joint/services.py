@@ -266,7 +266,7 @@ def theme_revise(*, actor: Actor, theme: Theme, at: datetime | None = None) -> T
 
 # --- the combined application ----------------------------------------------------------
 
-def _combined_answers(theme: Theme, versions: list, form_data) -> dict:
+def _combined_answers(versions: list, form_data) -> dict:
     """The combined form's answers, each key once: every item's own rules
     applied to its keys (``catalog.application_form``), a key no item asks
     refused by name (``form.<key>``)."""
@@ -368,7 +368,7 @@ def joint_submit(*, actor: Actor, theme: Theme, applicant_name: str, applicant_i
     versions = _theme_versions(theme)
     if any(v is None or v.status != VersionStatus.PUBLISHED for v in versions):
         raise DomainError(_("主题中有事项暂无已发布的版本，不能申请。"), field="theme")
-    answers = _combined_answers(theme, versions, form_data)
+    answers = _combined_answers(versions, form_data)
     names, uploads = _handed_in(versions, materials, files if online else None)
     day = received_on(at)
     number = f"{center.code}-LB{_day(at):%Y%m%d}-{counter_next(CaseCounter, center=center, day=_day(at)):05d}"
@@ -481,18 +481,29 @@ def _start_ready(joint: JointCase, *, actor: Actor, at: datetime, strict: bool =
 
 
 @transaction.atomic
-def joint_stage_start(*, actor: Actor, joint_stage: JointStage, at: datetime | None = None) -> JointStage:
-    """Start by hand a stage left waiting when it could not start by itself
-    (its dependencies done; e.g. an item was republished meanwhile)."""
+def joint_stage_start(*, actor: Actor, joint_stage: JointStage, form_data: dict | None = None,
+                      at: datetime | None = None) -> JointStage:
+    """Start by hand a stage that could not start by itself when its
+    dependencies were done — an item republished meanwhile with a question
+    the combined form did not ask: ``form_data`` gives the missing answers
+    (checked by the items' own rules and kept with the others)."""
     at = _now(at)
+    _require_window_at(actor, joint_stage.joint_case.center)
     joint = _locked(joint_stage.joint_case)
-    _require_window_at(actor, joint.center)
-    joint_stage.refresh_from_db()
+    joint_stage = JointStage.objects.select_related("stage__lead_department").get(pk=joint_stage.pk)
     if joint.state != JointState.RUNNING or joint_stage.state != StageState.WAITING:
         raise DomainError(_("该阶段不在等待状态。"), field="state")
     done = set(joint.stages.filter(state=StageState.DONE).values_list("stage_id", flat=True))
     if any(dep.pk not in done for dep in joint_stage.stage.depends_on.all()):
         raise DomainError(_("前置阶段尚未完成。"), field="state")
+    if form_data:
+        versions = [si.item.current for si in joint_stage.stage.items.select_related("item__current")]
+        asked = {field["key"] for field in theme_form(versions).fields}
+        given = {key: value for key, value in joint.form_data.items() if key in asked}
+        if not isinstance(form_data, dict):
+            raise DomainError(_("申请表内容应为“字段标识: 填写内容”的对象。"), field="form_data")
+        joint.form_data = {**joint.form_data, **_combined_answers(versions, {**given, **form_data})}
+        _save(joint, at, "form_data")
     _stage_start(joint, joint_stage, actor=actor, at=at)
     return joint_stage
 

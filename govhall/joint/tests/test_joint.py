@@ -297,3 +297,103 @@ def test_the_lead_department_sees_the_whole_and_others_their_own(joint_hall):
     # 审批局 (an item, no stage to lead) sees the joint case and only its own sub-case.
     assert {s.case.department.code for s in joint_sub_cases(user=hall.reviewer, joint=jc)} == {"A"}
     assert joint_case_get(user=hall.supervisor, number=jc.number) == jc
+
+
+def test_a_stage_that_cannot_start_waits_and_the_decision_before_it_stands(joint_hall):
+    from govhall.catalog.services import item_edit, item_publish
+    from govhall.catalog.tests.factories import complete_spec
+
+    hall = joint_hall
+    jc = receive_construction(hall)
+    # 建设工程规划许可 is republished with a question the application did not answer.
+    planning = hall.items["planning"]
+    spec = complete_spec("C", code=planning.code, name=planning.current.name,
+                         form_fields=[*planning.current.form_fields,
+                                      {"key": "floors", "label": "地上层数", "type": "number", "required": True,
+                                       "options": [], "max_length": None, "min": 1, "max": 200, "help": ""}],
+                         materials=[{"name": m.name, "required": m.required, "condition": "", "form": m.form,
+                                     "copies": 1, "source": m.source, "source_department": "", "notes": ""}
+                                    for m in planning.current.materials.all()])
+    item_publish(actor=SYSTEM, version=item_edit(actor=SYSTEM, item=planning, spec=spec))
+    first = running_cases(jc, "立项用地规划")
+    for case in first:
+        decide(case, at=at("2026-03-04 10:00"))
+    first[-1].refresh_from_db()
+    assert first[-1].state == State.APPROVED  # the decision stands
+    assert stage_states(jc) == {"立项用地规划": StageState.DONE, "工程建设许可": StageState.WAITING,
+                                "施工许可": StageState.WAITING, "竣工验收": StageState.WAITING}
+    failed = AuditEvent.objects.get(target_id=str(jc.pk), action="joint_stage_start_failed")
+    assert failed.data["field"] == "form.floors"
+    waiting = jc.stages.get(stage__name="工程建设许可")
+    with pytest.raises(DomainError) as refused:
+        joint.joint_stage_start(actor=hall.clerk, joint_stage=waiting, form_data={"floors": 0})
+    assert refused.value.field == "form.floors"
+    joint.joint_stage_start(actor=hall.clerk, joint_stage=waiting, form_data={"floors": 18},
+                            at=at("2026-03-05 10:00"))
+    assert stage_states(jc)["工程建设许可"] == StageState.RUNNING
+    planning_case = running_cases(jc, "工程建设许可")[0]
+    assert planning_case.form_data["floors"] == 18 and planning_case.window == hall.comprehensive
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sub_cases_decided_at_the_same_moment_end_their_stage_once(joint_hall):
+    """Both decisions are written, uncommitted, before either looks at its
+    stage: each must see the other's, so the stage ends (once)."""
+    import threading
+
+    from django.db import connection
+
+    from govhall.cases import services as case_services
+    from govhall.cases.selectors import case_steps
+    from govhall.cases.signals import case_changed
+    from govhall.cases.tests.conftest import accept_checked
+    from govhall.joint import receivers
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serializes writers: the second decision waits for the first to commit")
+    hall = joint_hall
+    jc = joint.joint_submit(actor=hall.clerk, theme=hall.startup, applicant_name="张三",
+                            applicant_id_number="110101199003070011", applicant_phone="13912345678",
+                            form_data={"company_name": "示例科技有限公司", "capital": 100},
+                            materials=STARTUP_MATERIALS, at=at("2026-03-02 10:00"))
+    licence, seal, tax, insurance = running_cases(jc, "企业开办")
+    for case in (licence, seal):
+        decide(case, at=at("2026-03-03 10:00"))
+    ready = []
+    for case in (tax, insurance):
+        case = accept_checked(actor=SYSTEM, case=case, at=at("2026-03-03 10:00"))
+        while case.step < len(case_steps(case)) - 1:
+            case = case_services.case_complete_step(actor=SYSTEM, case=case, opinion="符合要求")
+        ready.append(case.pk)
+    written = threading.Barrier(2, timeout=30)
+
+    def meet(*, action, **kwargs):
+        if action == "approve":
+            written.wait()  # both decisions written, neither committed
+
+    # The meeting point runs before the joint layer's receiver.
+    case_changed.disconnect(dispatch_uid="joint_sub_case_changed")
+    case_changed.connect(meet, dispatch_uid="test_meet")
+    case_changed.connect(receivers.sub_case_changed, dispatch_uid="joint_sub_case_changed")
+    errors = []
+
+    def approve(pk):
+        try:
+            case_services.case_approve(actor=SYSTEM, case=Case.objects.get(pk=pk), opinion="准予")
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    try:
+        threads = [threading.Thread(target=approve, args=(pk,)) for pk in ready]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        case_changed.disconnect(dispatch_uid="test_meet")
+    assert errors == []
+    jc.refresh_from_db()
+    assert jc.state == JointState.READY
+    assert AuditEvent.objects.filter(target_id=str(jc.pk), action="joint_stage_end").count() == 1
