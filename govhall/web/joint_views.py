@@ -1,0 +1,426 @@
+"""The workbench's pages of joint approval (并联审批, docs/joint.md): the
+center manager's themes and their stages, the comprehensive window's
+combined application (一窗受理、一表制), the joint case list and the joint
+case page with the acts open to the user (a stage started by hand, an item
+applied for again, the whole's extension, the unified delivery 统一出件).
+Views parse forms and call govhall.joint.services; the reads carry the
+user's scope (govhall.joint.selectors)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from govhall.cases.deadlines import case_clock
+from govhall.cases.models import Case
+from govhall.cases.selectors import staff_case_scope
+from govhall.catalog.models import Item, VersionStatus
+from govhall.core import clock
+from govhall.core.audit import audit_describe
+from govhall.core.errors import DomainError, NotPermitted
+from govhall.core.models import AuditEvent
+from govhall.joint import services as joint_services
+from govhall.joint.forms import theme_form
+from govhall.joint.models import (
+    JointCase,
+    JointState,
+    StageState,
+    SubCase,
+    Theme,
+    ThemeStatus,
+)
+from govhall.joint.selectors import (
+    joint_case_get,
+    joint_case_list_visible,
+    joint_sees_whole,
+    joint_sub_cases,
+)
+from govhall.org.models import Center, Department, User, WindowKind
+from govhall.org.roles import STAFF_ROLES, Role
+from govhall.web.case_forms import DeliverForm
+from govhall.web.joint_forms import (
+    ApplicantForm,
+    CombinedAnswersForm,
+    JointExtendForm,
+    ThemeNewForm,
+    stage_formset,
+)
+
+PAGE_SIZE = 50
+
+
+def _staff(request) -> User:
+    if request.user.role not in STAFF_ROLES:
+        raise PermissionDenied
+    return request.user
+
+
+# --- themes (center managers and system administrators) ------------------------------
+
+def _theme_admin(request) -> User:
+    """Who configures themes (joint.services: the center's organization
+    administrators): system administrators, center managers."""
+    user = _staff(request)
+    if not (user.role == Role.SYSTEM_ADMIN or user.is_superuser or (user.role == Role.CENTER_MANAGER and user.center_id)):
+        raise PermissionDenied
+    return user
+
+
+def _themes_of(user: User):
+    """The themes ``user`` administers: of his center and below (all for administrators)."""
+    themes = Theme.objects.select_related("center")
+    if user.role == Role.CENTER_MANAGER and not user.is_superuser:
+        themes = themes.filter(center__path__startswith=user.center.path)
+    return themes
+
+
+def _theme(request, theme_id: int) -> Theme:
+    theme = _themes_of(_theme_admin(request)).filter(pk=theme_id).first()
+    if theme is None:
+        raise Http404
+    return theme
+
+
+@login_required
+def joint_theme_list(request):
+    user = _theme_admin(request)
+    themes = _themes_of(user).order_by("code", "-version")
+    return render(request, "web/joint_theme_list.html", {"themes": themes})
+
+
+@login_required
+def joint_theme_new(request):
+    user = _theme_admin(request)
+    centers = Center.objects.filter(path__startswith=user.center.path) if user.role == Role.CENTER_MANAGER \
+        else Center.objects.all()
+    form = ThemeNewForm(request.POST or None, centers=centers.order_by("path"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            theme = joint_services.theme_create(actor=user, center=data["center"], code=data["code"],
+                                                name=data["name"], whole_days=data["whole_days"],
+                                                description=data["description"])
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("主题已创建为草稿，请配置审批阶段。"))
+            return redirect("joint_theme_detail", theme_id=theme.pk)
+    return render(request, "web/joint_theme_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _stage_choices(theme: Theme) -> tuple[list, list]:
+    """The lead departments (of the theme's center and below) and the
+    published items of those departments a stage may hold."""
+    departments = Department.objects.filter(center__path__startswith=theme.center.path).order_by("code")
+    items = (Item.objects.filter(department__center__path__startswith=theme.center.path,
+                                 current__status=VersionStatus.PUBLISHED)
+             .select_related("department", "current").order_by("department__code", "code"))
+    return ([(d.code, d.name) for d in departments],
+            [(i.code, f"{i.department.short_name or i.department.name}｜{i.current.name}") for i in items])
+
+
+def _place_stage_errors(error: DomainError, formset, rows: list, stage_errors: list) -> None:
+    """``stages[1].items[0]`` → that row's items; ``stages`` → above the rows."""
+    name = error.field or ""
+    head, _sep, rest = name.partition(".")
+    if head.startswith("stages[") and head.endswith("]") and head[7:-1].isdigit() and int(head[7:-1]) < len(rows):
+        row = rows[int(head[7:-1])]
+        field = rest.split("[", 1)[0]
+        row.add_error(field if field in row.fields else None, error.message)
+    else:
+        stage_errors.append(error.message)
+
+
+@login_required
+def joint_theme_detail(request, theme_id: int):
+    """A theme: its stages and combined form; a draft's stages configured here."""
+    theme = _theme(request, theme_id)
+    departments, items = _stage_choices(theme)
+    stage_errors: list[str] = []
+    status = 200
+    editable = theme.status == ThemeStatus.DRAFT
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        formset = stage_formset(data=request.POST, departments=departments, items=items)
+        if formset.is_valid():
+            rows = [row for row in formset.forms if row.cleaned_data and not row.cleaned_data.get("DELETE")]
+            stages = [{key: row.cleaned_data[key] for key in ("name", "lead_department", "items", "depends_on")}
+                      for row in rows]
+            try:
+                joint_services.theme_configure(actor=request.user, theme=theme, stages=stages)
+            except DomainError as error:
+                _place_stage_errors(error, formset, rows, stage_errors)
+            else:
+                messages.success(request, _("审批阶段已保存。"))
+                return redirect("joint_theme_detail", theme_id=theme.pk)
+        status = 400
+    else:
+        formset = stage_formset(initial=joint_services._configured_stages(theme), departments=departments,
+                                items=items) if editable else None
+    stages = list(theme.stages.select_related("lead_department").prefetch_related("depends_on", "items__item__current"))
+    versions = [si.item.current for stage in stages for si in stage.items.all() if si.item.current]
+    return render(request, "web/joint_theme_detail.html", {
+        "theme": theme, "stages": stages, "formset": formset, "stage_errors": stage_errors,
+        "combined": theme_form(versions) if versions else None,
+        "versions": Theme.objects.filter(code=theme.code).order_by("-version"),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def joint_theme_publish(request, theme_id: int):
+    theme = _theme(request, theme_id)
+    try:
+        joint_services.theme_publish(actor=request.user, theme=theme)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("第 %(n)s 版已发布，综合窗口和网上即可申请。") % {"n": theme.version})
+    return redirect("joint_theme_detail", theme_id=theme.pk)
+
+
+@login_required
+@require_POST
+def joint_theme_revise(request, theme_id: int):
+    theme = _theme(request, theme_id)
+    try:
+        draft = joint_services.theme_revise(actor=request.user, theme=theme)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("joint_theme_detail", theme_id=theme.pk)
+    messages.success(request, _("已创建第 %(n)s 版草稿；发布前现行版本不变。") % {"n": draft.version})
+    return redirect("joint_theme_detail", theme_id=draft.pk)
+
+
+# --- the comprehensive window (一窗受理) -------------------------------------------------
+
+def _comprehensive(request) -> User:
+    """A clerk or chief representative at a comprehensive window."""
+    user = _staff(request)
+    if user.role not in (Role.CLERK, Role.CHIEF_REPRESENTATIVE) or user.window_id is None \
+            or user.window.kind != WindowKind.COMPREHENSIVE:
+        raise PermissionDenied
+    return user
+
+
+def _themes_offered(user: User) -> list[Theme]:
+    """The published themes offered at the user's window: of its center or one above."""
+    path = user.window.center.path
+    return [t for t in Theme.objects.filter(status=ThemeStatus.PUBLISHED).select_related("center").order_by("name")
+            if path.startswith(t.center.path)]
+
+
+@login_required
+def joint_receive_pick(request):
+    user = _comprehensive(request)
+    return render(request, "web/joint_receive_pick.html", {"themes": _themes_offered(user)})
+
+
+@login_required
+def joint_receive(request, code: str):
+    """The combined application of one theme at the comprehensive window."""
+    user = _comprehensive(request)
+    theme = next((t for t in _themes_offered(user) if t.code == code), None)
+    if theme is None:
+        raise Http404
+    combined = theme_form(joint_services._theme_versions(theme))
+    form = ApplicantForm(request.POST or None)
+    answers = CombinedAnswersForm(request.POST or None, combined=combined)
+    if request.method == "POST" and form.is_valid() and answers.is_valid():
+        try:
+            joint = joint_services.joint_submit(actor=user, theme=theme, **form.cleaned_data,
+                                                form_data=answers.form_data(), materials=answers.materials())
+        except DomainError as error:
+            if not answers.place_error(error):
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("联办件 %(number)s 已收件，首批阶段的子件已分送各部门。") % {"number": joint.number})
+            return redirect("joint_detail", number=joint.number)
+    return render(request, "web/joint_receive.html", {"theme": theme, "form": form, "answers": answers},
+                  status=400 if form.errors or answers.errors else 200)
+
+
+# --- joint cases -------------------------------------------------------------------------
+
+LIGHTS = ("green", "yellow", "red")
+
+
+@login_required
+def joint_worklist(request):
+    user = _staff(request)
+    joints = joint_case_list_visible(user=user).prefetch_related("stages__stage")
+    state = request.GET.get("state", "")
+    if state in JointState.values:
+        joints = joints.filter(state=state)
+    else:
+        state = ""
+    light = request.GET.get("light", "")
+    if light in LIGHTS:
+        joints = joints.filter(light=light)
+    else:
+        light = ""
+    page = Paginator(joints, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/joint_worklist.html", {
+        "page": page, "state": state, "light": light, "states": JointState.choices,
+        "may_receive": user.role in (Role.CLERK, Role.CHIEF_REPRESENTATIVE) and user.window_id is not None
+        and user.window.kind == WindowKind.COMPREHENSIVE,
+        "may_configure": user.role == Role.SYSTEM_ADMIN or user.is_superuser
+        or (user.role == Role.CENTER_MANAGER and user.center_id is not None),
+        "query": "&".join(f"{k}={v}" for k, v in (("state", state), ("light", light)) if v),
+    })
+
+
+def _joint(request, number: str) -> JointCase:
+    joint = joint_case_get(user=_staff(request), number=number)
+    if joint is None:
+        raise Http404
+    return joint
+
+
+def _at_window(user: User, joint: JointCase) -> bool:
+    """Staff of a window of the joint case's center (who receive, start,
+    re-apply and deliver for it: joint.services)."""
+    return user.role not in (Role.APPLICANT, Role.SUPERVISOR) and user.window_id is not None \
+        and user.window.center_id == joint.center_id
+
+
+def _manages(user: User, joint: JointCase) -> bool:
+    """Who records the whole's extension: the center's organization administrators."""
+    return user.role == Role.SYSTEM_ADMIN or user.is_superuser or (
+        user.role == Role.CENTER_MANAGER and user.center_id is not None
+        and joint.center.path.startswith(user.center.path))
+
+
+def _startable(joint: JointCase, stages: list) -> list:
+    """The waiting stages whose dependencies are all done (one that could
+    not start by itself waits for a clerk with the missing answers)."""
+    if joint.state != JointState.RUNNING:
+        return []
+    done = {s.stage_id for s in stages if s.state == StageState.DONE}
+    return [s for s in stages if s.state == StageState.WAITING
+            and all(dep.pk in done for dep in s.stage.depends_on.all())]
+
+
+def _reapplicable(joint: JointCase, subs: list) -> list:
+    if joint.state not in (JointState.RUNNING, JointState.STOPPED):
+        return []
+    return [s for s in subs if not s.replaced and s.case.state in joint_services.SETTLED
+            and s.case.state not in joint_services.GRANTED]
+
+
+def _stage_answers(joint: JointCase, joint_stage, data=None) -> CombinedAnswersForm:
+    """The questions of a stage's items, with the answers given so far: the
+    missing ones are what the clerk fills in to start it."""
+    versions = [si.item.current for si in joint_stage.stage.items.select_related("item__current")]
+    combined = theme_form(versions)
+    initial = {f"form-{key}": value for key, value in joint.form_data.items()}
+    return CombinedAnswersForm(data, combined=combined, materials=False, initial=initial,
+                               prefix=f"stage{joint_stage.pk}")
+
+
+def _page(request, joint: JointCase, *, extend=None, deliver=None, bound_stage=None, status=200):
+    user = request.user
+    today = clock.today()
+    stages = list(joint.stages.select_related("stage__lead_department").prefetch_related("stage__depends_on"))
+    subs = list(joint_sub_cases(user=user, joint=joint).select_related("case__item_version"))
+    linked = set(Case.objects.filter(staff_case_scope(user), pk__in=[s.case_id for s in subs])
+                 .values_list("pk", flat=True))
+    by_stage: dict[int, list] = {}
+    for sub in subs:
+        by_stage.setdefault(sub.joint_stage_id, []).append((sub, case_clock(sub.case, today=today), sub.case_id in linked))
+    at_window = _at_window(user, joint)
+    startable = _startable(joint, stages) if at_window else []
+    stage_forms = {s.pk: (bound_stage if bound_stage is not None and bound_stage.prefix == f"stage{s.pk}"
+                          else _stage_answers(joint, s)) for s in startable}
+    events = AuditEvent.objects.filter(target_type=JointCase._meta.label_lower, target_id=str(joint.pk)) \
+        .select_related("actor").order_by("at", "pk")
+    return render(request, "web/joint_detail.html", {
+        "joint": joint,
+        "sees_whole": joint_sees_whole(user, joint),
+        "stages": [(s, by_stage.get(s.pk, []), stage_forms.get(s.pk)) for s in stages],
+        "reapply": _reapplicable(joint, subs) if at_window else [],
+        "extend": (extend or JointExtendForm(prefix="extend")) if _manages(user, joint) and not joint.extension_days
+        and joint.state in (JointState.RUNNING, JointState.READY) else None,
+        "deliver": (deliver or DeliverForm(prefix="deliver")) if at_window
+        and joint.state in (JointState.READY, JointState.STOPPED) else None,
+        "events": [(e, *audit_describe(e)) for e in events],
+    }, status=status)
+
+
+@login_required
+def joint_detail(request, number: str):
+    return _page(request, _joint(request, number))
+
+
+JOINT_ACTIONS = ("stage_start", "reapply", "extend", "deliver")
+
+
+@login_required
+@require_POST
+def joint_act(request, number: str, action: str):
+    joint = _joint(request, number)
+    user = request.user
+    if action not in JOINT_ACTIONS:
+        raise Http404
+    at_window = _at_window(user, joint)
+    try:
+        if action == "extend":
+            if not _manages(user, joint):
+                raise PermissionDenied
+            form = JointExtendForm(request.POST, prefix="extend")
+            if not form.is_valid():
+                return _page(request, joint, extend=form, status=400)
+            try:
+                joint_services.joint_extend(actor=user, joint_case=joint, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                return _page(request, joint, extend=form, status=400)
+            messages.success(request, _("整体办理期限已延长。"))
+        elif action == "deliver":
+            if not at_window:
+                raise PermissionDenied
+            form = DeliverForm(request.POST, prefix="deliver")
+            if not form.is_valid():
+                return _page(request, joint, deliver=form, status=400)
+            joint = joint_services.joint_deliver(actor=user, joint_case=joint, **form.cleaned_data)
+            messages.success(request, _("已统一出件：%(state)s。") % {"state": joint.get_state_display()})
+        elif action == "stage_start":
+            if not at_window:
+                raise PermissionDenied
+            joint_stage = joint.stages.filter(pk=_int(request.POST.get("stage"))).select_related("stage").first()
+            if joint_stage is None:
+                raise Http404
+            answers = _stage_answers(joint, joint_stage, request.POST)
+            if not answers.is_valid():
+                return _page(request, joint, bound_stage=answers, status=400)
+            try:
+                joint_services.joint_stage_start(actor=user, joint_stage=joint_stage, form_data=answers.form_data())
+            except DomainError as error:
+                if not answers.place_error(error):
+                    answers.add_error(None, error.message)
+                return _page(request, joint, bound_stage=answers, status=400)
+            messages.success(request, _("阶段“%(stage)s”已启动。") % {"stage": joint_stage.stage.name})
+        else:
+            if not at_window:
+                raise PermissionDenied
+            sub = SubCase.objects.filter(joint_case=joint, pk=_int(request.POST.get("sub_case"))).first()
+            if sub is None:
+                raise Http404
+            fresh = joint_services.joint_item_reapply(actor=user, joint_case=joint, sub_case=sub)
+            messages.success(request, _("已重新申请，新办件 %(number)s。") % {"number": fresh.case.number})
+    except NotPermitted:
+        raise PermissionDenied from None  # a grant the act needs (an item's department's delivery)
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("joint_detail", number=joint.number)
+
+
+def _int(value) -> int:
+    """A posted id (-1 when it is none: nothing matches)."""
+    value = str(value or "")
+    return int(value) if value.isdigit() and len(value) < 18 else -1

@@ -1,0 +1,311 @@
+"""Joint approval's pages: the center manager's themes, the comprehensive
+window's combined application, the joint case list and page with its acts,
+and the applicant's side on the portal (docs/joint.md)."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from govhall.cases.models import Case
+from govhall.cases.states import State
+from govhall.joint import services as joint_services
+from govhall.joint.models import (
+    JointCase,
+    JointState,
+    StageState,
+    SubCase,
+    Theme,
+    ThemeStatus,
+)
+from govhall.joint.tests import conftest as joint_fixtures
+from govhall.joint.tests.builders import STARTUP_MATERIALS, decide
+from govhall.test import sample_pdf
+
+pytestmark = pytest.mark.django_db
+joint_hall = joint_fixtures.joint_hall  # the hall with both themes published (fixture)
+
+STARTUP_FORM = {"applicant_kind": "organization", "applicant_name": "示例科技有限公司",
+                "applicant_id_number": "91510100MA6123456W", "applicant_phone": "13800001111",
+                "form-company_name": "示例科技有限公司", "form-capital": "100", "materials": STARTUP_MATERIALS}
+
+
+def receive_startup(client, hall, **changes):
+    client.force_login(hall.clerk)
+    return client.post(reverse("joint_receive", args=["startup"]), {**STARTUP_FORM, **changes})
+
+
+def sub_cases(joint) -> list[Case]:
+    return [s.case for s in SubCase.objects.filter(joint_case=joint, replaced=False).select_related("case")]
+
+
+# --- themes ------------------------------------------------------------------------------
+
+def test_a_center_manager_creates_configures_and_publishes_a_theme(client, joint_hall):
+    hall = joint_hall
+    client.force_login(hall.manager)
+    page = client.get(reverse("joint_theme_list")).content.decode()
+    assert "工程建设项目审批" in page and "开办企业一件事" in page
+    answer = client.post(reverse("joint_theme_new"), {"center": "D1", "code": "residence", "name": "新生儿出生一件事",
+                                                      "whole_days": "10", "description": ""})
+    theme = Theme.objects.get(code="residence")
+    assert answer.status_code == 302 and answer["Location"] == reverse("joint_theme_detail", args=[theme.pk])
+    code = {key: item.code for key, item in hall.items.items()}
+    stages = {"stages-TOTAL_FORMS": "2", "stages-INITIAL_FORMS": "0",
+              "stages-0-name": "登记", "stages-0-lead_department": "D", "stages-0-items": [code["licence"], code["seal"]],
+              "stages-0-depends_on": "",
+              "stages-1-name": "税务社保", "stages-1-lead_department": "E", "stages-1-items": [code["tax"]],
+              "stages-1-depends_on": "登记"}
+    answer = client.post(reverse("joint_theme_detail", args=[theme.pk]), stages)
+    assert answer.status_code == 302
+    assert [(s.name, s.lead_department.code) for s in theme.stages.all()] == [("登记", "D"), ("税务社保", "E")]
+    assert [d.name for d in theme.stages.get(name="税务社保").depends_on.all()] == ["登记"]
+    page = client.get(reverse("joint_theme_detail", args=[theme.pk])).content.decode()
+    assert "一表制申请表" in page and "企业名称" in page  # the combined form, each question once
+    assert client.post(reverse("joint_theme_publish", args=[theme.pk])).status_code == 302
+    theme.refresh_from_db()
+    assert theme.status == ThemeStatus.PUBLISHED
+    answer = client.post(reverse("joint_theme_revise", args=[theme.pk]))
+    draft = Theme.objects.get(code="residence", version=2)
+    assert answer["Location"] == reverse("joint_theme_detail", args=[draft.pk])
+    assert draft.status == ThemeStatus.DRAFT and draft.stages.count() == 2
+
+
+def test_theme_refusals_are_shown_at_their_field(client, joint_hall):
+    hall = joint_hall
+    client.force_login(hall.manager)
+    answer = client.post(reverse("joint_theme_new"), {"center": "D1", "code": "Bad Code", "name": "示例",
+                                                      "whole_days": "45"})
+    assert answer.status_code == 400 and "code" in answer.context["form"].errors
+    answer = client.post(reverse("joint_theme_new"), {"center": "D1", "code": "ok", "name": "示例", "whole_days": "60"})
+    assert answer.status_code == 400 and "第四十二条" in answer.context["form"].errors["whole_days"][0]
+    theme = joint_services.theme_create(actor=hall.manager, center=hall.district, code="draft", name="示例")
+    code = hall.items["filing"].code
+    # The same item in two stages: the second stage's items say so.
+    answer = client.post(reverse("joint_theme_detail", args=[theme.pk]), {
+        "stages-TOTAL_FORMS": "2", "stages-INITIAL_FORMS": "0",
+        "stages-0-name": "一", "stages-0-lead_department": "A", "stages-0-items": [code], "stages-0-depends_on": "",
+        "stages-1-name": "二", "stages-1-lead_department": "B", "stages-1-items": [code], "stages-1-depends_on": "一"})
+    assert answer.status_code == 400
+    rows = answer.context["formset"].forms
+    assert not rows[0].errors and "只能出现一次" in rows[1].errors["items"][0]
+    # A cycle of dependencies: named at the first stage of it.
+    answer = client.post(reverse("joint_theme_detail", args=[theme.pk]), {
+        "stages-TOTAL_FORMS": "2", "stages-INITIAL_FORMS": "0",
+        "stages-0-name": "一", "stages-0-lead_department": "A", "stages-0-items": [code], "stages-0-depends_on": "二",
+        "stages-1-name": "二", "stages-1-lead_department": "B", "stages-1-items": [hall.items["permit"].code],
+        "stages-1-depends_on": "一"})
+    assert answer.status_code == 400 and "循环" in answer.context["formset"].forms[0].errors["depends_on"][0]
+    assert not theme.stages.exists()
+
+
+def test_only_center_managers_and_administrators_configure_themes(client, joint_hall):
+    hall = joint_hall
+    for user in (hall.clerk, hall.reviewer, hall.supervisor):
+        client.force_login(user)
+        assert client.get(reverse("joint_theme_list")).status_code == 403
+        assert client.post(reverse("joint_theme_publish", args=[hall.startup.pk])).status_code == 403
+    client.force_login(hall.applicant)
+    assert client.get(reverse("joint_theme_list")).status_code == 403
+    # The town's manager does not see the district's themes.
+    client.force_login(hall.town_manager)
+    assert "开办企业一件事" not in client.get(reverse("joint_theme_list")).content.decode()
+    assert client.get(reverse("joint_theme_detail", args=[hall.startup.pk])).status_code == 404
+    client.force_login(hall.admin)
+    assert client.get(reverse("joint_theme_detail", args=[hall.startup.pk])).status_code == 200
+
+
+# --- the comprehensive window ---------------------------------------------------------------
+
+def test_the_clerk_receives_a_combined_application_and_the_stage_starts(client, joint_hall):
+    hall = joint_hall
+    client.force_login(hall.clerk)
+    assert "开办企业一件事" in client.get(reverse("joint_receive_pick")).content.decode()
+    page = client.get(reverse("joint_receive", args=["startup"])).content.decode()
+    # Each question and each shared material asked once (身份证明 serves three items).
+    assert page.count('name="form-company_name"') == 1 and page.count('value="身份证明"') == 1
+    answer = receive_startup(client, hall)
+    joint = JointCase.objects.get()
+    assert answer.status_code == 302 and answer["Location"] == reverse("joint_detail", args=[joint.number])
+    page = client.get(answer["Location"]).content.decode()
+    assert joint.number in page and "企业开办" in page and "并联审批中" in page
+    for case in sub_cases(joint):
+        assert case.number in page and case.department.name in page
+    assert "9151**********456W" in page  # the identity number masked
+
+
+def test_combined_form_refusals_name_the_field_and_write_nothing(client, joint_hall):
+    hall = joint_hall
+    answer = receive_startup(client, hall, materials=STARTUP_MATERIALS[1:])
+    assert answer.status_code == 400 and "企业设立登记申请表" in answer.context["answers"].errors["materials"][0]
+    answer = receive_startup(client, hall, **{"form-capital": "abc"})
+    assert answer.status_code == 400 and "form-capital" in answer.context["answers"].errors
+    answer = receive_startup(client, hall, applicant_phone="12")
+    assert answer.status_code == 400 and "applicant_phone" in answer.context["form"].errors
+    assert not JointCase.objects.exists() and not Case.objects.exists()
+
+
+def test_only_a_comprehensive_window_receives(client, joint_hall):
+    hall = joint_hall
+    for user in (hall.clerk_b, hall.reviewer, hall.manager):
+        client.force_login(user)
+        assert client.get(reverse("joint_receive_pick")).status_code == 403
+        assert client.post(reverse("joint_receive", args=["startup"]), STARTUP_FORM).status_code == 403
+    client.force_login(hall.clerk)
+    assert client.get(reverse("joint_receive", args=["no-such-theme"])).status_code == 404
+    assert not JointCase.objects.exists()
+
+
+# --- the joint case -----------------------------------------------------------------------
+
+def test_each_department_sees_its_part_and_others_nothing(client, joint_hall):
+    hall = joint_hall
+    receive_startup(client, hall)
+    joint = JointCase.objects.get()
+    tax = next(c for c in sub_cases(joint) if c.department.code == "E")
+    others = [c for c in sub_cases(joint) if c.department.code != "E"]
+    # The tax department (抄告相关) sees the joint case and its own sub-case only.
+    client.force_login(hall.people.reviewer_e)
+    assert joint.number in client.get(reverse("joint_worklist")).content.decode()
+    page = client.get(reverse("joint_detail", args=[joint.number])).content.decode()
+    assert tax.number in page and not any(c.number in page for c in others)
+    # The lead department's staff see every sub-case: a market regulator of D.
+    from govhall.core.actors import SYSTEM
+    from govhall.org import services as org
+    from govhall.org.roles import Role
+
+    lead = org.user_create(actor=SYSTEM, username="reviewer_d", password="x", role=Role.REVIEWER,
+                           department=hall.departments["D"])
+    client.force_login(lead)
+    page = client.get(reverse("joint_detail", args=[joint.number])).content.decode()
+    assert all(c.number in page for c in sub_cases(joint))
+    # A department with no part in it, and an applicant: nothing.
+    client.force_login(hall.reviewer)
+    assert joint.number not in client.get(reverse("joint_worklist")).content.decode()
+    assert client.get(reverse("joint_detail", args=[joint.number])).status_code == 404
+    client.force_login(hall.applicant)
+    assert client.get(reverse("joint_detail", args=[joint.number])).status_code == 403
+    assert client.get(reverse("joint_worklist")).status_code == 403
+
+
+def test_the_clerk_delivers_everything_together_once_all_is_decided(client, joint_hall):
+    hall = joint_hall
+    receive_startup(client, hall)
+    joint = JointCase.objects.get()
+    url = reverse("joint_act", args=[joint.number, "deliver"])
+    assert "统一出件" not in client.get(reverse("joint_detail", args=[joint.number])).content.decode().split("联办过程")[0]
+    for case in sub_cases(joint):
+        decide(case)
+    joint.refresh_from_db()
+    assert joint.state == JointState.READY
+    client.force_login(hall.people.reviewer_e)  # not at a window: may not deliver
+    assert client.post(url, {"deliver-method": "window", "deliver-received_by": "王经理"}).status_code == 403
+    client.force_login(hall.clerk)
+    answer = client.post(url, {"deliver-method": "window", "deliver-received_by": ""})
+    assert answer.status_code == 400 and "received_by" in answer.context["deliver"].errors
+    answer = client.post(url, {"deliver-method": "window", "deliver-received_by": "王经理"})
+    assert answer.status_code == 302
+    joint.refresh_from_db()
+    assert joint.state == JointState.DELIVERED
+    assert {c.state for c in sub_cases(joint)} == {State.DELIVERED}
+    assert "已统一出件" in client.get(reverse("joint_detail", args=[joint.number])).content.decode()
+
+
+def test_a_denied_item_is_applied_for_again_at_the_window(client, joint_hall):
+    hall = joint_hall
+    receive_startup(client, hall)
+    joint = JointCase.objects.get()
+    cases = sub_cases(joint)
+    for case in cases[1:]:
+        decide(case)
+    decide(cases[0], grant=False)
+    joint.refresh_from_db()
+    assert joint.state == JointState.STOPPED
+    page = client.get(reverse("joint_detail", args=[joint.number])).content.decode()
+    assert "重新申请" in page and "统一出件" in page
+    denied = SubCase.objects.get(case=cases[0])
+    answer = client.post(reverse("joint_act", args=[joint.number, "reapply"]), {"sub_case": denied.pk})
+    assert answer.status_code == 302
+    joint.refresh_from_db()
+    assert joint.state == JointState.RUNNING and joint.stages.get().state == StageState.RUNNING
+    fresh = SubCase.objects.get(joint_case=joint, stage_item=denied.stage_item, replaced=False)
+    assert fresh.case.state == State.SUBMITTED and fresh.case.number in client.get(
+        reverse("joint_detail", args=[joint.number])).content.decode()
+    # A granted sub-case cannot be applied for again: the page says why.
+    granted = SubCase.objects.get(case=cases[1])
+    client.post(reverse("joint_act", args=[joint.number, "reapply"]), {"sub_case": granted.pk})
+    assert SubCase.objects.filter(joint_case=joint).count() == 5
+
+
+def test_the_manager_extends_the_whole_once_with_the_heads_approval(client, joint_hall):
+    hall = joint_hall
+    receive_startup(client, hall)
+    joint = JointCase.objects.get()
+    url = reverse("joint_act", args=[joint.number, "extend"])
+    client.force_login(hall.clerk)
+    assert client.post(url, {"extend-days": "5", "extend-reason": "x", "extend-approved_by": "区长"}).status_code == 403
+    client.force_login(hall.manager)
+    answer = client.post(url, {"extend-days": "20", "extend-reason": "情况复杂", "extend-approved_by": "区长"})
+    assert answer.status_code == 400 and "days" in answer.context["extend"].errors
+    answer = client.post(url, {"extend-days": "2", "extend-reason": "情况复杂", "extend-approved_by": ""})
+    assert answer.status_code == 400 and "approved_by" in answer.context["extend"].errors
+    before = JointCase.objects.get().due_date
+    answer = client.post(url, {"extend-days": "2", "extend-reason": "情况复杂", "extend-approved_by": "王副区长"})
+    joint.refresh_from_db()
+    assert answer.status_code == 302 and joint.extension_days == 2 and joint.due_date > before
+    assert "延长整体办理期限" not in client.get(reverse("joint_detail", args=[joint.number])).content.decode()
+
+
+def test_the_work_list_filters_by_the_whole_light(client, joint_hall):
+    hall = joint_hall
+    receive_startup(client, hall)
+    joint = JointCase.objects.get()
+    client.force_login(hall.manager)
+    assert joint.number in client.get(reverse("joint_worklist")).content.decode()
+    other = "yellow" if joint.light != "yellow" else "red"
+    assert joint.number not in client.get(reverse("joint_worklist") + f"?light={other}").content.decode()
+    assert joint.number in client.get(reverse("joint_worklist") + f"?light={joint.light}").content.decode()
+
+
+# --- the portal ---------------------------------------------------------------------------
+
+def _online_form(**changes):
+    data = {"applicant_kind": "person", "applicant_name": "张三", "applicant_id_number": "110101199003070011",
+            "applicant_phone": "13912345678", "form-company_name": "示例科技有限公司", "form-capital": "100"}
+    for index, name in enumerate(STARTUP_MATERIALS):
+        data[f"file-{index}"] = SimpleUploadedFile(f"{index}.pdf", sample_pdf(name), content_type="application/pdf")
+    data.update(changes)
+    return data
+
+
+def test_an_applicant_applies_online_and_follows_the_stages(client, joint_hall):
+    hall = joint_hall
+    assert "开办企业一件事" in client.get(reverse("portal_joint_themes")).content.decode()
+    url = reverse("portal_joint_apply", args=["startup"])
+    assert client.get(url).status_code == 302  # to the login
+    client.force_login(hall.applicant)
+    answer = client.post(url, _online_form(**{"file-1": ""}))
+    assert answer.status_code == 400 and "公司章程" in str(answer.context["answers"].non_field_errors())
+    answer = client.post(url, _online_form(**{"file-2": text_file()}))
+    assert answer.status_code == 400 and "file-2" in answer.context["answers"].errors
+    assert not JointCase.objects.exists()
+    answer = client.post(url, _online_form())
+    joint = JointCase.objects.get()
+    assert answer.status_code == 302 and joint.channel == "online" and joint.uploads.count() == 6
+    assert joint.number in client.get(reverse("portal_my_joint_cases")).content.decode()
+    page = client.get(reverse("portal_my_joint_case", args=[joint.number])).content.decode()
+    assert "企业开办" in page and all(c.number in page for c in sub_cases(joint))
+    # Another applicant sees nothing of it; staff are sent to the workbench.
+    from govhall.core.actors import SYSTEM
+    from govhall.org import services as org
+    from govhall.org.roles import Role
+
+    other = org.user_create(actor=SYSTEM, username="other", password="x", role=Role.APPLICANT, full_name="李四")
+    client.force_login(other)
+    assert client.get(reverse("portal_my_joint_case", args=[joint.number])).status_code == 404
+    client.force_login(hall.clerk)
+    assert client.get(reverse("portal_my_joint_case", args=[joint.number])).status_code == 403
+
+
+def text_file():
+    """A file that is no scan (refused by its content)."""
+    return SimpleUploadedFile("notes.txt", b"not a scan", content_type="text/plain")
