@@ -1,6 +1,6 @@
 from django.urls import path
 
-from govhall.portal import views
+from govhall.portal import joint_views, views
 
 urlpatterns = [
     path("", views.portal_home, name="portal_home"),
@@ -15,6 +15,10 @@ urlpatterns = [
     path("my/cases/<str:number>/", views.portal_my_case, name="portal_my_case"),
     path("my/cases/<str:number>/files/<int:file_id>/", views.portal_my_case_file, name="portal_my_case_file"),
     path("my/cases/<str:number>/<str:action>/", views.portal_my_case_act, name="portal_my_case_act"),
+    path("joint/", joint_views.portal_joint_themes, name="portal_joint_themes"),
+    path("joint/<str:code>/apply/", joint_views.portal_joint_apply, name="portal_joint_apply"),
+    path("my/joint/", joint_views.portal_my_joint_cases, name="portal_my_joint_cases"),
+    path("my/joint/<str:number>/", joint_views.portal_my_joint_case, name="portal_my_joint_case"),
     path("verify/<str:code>/", views.portal_verify, name="portal_verify"),
     path("verify/<str:code>/notice.pdf", views.portal_verify_pdf, name="portal_verify_pdf"),
 ]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from govhall.web import case_views, catalog_views, views
+from govhall.web import case_views, catalog_views, joint_views, views
 
 urlpatterns = [
     path("workbench/", views.home, name="home"),
@@ -22,6 +22,16 @@ urlpatterns = [
     path("workbench/cases/<int:case_id>/notices/<int:notice_id>.pdf", case_views.case_notice_pdf, name="case_notice_pdf"),
     path("workbench/cases/<int:case_id>/materials/<int:file_id>/", case_views.case_material_file, name="case_material_file"),
     path("workbench/cases/<int:case_id>/<str:action>/", case_views.case_act, name="case_act"),
+    path("workbench/joint/", joint_views.joint_worklist, name="joint_worklist"),
+    path("workbench/joint/themes/", joint_views.joint_theme_list, name="joint_theme_list"),
+    path("workbench/joint/themes/new/", joint_views.joint_theme_new, name="joint_theme_new"),
+    path("workbench/joint/themes/<int:theme_id>/", joint_views.joint_theme_detail, name="joint_theme_detail"),
+    path("workbench/joint/themes/<int:theme_id>/publish/", joint_views.joint_theme_publish, name="joint_theme_publish"),
+    path("workbench/joint/themes/<int:theme_id>/revise/", joint_views.joint_theme_revise, name="joint_theme_revise"),
+    path("workbench/joint/receive/", joint_views.joint_receive_pick, name="joint_receive_pick"),
+    path("workbench/joint/receive/<str:code>/", joint_views.joint_receive, name="joint_receive"),
+    path("workbench/joint/<str:number>/", joint_views.joint_detail, name="joint_detail"),
+    path("workbench/joint/<str:number>/<str:action>/", joint_views.joint_act, name="joint_act"),
     path("workbench/catalog/", catalog_views.catalog_list, name="catalog_list"),
     path("workbench/catalog/new/", catalog_views.catalog_new, name="catalog_new"),
     path("workbench/catalog/import/", catalog_views.catalog_import, name="catalog_import"),

@@ -39,6 +39,7 @@ def _links_for(user) -> list[Link]:
     links: list[Link] = []
     if user.role in STAFF_ROLES:
         links.append(Link(_("办件工作台"), reverse("case_worklist"), _("按状态和红黄灯查看办件，窗口收件、审查、决定、送达")))
+        links.append(Link(_("并联审批"), reverse("joint_worklist"), _("一件事联办件：综合窗口一窗受理、各部门并联审批、统一出件")))
         links.append(Link(_("事项目录"), reverse("catalog_list"), _("查看、编辑、发布事项与办事指南，导入导出 Excel")))
         links.append(Link(_("组织机构"), reverse("org_overview"), _("本人可见范围内的中心、部门、窗口与人员")))
         links.append(Link(_("考勤签到"), reverse("attendance"), _("签到、签退，查看本人考勤")))
@@ -48,6 +49,7 @@ def _links_for(user) -> list[Link]:
     links.append(Link(_("网上办事大厅"), reverse("portal_home"), _("搜索事项，查看办事指南，下载表格")))
     if user.role == Role.APPLICANT:
         links.append(Link(_("我的办件"), reverse("portal_my_cases"), _("本人申请的办件、进度和文书")))
+        links.append(Link(_("我的联办件"), reverse("portal_my_joint_cases"), _("一件事（并联审批）的申请和各阶段进度")))
     links.append(Link(_("办件进度查询"), reverse("portal_progress"), _("凭办件编号和查询码查询进度")))
     links.append(Link(_("工作日与期限计算"), reverse("calendar_tool"),
                       _("按法定工作日计算办理期限（含暂停、延长），查看年度放假安排")))
