@@ -681,9 +681,112 @@ def _api() -> dict[str, list[Probe]]:
     return probes
 
 
+# Joint approval (joint_world.py): who configures themes, who receives at a
+# comprehensive window, who sees each joint case.
+THEME_ADMINS = frozenset({"manager", "town_manager", "manager_c", "sysadmin"})
+DISTRICT_THEMES = frozenset({"manager", "sysadmin"})  # the district's themes: its manager, administrators
+COMPREHENSIVE = frozenset({"clerk", "town_clerk"})  # clerks at a comprehensive window
+DISTRICT_WINDOWS = frozenset({"clerk", "clerk_b"})  # window staff of the district, where both were received
+JOINT_SEEN_BY = {"two": DEPT_A | DEPT_B | DISTRICT | DISTRICT_WINDOWS | EVERYWHERE,
+                 "one": DEPT_A | DISTRICT | DISTRICT_WINDOWS | EVERYWHERE}
+
+
+def theme_admin_object(seen_by, outcome: Outcome = SHOWN) -> Expect:
+    """A theme's page: theme administrators (403 for other staff), 404 outside their center."""
+    def expect(persona):
+        if persona == ANONYMOUS:
+            return LOGIN
+        if persona in APPLICANTS or persona not in THEME_ADMINS:
+            return DENIED
+        return outcome if persona in seen_by else HIDDEN
+    return expect
+
+
+def _joint() -> dict[str, list[Probe]]:
+    def theme(label, **more):
+        return lambda w: {"theme_id": w.joint_themes[label].pk, **more}
+
+    def joint_number(label, **more):
+        return lambda w: {"number": w.joints[label].number, **more}
+
+    def own_joint(label):
+        def expect(persona):
+            if persona == ANONYMOUS:
+                return LOGIN
+            if persona not in APPLICANTS:
+                return DENIED
+            return SHOWN if persona == "applicant" else HIDDEN
+        return expect
+
+    def online(w, persona):
+        user = w.people.get(persona)  # staff and visitors are turned away before the form is read
+        return {"applicant_kind": "person", "applicant_name": getattr(user, "full_name", "王五"),
+                "applicant_id_number": getattr(user, "id_number", "") or "110101199003070038",
+                "applicant_phone": getattr(user, "phone", "") or "13900000000", "file-0": pdf()}
+
+    window = {"applicant_kind": "person", "applicant_name": "王五", "applicant_id_number": "110101199003070038",
+              "applicant_phone": "13900000000", "materials": ["食品经营许可申请书"]}
+    new_theme = {"center": "D1", "code": "matrix-new", "name": "新主题", "whole_days": "30", "description": ""}
+    stages = {"stages-TOTAL_FORMS": "1", "stages-INITIAL_FORMS": "0", "stages-0-name": "一",
+              "stages-0-lead_department": "A", "stages-0-items": [ITEM_A], "stages-0-depends_on": ""}
+
+    def joint_words(w):
+        return tuple((w.joints[label].number, JOINT_SEEN_BY[label]) for label in ("two", "one"))
+
+    return {
+        "workbench/joint/": [Probe("list", "GET", staff_page(), words_seen_by=joint_words)],
+        "workbench/joint/themes/": [Probe("list", "GET", staff_page(only=THEME_ADMINS), words_seen_by=lambda w: (
+            ("并联示例甲", DISTRICT_THEMES),))],
+        "workbench/joint/themes/new/": [
+            Probe("form", "GET", staff_page(only=THEME_ADMINS)),
+            # Another center's manager naming the district: the field refuses it.
+            Probe("create", "POST", lambda p: REFUSED if p in ("town_manager", "manager_c")
+                  else staff_page(OK(302, "audit"), only=DISTRICT_THEMES)(p), data=lambda w, p: dict(new_theme)),
+        ],
+        "workbench/joint/themes/<int:theme_id>/": [
+            Probe("published", "GET", theme_admin_object(DISTRICT_THEMES), theme("two")),
+            Probe("configure-draft", "POST", theme_admin_object(DISTRICT_THEMES, OK(302, "audit")), theme("draft"),
+                  data=lambda w, p: dict(stages)),
+        ],
+        "workbench/joint/themes/<int:theme_id>/publish/": [
+            Probe("draft", "POST", theme_admin_object(DISTRICT_THEMES, OK(302, "audit")), theme("draft"))],
+        "workbench/joint/themes/<int:theme_id>/revise/": [
+            Probe("published", "POST", theme_admin_object(DISTRICT_THEMES, OK(302, "audit")), theme("two"))],
+        "workbench/joint/receive/": [Probe("pick", "GET", staff_page(only=COMPREHENSIVE))],
+        "workbench/joint/receive/<str:code>/": [
+            Probe("form", "GET", staff_page(only=COMPREHENSIVE), lambda w: {"code": w.joint_themes["two"].code}),
+            Probe("receive", "POST", staff_page(OK(302, "cases", "events", "audit"), only=COMPREHENSIVE),
+                  lambda w: {"code": w.joint_themes["two"].code}, data=lambda w, p: dict(window)),
+            Probe("draft", "GET", staff_page(HIDDEN, only=COMPREHENSIVE), lambda w: {"code": w.joint_themes["draft"].code}),
+        ],
+        "workbench/joint/<str:number>/": [Probe(label, "GET", staff_object(JOINT_SEEN_BY[label]), joint_number(label))
+                                          for label in ("two", "one")],
+        "workbench/joint/<str:number>/<str:action>/": [
+            Probe("extend", "POST", staff_object(JOINT_SEEN_BY["two"], OK(302, "audit"), may=DISTRICT_THEMES),
+                  joint_number("two", action="extend"),
+                  data=lambda w, p: {"extend-days": "5", "extend-reason": "情况复杂", "extend-approved_by": "王副区长"}),
+            # The unified delivery: at the district's window, with A's delivery grant.
+            Probe("deliver", "POST", staff_object(JOINT_SEEN_BY["one"], OK(302, "cases", "events", "audit"),
+                                                  may={"clerk"}),
+                  joint_number("one", action="deliver"),
+                  data=lambda w, p: {"deliver-method": "window", "deliver-received_by": "张三"}),
+        ],
+        "joint/": [Probe("themes", "GET", public(), absent=("并联示例草稿",))],
+        "joint/<str:code>/apply/": [
+            Probe("form", "GET", applicant_page(), lambda w: {"code": w.joint_themes["two"].code}),
+            Probe("apply", "POST", applicant_page(OK(302, "cases", "events", "audit")),
+                  lambda w: {"code": w.joint_themes["two"].code}, data=online),
+            Probe("draft", "GET", applicant_page(HIDDEN), lambda w: {"code": w.joint_themes["draft"].code}),
+        ],
+        "my/joint/": [Probe("list", "GET", applicant_page(), words_seen_by=lambda w: tuple(
+            (w.joints[label].number, frozenset({"applicant"})) for label in ("two", "one")))],
+        "my/joint/<str:number>/": [Probe("two", "GET", own_joint("two"), joint_number("two"))],
+    }
+
+
 def entries() -> dict[str, list[Probe]]:
     table = {}
-    for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api()):
+    for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint()):
         overlap = set(table) & set(part)
         assert not overlap, f"patterns in two parts of the table: {sorted(overlap)}"
         table.update(part)

@@ -26,6 +26,7 @@ from govhall.catalog.services import (
 )
 from govhall.catalog.tests.factories import complete_spec
 from govhall.core.actors import SYSTEM
+from govhall.core.tests.authorization.joint_world import build_joint
 from govhall.evaluation.links import rating_token_make
 from govhall.evaluation.models import FollowUp
 from govhall.evaluation.services import rating_submit
@@ -73,6 +74,8 @@ class World:
     departments: dict[str, str] = field(default_factory=dict)  # label → department code
     sessions: dict[str, str] = field(default_factory=dict)  # persona → session key (the test logs them in)
     media_root: object = None  # where the module's files are stored
+    joint_themes: dict = field(default_factory=dict)  # label → joint.Theme (joint_world.py)
+    joints: dict = field(default_factory=dict)  # label → joint.JointCase
 
 
 def _user(username, role, **kw):
@@ -251,4 +254,5 @@ def build_world() -> World:
     world.verify_code = notice.verify_code
     world.rating_token = rating_token_make(c["delivered_a"])
     world.departments = {"a": h.dept_a.code, "c": h.dept_c.code}
+    world.joint_themes, world.joints = build_joint(h, people, items)  # last: the cases' numbers stay
     return world
