@@ -7,7 +7,8 @@ sub-cases start together. The tax department's reviewer finds the joint
 case in his list and sees his own sub-case only. Each department decides
 its sub-case (through the services, for speed: the case pages are driven in
 test_browser_day.py); the stage is done, and the clerk delivers the four
-results together. The center manager looks at the theme's configuration.
+results together. The center manager looks at the theme's configuration
+and opens a revision of it.
 Screenshots land in /tmp/joint-*.png for a person to look at.
 """
 
@@ -121,3 +122,10 @@ def test_a_joint_application_from_the_comprehensive_window_to_the_unified_delive
     manager.get_by_role("link", name="工程建设项目审批").click()
     assert "立项用地规划" in manager.locator("table").first.inner_text()
     manager.screenshot(path=str(SHOTS / "joint-theme.png"), full_page=True)
+    # A revision opens a draft with the stages to edit, the published version unchanged.
+    manager.get_by_role("button", name="创建新版本草稿").click()
+    manager.wait_for_load_state()
+    assert "第 2 版 · 草稿" in manager.get_by_role("heading", level=1).inner_text()
+    assert manager.get_by_label("阶段名称").first.input_value() == "立项用地规划"
+    assert manager.locator("fieldset.row").count() == 5  # the four stages and a blank one
+    manager.screenshot(path=str(SHOTS / "joint-theme-draft.png"), full_page=True)
