@@ -313,17 +313,24 @@ def _reapplicable(joint: JointCase, subs: list) -> list:
             and s.case.state not in joint_services.GRANTED]
 
 
-def _stage_answers(joint: JointCase, joint_stage, data=None) -> CombinedAnswersForm:
-    """The questions of a stage's items, with the answers given so far: the
-    missing ones are what the clerk fills in to start it."""
-    versions = [si.item.current for si in joint_stage.stage.items.select_related("item__current")]
-    combined = theme_form(versions)
+def _questions(joint: JointCase, versions: list, prefix: str, data=None) -> CombinedAnswersForm:
+    """The questions of ``versions``, with the joint case's answers so far."""
     initial = {f"form-{key}": value for key, value in joint.form_data.items()}
-    return CombinedAnswersForm(data, combined=combined, materials=False, initial=initial,
-                               prefix=f"stage{joint_stage.pk}")
+    return CombinedAnswersForm(data, combined=theme_form(versions), materials=False, initial=initial, prefix=prefix)
 
 
-def _page(request, joint: JointCase, *, extend=None, deliver=None, bound_stage=None, status=200):
+def _stage_answers(joint: JointCase, joint_stage, data=None) -> CombinedAnswersForm:
+    """A stage's items' questions: the missing ones are what the clerk fills in to start it."""
+    versions = [si.item.current for si in joint_stage.stage.items.select_related("item__current")]
+    return _questions(joint, versions, f"stage{joint_stage.pk}", data)
+
+
+def _reapply_answers(joint: JointCase, sub, data=None) -> CombinedAnswersForm:
+    """The item's own questions, to change with the new application."""
+    return _questions(joint, [sub.stage_item.item.current], f"sub{sub.pk}", data)
+
+
+def _page(request, joint: JointCase, *, extend=None, deliver=None, bound=None, status=200):
     user = request.user
     today = clock.today()
     stages = list(joint.stages.select_related("stage__lead_department").prefetch_related("stage__depends_on"))
@@ -335,15 +342,17 @@ def _page(request, joint: JointCase, *, extend=None, deliver=None, bound_stage=N
         by_stage.setdefault(sub.joint_stage_id, []).append((sub, case_clock(sub.case, today=today), sub.case_id in linked))
     at_window = _at_window(user, joint)
     startable = _startable(joint, stages) if at_window else []
-    stage_forms = {s.pk: (bound_stage if bound_stage is not None and bound_stage.prefix == f"stage{s.pk}"
-                          else _stage_answers(joint, s)) for s in startable}
+    stage_forms = {s.pk: bound if bound is not None and bound.prefix == f"stage{s.pk}" else _stage_answers(joint, s)
+                   for s in startable}
+    reapply = [(sub, bound if bound is not None and bound.prefix == f"sub{sub.pk}" else _reapply_answers(joint, sub))
+               for sub in (_reapplicable(joint, subs) if at_window else [])]
     events = AuditEvent.objects.filter(target_type=JointCase._meta.label_lower, target_id=str(joint.pk)) \
         .select_related("actor").order_by("at", "pk")
     return render(request, "web/joint_detail.html", {
         "joint": joint,
         "sees_whole": joint_sees_whole(user, joint),
         "stages": [(s, by_stage.get(s.pk, []), stage_forms.get(s.pk)) for s in stages],
-        "reapply": _reapplicable(joint, subs) if at_window else [],
+        "reapply": reapply,
         "extend": (extend or JointExtendForm(prefix="extend")) if _manages(user, joint) and not joint.extension_days
         and joint.state in (JointState.RUNNING, JointState.READY) else None,
         "deliver": (deliver or DeliverForm(prefix="deliver")) if at_window
@@ -397,21 +406,31 @@ def joint_act(request, number: str, action: str):
                 raise Http404
             answers = _stage_answers(joint, joint_stage, request.POST)
             if not answers.is_valid():
-                return _page(request, joint, bound_stage=answers, status=400)
+                return _page(request, joint, bound=answers, status=400)
             try:
                 joint_services.joint_stage_start(actor=user, joint_stage=joint_stage, form_data=answers.form_data())
             except DomainError as error:
                 if not answers.place_error(error):
                     answers.add_error(None, error.message)
-                return _page(request, joint, bound_stage=answers, status=400)
+                return _page(request, joint, bound=answers, status=400)
             messages.success(request, _("阶段“%(stage)s”已启动。") % {"stage": joint_stage.stage.name})
         else:
             if not at_window:
                 raise PermissionDenied
-            sub = SubCase.objects.filter(joint_case=joint, pk=_int(request.POST.get("sub_case"))).first()
+            sub = (SubCase.objects.filter(joint_case=joint, pk=_int(request.POST.get("sub_case")))
+                   .select_related("stage_item__item__current").first())
             if sub is None:
                 raise Http404
-            fresh = joint_services.joint_item_reapply(actor=user, joint_case=joint, sub_case=sub)
+            answers = _reapply_answers(joint, sub, request.POST)
+            if not answers.is_valid():
+                return _page(request, joint, bound=answers, status=400)
+            try:
+                fresh = joint_services.joint_item_reapply(actor=user, joint_case=joint, sub_case=sub,
+                                                          form_data=answers.form_data())
+            except DomainError as error:
+                if isinstance(error, NotPermitted) or not answers.place_error(error):
+                    raise
+                return _page(request, joint, bound=answers, status=400)
             messages.success(request, _("已重新申请，新办件 %(number)s。") % {"number": fresh.case.number})
     except NotPermitted:
         raise PermissionDenied from None  # a grant the act needs (an item's department's delivery)

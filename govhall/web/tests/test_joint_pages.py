@@ -223,16 +223,25 @@ def test_a_denied_item_is_applied_for_again_at_the_window(client, joint_hall):
     page = client.get(reverse("joint_detail", args=[joint.number])).content.decode()
     assert "重新申请" in page and "统一出件" in page
     denied = SubCase.objects.get(case=cases[0])
-    answer = client.post(reverse("joint_act", args=[joint.number, "reapply"]), {"sub_case": denied.pk})
+    assert denied.stage_item.item == hall.items["licence"]  # asks the company's name and capital
+    url = reverse("joint_act", args=[joint.number, "reapply"])
+    prefix = f"sub{denied.pk}"
+    # The item's own questions, with a changed answer; a bad one is refused at its field.
+    answer = client.post(url, {"sub_case": denied.pk, f"{prefix}-form-company_name": "示例科技有限公司",
+                               f"{prefix}-form-capital": "-5"})
+    assert answer.status_code == 400 and answer.context["reapply"][0][1].errors["form-capital"]
+    assert SubCase.objects.filter(joint_case=joint).count() == 4
+    answer = client.post(url, {"sub_case": denied.pk, f"{prefix}-form-company_name": "示例科技有限公司",
+                               f"{prefix}-form-capital": "500"})
     assert answer.status_code == 302
     joint.refresh_from_db()
     assert joint.state == JointState.RUNNING and joint.stages.get().state == StageState.RUNNING
     fresh = SubCase.objects.get(joint_case=joint, stage_item=denied.stage_item, replaced=False)
-    assert fresh.case.state == State.SUBMITTED and fresh.case.number in client.get(
-        reverse("joint_detail", args=[joint.number])).content.decode()
+    assert fresh.case.state == State.SUBMITTED and fresh.case.form_data["capital"] == 500
+    assert fresh.case.number in client.get(reverse("joint_detail", args=[joint.number])).content.decode()
     # A granted sub-case cannot be applied for again: the page says why.
     granted = SubCase.objects.get(case=cases[1])
-    client.post(reverse("joint_act", args=[joint.number, "reapply"]), {"sub_case": granted.pk})
+    client.post(url, {"sub_case": granted.pk, f"sub{granted.pk}-form-company_name": "示例科技有限公司"})
     assert SubCase.objects.filter(joint_case=joint).count() == 5
 
 
@@ -309,3 +318,46 @@ def test_an_applicant_applies_online_and_follows_the_stages(client, joint_hall):
 def text_file():
     """A file that is no scan (refused by its content)."""
     return SimpleUploadedFile("notes.txt", b"not a scan", content_type="text/plain")
+
+
+def test_a_stage_that_could_not_start_is_started_at_the_window_with_the_missing_answer(client, joint_hall):
+    from govhall.catalog.services import item_edit, item_publish
+    from govhall.catalog.tests.factories import complete_spec
+    from govhall.core.actors import SYSTEM
+    from govhall.joint.tests.builders import receive_construction
+
+    hall = joint_hall
+    joint = receive_construction(hall)
+    # 建设工程规划许可 is republished with a question the application did not answer.
+    planning = hall.items["planning"]
+    floors = {"key": "floors", "label": "地上层数", "type": "number", "required": True, "options": [],
+              "max_length": None, "min": 1, "max": 200, "help": ""}
+    spec = complete_spec("C", code=planning.code, name=planning.current.name,
+                         form_fields=[*planning.current.form_fields, floors],
+                         materials=[{"name": m.name, "required": m.required, "condition": "", "form": m.form,
+                                     "copies": 1, "source": m.source, "source_department": "", "notes": ""}
+                                    for m in planning.current.materials.all()])
+    item_publish(actor=SYSTEM, version=item_edit(actor=SYSTEM, item=planning, spec=spec))
+    for case in sub_cases(joint):
+        decide(case)
+    waiting = joint.stages.get(stage__name="工程建设许可")
+    assert waiting.state == StageState.WAITING
+    client.force_login(hall.clerk)
+    page = client.get(reverse("joint_detail", args=[joint.number])).content.decode()
+    assert "启动本阶段" in page and "地上层数" in page and "阶段未能启动" in page
+    url = reverse("joint_act", args=[joint.number, "stage_start"])
+    prefix = f"stage{waiting.pk}"
+    given = {"stage": waiting.pk, f"{prefix}-form-project_name": "示例花园一期", f"{prefix}-form-land_area": "12000"}
+    answer = client.post(url, {**given, f"{prefix}-form-floors": "0"})
+    assert answer.status_code == 400
+    assert answer.context["stages"][1][2].errors["form-floors"]
+    waiting.refresh_from_db()
+    assert waiting.state == StageState.WAITING
+    client.force_login(hall.people.lead_b)  # a lead department's head sees it, but is at no window
+    assert client.post(url, {**given, f"{prefix}-form-floors": "18"}).status_code == 403
+    client.force_login(hall.clerk)
+    assert client.post(url, {**given, f"{prefix}-form-floors": "18"}).status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.state == StageState.RUNNING
+    started = SubCase.objects.get(joint_stage=waiting, stage_item__item=planning).case
+    assert started.form_data["floors"] == 18
