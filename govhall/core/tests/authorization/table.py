@@ -87,12 +87,15 @@ OTHER_DISTRICT = frozenset({"manager_c"})
 EVERYWHERE = frozenset({"supervisor", "sysadmin"})
 
 # Cases by where they belong: A received at the district, B at the district,
-# A received at the town (a sub-center), C at the other district.
+# A received at the town (a sub-center), C at the other district; and B's
+# case whose current review step is A's (A reviews, B decides): both
+# departments see it, B as its own, A for the step its staff perform.
 CASE_SEEN_BY = {
     "a": DEPT_A | DISTRICT | EVERYWHERE,
     "b": DEPT_B | DISTRICT | EVERYWHERE,
     "t": DEPT_A | DISTRICT | TOWN | EVERYWHERE,
     "c": DEPT_C | OTHER_DISTRICT | EVERYWHERE,
+    "x": DEPT_B | DEPT_A | DISTRICT | EVERYWHERE,
 }
 # Department data (items, alerts, follow-ups) by the department and the center it sits at.
 DEPARTMENT_SEEN_BY = {
@@ -107,12 +110,12 @@ EDITORS = {"A": frozenset({"head", "manager", "sysadmin"}), "B": frozenset({"chi
 
 
 def case_group(label: str) -> str:
-    return {"review_b": "b", "review_t": "t", "case_c": "c"}.get(label, "a")
+    return {"review_b": "b", "review_t": "t", "case_c": "c", "review_x": "x"}.get(label, "a")
 
 
 def case_owner(label: str) -> str | None:
     """The applicant account a case belongs to (window cases of B and the town have none)."""
-    return {"review_b": None, "review_t": None, "case_c": "agent"}.get(label, "applicant")
+    return {"review_b": None, "review_t": None, "review_x": None, "case_c": "agent"}.get(label, "applicant")
 
 
 def sees_case(persona: str, label: str) -> bool:
@@ -249,6 +252,7 @@ def number(label: str, **more) -> Callable[[World], dict]:
 
 
 PAGES_CASES = ("review_a", "review_b", "review_t", "case_c")
+STEP_CASE = "review_x"  # B's case at A's review step: its own pages and lists
 DRAFT_NAME = "食品小作坊登记"  # the item that was never published
 ITEM_C_NAME = "小餐饮经营许可"
 
@@ -297,6 +301,13 @@ ACTS = (
     Act("withdraw", "submitted_a", frozenset({"applicant", "clerk", "town_clerk"}), {"reason": "申请人书面撤回"}),
     Act("terminate", "review_a", frozenset({"head"}), {"reason": "申请人已注销"}),
 )
+# On B's case at A's formal review: the step is A's reviewer's (B's own staff
+# may not take it), the case stays B's (an extension is asked by B's
+# reviewer, the chief representative granted review, not by A's).
+OTHER_STEP_ACTS = (
+    Act("complete_step", "review_x", frozenset({"reviewer"}), {"opinion": "材料齐全，符合法定形式"}),
+    Act("request_extension", "review_x", frozenset({"chief_b"}), {"days": 5, "reason": "情况复杂"}),
+)
 # An act changes the case and writes one event (a scan: one file and its event).
 ACT_EFFECT = ("cases", "events")
 
@@ -324,8 +335,8 @@ def _api_act(act: Act) -> Expect:
     return api_case(act.case, OK(200, *ACT_EFFECT), may=act.allowed)
 
 
-def _case_pages(make: Callable[[str], Probe]) -> list[Probe]:
-    return [make(label) for label in PAGES_CASES]
+def _case_pages(make: Callable[[str], Probe], *more: str) -> list[Probe]:
+    return [make(label) for label in PAGES_CASES + more]
 
 
 # --- the table -------------------------------------------------------------------------------
@@ -337,13 +348,16 @@ FOLLOWUP_VERIFY = {"followup_a": frozenset({"head", "reviewer", "manager"}),
 def _alerts() -> dict[str, list[Probe]]:
     dept = {"alert_a": "A", "alert_b": "B", "alert_c": "C", "answered_a": "A"}
     handlers = {"A": DEPT_A, "B": DEPT_B, "C": DEPT_C}
+    # An alert is seen by its department's scope and by the managers who see
+    # its case: A's case received at the town is the town manager's too.
+    seen = {label: DEPARTMENT_SEEN_BY[d] for label, d in dept.items()} | {"alert_t": CASE_SEEN_BY["t"]}
     return {
         "workbench/alerts/": [Probe("list", "GET", staff_page(), query="?state=open", words_seen_by=lambda w: tuple(
-            (reverse("alert_detail", args=[w.alerts[label].pk]), DEPARTMENT_SEEN_BY[dept[label]])
-            for label in ("alert_a", "alert_b", "alert_c")))],
+            (reverse("alert_detail", args=[w.alerts[label].pk]), seen[label])
+            for label in ("alert_a", "alert_b", "alert_c", "alert_t")))],
         "workbench/alerts/<int:alert_id>/": [
-            Probe(label, "GET", staff_object(DEPARTMENT_SEEN_BY[dept[label]]), pk("alerts", label, "alert_id"))
-            for label in ("alert_a", "alert_b", "alert_c")],
+            Probe(label, "GET", staff_object(seen[label]), pk("alerts", label, "alert_id"))
+            for label in ("alert_a", "alert_b", "alert_c", "alert_t")],
         "workbench/alerts/<int:alert_id>/<str:action>/": [
             *[Probe(f"acknowledge-{label}", "POST",
                     staff_object(DEPARTMENT_SEEN_BY[dept[label]], OK(302, "alerts"), may=handlers[dept[label]]),
@@ -433,7 +447,8 @@ def _cases() -> dict[str, list[Probe]]:
                "correction": "食品经营许可申请书：缺少签字"}
     return {
         "workbench/cases/": [Probe("all", "GET", staff_page(), query="?view=all",  # the open cases
-                                   lists_cases=("review_a", "review_b", "review_t"), hides_cases=("case_c",))],
+                                   lists_cases=("review_a", "review_b", "review_t", STEP_CASE),
+                                   hides_cases=("case_c",))],
         "workbench/cases/receive/": [Probe("pick", "GET", staff_page(only=receivers), query="?q=食品")],
         "workbench/cases/receive/<str:code>/": [
             Probe("item_a", "GET", staff_page(only={"clerk", "town_clerk"}), lambda w: {"code": ITEM_A}),
@@ -442,11 +457,12 @@ def _cases() -> dict[str, list[Probe]]:
             Probe("unpublished", "GET", staff_page(HIDDEN, only=receivers), lambda w: {"code": ITEM_DRAFT}),
         ],
         "workbench/cases/<int:case_id>/": _case_pages(
-            lambda label: Probe(label, "GET", staff_object(CASE_SEEN_BY[case_group(label)]), case_id(label))),
+            lambda label: Probe(label, "GET", staff_object(CASE_SEEN_BY[case_group(label)]), case_id(label)),
+            STEP_CASE),
         "workbench/cases/<int:case_id>/notices/<int:notice_id>.pdf": [
             *_case_pages(lambda label: Probe(label, "GET", staff_object(CASE_SEEN_BY[case_group(label)]),
                                              lambda w, label=label: {"case_id": w.cases[label].pk,
-                                                                     "notice_id": w.notices[label]})),
+                                                                     "notice_id": w.notices[label]}), STEP_CASE),
             # A notice of another case through a case one may see: none.
             Probe("other-notice", "GET", staff_object(CASE_SEEN_BY["a"], HIDDEN),
                   lambda w: {"case_id": w.cases["review_a"].pk, "notice_id": w.notices["case_c"]}),
@@ -462,6 +478,9 @@ def _cases() -> dict[str, list[Probe]]:
             *[Probe(act.action, "POST", _web_act(act),
                     lambda w, act=act: {"case_id": w.cases[act.case].pk, "action": act.action},
                     data=_web_form(act)) for act in ACTS],
+            *[Probe(f"{act.action}-{act.case}", "POST", _web_act(act),
+                    lambda w, act=act: {"case_id": w.cases[act.case].pk, "action": act.action},
+                    data=_web_form(act)) for act in OTHER_STEP_ACTS],
             # An act only the system takes: nobody through the workbench.
             Probe("recompute_deadline", "POST", staff_object(CASE_SEEN_BY["a"], DENIED),
                   lambda w: {"case_id": w.cases["review_a"].pk, "action": "recompute_deadline"}),
@@ -653,13 +672,14 @@ def _api() -> dict[str, list[Probe]]:
             Probe("draft", "POST", api_staff_object(DEPARTMENT_SEEN_BY["A"], OK(200, "items"), may=EDITORS["A"]),
                   item(ITEM_DRAFT))],
         "api/cases/": [
-            Probe("list", "GET", api_logged_in(), lists_cases=PAGES_CASES),
+            Probe("list", "GET", api_logged_in(), lists_cases=(*PAGES_CASES, STEP_CASE)),
             Probe("receive", "POST", api_logged_in(OK(201, "cases", "events"), may={"clerk", "town_clerk"}),
                   data=lambda w, p: dict(receipt), json=True, headers={"Idempotency-Key": "matrix-1"}),
         ],
-        "api/cases/<str:number>/": [Probe(label, "GET", api_case(label), number(label)) for label in PAGES_CASES],
+        "api/cases/<str:number>/": [Probe(label, "GET", api_case(label), number(label))
+                                    for label in (*PAGES_CASES, STEP_CASE)],
         "api/cases/<str:number>/events/": [Probe(label, "GET", api_case(label), number(label))
-                                           for label in PAGES_CASES],
+                                           for label in (*PAGES_CASES, STEP_CASE)],
         "api/cases/<str:number>/notices/<int:notice_id>.pdf": [
             Probe(label, "GET", api_case(label),
                   lambda w, label=label: {"number": w.cases[label].number, "notice_id": w.notices[label]})
@@ -674,10 +694,10 @@ def _api() -> dict[str, list[Probe]]:
         ],
         "^api/(?P<rest>.*)$": [Probe("unknown", "GET", public(HIDDEN), path="/api/no-such-address/")],
     }
-    for act in ACTS:
+    for act in ACTS + OTHER_STEP_ACTS:
         multipart = act.action == "attach_material"
-        probes[f"api/cases/<str:number>/actions/{act.action}/"] = [
-            Probe(act.case, "POST", _api_act(act), number(act.case), data=_api_body(act), json=not multipart)]
+        probes.setdefault(f"api/cases/<str:number>/actions/{act.action}/", []).append(
+            Probe(act.case, "POST", _api_act(act), number(act.case), data=_api_body(act), json=not multipart))
     return probes
 
 

@@ -8,7 +8,10 @@ case of department A received at the district center and owned by the
 applicant's account; ``cases["review_b"]`` one of department B (another
 department, same center); ``cases["review_t"]`` one of department A
 received at the town center (a sub-center); ``cases["case_c"]`` one of
-department C at the other district (another center), owned by the agent.
+department C at the other district (another center), owned by the agent;
+``cases["review_x"]`` one of department B whose current review step (the
+formal review) is department A's — the approval bureau reviews, B decides
+(DESIGN 3.2).
 """
 
 from dataclasses import dataclass, field
@@ -53,6 +56,7 @@ ITEM_FEE = "511A0000000003-D1-000-A-1-00"
 ITEM_DRAFT = "511A0000000009-D1-000-A-1-00"
 ITEM_B = "511B0000000001-D1-000-B-1-00"
 ITEM_C = "511C0000000001-D2-000-C-1-00"
+ITEM_X = "511B0000000002-D1-000-B-1-00"
 THEME = "T-OPEN"
 
 AGENT = {"full_name": "李四", "phone": "13987654321", "id_number": "511602198505050023"}
@@ -107,7 +111,7 @@ def _people(h) -> dict[str, User]:
         ("clerk", h.dept_a, Action.DELIVER), ("clerk", h.dept_a, Action.CERTIFY), ("clerk", h.dept_a, Action.CHARGE),
         ("town_clerk", h.dept_a, Action.ACCEPT), ("clerk_b", h.dept_b, Action.ACCEPT),
         ("clerk_c", h.dept_c, Action.ACCEPT), ("clerk_c", h.dept_c, Action.CERTIFY),
-        ("clerk_c", h.dept_c, Action.DELIVER),
+        ("clerk_c", h.dept_c, Action.DELIVER), ("chief_b", h.dept_b, Action.REVIEW),
     ]
     for name, department, action in grants:
         org.authorization_grant(actor=SYSTEM, staff=people[name], department=department, action=action)
@@ -125,6 +129,12 @@ def _items(h) -> dict[str, Item]:
                                                           status="published")),
         "c": item_create(actor=SYSTEM, spec=complete_spec("C", code=ITEM_C, name="小餐饮经营许可",
                                                           status="published")),
+        # B's item whose formal review is done by the approval bureau (A).
+        "x": item_create(actor=SYSTEM, spec=complete_spec("B", code=ITEM_X, name="建设工程消防验收", status="published", steps=[
+            {"name": "受理", "role": "clerk", "days": 1, "department": ""},
+            {"name": "形式审查", "role": "reviewer", "days": 2, "department": "A"},
+            {"name": "实质审查", "role": "reviewer", "days": 4, "department": ""},
+            {"name": "决定", "role": "approver", "days": 3, "department": ""}])),
     }
     # A blank form to download from the portal (published with the guide).
     draft = item_form_attach(actor=SYSTEM, item=items["a"], order=1, kind="template", filename="申请书.pdf",
@@ -152,7 +162,7 @@ def _accepted(actor, case, when) -> Case:
 
 
 def _cases(h, people, items) -> dict[str, Case]:
-    A, fee, B, C = (items[k].current for k in ("a", "fee", "b", "c"))
+    A, fee, B, C, X = (items[k].current for k in ("a", "fee", "b", "c", "x"))
     clerk, reviewer, approver, you = people["clerk"], people["reviewer"], people["approver"], people["applicant"]
     c: dict[str, Case] = {}
 
@@ -204,6 +214,8 @@ def _cases(h, people, items) -> dict[str, Case]:
 
     c["review_b"] = _accepted(people["clerk_b"], _window(people["clerk_b"], B, h.district, "2026-03-02 10:30"),
                               "2026-03-02 10:30")
+    c["review_x"] = _accepted(people["clerk_b"], _window(people["clerk_b"], X, h.district, "2026-03-02 10:35"),
+                              "2026-03-02 10:35")
     c["review_t"] = _accepted(people["town_clerk"], _window(people["town_clerk"], A, h.town, "2026-03-02 10:40"),
                               "2026-03-02 10:40")
 
@@ -239,6 +251,7 @@ def build_world() -> World:
                              answered_at=at("2026-03-02 15:00"), answered_by=people["reviewer"]),
         "alert_b": _alert(c["review_b"], h.dept_b),
         "alert_c": _alert(c["case_c"], h.dept_c),
+        "alert_t": _alert(c["review_t"], h.dept_a),  # A's case received at the town
     }
     followups = {"followup_a": FollowUp.objects.get(rating__case=c["rated_a"]),
                  "followup_c": FollowUp.objects.get(rating__case=c["case_c"])}
@@ -246,7 +259,7 @@ def build_world() -> World:
                                             status=ImportStatus.DONE)
             for label, who in (("job_manager", "manager"), ("job_manager_c", "manager_c"))}
     world = World(hall=h, people=people, cases=c, items=items, alerts=alerts, followups=followups, jobs=jobs)
-    for label in ("review_a", "review_b", "review_t", "case_c"):
+    for label in ("review_a", "review_b", "review_t", "case_c", "review_x"):
         world.notices[label] = c[label].notices.order_by("pk").values_list("pk", flat=True).first()
     for label in ("draft_a", "review_a", "case_c"):
         world.files[label] = c[label].materials.order_by("pk").values_list("pk", flat=True).first()
