@@ -40,7 +40,9 @@ def theme_form(versions: list, *, check: bool = False) -> CombinedForm:
                                   % {"a": known["items"][0], "b": version.name, "key": field["key"]}, field="stages")
             known["required"] = known.get("required") or field.get("required")
             known["items"].append(version.name)
-        for material in version.materials.all():
+        # A version kept by the cases' selectors carries its materials.
+        kept = getattr(version, "_ordered_materials", None)
+        for material in kept if kept is not None else version.materials.all():
             known = materials.get(material.name)
             if known is None:
                 known = materials[material.name] = {"name": material.name, "required": False, "exempt": True,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from govhall.cases import services as cases
 from govhall.cases.deadlines import received_on
 from govhall.cases.models import ApplicantKind, Case, CaseCounter, Channel
+from govhall.cases.selectors import case_materials, version_kept, version_published_kept
 from govhall.cases.states import DECIDED, FINISHED, State
 from govhall.catalog.application_form import field_key, form_data_clean
 from govhall.catalog.models import Item, VersionStatus
@@ -31,10 +32,20 @@ from govhall.core.counters import counter_next
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.core.uploads import SCANS, upload_check
 from govhall.joint.deadlines import whole_watch
-from govhall.joint.forms import theme_form
+from govhall.joint.forms import CombinedForm, theme_form
 from govhall.joint.models import (
-    WHOLE_DAYS_DEFAULT, WHOLE_EXTENSION_MAX, JointCase, JointMaterial, JointStage, JointState,
-    Stage, StageItem, StageState, SubCase, Theme, ThemeStatus,
+    WHOLE_DAYS_DEFAULT,
+    WHOLE_EXTENSION_MAX,
+    JointCase,
+    JointMaterial,
+    JointStage,
+    JointState,
+    Stage,
+    StageItem,
+    StageState,
+    SubCase,
+    Theme,
+    ThemeStatus,
 )
 from govhall.org import services as org_services
 from govhall.org.models import Center, Department, User, WindowKind
@@ -266,7 +277,7 @@ def theme_revise(*, actor: Actor, theme: Theme, at: datetime | None = None) -> T
 
 # --- the combined application ----------------------------------------------------------
 
-def _combined_answers(versions: list, form_data) -> dict:
+def _combined_answers(versions: list, form_data, form: CombinedForm | None = None) -> dict:
     """The combined form's answers, each key once: every item's own rules
     applied to its keys (``catalog.application_form``), a key no item asks
     refused by name (``form.<key>``)."""
@@ -274,7 +285,7 @@ def _combined_answers(versions: list, form_data) -> dict:
         form_data = {}
     if not isinstance(form_data, dict):
         raise DomainError(_("申请表内容应为“字段标识: 填写内容”的对象。"), field="form_data")
-    known = {field["key"] for field in theme_form(versions).fields}
+    known = {field["key"] for field in (form or theme_form(versions)).fields}
     for key in form_data:
         if key not in known:
             raise DomainError(_("申请表中没有“%(key)s”这一项。") % {"key": str(key)[:40]},
@@ -289,11 +300,10 @@ def _combined_answers(versions: list, form_data) -> dict:
 MATERIAL_MAX_BYTES = cases.MATERIAL_MAX_BYTES
 
 
-def _handed_in(versions: list, materials, files) -> tuple[list[str], dict]:
+def _handed_in(form: CombinedForm, materials, files) -> tuple[list[str], dict]:
     """The shared materials handed in, each once by name: at the window the
     names the clerk ticked (the originals seen), online the files uploaded.
     Every material an item requires from the applicant must be among them."""
-    form = theme_form(versions)
     known = {m["name"] for m in form.materials}
     names: list[str] = []
     checked_files: dict = {}
@@ -322,8 +332,8 @@ def _handed_in(versions: list, materials, files) -> tuple[list[str], dict]:
 
 
 def _theme_versions(theme: Theme) -> list:
-    return [si.item.current for si in StageItem.objects.filter(theme=theme).select_related(
-        "item__current", "item__department").order_by("stage__order", "order", "pk")]
+    return [si.item.current for si in StageItem.objects.filter(theme=theme).select_related("item__current")
+            .prefetch_related("item__current__materials").order_by("stage__order", "order", "pk")]
 
 
 @transaction.atomic
@@ -368,8 +378,9 @@ def joint_submit(*, actor: Actor, theme: Theme, applicant_name: str, applicant_i
     versions = _theme_versions(theme)
     if any(v is None or v.status != VersionStatus.PUBLISHED for v in versions):
         raise DomainError(_("主题中有事项暂无已发布的版本，不能申请。"), field="theme")
-    answers = _combined_answers(versions, form_data)
-    names, uploads = _handed_in(versions, materials, files if online else None)
+    form = theme_form(versions)
+    answers = _combined_answers(versions, form_data, form)
+    names, uploads = _handed_in(form, materials, files if online else None)
     day = received_on(at)
     number = f"{center.code}-LB{_day(at):%Y%m%d}-{counter_next(CaseCounter, center=center, day=_day(at)):05d}"
     joint = JointCase(number=number, query_code="".join(secrets.choice(cases.QUERY_CODE_ALPHABET) for _i in range(8)),
@@ -421,8 +432,12 @@ def _sub_case_open(joint: JointCase, joint_stage: JointStage, stage_item: StageI
                    at: datetime) -> SubCase:
     """One sub-case for ``stage_item``: a real case of the item's department,
     received through ``cases.case_submit`` with the combined answers to the
-    item's own fields and, online, the shared files it asks for."""
-    version = stage_item.item.current
+    item's own fields and, online, the shared files it asks for. The
+    item's published version is the one a window receipt reads (kept by the
+    process with its steps and materials)."""
+    version = version_published_kept(code=stage_item.item.code)
+    if version is None:
+        raise DomainError(_("事项“%(item)s”没有已发布的版本。") % {"item": stage_item.item}, field="item")
     own = {f["key"] for f in version.form_fields or []}
     case = cases.case_submit(actor=actor, item_version=version, center=joint.center, channel=joint.channel,
                              applicant_name=joint.applicant_name, applicant_id_number=joint.applicant_id_number,
@@ -431,20 +446,19 @@ def _sub_case_open(joint: JointCase, joint_stage: JointStage, stage_item: StageI
                              at=at)
     if joint.channel == Channel.ONLINE:
         stored = {m.name: m for m in joint.uploads.all()}
-        for material in version.materials.all():
+        for material in case_materials(case):
             upload = stored.get(material.name)
             if upload is not None:
                 with upload.file.open("rb") as handle:
                     case = cases.case_material_attach(actor=SYSTEM, case=case, material_order=material.order,
                                                       filename=upload.original_name, content=handle.read(), at=at)
-    return SubCase.objects.create(joint_case=joint, joint_stage=joint_stage, stage_item=stage_item, case=case,
-                                  item_version=version)
+    return SubCase(joint_case=joint, joint_stage=joint_stage, stage_item=stage_item, case=case, item_version=version)
 
 
 def _stage_start(joint: JointCase, joint_stage: JointStage, *, actor: Actor, at: datetime) -> None:
-    items = list(joint_stage.stage.items.select_related("item__current", "item__department"))
-    for stage_item in items:
-        _sub_case_open(joint, joint_stage, stage_item, actor=actor, at=at)
+    items = list(joint_stage.stage.items.select_related("item"))
+    SubCase.objects.bulk_create([_sub_case_open(joint, joint_stage, stage_item, actor=actor, at=at)
+                                 for stage_item in items])
     joint_stage.state, joint_stage.started_on = StageState.RUNNING, _day(at)
     joint_stage.save(update_fields=["state", "started_on"])
     audit_record(actor=actor, action="joint_stage_start", target=joint,
@@ -453,15 +467,15 @@ def _stage_start(joint: JointCase, joint_stage: JointStage, *, actor: Actor, at:
                        "items": [si.item.code for si in items]})
 
 
-def _start_ready(joint: JointCase, *, actor: Actor, at: datetime, strict: bool = False) -> list[JointStage]:
-    """Start every waiting stage whose dependencies are all done. At
+def _start_ready(joint: JointCase, *, actor: Actor, at: datetime, strict: bool = False) -> bool:
+    """Start every waiting stage whose dependencies are all done; whether
+    every stage is done (nothing left to start or wait for). At
     submission (``strict``) a refusal refuses the application; later, a
-    stage whose sub-cases cannot be received (an item unpublished
-    meanwhile) stays waiting, recorded, for ``joint_stage_start`` — the
-    decision that ended the previous stage stands."""
+    stage whose sub-cases cannot be received (an item republished meanwhile
+    with a new question) stays waiting, recorded, for ``joint_stage_start``
+    — the decision that ended the previous stage stands."""
     stages = list(joint.stages.select_related("stage__lead_department").prefetch_related("stage__depends_on"))
     done = {s.stage_id for s in stages if s.state == StageState.DONE}
-    started = []
     for joint_stage in stages:
         if joint_stage.state != StageState.WAITING:
             continue
@@ -475,9 +489,7 @@ def _start_ready(joint: JointCase, *, actor: Actor, at: datetime, strict: bool =
                 audit_record(actor=actor, action="joint_stage_start_failed", target=joint,
                              data={"number": joint.number, "stage": joint_stage.stage.name, "error": error.message,
                                    "field": error.field or ""})
-                continue
-            started.append(joint_stage)
-    return started
+    return len(done) == len(stages)
 
 
 @transaction.atomic
@@ -532,17 +544,19 @@ def sub_case_settled(*, case: Case, at: datetime) -> None:
     failed (any not granted): done starts the stages that waited for it, and
     the last one makes the joint case ready for the unified delivery; failed
     stops the joint case (docs/joint.md, "When a sub-case is not granted")."""
-    link = SubCase.objects.filter(case_id=case.pk, replaced=False).values_list("joint_case_id", "joint_stage_id").first()
+    # The joint case's row locked with the link's read, before the stage
+    # and its sub-cases' states are (see ``_locked``).
+    link = (SubCase.objects.select_for_update(of=("joint_case",))
+            .select_related("joint_case__theme", "joint_case__center", "joint_stage__stage")
+            .filter(case_id=case.pk, replaced=False).order_by().first())
     if link is None:
         return
-    joint = _locked(JointCase(pk=link[0]))
-    joint_stage = JointStage.objects.select_related("stage").get(pk=link[1])
-    if joint_stage.state != StageState.RUNNING:
+    rows = list(Case.objects.filter(joint_link__joint_stage_id=link.joint_stage_id, joint_link__replaced=False)
+                .values_list("state", "joint_link__joint_stage__state"))
+    if rows[0][1] != StageState.RUNNING or any(state not in SETTLED for state, _stage in rows):
         return
-    states = list(Case.objects.filter(joint_link__joint_stage=joint_stage, joint_link__replaced=False)
-                  .values_list("state", flat=True))
-    if any(state not in SETTLED for state in states):
-        return
+    joint, joint_stage = link.joint_case, link.joint_stage
+    states = [state for state, _stage in rows]
     day = _day(at)
     granted = all(state in GRANTED for state in states)
     joint_stage.state, joint_stage.ended_on = (StageState.DONE if granted else StageState.FAILED), day
@@ -557,8 +571,7 @@ def sub_case_settled(*, case: Case, at: datetime) -> None:
         audit_record(actor=SYSTEM, action="joint_stop", target=joint,
                      data={"number": joint.number, "stage": joint_stage.stage.name})
         return
-    _start_ready(joint, actor=SYSTEM, at=at)
-    if not joint.stages.exclude(state=StageState.DONE).exists():
+    if _start_ready(joint, actor=SYSTEM, at=at):
         joint.state = JointState.READY
         _save(joint, at, "state")
         audit_record(actor=SYSTEM, action="joint_ready", target=joint, data={"number": joint.number})
@@ -594,6 +607,7 @@ def joint_item_reapply(*, actor: Actor, joint_case: JointCase, sub_case: SubCase
     SubCase.objects.filter(pk=sub_case.pk).update(replaced=True)
     joint_stage = sub_case.joint_stage
     fresh = _sub_case_open(joint, joint_stage, sub_case.stage_item, actor=submitter, at=at)
+    fresh.save()
     JointStage.objects.filter(pk=joint_stage.pk).update(state=StageState.RUNNING, ended_on=None)
     resumed = joint.state == JointState.STOPPED
     if resumed:
@@ -651,6 +665,10 @@ def joint_deliver(*, actor: Actor, joint_case: JointCase, method: str, received_
         raise DomainError(_("联办件尚有阶段未完成，不能统一出件。"), field="state")
     pending = list(Case.objects.filter(joint_link__joint_case=joint, state__in=(State.APPROVED, State.DENIED))
                    .select_related("item_version__item", "department", "center").order_by("pk"))
+    for case in pending:  # each with its item version as the process keeps it (its steps read once)
+        item = case.item_version.item
+        case.item_version = version_kept(case.item_version_id, case.item_version.updated_at)
+        case.item_version.item = item
     delivered = [cases.case_deliver(actor=actor, case=case, method=method, received_by=received_by, at=at).number
                  for case in pending]
     stopped = joint.state == JointState.STOPPED

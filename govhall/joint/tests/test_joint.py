@@ -13,7 +13,7 @@ from govhall.core.models import AuditEvent
 from govhall.joint import services as joint
 from govhall.joint.models import JointCase, JointState, StageState, SubCase
 from govhall.joint.selectors import joint_case_get, joint_case_list_visible, joint_sub_cases
-from govhall.joint.tests.conftest import STARTUP_MATERIALS, at, decide, receive_construction
+from govhall.joint.tests.builders import STARTUP_MATERIALS, at, decide, receive_construction
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_a_construction_project_runs_through_its_four_stages_in_parallel(joint_h
     assert stage_states(jc) == {"立项用地规划": StageState.RUNNING, "工程建设许可": StageState.WAITING,
                                 "施工许可": StageState.WAITING, "竣工验收": StageState.WAITING}
     first = running_cases(jc, "立项用地规划")
-    assert [c.department.code for c in first] == ["A", "C"]
+    assert [c.department.code for c in first] == ["A", "C", "A"]
     assert all(c.state == State.SUBMITTED and c.window == hall.comprehensive for c in first)
     # Each sub-case got the combined answers to its own fields only.
     assert first[0].form_data == {"project_name": "示例花园一期"}
@@ -44,8 +44,9 @@ def test_a_construction_project_runs_through_its_four_stages_in_parallel(joint_h
 
     day = at("2026-03-04 10:00")
     decide(first[0], at=day)
-    assert stage_states(jc)["工程建设许可"] == StageState.WAITING  # one sub-case still undecided
     decide(first[1], at=day)
+    assert stage_states(jc)["工程建设许可"] == StageState.WAITING  # one sub-case still undecided
+    decide(first[2], at=day)
     assert stage_states(jc)["立项用地规划"] == StageState.DONE
     assert stage_states(jc)["工程建设许可"] == StageState.RUNNING
     for stage, when in [("工程建设许可", "2026-03-10 10:00"), ("施工许可", "2026-03-16 10:00"),
@@ -58,12 +59,12 @@ def test_a_construction_project_runs_through_its_four_stages_in_parallel(joint_h
     assert jc.state == JointState.READY
     assert set(stage_states(jc).values()) == {StageState.DONE}
 
-    # The unified delivery serves all nine results at once.
+    # The unified delivery serves all twelve results at once.
     jc = joint.joint_deliver(actor=hall.clerk, joint_case=jc, method="window", received_by="王经理",
                              at=at("2026-03-23 10:00"))
     assert jc.state == JointState.DELIVERED
     subs = Case.objects.filter(joint_link__joint_case=jc)
-    assert subs.count() == 9 and set(subs.values_list("state", flat=True)) == {State.DELIVERED}
+    assert subs.count() == 12 and set(subs.values_list("state", flat=True)) == {State.DELIVERED}
     assert all(chain_verify(case) is None for case in subs)
     actions = list(AuditEvent.objects.filter(target_type="joint.jointcase", target_id=str(jc.pk))
                    .order_by("pk").values_list("action", flat=True))
@@ -109,11 +110,12 @@ def test_a_denied_sub_case_fails_its_stage_and_stops_the_joint_case(joint_hall):
     jc = receive_construction(hall)
     for case in running_cases(jc, "立项用地规划"):
         decide(case, at=at("2026-03-04 10:00"))
-    planning, drawings = running_cases(jc, "工程建设许可")
+    planning, *others = running_cases(jc, "工程建设许可")
     decide(planning, grant=False, at=at("2026-03-09 10:00"))
     jc.refresh_from_db()
-    assert jc.state == JointState.RUNNING  # the stage waits for its other sub-case
-    decide(drawings, at=at("2026-03-10 10:00"))
+    assert jc.state == JointState.RUNNING  # the stage waits for its other sub-cases
+    for case in others:
+        decide(case, at=at("2026-03-10 10:00"))
     jc.refresh_from_db()
     assert jc.state == JointState.STOPPED
     assert stage_states(jc)["工程建设许可"] == StageState.FAILED
@@ -141,17 +143,18 @@ def test_a_denied_sub_case_fails_its_stage_and_stops_the_joint_case(joint_hall):
 def test_a_stopped_joint_case_ends_by_delivering_what_was_decided(joint_hall):
     hall = joint_hall
     jc = receive_construction(hall)
-    filing, land = running_cases(jc, "立项用地规划")
+    filing, land, environment = running_cases(jc, "立项用地规划")
     decide(filing, at=at("2026-03-04 10:00"))
+    decide(environment, at=at("2026-03-04 10:00"))
     decide(land, grant=False, at=at("2026-03-04 11:00"))
     jc.refresh_from_db()
     assert jc.state == JointState.STOPPED
     jc = joint.joint_deliver(actor=hall.clerk, joint_case=jc, method="window", received_by="王经理",
                              at=at("2026-03-05 10:00"))
     assert jc.state == JointState.ENDED
-    filing.refresh_from_db()
-    land.refresh_from_db()
-    assert filing.state == land.state == State.DELIVERED
+    for case in (filing, land, environment):
+        case.refresh_from_db()
+        assert case.state == State.DELIVERED
     assert land.notices.filter(kind="denial").exists()  # the denial decision, with the rights notice
     assert jc.stages.filter(state=StageState.WAITING).count() == 3
 
