@@ -4,7 +4,7 @@ numbered and frozen when issued."""
 
 import functools
 import secrets
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date, datetime
 
 from django.conf import settings
@@ -190,7 +190,21 @@ def notice_build(*, case: Case, kind: str, actor: Actor, data: dict, at: datetim
         seal_text=case.department.name,
     )
     return Notice(case=case, kind=kind, number=number, verify_code=verify_code, issued_at=now,
-                  issued_by=person(actor), content=asdict(content))
+                  issued_by=person(actor), content=notice_content(content))
+
+
+_FIELDS = tuple(field.name for field in fields(NoticeData))
+
+
+def notice_content(data: NoticeData) -> dict:
+    """``dataclasses.asdict(data)``, written out for these three classes
+    (every notice issued pays it; ``asdict`` walks and copies every value
+    generically): what ``Notice.content`` stores."""
+    content = {name: getattr(data, name) for name in _FIELDS}
+    content["parties"] = tuple({"label": party.label, "value": party.value} for party in data.parties)
+    content["sections"] = tuple({"heading": section.heading, "paragraphs": tuple(section.paragraphs),
+                                 "rows": tuple(tuple(row) for row in section.rows)} for section in data.sections)
+    return content
 
 
 def notice_data(notice: Notice) -> NoticeData:

@@ -8,20 +8,29 @@ concurrent callers get consecutive numbers, never the same one, and a
 rolled-back transaction gives its number back.
 """
 
+import functools
+
 from django.db import connection, models
 
 
 def counter_next(model: type[models.Model], **key) -> int:
     """The next value of ``model``'s ``last`` column for ``key`` (field name →
     value; the fields of a unique constraint of ``model``)."""
-    meta = model._meta
-    qn = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in key]
-    columns = ", ".join(qn(field.column) for field in fields)
+    sql, fields = _counter_sql(model, tuple(key), connection.vendor)
     values = [field.get_db_prep_value(getattr(value, "pk", value), connection) for field, value in zip(fields, key.values())]
-    table, last = qn(meta.db_table), qn(meta.get_field("last").column)
-    sql = (f"INSERT INTO {table} ({columns}, {last}) VALUES ({', '.join(['%s'] * len(values))}, 1) "
-           f"ON CONFLICT ({columns}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}")
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         return cursor.fetchone()[0]
+
+
+@functools.cache
+def _counter_sql(model: type[models.Model], names: tuple[str, ...], vendor: str) -> tuple[str, tuple]:
+    """The statement of ``counter_next`` for these key fields, built once per database kind."""
+    meta = model._meta
+    qn = connection.ops.quote_name
+    fields = tuple(meta.get_field(name) for name in names)
+    columns = ", ".join(qn(field.column) for field in fields)
+    table, last = qn(meta.db_table), qn(meta.get_field("last").column)
+    sql = (f"INSERT INTO {table} ({columns}, {last}) VALUES ({', '.join(['%s'] * len(fields))}, 1) "
+           f"ON CONFLICT ({columns}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}")
+    return sql, fields

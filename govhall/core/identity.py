@@ -17,6 +17,8 @@ into refusals that name the field. Each function returns the number in
 its stored form (spaces and dashes of the check digit removed, "x" upper).
 """
 
+import functools
+
 from django.utils.translation import gettext as _
 from stdnum import exceptions
 from stdnum.cn import ric, uscc
@@ -73,16 +75,23 @@ def applicant_id(value: str, kind: str, *, field: str = "applicant_id_number") -
 def phone(value: str, *, field: str) -> str:
     """A mainland mobile number (11 digits) or a landline with its area code
     (0826-2338001); the number as entered, trimmed."""
+    text = (value or "").strip()
+    if not _phone_valid(text):
+        raise DomainError(_("请填写有效的手机号码或带区号的固定电话（如 0826-2338001）。"), field=field)
+    return text
+
+
+@functools.lru_cache(maxsize=4096)
+def _phone_valid(text: str) -> bool:
+    """Whether ``text`` is a valid Chinese number (kept: every receipt asks,
+    and the same applicants and windows come back)."""
     import phonenumbers
 
-    text = (value or "").strip()
     try:
         parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or parsed.country_code != 86 or not phonenumbers.is_valid_number(parsed):
-        raise DomainError(_("请填写有效的手机号码或带区号的固定电话（如 0826-2338001）。"), field=field)
-    return text
+        return False
+    return parsed.country_code == 86 and phonenumbers.is_valid_number(parsed)
 
 
 def check_digit_person(first17: str) -> str:

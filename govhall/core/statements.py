@@ -24,19 +24,50 @@ def _connection(model: type[models.Model]):
     return connections[router.db_for_write(model)]
 
 
-def _value(field, value, connection):
+# The field classes whose conversion (``get_db_prep_save``) may give back a
+# value of this exact type unchanged: when it does on the database at hand
+# (asked once per field: psycopg 3, say, wraps integers in typed ones), the
+# value is passed as it is, without the conversion's calls (a transition
+# writes ~40 values).
+_PLAIN = {models.CharField: str, models.TextField: str, models.BooleanField: bool,
+          models.IntegerField: int, models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int,
+          models.SmallIntegerField: int, models.BigIntegerField: int}
+_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+_SAMPLES = {str: "办件", bool: True, int: 7}
+
+
+def _unconverted(field, connection) -> type | None:
+    """The type whose values ``field`` stores as they are on ``connection``
+    (None: convert every value)."""
+    if type(field) is models.ForeignKey:
+        plain = int if type(field.target_field) in _KEYS else None
+    else:
+        plain = _PLAIN.get(type(field))
+    if plain is None:
+        return None
+    sample = _SAMPLES[plain]
+    converted = field.get_db_prep_save(sample, connection)
+    return plain if type(converted) is plain and converted == sample else None
+
+
+def _value(field, plain, value, connection):
+    # A text field gives back any string as it is (a choice's member too:
+    # ``CharField.to_python`` returns every ``str`` instance unchanged).
+    if plain is not None and (value is None or type(value) is plain or (plain is str and isinstance(value, str))):
+        return value
     if isinstance(value, models.Model):  # a related object: its key, as QuerySet.update() takes it
         value = value.prepare_database_save(field)
     return field.get_db_prep_save(value, connection)
 
 
 @cache
-def _fields(model: type[models.Model], names: tuple[str, ...]) -> tuple:
+def _fields(model: type[models.Model], names: tuple[str, ...], alias: str) -> tuple:
+    """Each field with the type it stores unconverted on the database ``alias``."""
     fields = tuple(model._meta.get_field(name) for name in names)
     for field in fields:
         if not field.concrete or field.many_to_many or hasattr(field, "get_placeholder"):
             raise TypeError(f"{model.__name__}.{field.name} cannot be written by a prepared statement")
-    return fields
+    return tuple((field, _unconverted(field, connections[alias])) for field in fields)
 
 
 @cache
@@ -44,11 +75,11 @@ def _update_sql(model: type[models.Model], alias: str, names: tuple[str, ...], i
                 guard: tuple[str, ...], condition: str | None) -> str:
     qn = connections[alias].ops.quote_name
     meta = model._meta
-    assignments = [f"{qn(field.column)} = %s" for field in _fields(model, names)]
+    assignments = [f"{qn(field.column)} = %s" for field, _plain in _fields(model, names, alias)]
     if increment:
         column = qn(meta.get_field(increment).column)
         assignments.append(f"{column} = {column} + 1")
-    conditions = [f"{qn(field.column)} = %s" for field in _fields(model, guard)]
+    conditions = [f"{qn(field.column)} = %s" for field, _plain in _fields(model, guard, alias)]
     if condition:
         conditions.append(condition)
     return f"UPDATE {qn(meta.db_table)} SET {', '.join(assignments)} WHERE {' AND '.join(conditions)}"
@@ -62,8 +93,10 @@ def update(model: type[models.Model], *, where: dict, values: dict, increment: s
     rows changed."""
     connection = _connection(model)
     sql = _update_sql(model, connection.alias, tuple(values), increment, tuple(where), condition and condition[0])
-    params = [_value(field, value, connection) for field, value in zip(_fields(model, tuple(values)), values.values())]
-    params += [_value(field, value, connection) for field, value in zip(_fields(model, tuple(where)), where.values())]
+    params = [_value(field, plain, value, connection)
+              for (field, plain), value in zip(_fields(model, tuple(values), connection.alias), values.values())]
+    params += [_value(field, plain, value, connection)
+               for (field, plain), value in zip(_fields(model, tuple(where), connection.alias), where.values())]
     if condition:
         params += condition[1]
     with connection.cursor() as cursor:
@@ -72,7 +105,7 @@ def update(model: type[models.Model], *, where: dict, values: dict, increment: s
 
 
 @cache
-def _insert_sql(model: type[models.Model], alias: str) -> tuple[str, tuple, bool]:
+def _insert_sql(model: type[models.Model], alias: str, unless_exists: tuple[str, ...]) -> tuple[str, tuple, bool]:
     connection = connections[alias]
     qn = connection.ops.quote_name
     meta = model._meta
@@ -80,25 +113,43 @@ def _insert_sql(model: type[models.Model], alias: str) -> tuple[str, tuple, bool
     returning = connection.features.can_return_columns_from_insert and meta.auto_field is not None
     sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(field.column) for field in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
+    if unless_exists:
+        if not returning:
+            raise TypeError(f"{model.__name__}: an insert unless the row exists needs RETURNING")
+        sql += f" ON CONFLICT ({', '.join(qn(meta.get_field(name).column) for name in unless_exists)}) DO NOTHING"
     if returning:
         sql += f" RETURNING {qn(meta.auto_field.column)}"
-    return sql, fields, returning
+    # A plain field's ``pre_save`` is the attribute itself.
+    return sql, tuple((field, _unconverted(field, connection)) for field in fields), returning
 
 
-def insert(obj: models.Model) -> models.Model:
+def insert(obj: models.Model, *, unless_exists: tuple[str, ...] = ()) -> models.Model | None:
     """Store a new object in one ``INSERT`` and give it its primary key, as
     ``obj.save()`` would for a new row (``pre_save`` of each field applied:
-    ``auto_now``, file fields)."""
+    ``auto_now``, file fields). With ``unless_exists`` (the fields of a
+    unique constraint): ``ON CONFLICT (…) DO NOTHING``, and None when a row
+    with these values exists (on PostgreSQL, once the transaction that wrote
+    it has committed): nothing written, no error to recover from."""
     model = type(obj)
     connection = _connection(model)
-    sql, fields, returning = _insert_sql(model, connection.alias)
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    sql, fields, returning = _insert_sql(model, connection.alias, unless_exists)
+    params = []
+    for field, plain in fields:
+        if plain is None:
+            params.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+        else:
+            params.append(_value(field, plain, getattr(obj, field.attname), connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         auto = model._meta.auto_field
         if auto is not None:
-            pk = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(
-                cursor, model._meta.db_table, auto.column)
+            if returning:
+                row = cursor.fetchone()
+                if row is None:
+                    return None
+                pk = row[0]
+            else:
+                pk = connection.ops.last_insert_id(cursor, model._meta.db_table, auto.column)
             setattr(obj, auto.attname, pk)
     obj._state.adding = False
     obj._state.db = connection.alias

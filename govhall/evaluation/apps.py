@@ -27,10 +27,15 @@ class EvaluationConfig(AppConfig):
 
 def _invite_on_delivery(*, case, action, **kwargs):
     """Once a delivery commits, invite the applicant to rate by SMS. Sent by
-    a task after commit: a rolled-back delivery sends nothing (STYLE 7)."""
+    a task after commit: a rolled-back delivery sends nothing (STYLE 7).
+    With the database backend the task's row is written in the delivery's
+    own transaction (no worker sees it before the delivery commits, and it
+    is rolled back with it: no commit of its own); any other backend, which
+    may run the task at once, is given it only after the commit."""
     from django.db import transaction
 
     from govhall.cases.states import Action
+    from govhall.core.health import worker_backend_used
 
     if action != Action.DELIVER:
         return
@@ -41,4 +46,7 @@ def _invite_on_delivery(*, case, action, **kwargs):
 
         rating_invite_task.enqueue(case_id=case_id)
 
-    transaction.on_commit(enqueue)
+    if worker_backend_used():
+        enqueue()
+    else:
+        transaction.on_commit(enqueue)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.forms.models import model_to_dict
 
-from govhall.cases.models import Case, CaseEvent
+from govhall.cases.models import Case, CaseEvent, MaterialCheck, Notice
 from govhall.cases.tests.conftest import at
 from govhall.core import statements
 
@@ -74,3 +74,23 @@ def test_a_related_object_is_written_as_its_key(desk):
 def test_fields_it_cannot_write_are_refused_by_name():
     with pytest.raises(TypeError, match="Case.events"):
         statements.update(Case, where={"id": 1}, values={"events": []})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [Case, CaseEvent, Notice, MaterialCheck])
+def test_the_values_passed_unconverted_are_those_the_fields_convert_to_themselves(model):
+    """A prepared write passes a plain field's value of its own type as it
+    is: on this database the field's conversion gives back the very same
+    value, for any value of the type."""
+    from django.db import connection
+
+    from govhall.cases.states import State
+
+    values = {str: ["", "张三", "x" * 200, "0", State.SUBMITTED], int: [0, 1, -3, 2**31 - 1], bool: [True, False]}
+    plain_fields = [(field, statements._unconverted(field, connection)) for field in model._meta.local_concrete_fields]
+    plain_fields = [(field, plain) for field, plain in plain_fields if plain is not None]
+    assert any(plain is str for _field, plain in plain_fields)
+    for field, plain in plain_fields:
+        for value in [*values[plain], None]:
+            converted = field.get_db_prep_save(value, connection)
+            assert converted == value and type(converted) is type(value), field.name

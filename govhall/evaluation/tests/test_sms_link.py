@@ -58,6 +58,25 @@ def test_nothing_is_sent_before_the_delivery_commits(desk, sms, django_capture_o
     assert sms == []
 
 
+def test_with_the_task_worker_the_invitation_is_queued_with_the_delivery_and_rolled_back_with_it(desk, settings):
+    """The database queue: the task's row is written in the delivery's own
+    transaction, so a worker finds it once the delivery commits, and a
+    delivery rolled back leaves none."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    invitations = DBTaskResult.objects.filter(task_path="govhall.evaluation.tasks.rating_invite_task")
+    case = approved(desk)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        cases.case_deliver(actor=desk.clerk, case=case, method="window", received_by="张三")
+        assert invitations.count() == 1  # in the delivery's transaction, not yet committed
+        raise RuntimeError("the delivery fails after the event")
+    assert not invitations.exists()
+    case = approved(desk)
+    cases.case_deliver(actor=desk.clerk, case=case, method="window", received_by="张三")
+    assert [task.args_kwargs["kwargs"] for task in invitations] == [{"case_id": case.pk}]
+
+
 class FailingGateway:
     """An SMS backend whose gateway is down (and names the number in its error)."""
 
