@@ -11,7 +11,9 @@ from django.db import connections, router
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import translation
 
-from govhall.cases.models import Case, CaseEvent, LocalSuspensionGround, Notice
+from govhall.cases.models import (
+    Case, CaseEvent, IdempotencyKey, LocalSuspensionGround, MaterialCheck, Notice,
+)
 from govhall.cases.states import OPEN, State, SuspensionGround
 from govhall.catalog.models import Item, ItemVersion, Step, VersionStatus
 from govhall.org.models import Center, Department, User
@@ -73,19 +75,35 @@ def case_materials(case: Case) -> list:
 
 
 def case_checks(case: Case) -> list:
-    """The case's material checks, read once and kept on the case object
-    (as a prefetch: ``case.material_checks.all()`` answers from it), so that
-    the acceptance's guard and its notice's receipt list share one read.
+    """The case's material checks by material, read once (one prepared
+    statement) and kept on the case object as a prefetch
+    (``case.material_checks.all()`` answers from it), so that the
+    acceptance's guard and its notice's receipt list share one read.
     ``case_check_materials`` drops them when it writes new ones."""
-    from django.db.models import Prefetch, prefetch_related_objects
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    if "material_checks" not in cache:
+        checks_keep(case, _checks_statement(router.db_for_read(MaterialCheck)).fetch_all([case.pk]))
+        cache = case._prefetched_objects_cache
+    return list(cache["material_checks"])
 
-    from govhall.cases.models import MaterialCheck
 
-    if "material_checks" not in getattr(case, "_prefetched_objects_cache", {}):
-        # By material (the model's default ordering joins the case to sort by it).
-        prefetch_related_objects([case], Prefetch("material_checks",
-                                                  queryset=MaterialCheck.objects.order_by("material_order")))
-    return list(case.material_checks.all())
+def checks_keep(case: Case, checks: list) -> None:
+    """Keep ``checks`` (the case's, by material) on the case as
+    ``case_checks`` reads them: a new case has none, known without a query."""
+    case_checks_forget(case)
+    queryset = case.material_checks.get_queryset()
+    for check in checks:
+        check._state.fields_cache["case"] = case
+    queryset._result_cache, queryset._prefetch_done = checks, True
+    if not hasattr(case, "_prefetched_objects_cache"):
+        case._prefetched_objects_cache = {}
+    case._prefetched_objects_cache["material_checks"] = queryset
+
+
+def case_checks_known(case: Case) -> list | None:
+    """The case's material checks if they are kept on it, without a query; else None."""
+    queryset = getattr(case, "_prefetched_objects_cache", {}).get("material_checks")
+    return None if queryset is None else list(queryset)
 
 
 def case_checks_forget(case: Case) -> None:
@@ -243,26 +261,35 @@ def version_kept(version_id: int, updated_at) -> ItemVersion:
         version._ordered_steps, version._ordered_materials = steps, list(version.materials.all())
         if version.status != VersionStatus.DRAFT:
             _versions[version_id] = version
-    return copy.copy(version)
+    # ``copy.copy`` of a model goes through the pickling protocol; this is
+    # what it gives (``Model.__getstate__``: the attributes and the state,
+    # with its cache of related objects, copied), at a fraction of the cost.
+    clone = object.__new__(ItemVersion)
+    clone.__dict__.update(version.__dict__)
+    clone._state = copy.copy(version._state)
+    clone._state.fields_cache = version._state.fields_cache.copy()
+    return clone
 
 
 class _Prepared:
-    """A SELECT of one row over joined models (each with a table alias) and
-    the id and ``updated_at`` of an item version (alias ``v``), built once
-    per database, each column converted as the ORM converts it (dates on
-    SQLite, JSON, decimals …). The ORM spends several times such a query's
-    own cost building the same join on every request."""
+    """A SELECT over joined models (each with a table alias) and, with
+    ``version``, the id and ``updated_at`` of an item version (alias ``v``),
+    built once per database, each column converted as the ORM converts it
+    (dates on SQLite, JSON, decimals …). The ORM spends several times such a
+    query's own cost building the same join on every request."""
 
-    def __init__(self, alias: str, joined: tuple, tail):
+    def __init__(self, alias: str, joined: tuple, tail, *, version: bool = True):
         connection = connections[alias]
         self.alias, self.joined, columns, self.converters = alias, joined, [], []
-        version = [ItemVersion._meta.get_field(name) for name in ("id", "updated_at")]
+        extra = [("v", ItemVersion._meta.get_field(name)) for name in ("id", "updated_at")] if version else []
         for table, field in [(table, field) for model, table in joined for field in model._meta.concrete_fields] \
-                + [("v", field) for field in version]:
+                + extra:
             column = field.get_col(table)
             columns.append(f"{table}.{connection.ops.quote_name(field.column)}")
-            self.converters.append((column, connection.ops.get_db_converters(column)
-                                    + field.get_db_converters(connection)))
+            functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+            if functions:
+                self.converters.append((len(columns) - 1, column, functions))
+        self.names = [[field.attname for field in model._meta.concrete_fields] for model, _table in joined]
 
         def column(model, name: str) -> str:
             return connection.ops.quote_name(model._meta.get_field(name).column)
@@ -272,25 +299,46 @@ class _Prepared:
 
         self.sql = f"SELECT {', '.join(columns)} {tail(table, column)}"
 
-    def fetch(self, params: list) -> tuple[list, int, object] | None:
-        """The row's objects (one per joined model), the version's id and
-        ``updated_at``; None without a row."""
+    def _rows(self, params: list, many: bool) -> list[list]:
         connection = connections[self.alias]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        values = list(row)
-        for index, (column, functions) in enumerate(self.converters):
-            for function in functions:
-                values[index] = function(values[index], column, connection)
+            rows = cursor.fetchall() if many else [row for row in [cursor.fetchone()] if row is not None]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index, column, functions in self.converters:
+                for function in functions:
+                    values[index] = function(values[index], column, connection)
+            converted.append(values)
+        return converted
+
+    def _objects(self, values: list) -> tuple[list, int]:
         objects, start = [], 0
-        for model, _table in self.joined:
-            names = [field.attname for field in model._meta.concrete_fields]
+        for (model, _table), names in zip(self.joined, self.names, strict=True):
             objects.append(model.from_db(self.alias, names, values[start:start + len(names)]))
             start += len(names)
-        return objects, values[start], values[start + 1]
+        return objects, start
+
+    def fetch(self, params: list) -> tuple[list, int, object] | None:
+        """The row's objects (one per joined model), the version's id and
+        ``updated_at``; None without a row."""
+        rows = self._rows(params, many=False)
+        if not rows:
+            return None
+        objects, start = self._objects(rows[0])
+        return objects, rows[0][start], rows[0][start + 1]
+
+    def fetch_all(self, params: list) -> list:
+        """The objects of the first joined model, one per row."""
+        return [self._objects(values)[0][0] for values in self._rows(params, many=True)]
+
+
+@functools.cache
+def _checks_statement(alias: str) -> _Prepared:
+    return _Prepared(alias, ((MaterialCheck, "m"),), lambda t, c: (
+        f"FROM {t(MaterialCheck)} m WHERE m.{c(MaterialCheck, 'case')} = %s ORDER BY m.{c(MaterialCheck, 'material_order')}"),
+        version=False)
 
 
 @functools.cache
@@ -346,6 +394,38 @@ def version_published_kept(*, code: str) -> ItemVersion | None:
     version = version_kept(version_id, updated_at)
     version.item = item
     return version
+
+
+@functools.cache
+def _center_statement(alias: str) -> _Prepared:
+    return _Prepared(alias, ((Center, "n"),), lambda t, c: f"FROM {t(Center)} n WHERE n.{c(Center, 'code')} = %s",
+                     version=False)
+
+
+def center_by_code(code: str) -> Center | None:
+    """The center ``code`` names (a unique code), as a receipt reads it."""
+    found = _center_statement(router.db_for_read(Center)).fetch_all([code])
+    return found[0] if found else None
+
+
+def idempotency_key_get(*, user_id: int, key: str) -> tuple[str, int] | None:
+    """The request hash and case stored under ``key`` for this user, or None
+    (every receipt asks: one fixed statement)."""
+    connection = connections[router.db_for_read(IdempotencyKey)]
+    with connection.cursor() as cursor:
+        cursor.execute(_idempotency_sql(connection.alias), [user_id, key])
+        return cursor.fetchone()
+
+
+@functools.cache
+def _idempotency_sql(alias: str) -> str:
+    qn = connections[alias].ops.quote_name
+
+    def column(name: str) -> str:
+        return qn(IdempotencyKey._meta.get_field(name).column)
+
+    return (f"SELECT {column('request_hash')}, {column('case')} FROM {qn(IdempotencyKey._meta.db_table)} "
+            f"WHERE {column('user')} = %s AND {column('key')} = %s")
 
 
 def case_list_for_applicant(*, user: User) -> QuerySet[Case]:

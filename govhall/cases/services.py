@@ -27,7 +27,10 @@ from govhall.cases.notices import notice_build
 from govhall.cases.policy import (
     INTERFACE_ACTIONS, Grant, actions_for, actor_grant, decision_index, guard_check,
 )
-from govhall.cases.selectors import case_checks_forget, case_materials, case_steps, suspension_ground_get
+from govhall.cases.selectors import (
+    case_checks_forget, case_checks_known, case_materials, case_steps, checks_keep, idempotency_key_get,
+    suspension_ground_get,
+)
 from govhall.cases.signals import case_changed
 from govhall.cases.states import (
     CLOCK_RUNNING, CREATE_DRAFT, OPEN, PAUSED, Action, State, SuspensionGround, target_state,
@@ -46,6 +49,8 @@ from govhall.timing import Pause as TimingPause
 MAX_EXTENSION_DAYS = limits.EXTENSION_DAYS_MAX  # 行政许可法 art. 42
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at a window
 DECISION_NOTICES = {NoticeKind.APPROVAL, NoticeKind.DENIAL}
+# The choices' values, once (``Choices.values`` builds the labelled choices on every call).
+CHANNELS, APPLICANT_KINDS, VERDICTS = frozenset(Channel.values), frozenset(ApplicantKind.values), frozenset(Verdict.values)
 
 
 # --- helpers ------------------------------------------------------------------
@@ -243,9 +248,9 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
         grants.append(grant)
     if item_version.status != VersionStatus.PUBLISHED:
         raise DomainError(_("该事项没有已发布的版本，不能申请。"), field="item")
-    if channel not in Channel.values:
+    if channel not in CHANNELS:
         raise DomainError(_("未知的申请渠道。"), field="channel")
-    if applicant_kind not in ApplicantKind.values:
+    if applicant_kind not in APPLICANT_KINDS:
         raise DomainError(_("未知的申请人类型。"), field="applicant_kind")
     case.applicant_name = _text(applicant_name, "applicant_name", _("请填写申请人。"), limit=limits.APPLICANT_NAME_MAX)
     case.applicant_id_number = _text(applicant_id_number, "applicant_id_number", _("请填写证件号码。"),
@@ -264,7 +269,9 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
     case.form_data = form_data_clean(item_version, form_data)
     case.delivery_method, case.delivery_address = delivery_clean(item_version, delivery_method, delivery_address)
     case.number = _next_number(center, _local_date(at))
-    return statements.insert(case), grant
+    case = statements.insert(case)
+    checks_keep(case, [])  # a new case has no material checks: none read for its guards
+    return case, grant
 
 
 def _require_own_identity(actor: User, *, name: str, id_number: str) -> None:
@@ -426,7 +433,7 @@ def case_check_materials(*, actor: Actor, case: Case, checks: list[dict], at: da
         if isinstance(order, bool) or order not in materials:
             raise DomainError(_("没有该序号的材料。"), field=f"checks[{index}].material_order")
         verdict = check.get("verdict")
-        if verdict not in Verdict.values:
+        if verdict not in VERDICTS:
             raise DomainError(_("核验结果应为“合格”或“需补正”。"), field=f"checks[{index}].verdict")
         # The note says what is wrong: a material found 合格 keeps none (an
         # earlier 需补正 note must not stay on it).
@@ -442,12 +449,17 @@ def case_check_materials(*, actor: Actor, case: Case, checks: list[dict], at: da
         # Each material's check inserted, or the earlier one replaced, in one
         # statement (INSERT … ON CONFLICT DO UPDATE on the unique (case, material)).
         checker = person(actor)
-        case_checks_forget(case)  # the checks read before (a guard's) are no longer the case's
-        MaterialCheck.objects.bulk_create(
+        known = case_checks_known(case)
+        written = MaterialCheck.objects.bulk_create(
             [MaterialCheck(case=case, material_order=order, name=line["material"], verdict=line["verdict"],
                            note=line["note"], checked_by=checker, checked_at=at) for order, line in recorded.items()],
             update_conflicts=True, unique_fields=["case", "material_order"],
             update_fields=["name", "verdict", "note", "checked_by", "checked_at"])
+        if known is None:
+            case_checks_forget(case)  # read again when needed
+        else:  # the checks known before, those of these materials replaced: no read for the acceptance
+            merged = {check.material_order: check for check in known} | {check.material_order: check for check in written}
+            checks_keep(case, [merged[order] for order in sorted(merged)])
 
     return _transition(case, actor=actor, grant=grant, action=Action.CHECK_MATERIALS, at=at, then=store,
                        client_address=client_address, data={"checks": list(recorded.values())})
@@ -901,7 +913,10 @@ def case_act(*, actor: Actor, case: Case, action: str, params: dict | None = Non
     return ACTION_SERVICES[action](actor=actor, case=case, at=at, client_address=client_address, **params)
 
 
-@transaction.atomic
+class _KeyTaken(Exception):
+    """The idempotency key was stored first by a concurrent retry."""
+
+
 def case_submit_once(*, actor: User, idempotency_key: str, request_hash: str = "", draft: bool = False,
                      **kwargs) -> tuple[Case, bool]:
     """``case_submit`` (or, with ``draft``, ``case_draft_create``) guarded by
@@ -915,12 +930,20 @@ def case_submit_once(*, actor: User, idempotency_key: str, request_hash: str = "
     earlier = _idempotent_case(actor, key, request_hash)
     if earlier is not None:
         return earlier, False
+    # One transaction holds the case and its key: the receipt service runs
+    # inside it without a transaction of its own (nested, it would cost a
+    # savepoint, two round trips, for nothing), and the key is claimed by an
+    # insert that does nothing when the key exists, so no error needs a
+    # savepoint to recover from.
+    receive = (case_draft_create if draft else case_submit).__wrapped__
     try:
         with transaction.atomic():
-            case = (case_draft_create if draft else case_submit)(actor=actor, **kwargs)
-            IdempotencyKey.objects.create(user=actor, key=key, request_hash=request_hash, case=case,
-                                          created_at=clock.now())
-    except IntegrityError:
+            case = receive(actor=actor, **kwargs)
+            claimed = statements.insert(IdempotencyKey(user=actor, key=key, request_hash=request_hash, case=case,
+                                                       created_at=clock.now()), unless_exists=("user", "key"))
+            if claimed is None:
+                raise _KeyTaken
+    except (_KeyTaken, IntegrityError):
         # The same key raced in from a concurrent retry, which committed first
         # (PostgreSQL made this insert wait for it): this case is rolled back
         # with its number, and the retry is answered with the first case.
@@ -935,7 +958,7 @@ def _idempotent_case(actor: User, key: str, request_hash: str) -> Case | None:
     """The case created earlier under ``key``, or None; the same key with
     another body is refused (422)."""
     # The key alone (a retry is rare): the case row only when there is one.
-    existing = IdempotencyKey.objects.filter(user=actor, key=key).values_list("request_hash", "case_id").first()
+    existing = idempotency_key_get(user_id=actor.pk, key=key)
     if existing is None:
         return None
     stored_hash, case_id = existing

@@ -139,6 +139,10 @@ def test_a_kept_item_version_follows_its_publication(desk, django_assert_num_que
         again = case_get_for_act(user=desk.clerk, number=case.number)
     assert [s.name for s in again.item_version._ordered_steps] == ["受理", "审查", "决定"]
     assert again.item_version is not first.item_version  # each request its own copy
+    # … with its own state: the item one request sets is not another's.
+    assert again.item_version._state is not first.item_version._state
+    assert again.item_version._state.fields_cache is not first.item_version._state.fields_cache
+    assert again.item_version.pk == first.item_version.pk and again.item_version.item is not first.item_version.item
     # A new version published: the case's version is superseded, and every reader sees it at once.
     draft = item_edit(actor=SYSTEM, item=desk.item, spec=complete_spec("A", name="食品经营许可（新）"))
     item_publish(actor=SYSTEM, version=draft)

@@ -123,6 +123,34 @@ def test_the_list_is_paged_open_cases_first_by_deadline(api, desk, listed):
     assert CasePagination().get_limit(greedy) == 200
 
 
+def test_the_full_case_is_answered_as_its_serializer_documents_it(api, desk, listed):
+    """The receipt and ``GET /api/cases/<number>/`` build the full case
+    directly: the very data the schema's serializer gives, for a case just
+    received, one accepted with its notice, one withdrawn, one delivered with
+    three notices, seen by its clerk and by its applicant."""
+    from govhall.api.cases import CaseDetailSerializer, case_detail_data
+    from govhall.cases.models import Case
+    from govhall.cases.selectors import case_load_for_act
+
+    delivered = _accept(desk, _window(desk, "2026-03-02 10:10"), "2026-03-02 10:20")
+    delivered = case_services.case_complete_step(actor=desk.reviewer, case=delivered, opinion="符合", at=at("2026-03-03 10:00"))
+    delivered = case_services.case_approve(actor=desk.approver, case=delivered, opinion="同意", at=at("2026-03-03 11:00"))
+    delivered = case_services.case_certify(actor=desk.clerk, case=delivered, certificate_number="JY1", at=at("2026-03-03 11:10"))
+    delivered = case_services.case_deliver(actor=desk.clerk, case=delivered, method="window", received_by="张三",
+                                           at=at("2026-03-03 11:20"))
+    assert delivered.notices.count() == 3
+    for case in [*listed, delivered]:
+        for person in (desk.clerk, desk.reviewer):
+            for loaded in (case, Case.objects.get(pk=case.pk), case_load_for_act(number=case.number)):
+                expected = CaseDetailSerializer(loaded, context={"user": person}).data
+                assert case_detail_data(loaded, user=person) == expected
+    api.force_authenticate(desk.clerk)
+    received = receive(api, desk, key="k-detail", form_data={}).json()
+    case = Case.objects.get(number=received["number"])
+    assert received == CaseDetailSerializer(case, context={"user": desk.clerk}).data
+    assert api.get(reverse("api_case", args=[case.number])).json() == received
+
+
 def test_the_state_filter_is_checked(api, desk, listed):
     api.force_authenticate(desk.clerk)
     withdrawn = api.get(reverse("api_cases"), {"state": "withdrawn"}).json()

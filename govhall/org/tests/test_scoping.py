@@ -113,6 +113,16 @@ class TestABPosts:
         # only on that day
         assert not selectors.staff_may_act_for(hall.clerk_b, holder=hall.clerk, on=date(2026, 11, 24))
 
+    def test_the_backup_holds_the_away_holder_s_grants_on_that_day_only(self, hall, post):
+        day = date(2026, 11, 23)
+        own, holder = selectors.staff_authorizations(hall.clerk_b), selectors.staff_authorizations(hall.clerk)
+        assert holder - own
+        assert selectors.staff_authorizations(hall.clerk_b, on=day) == own
+        org.attendance_record(actor=hall.manager, staff=hall.clerk, day=day, status=AttendanceStatus.LEAVE, note="病假")
+        assert selectors.staff_authorizations(hall.clerk_b, on=day) == own | holder
+        assert selectors.staff_authorizations(hall.clerk_b, on=date(2026, 11, 24)) == own
+        assert selectors.staff_authorizations(hall.reviewer, on=day) == selectors.staff_authorizations(hall.reviewer)
+
     def test_someone_who_is_not_the_backup_never_acts(self, hall, post):
         day = date(2026, 11, 23)
         org.attendance_record(actor=hall.manager, staff=hall.clerk, day=day, status=AttendanceStatus.ABSENT, note="未到岗")
