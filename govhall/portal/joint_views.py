@@ -37,9 +37,11 @@ def portal_joint_apply(request, code: str):
     if theme is None:
         raise Http404
     combined = theme_form(joint_services._theme_versions(theme))
-    form = ApplyForm(request.POST or None, initial={
+    posted = request.method == "POST"
+    form = ApplyForm(request.POST if posted else None, initial={
         "applicant_name": user.full_name, "applicant_id_number": user.id_number, "applicant_phone": user.phone})
-    answers = CombinedAnswersForm(request.POST or None, request.FILES or None, combined=combined, online=True)
+    answers = CombinedAnswersForm(request.POST if posted else None, request.FILES if posted else None,
+                                  combined=combined, online=True)
     if request.method == "POST" and form.is_valid() and answers.is_valid():
         try:
             joint = joint_services.joint_submit(actor=user, theme=theme, **form.cleaned_data,

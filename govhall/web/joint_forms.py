@@ -103,7 +103,7 @@ class CombinedAnswersForm(forms.Form):
         for index, name in enumerate(self.material_names):
             upload = self.cleaned_data.get(f"file-{index}")
             if upload is not None:
-                chosen[name] = (upload.name, upload.read(MATERIAL_MAX_BYTES + 1))
+                chosen[name] = (_short_name(upload.name), upload.read(MATERIAL_MAX_BYTES + 1))
         return chosen
 
     def place_error(self, error) -> bool:
@@ -124,6 +124,21 @@ class CombinedAnswersForm(forms.Form):
             self.add_error(None, error.message)
             return True
         return False
+
+
+# The file name kept with a material (``original_name`` holds 200 characters):
+# a longer one is shortened before its suffix, which says what it is.
+FILE_NAME_MAX = 200
+
+
+def _short_name(name: str) -> str:
+    name = str(name or "")
+    if len(name) <= FILE_NAME_MAX:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) > 10:
+        return name[:FILE_NAME_MAX]
+    return f"{stem[:FILE_NAME_MAX - len(suffix) - 2]}….{suffix}"
 
 
 class JointExtendForm(forms.Form):

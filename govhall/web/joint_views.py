@@ -53,6 +53,12 @@ from govhall.web.joint_forms import (
 PAGE_SIZE = 50
 
 
+def _posted(request):
+    """The posted data to bind a form to — an empty post too, so that it
+    is refused at its fields rather than shown again as a blank form."""
+    return request.POST if request.method == "POST" else None
+
+
 def _staff(request) -> User:
     if request.user.role not in STAFF_ROLES:
         raise PermissionDenied
@@ -97,7 +103,7 @@ def joint_theme_new(request):
     user = _theme_admin(request)
     centers = Center.objects.filter(path__startswith=user.center.path) if user.role == Role.CENTER_MANAGER \
         else Center.objects.all()
-    form = ThemeNewForm(request.POST or None, centers=centers.order_by("path"))
+    form = ThemeNewForm(_posted(request), centers=centers.order_by("path"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -143,9 +149,13 @@ def joint_theme_detail(request, theme_id: int):
     stage_errors: list[str] = []
     status = 200
     editable = theme.status == ThemeStatus.DRAFT
-    if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
+    if request.method == "POST" and not editable:
+        # A page opened on the draft and saved after it was published (by
+        # someone else, or in another tab): the published version stands.
+        stage_errors.append(_("第 %(n)s 版当前为“%(status)s”，不能再修改；如需调整，请创建新版本草稿。")
+                            % {"n": theme.version, "status": theme.get_status_display()})
+        formset, status = None, 400
+    elif request.method == "POST":
         formset = stage_formset(data=request.POST, departments=departments, items=items)
         if formset.is_valid():
             rows = [row for row in formset.forms if row.cleaned_data and not row.cleaned_data.get("DELETE")]
@@ -229,8 +239,8 @@ def joint_receive(request, code: str):
     if theme is None:
         raise Http404
     combined = theme_form(joint_services._theme_versions(theme))
-    form = ApplicantForm(request.POST or None)
-    answers = CombinedAnswersForm(request.POST or None, combined=combined)
+    form = ApplicantForm(_posted(request))
+    answers = CombinedAnswersForm(_posted(request), combined=combined)
     if request.method == "POST" and form.is_valid() and answers.is_valid():
         try:
             joint = joint_services.joint_submit(actor=user, theme=theme, **form.cleaned_data,
@@ -386,7 +396,12 @@ def joint_act(request, number: str, action: str):
                 return _page(request, joint, extend=form, status=400)
             try:
                 joint_services.joint_extend(actor=user, joint_case=joint, **form.cleaned_data)
+            except NotPermitted:
+                raise
             except DomainError as error:
+                joint = _joint(request, number)
+                if joint.extension_days or joint.state not in (JointState.RUNNING, JointState.READY):
+                    raise  # extended or ended meanwhile (a stale page): said above the page as it now is
                 form.add_error(error.field if error.field in form.fields else None, error.message)
                 return _page(request, joint, extend=form, status=400)
             messages.success(request, _("整体办理期限已延长。"))
@@ -396,7 +411,20 @@ def joint_act(request, number: str, action: str):
             form = DeliverForm(request.POST, prefix="deliver")
             if not form.is_valid():
                 return _page(request, joint, deliver=form, status=400)
-            joint = joint_services.joint_deliver(actor=user, joint_case=joint, **form.cleaned_data)
+            try:
+                joint = joint_services.joint_deliver(actor=user, joint_case=joint, **form.cleaned_data)
+            except NotPermitted:
+                raise
+            except DomainError as error:  # a sub-case not deliverable yet (said in the form), or delivered meanwhile
+                joint = _joint(request, number)
+                if joint.state in (JointState.DELIVERED, JointState.ENDED):
+                    messages.error(request, _("该联办件已于 %(day)s 统一出件，无需再次出件。")
+                                   % {"day": joint.ended_on.isoformat() if joint.ended_on else "—"})
+                    return redirect("joint_detail", number=joint.number)
+                if joint.state not in (JointState.READY, JointState.STOPPED):
+                    raise
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                return _page(request, joint, deliver=form, status=400)
             messages.success(request, _("已统一出件：%(state)s。") % {"state": joint.get_state_display()})
         elif action == "stage_start":
             if not at_window:
@@ -409,7 +437,12 @@ def joint_act(request, number: str, action: str):
                 return _page(request, joint, bound=answers, status=400)
             try:
                 joint_services.joint_stage_start(actor=user, joint_stage=joint_stage, form_data=answers.form_data())
+            except NotPermitted:
+                raise  # an item's department's acceptance grant the clerk lacks
             except DomainError as error:
+                joint = _joint(request, number)
+                if joint_stage.pk not in {s.pk for s in _startable(joint, list(joint.stages.all()))}:
+                    raise  # started (or the joint case stopped) meanwhile: said above the page as it now is
                 if not answers.place_error(error):
                     answers.add_error(None, error.message)
                 return _page(request, joint, bound=answers, status=400)

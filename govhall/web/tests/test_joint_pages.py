@@ -320,13 +320,16 @@ def text_file():
     return SimpleUploadedFile("notes.txt", b"not a scan", content_type="text/plain")
 
 
-def test_a_stage_that_could_not_start_is_started_at_the_window_with_the_missing_answer(client, joint_hall):
+def stage_left_waiting(hall):
+    """A construction project whose second stage could not start by itself:
+    建设工程规划许可 was republished with a question (地上层数) the
+    application did not answer. (joint case, its waiting stage, the posted
+    answers but that one)."""
     from govhall.catalog.services import item_edit, item_publish
     from govhall.catalog.tests.factories import complete_spec
     from govhall.core.actors import SYSTEM
     from govhall.joint.tests.builders import receive_construction
 
-    hall = joint_hall
     joint = receive_construction(hall)
     # 建设工程规划许可 is republished with a question the application did not answer.
     planning = hall.items["planning"]
@@ -341,13 +344,21 @@ def test_a_stage_that_could_not_start_is_started_at_the_window_with_the_missing_
     for case in sub_cases(joint):
         decide(case)
     waiting = joint.stages.get(stage__name="工程建设许可")
+    prefix = f"stage{waiting.pk}"
+    return joint, waiting, {"stage": waiting.pk, f"{prefix}-form-project_name": "示例花园一期",
+                            f"{prefix}-form-land_area": "12000"}
+
+
+def test_a_stage_that_could_not_start_is_started_at_the_window_with_the_missing_answer(client, joint_hall):
+    hall = joint_hall
+    joint, waiting, given = stage_left_waiting(hall)
+    planning = hall.items["planning"]
     assert waiting.state == StageState.WAITING
     client.force_login(hall.clerk)
     page = client.get(reverse("joint_detail", args=[joint.number])).content.decode()
     assert "启动本阶段" in page and "地上层数" in page and "阶段未能启动" in page
     url = reverse("joint_act", args=[joint.number, "stage_start"])
     prefix = f"stage{waiting.pk}"
-    given = {"stage": waiting.pk, f"{prefix}-form-project_name": "示例花园一期", f"{prefix}-form-land_area": "12000"}
     answer = client.post(url, {**given, f"{prefix}-form-floors": "0"})
     assert answer.status_code == 400
     assert answer.context["stages"][1][2].errors["form-floors"]
@@ -361,3 +372,169 @@ def test_a_stage_that_could_not_start_is_started_at_the_window_with_the_missing_
     assert waiting.state == StageState.RUNNING
     started = SubCase.objects.get(joint_stage=waiting, stage_item__item=planning).case
     assert started.form_data["floors"] == 18
+
+
+# --- refusals, stale pages and what a browser's assistive tools read ------------------------
+
+def test_an_empty_post_is_refused_at_every_field_and_writes_nothing(client, joint_hall):
+    hall = joint_hall
+    client.force_login(hall.manager)
+    answer = client.post(reverse("joint_theme_new"), {})
+    assert answer.status_code == 400
+    assert {"center", "code", "name", "whole_days"} <= set(answer.context["form"].errors)
+    client.force_login(hall.clerk)
+    answer = client.post(reverse("joint_receive", args=["startup"]), {})
+    assert answer.status_code == 400
+    assert {"applicant_name", "applicant_id_number", "applicant_phone"} <= set(answer.context["form"].errors)
+    # The questions are checked by the service once the applicant is given (one refusal at a time).
+    answer = client.post(reverse("joint_receive", args=["startup"]),
+                         {key: value for key, value in STARTUP_FORM.items() if not key.startswith("form-")})
+    assert answer.status_code == 400 and "form-company_name" in answer.context["answers"].errors
+    client.force_login(hall.applicant)
+    answer = client.post(reverse("portal_joint_apply", args=["startup"]), {})
+    assert answer.status_code == 400 and "applicant_name" in answer.context["form"].errors
+    assert not Theme.objects.filter(code="").exists() and not JointCase.objects.exists()
+
+
+def test_a_long_file_name_online_keeps_its_type_and_the_application_goes_through(client, joint_hall):
+    hall = joint_hall
+    client.force_login(hall.applicant)
+    long_name = "营业执照扫描件" * 30 + ".pdf"  # 211 characters: cut, the suffix kept
+    scan = SimpleUploadedFile(long_name, sample_pdf(STARTUP_MATERIALS[0]), content_type="application/pdf")
+    answer = client.post(reverse("portal_joint_apply", args=["startup"]), _online_form(**{"file-0": scan}))
+    assert answer.status_code == 302
+    joint = JointCase.objects.get()
+    kept = joint.uploads.get(name=STARTUP_MATERIALS[0]).original_name
+    assert kept.endswith(".pdf") and len(kept) <= 200 and kept.startswith("营业执照扫描件")
+    attached = [m.original_name for case in sub_cases(joint) for m in case.materials.all()
+                if m.name == STARTUP_MATERIALS[0]]
+    assert attached and all(name == kept for name in attached)
+
+
+def test_saving_the_stages_of_a_theme_published_meanwhile_says_so_and_changes_nothing(client, joint_hall):
+    hall = joint_hall
+    theme = joint_services.theme_create(actor=hall.manager, center=hall.district, code="stale", name="示例")
+    code = hall.items["filing"].code
+    row = {"stages-TOTAL_FORMS": "1", "stages-INITIAL_FORMS": "0", "stages-0-name": "一",
+           "stages-0-lead_department": "A", "stages-0-items": [code], "stages-0-depends_on": ""}
+    client.force_login(hall.manager)
+    assert client.post(reverse("joint_theme_detail", args=[theme.pk]), row).status_code == 302
+    joint_services.theme_publish(actor=hall.admin, theme=theme)  # in another tab, or by another manager
+    answer = client.post(reverse("joint_theme_detail", args=[theme.pk]),
+                         {**row, "stages-0-name": "改名", "stages-0-items": [hall.items["permit"].code]})
+    assert answer.status_code == 400
+    assert "第 1 版当前为“已发布”，不能再修改" in answer.content.decode()
+    assert [(s.name, [si.item.code for si in s.items.all()]) for s in theme.stages.all()] == [("一", [code])]
+
+
+def test_a_delivery_refused_by_a_sub_case_is_said_on_the_form_and_delivers_nothing(client, joint_hall):
+    from govhall.cases import services as cases
+    from govhall.cases.selectors import case_steps
+    from govhall.cases.tests.conftest import accept_checked
+    from govhall.core.actors import SYSTEM
+    from govhall.core.models import AuditEvent
+
+    hall = joint_hall
+    receive_startup(client, hall)
+    joint = JointCase.objects.get()
+    first, *others = sub_cases(joint)
+    for case in others:
+        decide(case)
+    case = accept_checked(actor=SYSTEM, case=first)  # approved, its certificate not yet made
+    while case.step < len(case_steps(case)) - 1:
+        case = cases.case_complete_step(actor=SYSTEM, case=case, opinion="符合要求")
+    cases.case_approve(actor=SYSTEM, case=case, opinion="准予许可")
+    joint.refresh_from_db()
+    assert joint.state == JointState.READY
+    url = reverse("joint_act", args=[joint.number, "deliver"])
+    events = AuditEvent.objects.count()
+    answer = client.post(url, {"deliver-method": "window", "deliver-received_by": "王经理"})
+    assert answer.status_code == 400 and answer.context["deliver"].non_field_errors()
+    assert answer.context["deliver"]["received_by"].value() == "王经理"  # what the clerk typed stays
+    joint.refresh_from_db()
+    assert joint.state == JointState.READY and AuditEvent.objects.count() == events
+    assert {c.state for c in sub_cases(joint)} == {State.APPROVED}
+    # Certified, it is delivered once; a second clerk's stale page is told it was done.
+    cases.case_certify(actor=SYSTEM, case=Case.objects.get(pk=first.pk), certificate_number="Z-1")
+    assert client.post(url, {"deliver-method": "window", "deliver-received_by": "王经理"}).status_code == 302
+    events = AuditEvent.objects.count()
+    answer = client.post(url, {"deliver-method": "window", "deliver-received_by": "李四"}, follow=True)
+    assert "已于" in answer.content.decode() and "统一出件，无需再次出件" in answer.content.decode()
+    assert AuditEvent.objects.count() == events
+
+
+def _unlabelled(html: str) -> list[str]:
+    """The form controls a screen reader cannot name (no ``<label for>``
+    and no enclosing fieldset's legend), and the ``aria-describedby``
+    references to no element of the page."""
+    from html.parser import HTMLParser
+
+    class Page(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids, self.label_for, self.controls, self.described = set(), set(), [], []
+            self.legends = []  # per open fieldset: whether it has a legend
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if a.get("id"):
+                self.ids.add(a["id"])
+            if tag == "label" and a.get("for"):
+                self.label_for.add(a["for"])
+            if tag == "fieldset":
+                self.legends.append(False)
+            if tag == "legend" and self.legends:
+                self.legends[-1] = True
+            if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit"):
+                self.controls.append((a.get("name"), a.get("id"), any(self.legends)))
+            self.described += (a.get("aria-describedby") or "").split()
+
+        def handle_endtag(self, tag):
+            if tag == "fieldset" and self.legends:
+                self.legends.pop()
+
+    page = Page()
+    page.feed(html)
+    problems = [f"unlabelled {name}" for name, id_, in_legend in page.controls
+                if not (id_ in page.label_for or in_legend)]
+    return problems + [f"no element #{ref}" for ref in page.described if ref not in page.ids]
+
+
+def test_the_combined_forms_name_every_control_for_assistive_tools(client, joint_hall):
+    hall = joint_hall
+    client.force_login(hall.applicant)
+    assert _unlabelled(client.get(reverse("portal_joint_apply", args=["startup"])).content.decode()) == []
+    client.force_login(hall.clerk)
+    assert _unlabelled(client.get(reverse("joint_receive", args=["startup"])).content.decode()) == []
+
+
+def test_a_stage_start_without_the_grants_is_denied_and_a_stale_one_is_told_it_started(client, joint_hall):
+    hall = joint_hall
+    joint, waiting, given = stage_left_waiting(hall)
+    url = reverse("joint_act", args=[joint.number, "stage_start"])
+    given = {**given, f"stage{waiting.pk}-form-floors": "18"}
+    # B's dedicated clerk sits at a window of the center but holds no acceptance grant of the stage's items.
+    client.force_login(hall.clerk_b)
+    assert client.post(url, given).status_code == 403
+    waiting.refresh_from_db()
+    assert waiting.state == StageState.WAITING and not SubCase.objects.filter(joint_stage=waiting).exists()
+    client.force_login(hall.clerk)
+    assert client.post(url, given).status_code == 302
+    count = SubCase.objects.filter(joint_stage=waiting).count()
+    answer = client.post(url, given, follow=True)  # a second clerk's page, opened before
+    assert "该阶段不在等待状态" in answer.content.decode()
+    assert SubCase.objects.filter(joint_stage=waiting).count() == count
+
+
+def test_an_extension_recorded_meanwhile_is_said_and_not_doubled(client, joint_hall):
+    hall = joint_hall
+    receive_startup(client, hall)
+    joint = JointCase.objects.get()
+    url = reverse("joint_act", args=[joint.number, "extend"])
+    form = {"extend-days": "5", "extend-reason": "情况复杂", "extend-approved_by": "王副区长"}
+    client.force_login(hall.manager)
+    assert client.post(url, form).status_code == 302
+    answer = client.post(url, {**form, "extend-days": "10"}, follow=True)  # the same page, in another tab
+    assert "整体办理期限只能延长一次" in answer.content.decode()
+    joint.refresh_from_db()
+    assert joint.extension_days == 5
