@@ -1,15 +1,19 @@
 """Joint approval on the portal (外网): the published themes (一件事), the
 online combined application (一表制, each shared file uploaded once) and
-the applicant's own joint cases with their stages and sub-cases."""
+the applicant's own joint cases with their stages and sub-cases, where an
+item not granted is applied for again."""
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from govhall.cases.models import Case
-from govhall.core.errors import DomainError
+from govhall.core.errors import DomainError, NotPermitted
 from govhall.joint import services as joint_services
 from govhall.joint.forms import theme_form
-from govhall.joint.models import Theme, ThemeStatus
+from govhall.joint.models import SubCase, Theme, ThemeStatus
 from govhall.joint.selectors import (
     joint_case_get,
     joint_case_list_visible,
@@ -19,6 +23,7 @@ from govhall.joint.selectors import (
 from govhall.portal.forms import ApplyForm
 from govhall.portal.views import _applicant
 from govhall.web.joint_forms import CombinedAnswersForm
+from govhall.web.joint_views import posted_id, reapplicable, reapply_answers
 
 
 def portal_joint_themes(request):
@@ -64,7 +69,9 @@ def portal_my_joint_cases(request):
 
 def portal_my_joint_case(request, number: str):
     """The applicant's own joint case: its stages and, in each, the
-    sub-cases with their state and deadline, each linked to its own page."""
+    sub-cases with their state and deadline, each linked to its own page;
+    an item not granted may be applied for again here (补充申请), with
+    changed answers to its own questions (docs/joint.md)."""
     from govhall.cases.deadlines import case_clock
     from govhall.core import clock
 
@@ -74,12 +81,36 @@ def portal_my_joint_case(request, number: str):
     joint = joint_case_get(user=user, number=number)
     if joint is None:
         raise Http404
+    bound, status = None, 200
+    if request.method == "POST":
+        sub = (SubCase.objects.filter(joint_case=joint, pk=posted_id(request.POST.get("sub_case")))
+               .select_related("stage_item__item__current", "case").first())
+        if sub is None:
+            raise Http404
+        bound, status = reapply_answers(joint, sub, request.POST), 400
+        if bound.is_valid():
+            try:
+                fresh = joint_services.joint_item_reapply(actor=user, joint_case=joint, sub_case=sub,
+                                                          form_data=bound.form_data())
+            except NotPermitted:
+                raise PermissionDenied from None
+            except DomainError as error:
+                if not bound.place_error(error):  # applied for again meanwhile, or the joint case ended
+                    messages.error(request, error.message)
+                    return redirect("portal_my_joint_case", number=joint.number)
+            else:
+                messages.success(request, _("已重新申请“%(item)s”，新办件 %(number)s 已分送部门办理。")
+                                 % {"item": fresh.case.item_version.name, "number": fresh.case.number})
+                return redirect("portal_my_joint_case", number=joint.number)
     today = clock.today()
+    listed = list(joint_sub_cases(user=user, joint=joint).select_related("case__item_version"))
     subs: dict[int, list] = {}
-    for sub in joint_sub_cases(user=user, joint=joint).select_related("case__item_version"):
+    for sub in listed:
         subs.setdefault(sub.joint_stage_id, []).append((sub, case_clock(sub.case, today=today)))
     own = set(Case.objects.filter(applicant=user, joint_link__joint_case=joint).values_list("pk", flat=True))
+    reapply = [(sub, bound if bound is not None and bound.prefix == f"sub{sub.pk}" else reapply_answers(joint, sub))
+               for sub in reapplicable(joint, listed)]
     return render(request, "portal/my_joint_case.html", {
-        "joint": joint, "own": own,
+        "joint": joint, "own": own, "reapply": reapply,
         "stages": [(s, subs.get(s.pk, [])) for s in joint.stages.select_related("stage__lead_department")],
-    })
+    }, status=status)

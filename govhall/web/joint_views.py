@@ -316,7 +316,9 @@ def _startable(joint: JointCase, stages: list) -> list:
             and all(dep.pk in done for dep in s.stage.depends_on.all())]
 
 
-def _reapplicable(joint: JointCase, subs: list) -> list:
+def reapplicable(joint: JointCase, subs: list) -> list:
+    """The sub-cases not granted that may be applied for again (at the
+    window, or online by the applicant)."""
     if joint.state not in (JointState.RUNNING, JointState.STOPPED):
         return []
     return [s for s in subs if not s.replaced and s.case.state in joint_services.SETTLED
@@ -335,7 +337,7 @@ def _stage_answers(joint: JointCase, joint_stage, data=None) -> CombinedAnswersF
     return _questions(joint, versions, f"stage{joint_stage.pk}", data)
 
 
-def _reapply_answers(joint: JointCase, sub, data=None) -> CombinedAnswersForm:
+def reapply_answers(joint: JointCase, sub, data=None) -> CombinedAnswersForm:
     """The item's own questions, to change with the new application."""
     return _questions(joint, [sub.stage_item.item.current], f"sub{sub.pk}", data)
 
@@ -354,8 +356,8 @@ def _page(request, joint: JointCase, *, extend=None, deliver=None, bound=None, s
     startable = _startable(joint, stages) if at_window else []
     stage_forms = {s.pk: bound if bound is not None and bound.prefix == f"stage{s.pk}" else _stage_answers(joint, s)
                    for s in startable}
-    reapply = [(sub, bound if bound is not None and bound.prefix == f"sub{sub.pk}" else _reapply_answers(joint, sub))
-               for sub in (_reapplicable(joint, subs) if at_window else [])]
+    reapply = [(sub, bound if bound is not None and bound.prefix == f"sub{sub.pk}" else reapply_answers(joint, sub))
+               for sub in (reapplicable(joint, subs) if at_window else [])]
     events = AuditEvent.objects.filter(target_type=JointCase._meta.label_lower, target_id=str(joint.pk)) \
         .select_related("actor").order_by("at", "pk")
     return render(request, "web/joint_detail.html", {
@@ -429,7 +431,7 @@ def joint_act(request, number: str, action: str):
         elif action == "stage_start":
             if not at_window:
                 raise PermissionDenied
-            joint_stage = joint.stages.filter(pk=_int(request.POST.get("stage"))).select_related("stage").first()
+            joint_stage = joint.stages.filter(pk=posted_id(request.POST.get("stage"))).select_related("stage").first()
             if joint_stage is None:
                 raise Http404
             answers = _stage_answers(joint, joint_stage, request.POST)
@@ -450,11 +452,11 @@ def joint_act(request, number: str, action: str):
         else:
             if not at_window:
                 raise PermissionDenied
-            sub = (SubCase.objects.filter(joint_case=joint, pk=_int(request.POST.get("sub_case")))
+            sub = (SubCase.objects.filter(joint_case=joint, pk=posted_id(request.POST.get("sub_case")))
                    .select_related("stage_item__item__current").first())
             if sub is None:
                 raise Http404
-            answers = _reapply_answers(joint, sub, request.POST)
+            answers = reapply_answers(joint, sub, request.POST)
             if not answers.is_valid():
                 return _page(request, joint, bound=answers, status=400)
             try:
@@ -472,7 +474,7 @@ def joint_act(request, number: str, action: str):
     return redirect("joint_detail", number=joint.number)
 
 
-def _int(value) -> int:
+def posted_id(value) -> int:
     """A posted id (-1 when it is none: nothing matches)."""
     value = str(value or "")
     return int(value) if value.isdigit() and len(value) < 18 else -1

@@ -538,3 +538,50 @@ def test_an_extension_recorded_meanwhile_is_said_and_not_doubled(client, joint_h
     assert "整体办理期限只能延长一次" in answer.content.decode()
     joint.refresh_from_db()
     assert joint.extension_days == 5
+
+
+def test_the_applicant_applies_again_online_for_an_item_not_granted(client, joint_hall):
+    from govhall.core.actors import SYSTEM
+    from govhall.org import services as org
+    from govhall.org.roles import Role
+
+    hall = joint_hall
+    client.force_login(hall.applicant)
+    assert client.post(reverse("portal_joint_apply", args=["startup"]), _online_form()).status_code == 302
+    joint = JointCase.objects.get()
+    url = reverse("portal_my_joint_case", args=[joint.number])
+    assert "重新申请未获许可的事项" not in client.get(url).content.decode()  # nothing denied yet
+    denied, *others = sub_cases(joint)
+    for case in others:
+        decide(case)
+    decide(denied, grant=False)
+    joint.refresh_from_db()
+    assert joint.state == JointState.STOPPED
+    page = client.get(url).content.decode()
+    assert "重新申请未获许可的事项" in page and "企业设立登记" in page and _unlabelled(page) == []
+    sub = SubCase.objects.get(case=denied)
+    prefix = f"sub{sub.pk}"
+    answer = client.post(url, {"sub_case": sub.pk, f"{prefix}-form-company_name": "示例科技有限公司",
+                               f"{prefix}-form-capital": "-5"})
+    assert answer.status_code == 400 and answer.context["reapply"][0][1].errors["form-capital"]
+    assert SubCase.objects.filter(joint_case=joint).count() == 4
+    # Another applicant cannot name it; staff are sent to the workbench.
+    other = org.user_create(actor=SYSTEM, username="other", password="x", role=Role.APPLICANT, full_name="李四")
+    client.force_login(other)
+    assert client.post(url, {"sub_case": sub.pk}).status_code == 404
+    client.force_login(hall.clerk)
+    assert client.post(url, {"sub_case": sub.pk}).status_code == 403
+    client.force_login(hall.applicant)
+    assert client.post(url, {"sub_case": "x"}).status_code == 404
+    answer = client.post(url, {"sub_case": sub.pk, f"{prefix}-form-company_name": "示例科技有限公司",
+                               f"{prefix}-form-capital": "500"})
+    assert answer.status_code == 302
+    joint.refresh_from_db()
+    fresh = SubCase.objects.get(joint_case=joint, stage_item=sub.stage_item, replaced=False)
+    assert joint.state == JointState.RUNNING and fresh.case.form_data["capital"] == 500
+    assert fresh.case.materials.exists()  # the shared files, attached again
+    # The page opened before, posted again: said, nothing applied for twice.
+    answer = client.post(url, {"sub_case": sub.pk, f"{prefix}-form-company_name": "示例科技有限公司",
+                               f"{prefix}-form-capital": "500"}, follow=True)
+    assert "只有未获许可的子件可以重新申请" in answer.content.decode()
+    assert SubCase.objects.filter(joint_case=joint).count() == 5
