@@ -694,9 +694,10 @@ class HistoryResult:
 def demo_cases_load(*, staffing: plan_staff.Staffing, size: int = DEFAULT_CASES, now: datetime | None = None
                     ) -> HistoryResult:
     """The history of ``size`` cases up to now, the showcases of the last days,
-    and the ratings."""
+    the joint cases (demo/joint.py) and the ratings."""
     from govhall.catalog.models import ItemVersion, VersionStatus
     from govhall.core import clock
+    from govhall.demo.joint import joint_lives
     from govhall.demo.showcases import showcase_lives
 
     now = now or clock.now()
@@ -706,7 +707,8 @@ def demo_cases_load(*, staffing: plan_staff.Staffing, size: int = DEFAULT_CASES,
     today = timezone.localtime(now).date()
     plans = history_plan(versions, today=today, size=size)
     history = History(staffing=staffing, versions=versions, now=now)
-    lives = [history.life(plan) for plan in plans] + showcase_lives(history, today=today)
+    lives = ([history.life(plan) for plan in plans] + showcase_lives(history, today=today)
+             + joint_lives(history, today=today))
     history.run(lives)
     demo_ratings_load(now)
     return HistoryResult(cases=len(history.made), failures=history.failures,

@@ -77,6 +77,44 @@ FORM_FIELDS = {
     ],
 }
 
+# The joint approval themes' items (demo/joint.py) ask the questions the
+# combined form (一表制) asks once: the same key, the same definition.
+COMPANY_NAME = _field("company_name", "企业名称", max_length=50)
+PROJECT_NAME = _field("project_name", "项目名称", max_length=100)
+PROJECT_ADDRESS = _field("project_address", "建设地点", max_length=100)
+LAND_AREA = _field("land_area", "用地面积（平方米）", "number", low=1, high=10000000)
+BUILDING_AREA = _field("building_area", "总建筑面积（平方米）", "number", low=1, high=10000000)
+BUILDER = _field("builder", "施工单位", max_length=100)
+FORM_FIELDS.update({
+    "公司设立登记": [  # 区行政审批局: optional questions only (see above)
+        {**COMPANY_NAME, "required": False},
+        _field("company_type", "公司类型", "choice", required=False, options=["有限责任公司", "股份有限公司"]),
+        _field("registered_capital", "注册资本（万元）", "number", required=False, low=0.01, high=10000000),
+        _field("business_scope", "经营范围", "textarea", required=False, max_length=500),
+    ],
+    "公章刻制备案": [COMPANY_NAME, _field("seal_count", "刻制印章枚数", "number", low=1, high=20,
+                                         hint="法定名称章、财务专用章、发票专用章、合同专用章等")],
+    "一照一码户信息确认（县级行使）": [
+        COMPANY_NAME, _field("accounting", "适用的会计制度", "choice", options=["企业会计准则", "小企业会计准则", "其他"])],
+    "发票票种核定（县级行使）": [
+        _field("invoice_kind", "申请的发票种类", "choice",
+               options=["全面数字化的电子发票", "增值税普通发票", "增值税专用发票"])],
+    "企业社会保险登记": [COMPANY_NAME, _field("employees", "参保职工人数", "number", low=1, high=100000)],
+    "企业投资项目备案": [PROJECT_NAME, PROJECT_ADDRESS,
+                         _field("investment", "总投资（万元）", "number", low=1, high=100000000)],
+    "建设项目用地预审与选址意见书": [PROJECT_NAME, PROJECT_ADDRESS, LAND_AREA],
+    "建设用地（含临时用地）规划许可证核发（出让用地）": [PROJECT_NAME, LAND_AREA],
+    "建设工程设计方案审定": [PROJECT_NAME, BUILDING_AREA],
+    "建设工程（含临时建设）规划许可证核发": [PROJECT_NAME, BUILDING_AREA],
+    "建筑工程施工许可证核发": [PROJECT_NAME, BUILDING_AREA, BUILDER,
+                               _field("contract_price", "施工合同价格（万元）", "number", low=1, high=100000000)],
+    "特殊建设工程消防设计审查": [PROJECT_NAME, BUILDING_AREA],
+    "建设工程质量监督备案": [PROJECT_NAME, BUILDER],
+    "建筑垃圾处理方案备案": [PROJECT_NAME],
+    "特殊建设工程消防验收": [PROJECT_NAME],
+    "建设工程竣工验收备案": [PROJECT_NAME],
+})
+
 
 def complete_specs() -> list[dict]:
     data = json.loads(COMPLETE_ITEMS.read_text(encoding="utf-8"))

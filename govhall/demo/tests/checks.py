@@ -165,3 +165,82 @@ def check_the_default_plan() -> None:
     assert {s for s, w in {**ORDINARY_OUTCOMES, **IMMEDIATE_OUTCOMES}.items() if w} <= set(outcomes)
     assert outcomes["immediate"] + outcomes["normal"] > len(plan) * 0.6
     assert plan == history_plan(_published(), today=today, size=DEFAULT_CASES)  # deterministic
+
+
+def check_joint_approval() -> None:
+    """The joint approval part (demo/joint.py): two published themes, and
+    four joint cases in the states the screens show — delivered together,
+    running, in the third of four stages, stopped by a denial — whose
+    sub-cases are real cases of their departments, in their work lists."""
+    from itertools import pairwise
+
+    from govhall.joint.models import (
+        JointCase,
+        JointState,
+        StageState,
+        SubCase,
+        Theme,
+        ThemeStatus,
+    )
+    from govhall.joint.selectors import (
+        joint_case_list_visible,
+        joint_sees_whole,
+        joint_sub_cases,
+    )
+
+    today = clock.today()
+    themes = {t.code: t for t in Theme.objects.filter(status=ThemeStatus.PUBLISHED)}
+    assert set(themes) >= {"kaiban-qiye", "gongcheng-jianshe"}
+    company, construction = themes["kaiban-qiye"], themes["gongcheng-jianshe"]
+    stage = company.stages.get()  # one stage: registration, seal, tax and social insurance together
+    assert {si.item.department.short_name for si in stage.items.select_related("item__department")} == {
+        "区行政审批局", "区公安分局", "广安区税务局", "区人社局"}
+    stages = list(construction.stages.order_by("order").prefetch_related("depends_on"))
+    assert [s.name for s in stages] == ["立项用地规划许可", "工程建设许可", "施工许可", "竣工验收"]
+    for before, after in pairwise(stages):
+        assert list(after.depends_on.all()) == [before]
+    for s in stages:
+        assert s.lead_department is not None
+        assert s.items.values("item__department").distinct().count() >= 2, s.name  # several departments
+
+    joints = {j.pk: j for j in JointCase.objects.select_related("theme")}
+    assert Counter((j.theme.code, j.state) for j in joints.values()) == Counter({
+        ("kaiban-qiye", JointState.DELIVERED): 1, ("kaiban-qiye", JointState.RUNNING): 1,
+        ("gongcheng-jianshe", JointState.RUNNING): 1, ("gongcheng-jianshe", JointState.STOPPED): 1})
+    links = defaultdict(list)
+    for link in SubCase.objects.filter(replaced=False).select_related("case__item_version__item", "joint_stage__stage"):
+        links[link.joint_case_id].append(link)
+        # A real case of the item's own department, of the joint case's applicant.
+        assert link.case.department_id == link.case.item_version.item.department_id
+        assert link.case.applicant_name == joints[link.joint_case_id].applicant_name
+        assert link.joint_stage.joint_case_id == link.joint_case_id
+    for joint in joints.values():
+        states = {link.case.state for link in links[joint.pk]}
+        stage_states = list(joint.stages.order_by("stage__order").values_list("state", flat=True))
+        if joint.state == JointState.DELIVERED:  # delivered together: every result in one act
+            assert states == {State.CLOSED} and stage_states == [StageState.DONE]
+        elif joint.theme.code == "kaiban-qiye":  # running: sub-cases at different points
+            assert states == {State.APPROVED, State.SUBMITTED} and stage_states == [StageState.RUNNING]
+        elif joint.state == JointState.RUNNING:  # the third stage, its sub-cases at different points
+            assert stage_states == [StageState.DONE, StageState.DONE, StageState.RUNNING, StageState.WAITING]
+            third = {link.case.state for link in links[joint.pk] if link.joint_stage.stage.order == 3}
+            assert {State.APPROVED, State.IN_REVIEW, State.SUBMITTED} <= third
+            assert not any(link.joint_stage.stage.order == 4 for link in links[joint.pk])
+            assert joint.light and joint.due_date > today
+        else:  # stopped: one item denied, the others granted, no later stage started
+            assert State.DENIED in states and states <= {State.DENIED, State.APPROVED, State.DELIVERED}
+            assert stage_states == [StageState.FAILED, StageState.WAITING, StageState.WAITING, StageState.WAITING]
+            assert joint.light == ""
+    # The screens' logins: the manager sees every joint case, the lead
+    # departments' reviewers the whole of their theme's, the window clerks
+    # their waiting sub-cases in 待办.
+    assert joint_case_list_visible(user=User.objects.get(username="manager")).count() == len(joints)
+    for username, code in (("reviewer", "kaiban-qiye"), ("reviewer_b", "gongcheng-jianshe")):
+        user = User.objects.get(username=username)
+        for joint in joint_case_list_visible(user=user).filter(theme__code=code):
+            assert joint_sees_whole(user, joint)
+            assert joint_sub_cases(user=user, joint=joint).count() == len(links[joint.pk])
+        assert joint_case_list_visible(user=user).filter(theme__code=code).count() == 2
+    running = next(j for j in joints.values() if j.theme.code == "kaiban-qiye" and j.state == JointState.RUNNING)
+    todo = {case.pk for case, _acts in case_list_todo(user=User.objects.get(username="clerk2"), today=today)}
+    assert {link.case_id for link in links[running.pk] if link.case.state == State.SUBMITTED} <= todo

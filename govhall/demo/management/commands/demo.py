@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from govhall.core.errors import DomainError
 from govhall.demo.cases import DEFAULT_CASES
+from govhall.demo.joint import JOINT_LOGINS
 from govhall.demo.loader import DEMO_PASSWORD, LAST_LOAD, demo_is_loaded, demo_load
 from govhall.demo.loader import demo_other_staff_count
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         width = max(len(login.username) for login in logins)
         for login in logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.role} · {login.full_name}  {login.where}")
+        self.stdout.write(f"  {JOINT_LOGINS}")
         others = demo_other_staff_count()
         if others:
             self.stdout.write(f"  另有各部门、各窗口工作人员 {others} 名（如 minzheng_reviewer、clerk4），密码相同，"
