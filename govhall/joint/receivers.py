@@ -4,6 +4,9 @@ case for its stage are looked at (a decision, or an end without one); the
 look-up of the link is one indexed read, and a case that is no sub-case
 costs nothing more."""
 
+import functools
+
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from govhall.cases.states import Action
@@ -12,11 +15,33 @@ SETTLING = frozenset({Action.APPROVE, Action.DENY, Action.REJECT, Action.WITHDRA
 
 
 def sub_case_changed(*, case, action, at, **kwargs) -> None:
-    if action not in SETTLING:
+    if action not in SETTLING or not _linked(case.pk):
         return
     from govhall.joint.services import sub_case_settled
 
     sub_case_settled(case=case, at=at)
+
+
+def _linked(case_id: int) -> bool:
+    """Whether the case is a current sub-case: one fixed statement (every
+    decision of every case asks; the locked read of the link, which the ORM
+    builds anew each time, only for a sub-case)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_linked_sql(), [case_id])
+        return cursor.fetchone() is not None
+
+
+@functools.cache
+def _linked_sql() -> str:
+    from govhall.joint.models import SubCase
+
+    qn = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return qn(SubCase._meta.get_field(name).column)
+
+    return (f"SELECT 1 FROM {qn(SubCase._meta.db_table)} WHERE {column('case')} = %s"
+            f" AND NOT {column('replaced')}")
 
 
 def register_labels() -> None:
