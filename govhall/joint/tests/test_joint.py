@@ -400,3 +400,34 @@ def test_two_sub_cases_decided_at_the_same_moment_end_their_stage_once(joint_hal
     jc.refresh_from_db()
     assert jc.state == JointState.READY
     assert AuditEvent.objects.filter(target_id=str(jc.pk), action="joint_stage_end").count() == 1
+
+
+# --- the read-only interfaces ---------------------------------------------------------------
+
+def test_the_api_lists_and_shows_joint_cases_within_the_callers_scope(joint_hall, client):
+    hall = joint_hall
+    jc = receive_construction(hall)
+    for case in running_cases(jc, "立项用地规划"):
+        decide(case, at=at("2026-03-04 10:00"))
+    client.force_login(hall.people.lead_b)
+    listed = client.get("/api/joint/cases/").json()
+    assert [row["number"] for row in listed["results"]] == [jc.number]
+    assert listed["results"][0]["applicant_id_number"] != "91510100MA6123456W"  # masked
+    detail = client.get(f"/api/joint/cases/{jc.number}/").json()
+    assert [s["state"] for s in detail["stages"]] == ["done", "running", "waiting", "waiting"]
+    assert sum(len(s["sub_cases"]) for s in detail["stages"]) == 6  # the lead department sees the whole
+    client.force_login(hall.reviewer)  # 审批局: its own sub-cases only
+    detail = client.get(f"/api/joint/cases/{jc.number}/").json()
+    assert {c["department"] for s in detail["stages"] for c in s["sub_cases"]} == {"A"}
+    client.force_login(hall.people.reviewer_e)  # 税务局: nothing in this joint case
+    assert client.get(f"/api/joint/cases/{jc.number}/").status_code == 404
+    assert client.get("/api/joint/cases/").json()["results"] == []
+
+
+def test_the_admin_shows_a_joint_case_read_only_and_masked(joint_hall, client):
+    hall = joint_hall
+    jc = receive_construction(hall)
+    client.force_login(hall.admin)
+    page = client.get(f"/admin/joint/jointcase/{jc.pk}/change/")
+    assert page.status_code == 200
+    assert jc.number in page.content.decode() and "91510100MA6123456W" not in page.content.decode()
