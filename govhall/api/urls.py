@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from govhall.api import case_actions, cases, catalog, ratings
+from govhall.api import case_actions, cases, catalog, joint, ratings
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -23,4 +23,6 @@ urlpatterns = [
     # "api_case_act" with an action's name gives that action's own address).
     path("cases/<str:number>/actions/<str:action>/", case_actions.action_unknown, name="api_case_act"),
     path("cases/<str:number>/rating/", ratings.CaseRating.as_view(), name="api_case_rating"),
+    path("joint/cases/", joint.JointCaseList.as_view(), name="api_joint_cases"),
+    path("joint/cases/<str:number>/", joint.JointCaseDetail.as_view(), name="api_joint_case"),
 ]

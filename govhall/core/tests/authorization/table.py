@@ -692,6 +692,10 @@ def _api() -> dict[str, list[Probe]]:
             Probe("rate", "POST", api_case("delivered_a", OK(201, "ratings"), may={"applicant"}),
                   number("delivered_a"), data=lambda w, p: {"level": 5}, json=True),
         ],
+        # Joint cases (read-only): the list in the caller's scope; one no one sees.
+        "api/joint/cases/": [Probe("list", "GET", api_logged_in())],
+        "api/joint/cases/<str:number>/": [Probe("unknown", "GET", api_logged_in(HIDDEN),
+                                                lambda w: {"number": "D1-LB20260302-99999"})],
         "^api/(?P<rest>.*)$": [Probe("unknown", "GET", public(HIDDEN), path="/api/no-such-address/")],
     }
     for act in ACTS + OTHER_STEP_ACTS:
