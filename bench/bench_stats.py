@@ -9,8 +9,10 @@ events, pauses, ratings and alerts; open cases overdue, paused, extended
 among them). At each size, measured in the same run:
 
 - the rollups' rebuild (``govhall stats-rollup --rebuild``);
-- the incremental refresh after a day of new events (the day's new cases
-  and what happened to the open ones);
+- the first dashboard page after a day of new events (the day's new cases
+  and what happened to the open ones), which catches the rollups up by at
+  most a page's share (``rollup.REQUEST_BATCH`` rows of each source), then
+  the refresh of the rest (the worker's);
 - ``indicators_for`` for the whole installation, last month;
 - ``report_build`` + the .xlsx of last month (``govhall report --month``);
 - the dashboard page of last month for the city's center manager (test client);
@@ -18,7 +20,10 @@ among them). At each size, measured in the same run:
   (``stats.direct.indicators_direct``, what every figure did before).
 
 Reported: each time (median of a few rounds) and its growth from one size
-to the next. Run: python bench/bench_stats.py [--sizes 10000,100000]
+to the next; at the largest size on PostgreSQL, EXPLAIN ANALYZE of every
+query a month's figures and the current lights run (captured from the code
+itself, so the plans are those of the queries as they are).
+Run: python bench/bench_stats.py [--sizes 10000,100000] [--databases postgresql|sqlite]
 """
 
 from __future__ import annotations
@@ -37,9 +42,13 @@ SQLITE_MAX = 100_000
 ROUNDS = 5
 CHUNK = 50_000
 DAYS = 730
+# --databases: only this one ("postgresql" or "sqlite").
+ONLY = ""
 
 
 def child(label: str, sizes: list[int]) -> None:
+    if ONLY and label != ONLY:
+        return
     with throwaway_database("bench_stats") as vendor:
         Bench(label, vendor).run([s for s in sizes if vendor == "postgresql" or s <= SQLITE_MAX])
 
@@ -122,11 +131,13 @@ class Bench:
 
         from govhall.cases.models import Case, CaseEvent, Pause
         from govhall.evaluation.models import Rating
-        from govhall.stats.models import AlertRollup, CaseFact, DayItemRollup, DayRollup, OverdueSpan, RollupMark
+        from govhall.stats.models import (
+            AlertRollup, CaseFact, DayItemRollup, DayRollup, LightRollup, OverdueSpan, RollupMark,
+        )
         from govhall.supervision.models import Alert
 
         models = [Alert, Rating, Pause, CaseEvent, CaseFact, OverdueSpan, DayRollup, DayItemRollup, AlertRollup,
-                  RollupMark, Case]
+                  LightRollup, RollupMark, Case]
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("TRUNCATE " + ", ".join(m._meta.db_table for m in models) + " CASCADE")
@@ -197,6 +208,9 @@ class Bench:
             rebuild = rollups_rebuild().seconds
             self.analyze()
             synthetic.write(day, moment=end, since=cut)
+            started = time.perf_counter()
+            _ok(client.get(url, secure=True))
+            first_page = time.perf_counter() - started
             refresh = rollups_refresh()
             ours = {
                 "indicators_for": self.timed(lambda: indicators_for(user=None, period=self.month, today=self.today)),
@@ -206,7 +220,8 @@ class Bench:
                 "direct figures (peer)": self.timed(lambda: indicators_direct(
                     user=None, period=self.month, today=self.today), rounds=3),
             }
-            figures[size] = {"rebuild": rebuild, "refresh (a day)": refresh.seconds, **ours}
+            figures[size] = {"rebuild": rebuild, "first page after a day": first_page,
+                             "refresh (the rest of the day)": refresh.seconds, **ours}
             print(f"{self.label} {size:,} cases (generated in {generated:.0f} s): " + ", ".join(
                 f"{name} {_ms(value)}" for name, value in figures[size].items())
                 + f"; the day's refresh: {refresh.cases} case(s), {refresh.days} day(s)", flush=True)
@@ -218,42 +233,25 @@ class Bench:
 
 
     def explain(self, size: int) -> None:
-        """EXPLAIN ANALYZE of what a month's figures still read, for the city's manager (docs/indicators.md)."""
-        from django.db.models import Count, Q, Sum
+        """EXPLAIN ANALYZE of every query a month's figures and the current
+        lights run for the city's manager (docs/indicators.md), as the code
+        runs them (captured), the rollups being fresh."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
 
-        from govhall.cases.states import OPEN
-        from govhall.stats.indicators import Scope, _cells, cut_day, rollup_q, scoped_cases
-        from govhall.stats.models import AlertRollup, CaseFact, OverdueSpan
-        from govhall.supervision.models import Alert
+        from govhall.stats.indicators import current_lights, indicators_for
 
-        user, month, scope = self.manager, self.month, Scope()
-        accepted = Q(accepted_on__range=(month.start, month.end))
-        decided = Q(decided_on__range=(month.start, month.end))
-        start, end = month.bounds()
-        alerted = Q(case_id__in=Alert.objects.filter(raised_at__gte=start, raised_at__lt=end, case__isnull=False)
-                    .values("case_id"))
-        cut = cut_day(month, self.today)
-        queries = {
-            "day cells of the month, by department": _cells(user, scope, month).order_by().values("department_id")
-            .annotate(accepted=Sum("accepted"), closed=Sum("closed")),
-            "handled: facts accepted and decided in the month": CaseFact.objects.filter(
-                rollup_q(user, scope)).filter(accepted & decided).order_by()
-            .values("department_id").annotate(n=Count("pk")),
-            "handled: facts accepted or decided in the month and alerted in it": CaseFact.objects.filter(
-                rollup_q(user, scope)).filter(alerted).filter(accepted | decided).order_by()
-            .values("department_id").annotate(n=Count("pk")),
-            "overdue spans alive at the month's end": OverdueSpan.objects.filter(
-                rollup_q(user, scope), Q(last__gte=cut) | Q(last__isnull=True), first__lte=cut).order_by()
-            .values("department_id").annotate(n=Count("pk")),
-            "alert cells of the month": AlertRollup.objects.filter(
-                rollup_q(user, scope), day__range=(month.start, month.end)).order_by()
-            .values("rule", "severity").annotate(n=Sum("n")),
-            "current lights (open cases now)": scoped_cases(user=user, scope=scope).filter(state__in=sorted(OPEN))
-            .order_by().values("light").annotate(n=Count("pk")),
-        }
-        for name, queryset in queries.items():
-            print(f"{self.label} {size:,} cases — EXPLAIN ANALYZE {name}:\n{queryset.explain(analyze=True)}\n",
-                  flush=True)
+        with CaptureQueriesContext(connection) as captured:
+            indicators_for(user=self.manager, period=self.month, today=self.today)
+            current_lights(user=self.manager)
+        for n, query in enumerate(captured.captured_queries, start=1):
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN ANALYZE " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            print(f"{self.label} {size:,} cases — EXPLAIN ANALYZE query {n}: {sql[:300]}…\n{plan}\n", flush=True)
 
 
 def _moves(case, cut: datetime, end: datetime) -> bool:
@@ -277,10 +275,16 @@ def main() -> None:
     sizes = SIZES
     if "--sizes" in args:
         sizes = [int(s.replace("_", "")) for s in args[args.index("--sizes") + 1].split(",")]
+    global ONLY
+    if "--databases" in args:
+        choice = args[args.index("--databases") + 1]
+        if choice not in ("postgresql", "postgres", "sqlite"):
+            sys.exit(f"--databases: postgresql or sqlite, not {choice!r}")
+        ONLY = "sqlite" if choice == "sqlite" else "postgresql"
     if "--child" in args:
         child(args[args.index("--child") + 1], sizes)
         return
-    sys.exit(parent(__file__, ["--sizes", ",".join(map(str, sizes))]))
+    sys.exit(parent(__file__, ["--sizes", ",".join(map(str, sizes)), *(["--databases", ONLY] if ONLY else [])]))
 
 
 if __name__ == "__main__":

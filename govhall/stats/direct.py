@@ -17,11 +17,11 @@ from django.db.models.functions import Cast
 
 from govhall.cases.deadlines import promised_deadline, working_days_taken
 from govhall.cases.models import Case, CaseEvent, Channel, Pause
-from govhall.cases.states import Action
+from govhall.cases.states import OPEN, Action
 from govhall.evaluation.models import BAD_LEVELS, SATISFIED_LEVELS
 from govhall.org.models import User
 from govhall.stats.indicators import (
-    END_ACTIONS, GROUPS, Indicators, Scope, _grouped, _immediate_q, _speed_up_q, _values, cut_day, scoped_alerts,
+    END_ACTIONS, GROUPS, LIGHTS, Indicators, Scope, _grouped, _immediate_q, _speed_up_q, _values, cut_day, scoped_alerts,
     scoped_cases, scoped_ratings, visible_cases,
 )
 from govhall.stats.periods import Period
@@ -223,3 +223,11 @@ def visit_distribution_direct(*, user: User | None, period: Period, scope: Scope
     return {"0": agg["v0"], "1": agg["v1"], "2": agg["v2"], "3+": agg["v3"]}
 
 
+def current_lights_direct(*, user: User | None, scope: Scope = Scope()) -> dict[str, int]:
+    """Open cases by their light now (no light: green), counted on the cases."""
+    counts = dict.fromkeys(LIGHTS, 0)
+    rows = (scoped_cases(user=user, scope=scope).filter(state__in=sorted(OPEN)).order_by()
+            .values("light").annotate(n=Count("pk")).values_list("light", "n"))
+    for light, n in rows:
+        counts[light if light in counts else "green"] += n
+    return counts

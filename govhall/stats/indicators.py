@@ -5,9 +5,10 @@ word for word, always intersected with what the reader may see
 (``org.selectors.scope_q``).
 
 The figures read the rollups (``stats.models``, kept by ``stats.rollup``):
-the period's day cells summed in one grouped query, the overdue spans
-alive at the period's end, the alert cells, and the facts of the cases
-accepted in the period or alerted in it (handled); each a few thousand
+the period's day cells summed in one grouped query (with the lags that
+count the cases both accepted and decided in it), the overdue spans alive
+at the period's end, the alert cells, the light cells and the facts of the
+cases alerted in the period (handled with an alert); each a few thousand
 rows whatever the history. ``stats.direct`` computes the same figures from
 the cases themselves: the reference the rollups are proved equal to.
 """
@@ -18,7 +19,7 @@ import contextvars
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, router
@@ -34,10 +35,12 @@ from govhall.org.models import Center, Department, User, Window
 from govhall.org.selectors import scope_q
 from govhall.stats.labels import staff_label, window_label
 from govhall.stats.models import (
+    LAGS,
     AlertRollup,
     CaseFact,
     DayItemRollup,
     DayRollup,
+    LightRollup,
     OverdueSpan,
 )
 from govhall.stats.periods import Period
@@ -326,27 +329,39 @@ SUMMED = ("received", "online", "accepted", "immediate", "speed_up_cases", "spee
 _fresh: contextvars.ContextVar[bool] = contextvars.ContextVar("govhall_rollups_fresh", default=False)
 
 
-def rollups_fresh() -> None:
+@dataclass(frozen=True)
+class Freshness:
+    """How current the figures read are: ``behind`` when a page's limited
+    refresh left work to the worker; they then count everything committed
+    before ``as_of`` (None: the rollups are being built for the first time)."""
+
+    behind: bool = False
+    as_of: datetime | None = None
+
+
+def rollups_fresh(*, limited: bool = False) -> Freshness:
     """Bring the rollups up to what is committed, before reading them, on the
     primary database; a read replica is read as it is (its rollups follow the
     primary's refreshes, which the task worker runs on a schedule). Inside
-    ``rollups_read_once`` only the first read refreshes."""
+    ``rollups_read_once`` only the first read refreshes. ``limited``: a page
+    is waiting (``rollup.rollups_refresh``)."""
     from govhall.stats.rollup import rollups_refresh
 
-    if _fresh.get():
-        return
-    if router.db_for_read(DayRollup) == DEFAULT_DB_ALIAS:
-        rollups_refresh()
+    if _fresh.get() or router.db_for_read(DayRollup) != DEFAULT_DB_ALIAS:
+        return Freshness()
+    result = rollups_refresh(limited=limited)
+    return Freshness(behind=result.behind, as_of=result.as_of)
 
 
 @contextmanager
-def rollups_read_once():
+def rollups_read_once(*, limited: bool = False):
     """One refresh for every figure read in the block (a page, a report):
-    they then agree with each other, as of the block's start."""
-    rollups_fresh()
+    they then agree with each other, as of the block's start. Yields its
+    ``Freshness``; a page passes ``limited`` and shows it when behind."""
+    freshness = rollups_fresh(limited=limited)
     token = _fresh.set(True)
     try:
-        yield
+        yield freshness
     finally:
         _fresh.reset(token)
 
@@ -382,7 +397,13 @@ def _compute(*, user: User | None, period: Period, scope: Scope, today: date, by
     rollups_fresh()
     key = GROUP_FIELDS[by] if by else None
     result: dict[object, Indicators] = defaultdict(Indicators)
-    for grp, sums in _grouped(_cells(user, scope, period), key, {name: Sum(name) for name in SUMMED}).items():
+    # Accepted and decided in the period, counted in the cells of the decision's
+    # day by lag: a decision n days after its acceptance counts from the nth day on.
+    span = (period.end - period.start).days
+    both = {f"both_{n}": Sum(f"lag_{n}", filter=Q(day__gte=period.start + timedelta(days=n)))
+            for n in range(1, min(span, LAGS - 1) + 1)}
+    aggregations = {**{name: Sum(name) for name in SUMMED}, **both}
+    for grp, sums in _grouped(_cells(user, scope, period), key, aggregations).items():
         sums = {name: value or 0 for name, value in sums.items()}
         if not any(sums.values()):
             continue
@@ -394,16 +415,19 @@ def _compute(*, user: User | None, period: Period, scope: Scope, today: date, by
         target.ratings = sum(sums[f"rated_{level}"] for level in range(1, 6))
         target.satisfied = sum(sums[f"rated_{level}"] for level in SATISFIED_LEVELS)
         target.bad = sum(sums[f"rated_{level}"] for level in BAD_LEVELS)
-        target.handled = target.accepted + target.closed
-    # Handled: accepted or decided in the period; the facts of the cases both
-    # accepted and decided in it are counted once; with an alert raised in it.
+        target.handled = target.accepted + target.closed - sums["same_day"] - sum(sums[name] for name in both)
+    # Handled: accepted or decided in the period, the cases both accepted and
+    # decided in it counted once: besides the lags of the cells, the few
+    # decided LAGS days or more after their acceptance (in a period that
+    # long), or before it, read from the facts; with an alert raised in it.
     accepted = Q(accepted_on__range=(period.start, period.end))
     decided = Q(decided_on__range=(period.start, period.end))
     moment_from, moment_to = period.bounds()
     alerted = Q(case_id__in=Alert.objects.filter(raised_at__gte=moment_from, raised_at__lt=moment_to,
                                                  case__isnull=False).values("case_id"))
     facts = CaseFact.objects.filter(rollup_q(user, scope))
-    for grp, row in _grouped(facts.filter(accepted & decided), key, {"n": Count("pk")}).items():
+    lags = Q(lag__lt=0) | Q(lag__gte=LAGS) if span >= LAGS else Q(lag__lt=0)
+    for grp, row in _grouped(facts.filter(decided & accepted, lags), key, {"n": Count("pk")}).items():
         if row["n"]:
             result[grp].handled -= row["n"]
     for grp, row in _grouped(facts.filter(alerted).filter(accepted | decided), key, {"n": Count("pk")}).items():
@@ -454,12 +478,13 @@ def daily_volumes(*, user: User | None, period: Period, scope: Scope = Scope()) 
 
 
 def current_lights(*, user: User | None, scope: Scope = Scope()) -> dict[str, int]:
-    """Open cases by their light now (no light: green)."""
+    """Open cases by their light now (no light: green), from the light cells."""
+    rollups_fresh()
     counts = dict.fromkeys(LIGHTS, 0)
-    rows = (scoped_cases(user=user, scope=scope).filter(state__in=sorted(OPEN)).order_by()
-            .values("light").annotate(n=Count("pk")).values_list("light", "n"))
+    rows = (LightRollup.objects.filter(rollup_q(user, scope)).order_by()
+            .values("light").annotate(n=Sum("n")).values_list("light", "n"))
     for light, n in rows:
-        counts[light if light in counts else "green"] += n
+        counts[light] += n
     return counts
 
 

@@ -12,6 +12,7 @@ thousand rows whatever the history, exact at every refresh
   × staff (× item) the counts and sums of the cases, ratings and fees whose
   deciding date is that day.
 - ``AlertRollup``: alerts per raised day × group × rule × severity.
+- ``LightRollup``: the open cases now per group × light.
 - ``RollupMark``: how far the refresh has read each source.
 
 Group keys are those of the contribution: a case's receiving center,
@@ -23,6 +24,10 @@ never is the source of anything else.
 """
 
 from django.db import models
+
+# A decision's lag (calendar days from acceptance to decision) is counted in
+# its day's cell below this; longer (and inverted) lags are read from the facts.
+LAGS = 31
 
 
 def _key(model: str, *, null: bool = False):
@@ -56,6 +61,10 @@ class CaseFact(models.Model):
     rejected_on = models.DateField(null=True)
     withdrawn_on = models.DateField(null=True)
     terminated_on = models.DateField(null=True)
+    # Calendar days from acceptance to decision (None: not both).
+    lag = models.IntegerField(null=True)
+    # The light counted while the case is open ("green" without one); "" once it is not.
+    light = models.CharField(max_length=8, blank=True)
 
     class Meta:
         indexes = [
@@ -73,6 +82,11 @@ class CaseFact(models.Model):
                          condition=models.Q(withdrawn_on__isnull=False)),
             models.Index(fields=["terminated_on"], name="fact_terminated_idx",
                          condition=models.Q(terminated_on__isnull=False)),
+            # accepted and decided in a period, beyond what the cells' lags count: the few
+            # decisions LAGS days or more after their acceptance, or before it
+            models.Index(fields=["decided_on", "accepted_on"], name="fact_long_lag_idx",
+                         condition=models.Q(lag__gte=LAGS) | models.Q(lag__lt=0),
+                         include=["center", "department", "window", "staff", "item"]),
         ]
 
 
@@ -131,6 +145,11 @@ class Cell(models.Model):
     rated_3 = models.IntegerField(default=0)
     rated_4 = models.IntegerField(default=0)
     rated_5 = models.IntegerField(default=0)
+    # Decided this day, accepted ``n`` days before (0: ``same_day``), n < LAGS:
+    # "accepted and decided in a period" is a sum of these over its days.
+    for _n in range(1, LAGS):
+        vars()[f"lag_{_n}"] = models.IntegerField(default=0)
+    del _n
 
     class Meta:
         abstract = True
@@ -167,6 +186,19 @@ class AlertRollup(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="alert_rollup_day_idx")]
+
+
+class LightRollup(models.Model):
+    """Open cases now per group and light (no light: green), kept with the
+    facts' ``light`` by the refresh and by supervision's scan."""
+
+    center = _key("org.Center")
+    department = _key("org.Department")
+    window = _key("org.Window", null=True)
+    staff = _key("org.User", null=True)
+    item = _key("catalog.Item")
+    light = models.CharField(max_length=8)
+    n = models.IntegerField(default=0)
 
 
 class RollupMark(models.Model):

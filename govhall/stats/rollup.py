@@ -25,10 +25,10 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -41,16 +41,19 @@ from govhall.calendars.selectors import (
 )
 from govhall.cases.deadlines import promised_deadline, working_days_taken
 from govhall.cases.models import Case, CaseEvent, Channel, Pause
-from govhall.cases.states import Action
+from govhall.cases.states import OPEN, Action
+from govhall.core import clock
 from govhall.core.clock import to_local_date
 from govhall.core.writers import holes_next, id_gaps, ranges_q
 from govhall.core.writers import table_writers as _writers
 from govhall.evaluation.models import Rating
 from govhall.stats.models import (
+    LAGS,
     AlertRollup,
     CaseFact,
     DayItemRollup,
     DayRollup,
+    LightRollup,
     OverdueSpan,
     RollupMark,
 )
@@ -60,6 +63,10 @@ from govhall.timing import CalendarRangeError
 
 # Source rows read per query; a refresh reads on until the sources are drained.
 BATCH = 5000
+# What a refresh made while a page waits may read of each source (one read);
+# beyond it the page shows the figures as of the rollups' mark and leaves the
+# rest to the worker (``rollups_refresh(limited=True)``).
+REQUEST_BATCH = 1000
 # Cases whose facts are recomputed per step.
 CASE_BATCH = 2000
 # The longest run of days whose cells are recomputed by one set of queries.
@@ -70,6 +77,9 @@ SOURCES = {"case_events": CaseEvent, "ratings": Rating, "alerts": Alert}
 CALENDAR = "calendar"
 # A fact's dates: the days whose cells it counts in.
 FACT_DAYS = ("received_on", "accepted_on", "decided_on", "paid_on", "rejected_on", "withdrawn_on", "terminated_on")
+# The lights an open case counts under (an open case without one, or with
+# one not known here, is green).
+LIGHTS = ("green", "prompt", "yellow", "red")
 KEYS = ("center_id", "department_id", "window_id", "staff_id", "item_id")
 END_FIELDS = {Action.REJECT: "rejected_on", Action.WITHDRAW: "withdrawn_on", Action.TERMINATE: "terminated_on"}
 CELL_MEASURES = [f.attname for f in DayRollup._meta.concrete_fields
@@ -84,7 +94,8 @@ MEASURES: dict[str, dict[str, object]] = {
     "decided_on": {"closed": Count("pk"), "closed_on_time": Count("pk", filter=Q(on_time=True)),
                    "days_cases": Count("pk", filter=Q(timed=True)), "days_total": Sum("worked", filter=Q(timed=True)),
                    "same_day": Count("pk", filter=Q(accepted_on=F("decided_on"))), "visits_total": Sum("visits"),
-                   **{name: Count("pk", filter=q) for name, q in VISITS.items()}},
+                   **{name: Count("pk", filter=q) for name, q in VISITS.items()},
+                   **{f"lag_{n}": Count("pk", filter=Q(lag=n)) for n in range(1, LAGS)}},
     "paid_on": {"fees": Sum("fee"), "fees_paid": Count("pk")},
     "rejected_on": {"rejected": Count("pk")},
     "withdrawn_on": {"withdrawn": Count("pk")},
@@ -203,7 +214,14 @@ def decision_timing(*, accepted_on: date | None, decided_on: date, promised_days
 CASE_VALUES = ("pk", "center_id", "department_id", "window_id", "accepted_by_id", "item_version__item_id",
                "received_on", "channel", "accepted_on", "item_version__immediate", "item_version__promised_days",
                "item_version__statutory_days", "decided_on", "visits", "promised_days", "extension_days",
-               "fee_paid_at", "fee_amount")
+               "fee_paid_at", "fee_amount", "state", "light")
+
+
+def counted_light(state: str, light: str) -> str:
+    """The light a case counts under among the open cases now ("" once not open)."""
+    if state not in OPEN:
+        return ""
+    return light if light in LIGHTS else "green"
 
 
 def facts_compute(cases) -> tuple[list[CaseFact], list[OverdueSpan]]:
@@ -221,21 +239,24 @@ def facts_compute(cases) -> tuple[list[CaseFact], list[OverdueSpan]]:
         moments[case_id].setdefault(action, to_local_date(at))
     facts, spans = [], []
     for (pk, center, department, window, staff, item, received_on, channel, accepted_on, immediate, version_days,
-         statutory, decided_on, visits, days, extension, paid_at, fee) in rows:
+         statutory, decided_on, visits, days, extension, paid_at, fee, state, light) in rows:
         own, ends = pauses.get(pk, []), moments.get(pk, {})
         fact = CaseFact(case_id=pk, center_id=center, department_id=department, window_id=window, staff_id=staff,
                         item_id=item, received_on=received_on, online=channel == Channel.ONLINE,
                         accepted_on=accepted_on, immediate=bool(immediate or version_days == 0),
                         decided_on=decided_on, visits=visits,
                         paid_on=to_local_date(paid_at) if paid_at else None, fee=fee if paid_at else None,
+                        light=counted_light(state, light),
                         **{name: ends.get(action) for action, name in END_FIELDS.items()})
+        if accepted_on is not None and decided_on is not None:
+            fact.lag = (decided_on - accepted_on).days
         if statutory and statutory > 0 and version_days is not None:
             fact.speed_up = float(statutory - version_days) / float(statutory)
         if decided_on is not None:
             fact.timed, fact.worked, fact.on_time = decision_timing(
                 accepted_on=accepted_on, decided_on=decided_on, promised_days=days, extension_days=extension,
                 pauses=own)
-        if any(getattr(fact, name) is not None for name in FACT_DAYS):
+        if fact.light or any(getattr(fact, name) is not None for name in FACT_DAYS):
             facts.append(fact)
         stops = [d for d in (decided_on, ends.get(Action.WITHDRAW), ends.get(Action.TERMINATE)) if d is not None]
         for first, last in overdue_spans(accepted_on=accepted_on, promised_days=days, extension_days=extension,
@@ -264,14 +285,91 @@ def facts_refresh(case_ids: Iterable[int]) -> set[date]:
         facts, spans = facts_compute(Case.objects.filter(pk__in=chunk))
         new = {fact.case_id: {name: getattr(fact, name) for name in FACT_FIELDS} for fact in facts}
         changed = [pk for pk in chunk if _comparable(old.get(pk)) != _comparable(new.get(pk))]
+        lights: dict[tuple, int] = defaultdict(int)
         for pk in changed:
             days |= _fact_days(old.get(pk) or {}) | _fact_days(new.get(pk) or {})
+            for values, sign in ((old.get(pk), -1), (new.get(pk), 1)):
+                if values and values["light"]:
+                    lights[_light_key(values)] += sign
+        lights_apply(lights)
         if changed:
             CaseFact.objects.filter(case_id__in=changed).delete()
             objects_insert([fact for fact in facts if fact.case_id in set(changed)])
         OverdueSpan.objects.filter(case_id__in=chunk).delete()
         objects_insert(spans)
     return days
+
+
+# --- the lights of the open cases --------------------------------------------------
+
+LIGHT_KEYS = (*KEYS, "light")
+
+
+def _light_key(values: dict) -> tuple:
+    return tuple(values[name] for name in LIGHT_KEYS)
+
+
+def lights_apply(changes: dict[tuple, int]) -> None:
+    """Add ``changes`` ((center, department, window, staff, item, light) →
+    count) to the light cells; the caller holds the marks (one writer)."""
+    changes = {key: n for key, n in changes.items() if n}
+    if not changes:
+        return
+    cells = LightRollup.objects.filter(light__in=sorted({key[-1] for key in changes}),
+                                       department_id__in=sorted({key[1] for key in changes}))
+    current = {_light_key(row): (row["pk"], row["n"]) for row in cells.values("pk", "n", *LIGHT_KEYS)}
+    gone, rows = [], []
+    for key, n in changes.items():
+        pk, before = current.get(key, (None, 0))
+        if pk is not None:
+            gone.append(pk)
+        if before + n:
+            rows.append((*key, before + n))
+    LightRollup.objects.filter(pk__in=gone).delete()
+    rows_insert(LightRollup, [*LIGHT_KEYS, "n"], rows)
+
+
+def lights_recompute() -> None:
+    """The light cells counted again from the facts (a rebuild)."""
+    LightRollup.objects.all().delete()
+    rows = (CaseFact.objects.exclude(light="").order_by().values(*LIGHT_KEYS).annotate(n=Count("pk"))
+            .values_list(*LIGHT_KEYS, "n"))
+    # Read whole before the COPY: a query on the same connection while COPY
+    # runs waits for the connection the COPY holds (a deadlock on PostgreSQL).
+    rows_insert(LightRollup, [*LIGHT_KEYS, "n"], list(rows))
+
+
+def lights_sync(case_ids: Iterable[int]) -> int:
+    """After supervision's scan wrote the lights of these cases (without an
+    event, so no refresh would see it): their facts' lights and the light
+    cells follow, in the scan's transaction. Takes the marks, so it runs
+    after any refresh that may have read the cases before the scan wrote
+    them; a case without a fact yet gets one, light included, from the
+    refresh that reads its first event. Returns how many lights moved."""
+    ids = sorted(set(case_ids))
+    if not ids or _marks() is None:
+        return 0
+    moved = 0
+    for n in range(0, len(ids), CASE_BATCH):
+        chunk = ids[n:n + CASE_BATCH]
+        now = {pk: counted_light(state, light) for pk, state, light in
+               Case.objects.filter(pk__in=chunk).values_list("pk", "state", "light")}
+        changes: dict[tuple, int] = defaultdict(int)
+        to: dict[str, list[int]] = defaultdict(list)
+        for values in CaseFact.objects.filter(case_id__in=chunk).values("case_id", *LIGHT_KEYS):
+            light = now.get(values["case_id"], values["light"])
+            if light == values["light"]:
+                continue
+            if values["light"]:
+                changes[_light_key(values)] -= 1
+            if light:
+                changes[_light_key({**values, "light": light})] += 1
+            to[light].append(values["case_id"])
+        for light, pks in to.items():
+            CaseFact.objects.filter(case_id__in=pks).update(light=light)
+            moved += len(pks)
+        lights_apply(changes)
+    return moved
 
 
 def _comparable(values: dict | None):
@@ -362,22 +460,22 @@ def alert_cells_recompute(days: Iterable[date]) -> int:
 
 # --- reading the sources: high-water marks with holes ---------------------------
 
-def _tail(mark: RollupMark, model, fields: tuple[str, ...]) -> tuple[list[dict], bool]:
+def _tail(mark: RollupMark, model, fields: tuple[str, ...], batch: int = BATCH) -> tuple[list[dict], bool]:
     """The rows of ``model`` committed since the last read (ids past the mark,
-    and the holes below it that have since committed), the mark moved on;
-    and whether more may be waiting (a batch was full)."""
+    and the holes below it that have since committed; ``core.writers``), the
+    mark moved on; and whether more may be waiting (a batch was full)."""
     running = _writers(model) if mark.holes else frozenset()
     rows = model.objects.order_by("pk").values("pk", *fields)
-    tail = list(rows.filter(pk__gt=mark.last_id)[:BATCH])
+    tail = list(rows.filter(pk__gt=mark.last_id)[:batch])
     new = id_gaps(mark.last_id, [row["pk"] for row in tail])
     new_writers = _writers(model) if new else frozenset()
     reread = [r for group in mark.holes for r in group["ranges"]] + (new if not new_writers else [])
-    found = list(rows.filter(ranges_q(reread))[:BATCH]) if reread else []
-    mark.holes = holes_next(mark.holes, running=running, reread_complete=len(found) < BATCH,
-                             seen={row["pk"] for row in found}, new=new, new_writers=new_writers)
+    found = list(rows.filter(ranges_q(reread))[:batch]) if reread else []
+    mark.holes = holes_next(mark.holes, running=running, reread_complete=len(found) < batch,
+                            seen={row["pk"] for row in found}, new=new, new_writers=new_writers)
     if tail:
         mark.last_id = tail[-1]["pk"]
-    return tail + found, len(tail) == BATCH or len(found) == BATCH
+    return tail + found, len(tail) == batch or len(found) == batch
 
 
 # --- the calendar ---------------------------------------------------------------
@@ -421,11 +519,16 @@ class RefreshResult:
     alert_days: int = 0
     rebuilt: bool = False
     seconds: float = 0.0
+    # A limited refresh left work to the worker: the rollups count what was
+    # committed before ``as_of`` (None: never caught up yet), and some of what came after.
+    behind: bool = False
+    as_of: datetime | None = None
 
 
-def _marks() -> dict[str, RollupMark] | None:
-    """The marks, locked (one refresh at a time); None before the first build."""
-    marks = {mark.name: mark for mark in RollupMark.objects.select_for_update().order_by("name")}
+def _marks(*, nowait: bool = False) -> dict[str, RollupMark] | None:
+    """The marks, locked (one refresh at a time); None before the first build.
+    ``nowait``: DatabaseError at once if another refresh holds them (PostgreSQL)."""
+    marks = {mark.name: mark for mark in RollupMark.objects.select_for_update(nowait=nowait).order_by("name")}
     if set(marks) != {*SOURCES, CALENDAR}:
         return None
     return marks
@@ -474,16 +577,38 @@ def _nothing_new() -> bool:
     return not any(news) and (revision or 0) == marks[CALENDAR].data.get("revision")
 
 
-def rollups_refresh() -> RefreshResult:
-    """Bring the rollups up to what is committed now (see the module's doc)."""
+def _as_of(marks: dict[str, RollupMark] | None = None) -> datetime | None:
+    """When the rollups last caught up with everything committed."""
+    if marks is None:
+        marks = {mark.name: mark for mark in RollupMark.objects.filter(name="case_events")}
+    moment = marks["case_events"].data.get("caught_up_at") if "case_events" in marks else None
+    return datetime.fromisoformat(moment) if moment else None
+
+
+def rollups_refresh(*, limited: bool = False) -> RefreshResult:
+    """Bring the rollups up to what is committed now (see the module's doc).
+
+    ``limited`` (a page waiting): at most REQUEST_BATCH rows of each source,
+    no rebuild of more than REQUEST_BATCH cases, no calendar change moving
+    more cases than that, and no wait for a refresh already running (on
+    PostgreSQL); what is left is the worker's (enqueued at once), and the
+    result says the rollups are ``behind``, as of when they last caught up."""
     started = time.perf_counter()
     if _nothing_new():
         return RefreshResult(seconds=time.perf_counter() - started)
+    batch = REQUEST_BATCH if limited else BATCH
     with transaction.atomic():
-        marks = _marks()
-        if marks is None:
+        try:
+            with transaction.atomic():  # a savepoint: the failed lock leaves the transaction usable
+                marks = _marks(nowait=limited and connection.vendor == "postgresql")
+        except DatabaseError:  # a refresh is running (the worker's): read the rollups as they are
+            marks = {}
+        if not marks:
+            if marks == {} or (limited and Case.objects.count() > REQUEST_BATCH):
+                return _behind(started)
             return _rebuild()
         result = RefreshResult()
+        reading_from = clock.now()  # what was committed before is read below
         before = {name: (mark.last_id, mark.holes, mark.data) for name, mark in marks.items()}
         cases: set[int] = set()
         days: set[date] = set()
@@ -494,21 +619,26 @@ def rollups_refresh() -> RefreshResult:
             calendar_forget()
             printed = _calendar_print()
             span = _calendar_changed_days(calendar.data, printed)
-            if span is not None:
-                cases |= set(_cases_timed_across(*span))
-            calendar.data = {"revision": revision, **printed}
+            timed = set(_cases_timed_across(*span)) if span is not None else set()
+            if limited and len(timed) > REQUEST_BATCH:
+                result.behind = True  # the calendar's mark stays: the worker moves these cases
+            else:
+                cases |= timed
+                calendar.data = {"revision": revision, **printed}
         more = True
         while more:
-            events, more_events = _tail(marks["case_events"], CaseEvent, ("case_id",))
+            events, more_events = _tail(marks["case_events"], CaseEvent, ("case_id",), batch)
             cases |= {row["case_id"] for row in events}
-            ratings, more_ratings = _tail(marks["ratings"], Rating, ("rated_at",))
+            ratings, more_ratings = _tail(marks["ratings"], Rating, ("rated_at",), batch)
             days |= {to_local_date(row["rated_at"]) for row in ratings}
-            alerts, more_alerts = _tail(marks["alerts"], Alert, ("raised_at", "severity", "state"))
+            alerts, more_alerts = _tail(marks["alerts"], Alert, ("raised_at", "severity", "state"), batch)
             alert_days |= {to_local_date(row["raised_at"]) for row in alerts}
             watch = set(marks["alerts"].data.get("watch", []))
             watch |= {row["pk"] for row in alerts if row["severity"] == Severity.YELLOW and row["state"] in ACTIVE_STATES}
             marks["alerts"].data = {**marks["alerts"].data, "watch": sorted(watch)}
             more = more_events or more_ratings or more_alerts
+            if more and limited:
+                result.behind, more = True, False
             if cases and (more or len(cases) >= CASE_BATCH):
                 days |= facts_refresh(cases)
                 result.cases += len(cases)
@@ -518,11 +648,28 @@ def rollups_refresh() -> RefreshResult:
             result.cases += len(cases)
         result.days = cells_recompute(days)
         result.alert_days = alert_cells_recompute(alert_days)
+        if not result.behind:
+            marks["case_events"].data = {**marks["case_events"].data, "caught_up_at": reading_from.isoformat()}
         for name, mark in marks.items():
             if (mark.last_id, mark.holes, mark.data) != before[name]:
                 RollupMark.objects.filter(pk=mark.pk).update(last_id=mark.last_id, holes=mark.holes, data=mark.data)
+        result.as_of = _as_of(marks)
+        if result.behind:
+            _worker_catch_up()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _behind(started: float) -> RefreshResult:
+    _worker_catch_up()
+    return RefreshResult(behind=True, as_of=_as_of(), seconds=time.perf_counter() - started)
+
+
+def _worker_catch_up() -> None:
+    """Enqueue the worker's refresh as this transaction ends (once: one waiting is enough)."""
+    from govhall.stats.tasks import schedule_next
+
+    transaction.on_commit(lambda: schedule_next(immediately=True))
 
 
 def rollups_rebuild() -> RefreshResult:
@@ -558,10 +705,11 @@ def _rebuild() -> RefreshResult:
     for name in (*SOURCES, CALENDAR):
         RollupMark.objects.get_or_create(name=name)
     marks = {mark.name: mark for mark in RollupMark.objects.select_for_update().order_by("name")}
+    reading_from = clock.now()
     positions = _quiet_marks()
     calendar_forget()
     calendar = {"revision": calendar_revision(), **_calendar_print()}
-    for model in (CaseFact, OverdueSpan, DayRollup, DayItemRollup, AlertRollup):
+    for model in (CaseFact, OverdueSpan, DayRollup, DayItemRollup, AlertRollup, LightRollup):
         model.objects.all().delete()
     result = RefreshResult(rebuilt=True)
     ids = Case.objects.order_by("pk").values_list("pk", flat=True)
@@ -584,13 +732,15 @@ def _rebuild() -> RefreshResult:
     if rated["lo"] is not None:
         days |= _days(to_local_date(rated["lo"]), to_local_date(rated["hi"]))
     result.days = cells_recompute(days)
+    lights_recompute()
     raised = Alert.objects.aggregate(lo=Min("raised_at"), hi=Max("raised_at"))
     if raised["lo"] is not None:
         result.alert_days = alert_cells_recompute(_days(to_local_date(raised["lo"]), to_local_date(raised["hi"])))
     watch = sorted(Alert.objects.filter(severity=Severity.YELLOW, state__in=sorted(ACTIVE_STATES))
                    .values_list("pk", flat=True))
     for name, (last_id, holes) in positions.items():
-        data = {"watch": watch} if name == "alerts" else {}
+        data = {"watch": watch} if name == "alerts" else {"caught_up_at": reading_from.isoformat()} if (
+            name == "case_events") else {}
         RollupMark.objects.filter(pk=marks[name].pk).update(last_id=last_id, holes=holes, data=data)
     RollupMark.objects.filter(pk=marks[CALENDAR].pk).update(last_id=0, holes=[], data=calendar)
     result.seconds = time.perf_counter() - started

@@ -1,7 +1,7 @@
 """Histories of cases written in bulk, for the rollups' property test and
 ``bench/bench_stats.py``: a million cases through the services would take
 hours. The rows are those the services write — the case row with its dates,
-state, deadline, visits and fee; its hash-chained events (submit, accept or
+state, deadline, light (as the scan would leave it), visits and fee; its hash-chained events (submit, accept or
 reject, special procedures, extension, decision, payment, delivery, close,
 withdrawal or termination); its pauses; the applicant's rating; the alerts
 of supervision — on working and non-working days, with open cases overdue,
@@ -34,10 +34,11 @@ from govhall.calendars.selectors import work_calendar
 from govhall.cases.deadlines import promised_deadline
 from govhall.cases.events import _payload
 from govhall.cases.models import Case, CaseEvent, Channel, Pause
-from govhall.cases.states import Action, State
+from govhall.cases.states import OPEN, Action, State
 from govhall.evaluation.models import Rating
 from govhall.stats.rollup import objects_insert, rows_insert
 from govhall.supervision.models import Alert, AlertState, Severity
+from govhall.supervision.signals import lights_scanned
 from govhall.timing import CalendarRangeError
 
 ONE_DAY = timedelta(days=1)
@@ -209,7 +210,18 @@ def as_of(case: Planned, moment: datetime) -> dict | None:
             state = step.to_state
     fields["state"] = state
     fields["event_seq"] = sum(1 for step in done if step.action != "recompute")
+    fields["light"] = _light(state, fields["due_date"], moment.astimezone(ZONE()).date())
     return fields
+
+
+def _light(state: str, due: date | None, today: date) -> str:
+    """The light supervision's scan would have left on the case by ``today``,
+    roughly (calendar days, not working days): none while far from the
+    deadline, then green, prompt, yellow on the day, red past it."""
+    if state not in OPEN or due is None:
+        return ""
+    left = (due - today).days
+    return "red" if left < 0 else "yellow" if left == 0 else "prompt" if left <= 2 else "green" if left <= 6 else ""
 
 
 def write(cases: list[Planned], *, moment: datetime, since: datetime | None = None) -> None:
@@ -226,7 +238,7 @@ def write(cases: list[Planned], *, moment: datetime, since: datetime | None = No
                 department_id=case.desk.department_id, center_id=case.desk.center_id, window_id=case.desk.window_id,
                 applicant_kind="person", applicant_name="测试", applicant_id_number="110101199003070011",
                 applicant_phone="13900000000", channel=case.channel, promised_days=case.desk.promised_days,
-                light="", created_at=case.steps[0].at, updated_at=moment, **fields)))
+                created_at=case.steps[0].at, updated_at=moment, **fields)))
     # Ids given here (rows_insert returns none); the sequence is moved past them.
     next_id = (Case.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
     for n, (case, row) in enumerate(new_cases):
@@ -271,6 +283,8 @@ def write(cases: list[Planned], *, moment: datetime, since: datetime | None = No
             alerts.extend(_alert_rows(case, alert, moment=moment, since=since))
     for pk, fields in updates:
         Case.objects.filter(pk=pk).update(**fields, updated_at=moment)
+    # The lights moved as the scan moves them, without an event: announced as the scan does.
+    lights_scanned.send(sender=Case, case_ids=[pk for pk, _fields in updates])
     rows_insert(CaseEvent, ["case_id", "seq", "at", "action", "to_state", "prev_hash", "hash", "actor_role",
                             "from_state", "data", "hash_alg"],
                 ((*row, "system", "", {}, algorithm) for row in events))

@@ -39,6 +39,7 @@ from govhall.core.writers import holes_next, id_gaps, ranges_q
 from govhall.org.roles import Role
 from govhall.supervision.models import ACTIVE_STATES, Alert, AlertState, ScanMark, Severity
 from govhall.supervision.rules import RULES
+from govhall.supervision.signals import lights_scanned
 from govhall.timing import Light
 
 SEVERITY_ORDER = {Severity.YELLOW: 1, Severity.RED: 2}
@@ -302,14 +303,16 @@ EVENT_BATCH = 2000
 def _scan_cases(today: date, at: datetime) -> int:
     """The cases whose watch day has come: their light and step deadline on
     ``today``, the next watch day, and the alerts they call for."""
-    changed = 0
+    scanned = []
     due = (Case.objects.filter(watch_on__lte=today).select_related("item_version", "department", "window", "accepted_by")
            .order_by("watch_on", "pk"))
     for case in due.iterator(chunk_size=500):
         case_watch_refresh(case=case, today=today)
         _sync_watch(case, today=today, at=at)
-        changed += 1
-    return changed
+        scanned.append(case.pk)
+    if scanned:
+        lights_scanned.send(sender=Case, case_ids=scanned)
+    return len(scanned)
 
 
 # --- the event tail ---------------------------------------------------------------

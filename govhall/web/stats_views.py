@@ -204,7 +204,7 @@ def stats_dashboard(request):
     if not request.GET:
         form = _filter_form(StatsFilterForm, {"period": "month", "month": f"{today:%Y-%m}"}, user=user, today=today)
         form.is_valid()
-    with stats.rollups_read_once():
+    with stats.rollups_read_once(limited=True) as fresh:
         ind = stats.indicators_for(user=user, period=form.the_period, scope=form.scope, today=today)
         charts, tables = _charts(user=user, form=form, ind=ind, today=today)
     link = Links(form)
@@ -218,7 +218,7 @@ def stats_dashboard(request):
               ("received", "closed_on_time", "closed_late", "rejected", "withdrawn", "terminated", "ratings", "bad")]
     return render(request, "web/stats_dashboard.html", {
         **_filters_context(form), "period": form.the_period, "scope": form.scope.describe(), "ind": ind,
-        "tiles": tiles, "counts": [(f.label, f.text(ind), url) for f, url in counts], "charts": charts,
+        "tiles": tiles, "counts": [(f.label, f.text(ind), url) for f, url in counts], "charts": charts, "fresh": fresh,
         "tables": tables, "query": form.query(),
         "light_rows": [(key, LIGHT_LABELS[key], n, link(f"light_{key}")) for key, n in tables["lights"].items()],
         "level_rows": [(LEVEL_LABELS[level], n, link("rated", level=level)) for level, n in tables["levels"].items()],
@@ -240,9 +240,11 @@ def stats_cases(request):
     if not form.is_valid():
         return render(request, "web/stats_cases.html", {**_filters_context(form), "rows": None}, status=400)
     data = form.cleaned_data
-    cases = stats.cases_behind(user=user, period=form.the_period, scope=form.scope, today=today,
-                               key=data["indicator"], rule=data.get("rule") or "", severity=data.get("severity") or "",
-                               level=data.get("level"), day=data.get("day"), visits=data.get("visits") or "")
+    with stats.rollups_read_once(limited=True):
+        cases = stats.cases_behind(user=user, period=form.the_period, scope=form.scope, today=today,
+                                   key=data["indicator"], rule=data.get("rule") or "",
+                                   severity=data.get("severity") or "", level=data.get("level"), day=data.get("day"),
+                                   visits=data.get("visits") or "")
     cases = cases.select_related("item_version", "department", "center", "window", "accepted_by").order_by(
         "-accepted_on", "-received_on", "pk")
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
@@ -270,7 +272,7 @@ def stats_scores(request):
         return render(request, "web/stats_scores.html", {**_filters_context(form), "invalid": True}, status=400)
     period, data = form.the_period, form.cleaned_data
     center, department = data.get("center"), data.get("department")
-    with stats.rollups_read_once():
+    with stats.rollups_read_once(limited=True) as fresh:
         departments = scores_for(user=user, period=period, today=today, kind="department", center=center,
                                  department=department)
         windows = red_flag_windows(user=user, period=period, today=today, center=center, department=department)
@@ -281,7 +283,7 @@ def stats_scores(request):
     return render(request, "web/stats_scores.html", {
         **_filters_context(form), "period": period, "departments": departments, "windows": windows, "staff": staff,
         "parts": PARTS, "penalty": PENALTY, "penalty_cap": PENALTY_CAP, "red_flag_count": RED_FLAG_COUNT,
-        "red_flag_min": RED_FLAG_MIN_SCORE, "query": form.query(),
+        "red_flag_min": RED_FLAG_MIN_SCORE, "query": form.query(), "fresh": fresh,
     })
 
 

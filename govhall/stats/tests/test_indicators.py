@@ -13,6 +13,7 @@ from govhall.stats.indicators import (
 )
 from govhall.stats.periods import Period, PeriodError
 from govhall.stats.rollup import rollups_refresh
+from govhall.supervision.signals import lights_scanned
 from govhall.stats.tests.conftest import MARCH, TODAY
 from govhall.cases.deadlines import working_days_taken
 
@@ -195,6 +196,7 @@ def test_series_and_current_lights(month):
     Case.objects.filter(pk=month.cases["c4"].pk).update(light="yellow")
     Case.objects.filter(pk__in=[month.cases["c12"].pk, month.cases["c13"].pk]).update(light="red")
     Case.objects.filter(pk=month.cases["c5"].pk).update(light="")
+    lights_scanned.send(sender=Case, case_ids=[month.cases[n].pk for n in ("c4", "c5", "c12", "c13")])  # as the scan
     assert current_lights(user=h.supervisor) == {"green": 7, "prompt": 0, "yellow": 1, "red": 2}
     assert current_lights(user=h.clerk_b) == {"green": 0, "prompt": 0, "yellow": 0, "red": 1}
     assert numbers(month, cases_behind(user=h.supervisor, period=MARCH, today=TODAY, key="light_red")) == {"c12", "c13"}

@@ -209,3 +209,40 @@ def test_who_may_see_statistics(client, month):
     home = page(client, h.clerk, "home")
     assert reverse("stats_dashboard") in home and reverse("stats_scores") in home
     assert reverse("stats_dashboard") not in page(client, h.applicant, "home")
+
+
+def test_a_backlog_beyond_a_pages_share_is_left_to_the_worker(client, month, monkeypatch, settings,
+                                                              django_capture_on_commit_callbacks):
+    """After a bulk load, a page catches the rollups up by a bounded share of
+    each source, says how old its figures are, and enqueues the worker's
+    refresh; with no rollups yet it does not build them itself."""
+    from django_tasks_db.models import DBTaskResult
+
+    from govhall.cases.models import Case
+    from govhall.evaluation.models import Rating
+    from govhall.stats import rollup
+    from govhall.stats.models import RollupMark
+    from govhall.stats.tasks import rollup_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # the worker's queue
+    h = month.hall
+    rollup.rollups_refresh()
+    assert "数据截至" not in page(client, h.supervisor, "stats_dashboard", MARCH)
+    monkeypatch.setattr(rollup, "REQUEST_BATCH", 2)
+    unrated = Case.objects.exclude(pk__in=Rating.objects.values("case_id")).order_by("pk")[:5]
+    ratings = [Rating.objects.create(case=case, level=5, channel="portal", rated_at=at("2026-03-30 09:00"),
+                                     department=case.department, window=case.window, staff=case.accepted_by)
+               for case in unrated]
+    assert len(ratings) == 5
+    with django_capture_on_commit_callbacks(execute=True):
+        html = page(client, h.supervisor, "stats_dashboard", MARCH)
+    assert "数据截至 2026-04-15 09:00" in html and "正在后台汇总" in html
+    assert RollupMark.objects.get(name="ratings").last_id == ratings[1].pk  # two of the five read
+    assert DBTaskResult.objects.filter(task_path=rollup_task.module_path, status="READY").count() == 1
+    rollup_task.call(reschedule=False)  # the worker catches up
+    assert RollupMark.objects.get(name="ratings").last_id == ratings[-1].pk
+    assert "数据截至" not in page(client, h.supervisor, "stats_dashboard", MARCH)
+    RollupMark.objects.all().delete()  # no rollups (a migration started them over): more cases than a page's share
+    with django_capture_on_commit_callbacks(execute=True):
+        html = page(client, h.supervisor, "stats_scores", MARCH)
+    assert "统计数据正在后台首次生成" in html and not RollupMark.objects.exists()

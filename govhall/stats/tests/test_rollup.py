@@ -5,9 +5,12 @@ working and non-working days, accepted or rejected, paused, extended,
 withdrawn, decided in time or late or still open and overdue, paid,
 delivered with a visit more, rated, alerted yellow and later red), written
 in two steps with a refresh after each (the second moves cases written by
-the first on), every figure of ``indicators_for`` / ``indicators_by`` and
-every series equals the direct computation (``stats.direct``) for random
-periods, readers, scopes and groupings. The speed-up sum is a sum of
+the first on), every figure of ``indicators_for`` / ``indicators_by`` (handled too: the
+cells' lags and the long-lag facts), every series and the open cases'
+current lights (the light cells, moved by the refresh and, without an
+event, by the scan's signal) equal the direct computation (``stats.direct``)
+for random periods (up to three months: lags beyond the cells'), readers,
+scopes and groupings. The speed-up sum is a sum of
 floating-point ratios added in another order: equal to 1e-9.
 """
 
@@ -33,12 +36,14 @@ from govhall.core.actors import SYSTEM
 from govhall.evaluation.models import Rating
 from govhall.stats import synthetic
 from govhall.stats.direct import (
-    daily_volumes_direct, indicators_direct, rating_levels_direct, visit_distribution_direct,
+    current_lights_direct, daily_volumes_direct, indicators_direct, rating_levels_direct, visit_distribution_direct,
 )
 from govhall.stats.indicators import (
-    Scope, daily_volumes, indicators_by, indicators_for, rating_levels, visit_distribution,
+    Scope, current_lights, daily_volumes, indicators_by, indicators_for, rating_levels, visit_distribution,
 )
-from govhall.stats.models import AlertRollup, CaseFact, DayItemRollup, DayRollup, OverdueSpan, RollupMark
+from govhall.stats.models import (
+    AlertRollup, CaseFact, DayItemRollup, DayRollup, LightRollup, OverdueSpan, RollupMark,
+)
 from govhall.stats.periods import Period
 from govhall.stats.rollup import overdue_spans, rollups_rebuild, rollups_refresh
 from govhall.supervision.models import Alert
@@ -84,7 +89,7 @@ def _wipe(*, marks: bool) -> None:
     Rating.objects.all().delete()
     Pause.objects.all().delete()
     CaseEvent.objects.all().delete()
-    for model in (CaseFact, OverdueSpan, DayRollup, DayItemRollup, AlertRollup):
+    for model in (CaseFact, OverdueSpan, DayRollup, DayItemRollup, AlertRollup, LightRollup):
         model.objects.all().delete()
     Case.objects.all().delete()
     if marks:
@@ -119,6 +124,7 @@ def _check(readers, scopes, *, start: int, length: int, reader: int, scope: int,
         user=user, period=period, scope=where)
     assert visit_distribution(user=user, period=period, scope=where) == visit_distribution_direct(
         user=user, period=period, scope=where)
+    assert current_lights(user=user, scope=where) == current_lights_direct(user=user, scope=where)
 
 
 CHECK = st.fixed_dictionaries({"start": st.integers(0, DAYS + 20), "length": st.integers(0, 95),
@@ -143,7 +149,12 @@ def test_rollups_give_the_direct_figures(world, seed, count, split, rebuild_firs
     synthetic.write(history, moment=first)
     rollups_refresh()  # no marks: a rebuild; else the new rows past the marks
     _check(readers, scopes, **checks[0])
-    synthetic.write(history, moment=_moment(START + timedelta(days=DAYS + 60)), since=first)
+    # Two days on: lights move with the calendar, most without an event (the scan's signal).
+    later = first + timedelta(days=2)
+    synthetic.write(history, moment=later, since=first)
+    for user in readers:
+        assert current_lights(user=user) == current_lights_direct(user=user)
+    synthetic.write(history, moment=_moment(START + timedelta(days=DAYS + 60)), since=later)
     rollups_refresh()  # cases moved on: decided, delivered with a visit more, resumed, red alerts …
     for check in checks[1:]:
         _check(readers, scopes, **check)
@@ -218,3 +229,22 @@ def test_a_calendar_change_moves_the_timing_it_touches(month):
 def test_overdue_spans(db, pauses, extended, stop, spans):
     assert overdue_spans(accepted_on=date(2026, 3, 2), promised_days=5, extension_days=5 if extended else 0,
                          stop=stop, extended_on=extended, pauses=pauses) == spans
+
+
+def test_the_light_cells_follow_the_scan(desk):
+    """The scan stores a case's new light without an event (nothing for the
+    refresh to read): its signal moves the light cells in its transaction."""
+    import time_machine
+
+    from govhall.cases.tests.test_lifecycle import submit
+    from govhall.supervision.engine import supervise_scan
+
+    accept_checked(actor=desk.clerk, case=submit(desk))  # due Mon 03-16
+    rollups_refresh()
+    assert current_lights(user=None)["red"] == 0
+    events = CaseEvent.objects.count()
+    with time_machine.travel(at("2026-03-17 09:00"), tick=False):  # the day after: overdue
+        supervise_scan(at=at("2026-03-17 08:00"))
+    assert CaseEvent.objects.count() == events
+    assert current_lights(user=None) == current_lights_direct(user=None)
+    assert current_lights(user=desk.manager)["red"] == 1
