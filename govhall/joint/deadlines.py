@@ -35,8 +35,11 @@ def whole_watch(joint, *, today: date, running: bool) -> WholeWatch:
                                  extension_days=joint.extension_days, pauses=_pauses(joint))
     if not running or deadline.paused:
         return WholeWatch(deadline.due, deadline.provisional, "", None)
+    # The base of the yellow threshold: the whole's days with its extension,
+    # as a case's after an extension.
+    base = days + joint.extension_days
     light = deadline_light(Deadline(due=deadline.due, remaining=0, paused=False, provisional=False),
-                           promised_days=days, today=today)
-    watch_on = light_changes_on(work_calendar(), today=today, due=deadline.due, promised_days=days,
+                           promised_days=base, today=today)
+    watch_on = light_changes_on(work_calendar(), today=today, due=deadline.due, promised_days=base,
                                 scheme=light_scheme())
     return WholeWatch(deadline.due, deadline.provisional, str(light), watch_on)

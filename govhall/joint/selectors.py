@@ -77,5 +77,17 @@ def joint_sub_cases(*, user: User, joint: JointCase) -> QuerySet[SubCase]:
     return qs.filter(case__in=Case.objects.filter(staff_case_scope(user)))
 
 
+def theme_list_administered(*, user: User) -> QuerySet[Theme]:
+    """The themes ``user`` administers (joint.services: the center's
+    organization administrators): of his center and below for a center
+    manager, all for system administrators, none for anyone else."""
+    themes = Theme.objects.select_related("center")
+    if user.is_superuser or user.role == Role.SYSTEM_ADMIN:
+        return themes
+    if user.role == Role.CENTER_MANAGER and user.center_id:
+        return themes.filter(center__path__startswith=user.center.path)
+    return themes.none()
+
+
 def theme_get_published(*, code: str) -> Theme | None:
     return Theme.objects.filter(code=code, status=ThemeStatus.PUBLISHED).select_related("center").first()

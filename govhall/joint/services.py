@@ -30,6 +30,7 @@ from govhall.core.actors import SYSTEM, Actor, is_system, person
 from govhall.core.audit import audit_record
 from govhall.core.counters import counter_next
 from govhall.core.errors import DomainError, NotPermitted
+from govhall.core.observability import mask_personal_data
 from govhall.core.uploads import SCANS, upload_check
 from govhall.joint.deadlines import whole_watch
 from govhall.joint.forms import CombinedForm, theme_form
@@ -55,6 +56,7 @@ CODE_MAX = 40
 NAME_MAX = 100
 STAGE_NAME_MAX = 50
 STAGES_MAX = 12
+ORIGINAL_NAME_MAX = JointMaterial._meta.get_field("original_name").max_length
 ITEMS_PER_STAGE_MAX = 30
 # A sub-case whose state is one of these is settled for its stage: decided,
 # or ended without a decision (not accepted, withdrawn, terminated).
@@ -231,7 +233,7 @@ def theme_configure(*, actor: Actor, theme: Theme, stages: list[dict]) -> Theme:
     return theme
 
 
-def _configured_stages(theme: Theme) -> list[dict]:
+def configured_stages(theme: Theme) -> list[dict]:
     """A theme's stages in the shape ``theme_configure`` takes."""
     return [{"name": stage.name, "lead_department": stage.lead_department.code if stage.lead_department else "",
              "items": [si.item.code for si in stage.items.select_related("item")],
@@ -247,7 +249,7 @@ def theme_publish(*, actor: Actor, theme: Theme, at: datetime | None = None) -> 
     _require_theme_admin(actor, theme.center)
     if theme.status != ThemeStatus.DRAFT:
         raise DomainError(_("只能发布草稿状态的主题。"), field="status")
-    specs = _configured_stages(theme)
+    specs = configured_stages(theme)
     if not specs:
         raise DomainError(_("请至少配置一个阶段。"), field="stages")
     cleaned = _stage_specs(theme, specs)
@@ -270,7 +272,7 @@ def theme_revise(*, actor: Actor, theme: Theme, at: datetime | None = None) -> T
         raise DomainError(_("该主题已有草稿版本。"), field="status")
     draft = Theme.objects.create(code=theme.code, version=theme.version + 1, name=theme.name, center=theme.center,
                                  whole_days=theme.whole_days, description=theme.description, created_at=_now(at))
-    specs = _configured_stages(theme)
+    specs = configured_stages(theme)
     audit_record(actor=actor, action="joint_theme_revise", target=draft, data={"code": theme.code, "version": draft.version})
     return theme_configure(actor=actor, theme=draft, stages=specs)
 
@@ -331,7 +333,7 @@ def _handed_in(form: CombinedForm, materials, files) -> tuple[list[str], dict]:
     return names, checked_files
 
 
-def _theme_versions(theme: Theme) -> list:
+def theme_versions(theme: Theme) -> list:
     return [si.item.current for si in StageItem.objects.filter(theme=theme).select_related("item__current")
             .prefetch_related("item__current__materials").order_by("stage__order", "order", "pk")]
 
@@ -375,7 +377,7 @@ def joint_submit(*, actor: Actor, theme: Theme, applicant_name: str, applicant_i
     if online:
         cases._require_own_identity(actor, name=name, id_number=id_number)
         applicant = actor
-    versions = _theme_versions(theme)
+    versions = theme_versions(theme)
     if any(v is None or v.status != VersionStatus.PUBLISHED for v in versions):
         raise DomainError(_("主题中有事项暂无已发布的版本，不能申请。"), field="theme")
     form = theme_form(versions)
@@ -396,7 +398,7 @@ def joint_submit(*, actor: Actor, theme: Theme, applicant_name: str, applicant_i
     JointStage.objects.bulk_create(stages)
     audit_record(actor=actor, action="joint_submit", target=joint,
                  data={"number": number, "theme": theme.code, "version": theme.version, "channel": channel,
-                       "form": answers, "materials": names, "due_date": _iso(joint.due_date)})
+                       "form": _masked_answers(answers), "materials": names, "due_date": _iso(joint.due_date)})
     # Online, the sub-cases are received by the system for the applicant
     # (the files are attached to each after it); at the window, by the clerk.
     _start_ready(joint, actor=SYSTEM if online else actor, at=at, strict=True)
@@ -408,11 +410,28 @@ def _material_store(joint: JointCase, name: str, upload, filename: str, content:
 
     from django.core.files.base import ContentFile
 
-    record = JointMaterial(joint_case=joint, name=name, original_name=str(filename)[:200],
+    record = JointMaterial(joint_case=joint, name=name, original_name=_original_name(filename, upload.suffix),
                            content_type=upload.content_type, size=len(content),
                            sha256=hashlib.sha256(content).hexdigest(), uploaded_at=at)
     record.file.save(f"{joint.number}-{len(joint.materials)}{upload.suffix}", ContentFile(content), save=False)
     record.save()
+
+
+def _masked_answers(answers: dict) -> dict:
+    """The combined answers as the audit log keeps them: any identity number
+    or phone written in a text answer masked (docs/security.md)."""
+    return {key: mask_personal_data(value) if isinstance(value, str) else value for key, value in answers.items()}
+
+
+def _original_name(filename: str, suffix: str) -> str:
+    """An uploaded file's name as kept (at most ``ORIGINAL_NAME_MAX``
+    characters), shortened before its extension so that it still ends with
+    it: the name is checked again when the file is attached to a sub-case."""
+    name = str(filename or "")
+    if len(name) <= ORIGINAL_NAME_MAX:
+        return name
+    ending = name[len(name) - len(suffix):] if name.lower().endswith(suffix) else suffix
+    return name[:ORIGINAL_NAME_MAX - len(ending)] + ending
 
 
 def _iso(day) -> str | None:
@@ -520,6 +539,13 @@ def joint_stage_start(*, actor: Actor, joint_stage: JointStage, form_data: dict 
     return joint_stage
 
 
+def _pause_closed(joint: JointCase, at: datetime) -> list:
+    """The joint case's pauses, the open one (while it stood stopped) closed
+    on the working day the whole's clock runs again from ``at``."""
+    start, _end = joint.pauses[-1]
+    return [*joint.pauses[:-1], [start, max(received_on(at), _day(at)).isoformat()]]
+
+
 def _locked(joint: JointCase) -> JointCase:
     """The joint case's row, locked until the transaction ends (PostgreSQL;
     SQLite serializes writers): two sub-cases of a stage decided at once
@@ -553,9 +579,11 @@ def sub_case_settled(*, case: Case, at: datetime) -> None:
         return
     rows = list(Case.objects.filter(joint_link__joint_stage_id=link.joint_stage_id, joint_link__replaced=False)
                 .values_list("state", "joint_link__joint_stage__state"))
+    joint, joint_stage = link.joint_case, link.joint_stage
+    if joint.state not in (JointState.RUNNING, JointState.STOPPED):
+        return  # delivered or ended: nothing moves back
     if rows[0][1] != StageState.RUNNING or any(state not in SETTLED for state, _stage in rows):
         return
-    joint, joint_stage = link.joint_case, link.joint_stage
     states = [state for state, _stage in rows]
     day = _day(at)
     granted = all(state in GRANTED for state in states)
@@ -565,13 +593,14 @@ def sub_case_settled(*, case: Case, at: datetime) -> None:
                  data={"number": joint.number, "stage": joint_stage.stage.name, "state": joint_stage.state,
                        "last_case": case.number})
     if not granted:
-        joint.state = JointState.STOPPED
-        joint.pauses = [*joint.pauses, [day.isoformat(), None]]
-        _save(joint, at, "state", "pauses")
-        audit_record(actor=SYSTEM, action="joint_stop", target=joint,
-                     data={"number": joint.number, "stage": joint_stage.stage.name})
+        if joint.state == JointState.RUNNING:  # already stopped: its pause is open, its clock stands
+            joint.state = JointState.STOPPED
+            joint.pauses = [*joint.pauses, [day.isoformat(), None]]
+            _save(joint, at, "state", "pauses")
+            audit_record(actor=SYSTEM, action="joint_stop", target=joint,
+                         data={"number": joint.number, "stage": joint_stage.stage.name})
         return
-    if _start_ready(joint, actor=SYSTEM, at=at):
+    if joint.state == JointState.RUNNING and _start_ready(joint, actor=SYSTEM, at=at):
         joint.state = JointState.READY
         _save(joint, at, "state")
         audit_record(actor=SYSTEM, action="joint_ready", target=joint, data={"number": joint.number})
@@ -609,12 +638,16 @@ def joint_item_reapply(*, actor: Actor, joint_case: JointCase, sub_case: SubCase
     fresh = _sub_case_open(joint, joint_stage, sub_case.stage_item, actor=submitter, at=at)
     fresh.save()
     JointStage.objects.filter(pk=joint_stage.pk).update(state=StageState.RUNNING, ended_on=None)
-    resumed = joint.state == JointState.STOPPED
+    # The whole runs again only once no stage stands failed; the stages
+    # that became ready while it stood stopped start then.
+    resumed = (joint.state == JointState.STOPPED
+               and not joint.stages.filter(state=StageState.FAILED).exclude(pk=joint_stage.pk).exists())
     if resumed:
-        start, _end = joint.pauses[-1]
-        joint.pauses = [*joint.pauses[:-1], [start, max(received_on(at), _day(at)).isoformat()]]
+        joint.pauses = _pause_closed(joint, at)
         joint.state = JointState.RUNNING
     _save(joint, at, "state", "pauses", "form_data")
+    if resumed:
+        _start_ready(joint, actor=SYSTEM, at=at)
     audit_record(actor=actor, action="joint_item_reapply", target=joint,
                  data={"number": joint.number, "item": sub_case.stage_item.item.code, "replaced": sub_case.case.number,
                        "case": fresh.case.number, "resumed": resumed, "due_date": _iso(joint.due_date)})
@@ -661,8 +694,19 @@ def joint_deliver(*, actor: Actor, joint_case: JointCase, method: str, received_
     at = _now(at)
     _require_window_at(actor, joint_case.center)
     joint = _locked(joint_case)
-    if joint.state not in (JointState.READY, JointState.STOPPED):
+    if joint.state == JointState.DELIVERED:
+        raise DomainError(_("联办件已统一出件。"), field="state")
+    if joint.state == JointState.ENDED:
+        raise DomainError(_("联办件已结束，结果已送达。"), field="state")
+    if joint.state == JointState.RUNNING:
         raise DomainError(_("联办件尚有阶段未完成，不能统一出件。"), field="state")
+    stopped = joint.state == JointState.STOPPED
+    if stopped:
+        unsettled = list(Case.objects.filter(joint_link__joint_case=joint, joint_link__replaced=False)
+                         .exclude(state__in=SETTLED).order_by("pk").values_list("number", flat=True))
+        if unsettled:
+            raise DomainError(_("子件 %(cases)s 尚未办结，联办件不能结束统一出件。") % {"cases": "、".join(unsettled)},
+                              field="state")
     pending = list(Case.objects.filter(joint_link__joint_case=joint, state__in=(State.APPROVED, State.DENIED))
                    .select_related("item_version__item", "department", "center").order_by("pk"))
     for case in pending:  # each with its item version as the process keeps it (its steps read once)
@@ -671,10 +715,8 @@ def joint_deliver(*, actor: Actor, joint_case: JointCase, method: str, received_
         case.item_version.item = item
     delivered = [cases.case_deliver(actor=actor, case=case, method=method, received_by=received_by, at=at).number
                  for case in pending]
-    stopped = joint.state == JointState.STOPPED
-    if stopped:
-        start, _end = joint.pauses[-1]
-        joint.pauses = [*joint.pauses[:-1], [start, start]]
+    if stopped:  # the days it stood stopped never count against the whole
+        joint.pauses = _pause_closed(joint, at)
     joint.state = JointState.ENDED if stopped else JointState.DELIVERED
     joint.ended_on = _day(at)
     _save(joint, at, "state", "pauses", "ended_on")

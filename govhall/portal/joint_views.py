@@ -41,7 +41,7 @@ def portal_joint_apply(request, code: str):
     theme = theme_get_published(code=code)
     if theme is None:
         raise Http404
-    combined = theme_form(joint_services._theme_versions(theme))
+    combined = theme_form(joint_services.theme_versions(theme))
     posted = request.method == "POST"
     form = ApplyForm(request.POST if posted else None, initial={
         "applicant_name": user.full_name, "applicant_id_number": user.id_number, "applicant_phone": user.phone})

@@ -38,6 +38,7 @@ from govhall.joint.selectors import (
     joint_case_list_visible,
     joint_sees_whole,
     joint_sub_cases,
+    theme_list_administered,
 )
 from govhall.org.models import Center, Department, User, WindowKind
 from govhall.org.roles import STAFF_ROLES, Role
@@ -76,16 +77,8 @@ def _theme_admin(request) -> User:
     return user
 
 
-def _themes_of(user: User):
-    """The themes ``user`` administers: of his center and below (all for administrators)."""
-    themes = Theme.objects.select_related("center")
-    if user.role == Role.CENTER_MANAGER and not user.is_superuser:
-        themes = themes.filter(center__path__startswith=user.center.path)
-    return themes
-
-
 def _theme(request, theme_id: int) -> Theme:
-    theme = _themes_of(_theme_admin(request)).filter(pk=theme_id).first()
+    theme = theme_list_administered(user=_theme_admin(request)).filter(pk=theme_id).first()
     if theme is None:
         raise Http404
     return theme
@@ -94,7 +87,7 @@ def _theme(request, theme_id: int) -> Theme:
 @login_required
 def joint_theme_list(request):
     user = _theme_admin(request)
-    themes = _themes_of(user).order_by("code", "-version")
+    themes = theme_list_administered(user=user).order_by("code", "-version")
     return render(request, "web/joint_theme_list.html", {"themes": themes})
 
 
@@ -170,7 +163,7 @@ def joint_theme_detail(request, theme_id: int):
                 return redirect("joint_theme_detail", theme_id=theme.pk)
         status = 400
     else:
-        formset = stage_formset(initial=joint_services._configured_stages(theme), departments=departments,
+        formset = stage_formset(initial=joint_services.configured_stages(theme), departments=departments,
                                 items=items) if editable else None
     stages = list(theme.stages.select_related("lead_department").prefetch_related("depends_on", "items__item__current"))
     versions = [si.item.current for stage in stages for si in stage.items.all() if si.item.current]
@@ -238,7 +231,7 @@ def joint_receive(request, code: str):
     theme = next((t for t in _themes_offered(user) if t.code == code), None)
     if theme is None:
         raise Http404
-    combined = theme_form(joint_services._theme_versions(theme))
+    combined = theme_form(joint_services.theme_versions(theme))
     form = ApplicantForm(_posted(request))
     answers = CombinedAnswersForm(_posted(request), combined=combined)
     if request.method == "POST" and form.is_valid() and answers.is_valid():

@@ -431,3 +431,172 @@ def test_the_admin_shows_a_joint_case_read_only_and_masked(joint_hall, client):
     page = client.get(f"/admin/joint/jointcase/{jc.pk}/change/")
     assert page.status_code == 200
     assert jc.number in page.content.decode() and "91510100MA6123456W" not in page.content.decode()
+
+
+# --- stages that fail, finish or are re-applied for while the case stands stopped ---
+
+def receive_branching(hall):
+    """A theme of three stages: 甲 and 乙 start together, 丙 waits for 甲
+    only; received at the comprehensive window."""
+    from govhall.joint.forms import theme_form
+
+    code = {key: hall.items[key].code for key in ("filing", "land", "environment", "planning")}
+    theme = joint.theme_create(actor=hall.manager, center=hall.district, code="branching", name="分支项目审批")
+    joint.theme_configure(actor=hall.manager, theme=theme, stages=[
+        {"name": "甲", "lead_department": "C", "items": [code["filing"], code["land"]]},
+        {"name": "乙", "lead_department": "A", "items": [code["environment"]]},
+        {"name": "丙", "lead_department": "C", "items": [code["planning"]], "depends_on": ["甲"]},
+    ])
+    joint.theme_publish(actor=hall.manager, theme=theme)
+    names = [m["name"] for m in theme_form(joint.theme_versions(theme)).materials]
+    return receive_construction(hall, theme=theme, materials=names)
+
+
+def branching_stopped(hall):
+    """The branching project with 乙's one sub-case denied on 4 March (the
+    case stopped) while 甲's two are undecided."""
+    jc = receive_branching(hall)
+    (environment,) = running_cases(jc, "乙")
+    decide(environment, grant=False, at=at("2026-03-04 10:00"))
+    return jc, environment, running_cases(jc, "甲")
+
+
+def test_a_second_stage_failing_while_stopped_keeps_one_pause_and_the_case_resumes_when_none_failed(joint_hall):
+    hall = joint_hall
+    jc, environment, (filing, land) = branching_stopped(hall)
+    decide(filing, at=at("2026-03-05 10:00"))
+    # The second stage failing while the case stands stopped: the department's
+    # denial stands, the case stays stopped with its one open pause.
+    decide(land, grant=False, at=at("2026-03-05 11:00"))
+    land.refresh_from_db()
+    jc.refresh_from_db()
+    assert land.state == State.DENIED
+    assert stage_states(jc) == {"甲": StageState.FAILED, "乙": StageState.FAILED, "丙": StageState.WAITING}
+    assert jc.state == JointState.STOPPED and jc.pauses == [["2026-03-04", None]]
+
+    # Re-applying for one failed stage's item runs that stage again; the
+    # whole stays stopped while the other stage stands failed.
+    joint.joint_item_reapply(actor=hall.clerk, joint_case=jc, sub_case=SubCase.objects.get(case=environment),
+                             at=at("2026-03-09 10:00"))
+    jc.refresh_from_db()
+    assert jc.state == JointState.STOPPED and jc.due_date is None
+    assert stage_states(jc)["乙"] == StageState.RUNNING
+    joint.joint_item_reapply(actor=hall.clerk, joint_case=jc, sub_case=SubCase.objects.get(case=land),
+                             at=at("2026-03-10 10:00"))
+    jc.refresh_from_db()
+    assert jc.state == JointState.RUNNING and jc.pauses == [["2026-03-04", "2026-03-10"]]
+
+
+def test_a_stage_done_while_stopped_starts_its_followers_only_when_the_case_resumes(joint_hall):
+    hall = joint_hall
+    jc, environment, first = branching_stopped(hall)
+    for case in first:
+        decide(case, at=at("2026-03-05 10:00"))
+    jc.refresh_from_db()
+    assert jc.state == JointState.STOPPED
+    assert stage_states(jc) == {"甲": StageState.DONE, "乙": StageState.FAILED, "丙": StageState.WAITING}
+    assert running_cases(jc, "丙") == []
+    joint.joint_item_reapply(actor=hall.clerk, joint_case=jc, sub_case=SubCase.objects.get(case=environment),
+                             at=at("2026-03-09 10:00"))
+    jc.refresh_from_db()
+    assert jc.state == JointState.RUNNING
+    assert stage_states(jc) == {"甲": StageState.DONE, "乙": StageState.RUNNING, "丙": StageState.RUNNING}
+    assert [c.state for c in running_cases(jc, "丙")] == [State.SUBMITTED]
+
+
+def test_a_stopped_case_is_not_ended_while_a_sub_case_is_undecided(joint_hall):
+    hall = joint_hall
+    jc, environment, (filing, land) = branching_stopped(hall)
+    jc.refresh_from_db()
+    assert jc.state == JointState.STOPPED
+    with pytest.raises(DomainError) as refused:
+        joint.joint_deliver(actor=hall.clerk, joint_case=jc, method="window", received_by="王经理",
+                            at=at("2026-03-05 10:00"))
+    assert refused.value.field == "state"
+    assert filing.number in refused.value.message and land.number in refused.value.message
+    jc.refresh_from_db()
+    environment.refresh_from_db()
+    assert jc.state == JointState.STOPPED and environment.state == State.DENIED  # nothing served
+    decide(filing, at=at("2026-03-05 10:00"))
+    decide(land, at=at("2026-03-05 10:00"))
+    jc = joint.joint_deliver(actor=hall.clerk, joint_case=jc, method="window", received_by="王经理",
+                             at=at("2026-03-06 10:00"))
+    assert jc.state == JointState.ENDED
+    assert stage_states(jc)["丙"] == StageState.WAITING  # ended: nothing started after it
+    assert set(Case.objects.filter(joint_link__joint_case=jc).values_list("state", flat=True)) == {State.DELIVERED}
+
+
+def test_the_days_a_case_stood_stopped_never_count_against_the_whole_and_a_second_delivery_says_so(joint_hall):
+    from govhall.calendars.selectors import work_calendar
+
+    hall = joint_hall
+    jc = receive_construction(hall)
+    for case in running_cases(jc, "立项用地规划"):
+        decide(case, grant=case.department.code != "C", at=at("2026-03-04 11:00"))
+    # Stopped Wednesday 4 March, ended Monday 9 March: 3 working days left out.
+    jc = joint.joint_deliver(actor=hall.clerk, joint_case=jc, method="window", received_by="王经理",
+                             at=at("2026-03-09 10:00"))
+    assert jc.state == JointState.ENDED and jc.pauses == [["2026-03-04", "2026-03-09"]]
+    assert jc.due_date == work_calendar().add_workdays(jc.received_on, 45 + 3)
+    with pytest.raises(DomainError) as again:
+        joint.joint_deliver(actor=hall.clerk, joint_case=jc, method="window", received_by="王经理")
+    assert again.value.field == "state" and "已结束" in again.value.message
+
+
+def test_a_second_unified_delivery_says_it_was_delivered(joint_hall):
+    hall = joint_hall
+    jc = joint.joint_submit(actor=hall.clerk, theme=hall.startup, applicant_name="张三",
+                            applicant_id_number="110101199003070011", applicant_phone="13912345678",
+                            form_data={"company_name": "示例科技有限公司", "capital": 100},
+                            materials=STARTUP_MATERIALS, at=at("2026-03-02 10:00"))
+    for case in running_cases(jc, "企业开办"):
+        decide(case, at=at("2026-03-03 10:00"))
+    jc = joint.joint_deliver(actor=hall.clerk, joint_case=jc, method="window", received_by="张三",
+                             at=at("2026-03-04 10:00"))
+    with pytest.raises(DomainError) as again:
+        joint.joint_deliver(actor=hall.clerk, joint_case=jc, method="window", received_by="张三")
+    assert again.value.field == "state" and again.value.message == "联办件已统一出件。"
+
+
+def test_the_yellow_threshold_counts_the_extension(joint_hall):
+    from govhall.calendars.selectors import light_scheme, work_calendar
+    from govhall.timing import light_changes_on
+
+    hall = joint_hall
+    jc = receive_construction(hall)
+    jc = joint.joint_extend(actor=hall.manager, joint_case=jc, days=15, reason="规划调整", approved_by="副区长李四",
+                            at=at("2026-03-05 10:00"))
+    expected = light_changes_on(work_calendar(), today=at("2026-03-05 10:00").date(), due=jc.due_date,
+                                promised_days=60, scheme=light_scheme())
+    assert jc.watch_on == expected
+    assert expected != light_changes_on(work_calendar(), today=at("2026-03-05 10:00").date(), due=jc.due_date,
+                                        promised_days=45, scheme=light_scheme())
+
+
+def test_a_long_file_name_keeps_its_ending_and_the_file_reaches_every_sub_case(joint_hall):
+    from govhall.test import sample_pdf
+
+    hall = joint_hall
+    long_name = "营" * 230 + ".PDF"
+    files = {name: (long_name if index == 2 else f"{index}.pdf", sample_pdf(name))
+             for index, name in enumerate(STARTUP_MATERIALS)}
+    jc = joint.joint_submit(actor=hall.applicant, theme=hall.startup, applicant_name="张三",
+                            applicant_id_number="110101199003070011", applicant_phone="13912345678",
+                            form_data={"company_name": "示例科技有限公司", "capital": 100}, files=files,
+                            at=at("2026-03-02 10:00"))
+    kept = jc.uploads.get(name=STARTUP_MATERIALS[2]).original_name
+    assert len(kept) == 200 and kept.endswith(".PDF")
+    # 身份证明 is asked by every item: attached to each of the four sub-cases.
+    attached = [c.materials.get(name=STARTUP_MATERIALS[2]).original_name for c in running_cases(jc, "企业开办")]
+    assert attached == [kept] * 4
+
+
+def test_the_receipts_audit_event_masks_identity_numbers_and_phones_in_the_answers(joint_hall):
+    hall = joint_hall
+    jc = receive_construction(hall, form_data={"project_name": "示例花园 联系人13812345678 证件110101199003070011",
+                                               "land_area": 12000})
+    event = AuditEvent.objects.get(target_type="joint.jointcase", target_id=str(jc.pk), action="joint_submit")
+    assert event.data["form"] == {"project_name": "示例花园 联系人138****5678 证件1101**********0011",
+                                  "land_area": 12000}
+    # The sub-cases keep the answers as given (their own record).
+    assert "13812345678" in running_cases(jc, "立项用地规划")[0].form_data["project_name"]
