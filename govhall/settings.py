@@ -394,6 +394,13 @@ if GOVHALL_LIGHT_SCHEME not in {"standard", "prompt"}:
     raise ImproperlyConfigured(
         f"GOVHALL_LIGHT_SCHEME must be 'standard' or 'prompt', got {GOVHALL_LIGHT_SCHEME!r}"
     )
+# Green-channel cases (绿色通道) warn earlier: yellow (the prompt scheme's
+# prompt) once the working days left fall to max(these days, this percent of
+# the promised days), instead of the scheme's own threshold (docs/joint.md).
+GOVHALL_GREEN_YELLOW_DAYS = env_int("GOVHALL_GREEN_YELLOW_DAYS", 2)
+GOVHALL_GREEN_YELLOW_PERCENT = env_int("GOVHALL_GREEN_YELLOW_PERCENT", 40)
+if GOVHALL_GREEN_YELLOW_DAYS < 0 or not 0 <= GOVHALL_GREEN_YELLOW_PERCENT <= 100:
+    raise ImproperlyConfigured("GOVHALL_GREEN_YELLOW_DAYS must be >= 0 and GOVHALL_GREEN_YELLOW_PERCENT within 0..100")
 
 # Electronic supervision: seconds between two scheduled scans of the time
 # rules by the task worker (docs/supervision.md).
