@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "govhall.joint",
     "govhall.supervision",
     "govhall.evaluation",
+    "govhall.agency",
     "govhall.stats",
     "govhall.web",
     "govhall.portal",
