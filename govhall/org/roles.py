@@ -20,6 +20,9 @@ class Role(models.TextChoices):
     HOTLINE_OPERATOR = "hotline", _("12345话务员")
     MEMBER_UNIT_HANDLER = "unit_handler", _("成员单位办理人员")
     SYSTEM_ADMIN = "sysadmin", _("系统管理员")
+    # The center's agents act for applicants who signed an agency
+    # authorization (govhall/agency): scoped to those, not to departments.
+    AGENT = "agent", _("代办员")
 
 
 # Roles whose scope is their own department (plus, for window clerks, the
