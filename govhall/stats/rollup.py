@@ -347,7 +347,14 @@ def lights_sync(case_ids: Iterable[int]) -> int:
     them; a case without a fact yet gets one, light included, from the
     refresh that reads its first event. Returns how many lights moved."""
     ids = sorted(set(case_ids))
-    if not ids or _marks() is None:
+    if not ids:
+        return 0
+    with transaction.atomic():  # the scan's own (a savepoint), or one of its own for a bulk writer
+        return _lights_sync(ids)
+
+
+def _lights_sync(ids: list[int]) -> int:
+    if _marks() is None:
         return 0
     moved = 0
     for n in range(0, len(ids), CASE_BATCH):
