@@ -242,3 +242,58 @@ class JointMaterial(models.Model):
         verbose_name_plural = _("共享材料文件")
         ordering = ["joint_case", "pk"]
         constraints = [models.UniqueConstraint(fields=["joint_case", "name"], name="joint_material_once")]
+
+
+class JointEventKind(models.TextChoices):
+    INSPECTION = "inspection", _("联合踏勘")
+    DRAWING_REVIEW = "drawing_review", _("联合审图")
+    ACCEPTANCE = "acceptance", _("联合验收")
+
+
+class JointEvent(models.Model):
+    """A joint event (联合踏勘/联合审图/联合验收) of a joint case, scheduled
+    once by the lead department of a stage for several of its sub-cases'
+    departments: each records its findings for its own sub-case. ``ground``:
+    the special procedure (art. 45, or a ground the center registered with
+    its legal basis) under which the participating sub-cases are suspended
+    from their head's approval until their findings; empty when the law
+    counts the event inside the time limit."""
+
+    joint_case = models.ForeignKey(JointCase, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("类型"), max_length=20, choices=JointEventKind.choices)
+    scheduled_on = models.DateField(_("日期"))
+    place = models.CharField(_("地点"), max_length=200)
+    organizer = models.ForeignKey(Department, verbose_name=_("组织部门"), on_delete=models.PROTECT, related_name="+")
+    ground = models.CharField(_("特别程序情形"), max_length=40, blank=True)
+    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("安排人"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("联合活动")
+        verbose_name_plural = _("联合活动")
+        ordering = ["joint_case", "scheduled_on", "pk"]
+
+
+class FindingOutcome(models.TextChoices):
+    PASSED = "passed", _("通过")
+    CORRECTION = "correction", _("需整改")
+
+
+class JointFinding(models.Model):
+    """A participating sub-case of a joint event and, once recorded, its
+    department's findings (意见): passed, or needs correction with what."""
+
+    event = models.ForeignKey(JointEvent, on_delete=models.CASCADE, related_name="findings")
+    sub_case = models.ForeignKey(SubCase, verbose_name=_("子件"), on_delete=models.PROTECT, related_name="findings")
+    outcome = models.CharField(_("结论"), max_length=16, choices=FindingOutcome.choices, blank=True)
+    text = models.TextField(_("意见"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("记录时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("联合活动意见")
+        verbose_name_plural = _("联合活动意见")
+        ordering = ["event", "pk"]
+        constraints = [models.UniqueConstraint(fields=["event", "sub_case"], name="joint_finding_once")]

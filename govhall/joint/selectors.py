@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from govhall.cases.models import Case
 from govhall.cases.selectors import staff_case_scope
-from govhall.joint.models import JointCase, Stage, SubCase, Theme, ThemeStatus
+from govhall.joint.models import JointCase, JointEvent, JointFinding, Stage, SubCase, Theme, ThemeStatus
 from govhall.org.models import User
 from govhall.org.roles import CENTER_ROLES, DEPARTMENT_ROLES, GLOBAL_ROLES, Role
 from govhall.org.selectors import NOTHING, user_department_ids
@@ -75,6 +75,22 @@ def joint_sub_cases(*, user: User, joint: JointCase) -> QuerySet[SubCase]:
     if joint_sees_whole(user, joint):
         return qs
     return qs.filter(case__in=Case.objects.filter(staff_case_scope(user)))
+
+
+def joint_events(*, user: User, joint: JointCase) -> list[JointEvent]:
+    """The joint events of ``joint`` (a joint case ``user`` may see), by date,
+    each with ``shown_findings``: the findings of the sub-cases ``user`` may
+    see (every one for whoever sees the whole)."""
+    visible = set(joint_sub_cases(user=user, joint=joint).values_list("pk", flat=True))
+    events = list(JointEvent.objects.filter(joint_case=joint).select_related("organizer"))
+    findings = (JointFinding.objects.filter(event__joint_case=joint, sub_case_id__in=visible)
+                .select_related("sub_case__case__department", "sub_case__stage_item__item", "recorded_by"))
+    by_event: dict[int, list[JointFinding]] = {}
+    for finding in findings:
+        by_event.setdefault(finding.event_id, []).append(finding)
+    for event in events:
+        event.shown_findings = by_event.get(event.pk, [])
+    return events
 
 
 def theme_list_administered(*, user: User) -> QuerySet[Theme]:

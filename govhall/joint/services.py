@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from govhall.cases import services as cases
 from govhall.cases.deadlines import received_on
 from govhall.cases.models import ApplicantKind, Case, CaseCounter, Channel
-from govhall.cases.selectors import case_materials, version_kept, version_published_kept
+from govhall.cases.selectors import case_materials, suspension_ground_get, version_kept, version_published_kept
 from govhall.cases.states import DECIDED, FINISHED, State
 from govhall.catalog.application_form import field_key, form_data_clean
 from govhall.catalog.models import Item, VersionStatus
@@ -37,7 +37,11 @@ from govhall.joint.forms import CombinedForm, theme_form
 from govhall.joint.models import (
     WHOLE_DAYS_DEFAULT,
     WHOLE_EXTENSION_MAX,
+    FindingOutcome,
     JointCase,
+    JointEvent,
+    JointEventKind,
+    JointFinding,
     JointMaterial,
     JointStage,
     JointState,
@@ -50,6 +54,7 @@ from govhall.joint.models import (
 )
 from govhall.org import services as org_services
 from govhall.org.models import Center, Department, User, WindowKind
+from govhall.org.selectors import user_department_ids
 from govhall.org.roles import Role
 
 CODE_MAX = 40
@@ -736,3 +741,114 @@ def joint_watch_refresh(*, today) -> int:
         JointCase.objects.filter(pk=joint.pk, version=joint.version).update(light=watch.light, watch_on=watch.watch_on)
         count += 1
     return count
+
+
+# --- joint events (联合踏勘、联合审图、联合验收) -------------------------------------------
+
+PLACE_MAX = JointEvent._meta.get_field("place").max_length
+
+
+def _require_department_staff(actor: Actor, department: Department, message: str) -> None:
+    """Staff of ``department`` (its own or authorized there), or the system."""
+    if is_system(actor):
+        return
+    if actor.role in (Role.APPLICANT, Role.SUPERVISOR) or department.pk not in user_department_ids(actor):
+        raise NotPermitted(message)
+
+
+@transaction.atomic
+def joint_event_schedule(*, actor: Actor, joint_case: JointCase, kind: str, scheduled_on, place: str,
+                         sub_cases: list[SubCase], ground: str = "", expected_days: int | None = None,
+                         at: datetime | None = None) -> JointEvent:
+    """Schedule a joint event once for several sub-cases of a running stage
+    (date, place, the sub-cases taking part), organized by the stage's lead
+    department, whose staff schedule it. With ``ground`` — a special
+    procedure the law counts outside the time limit (art. 45, or a ground
+    the center registered with its legal basis) — a suspension is asked on
+    each participating sub-case through ``cases.case_request_suspension``
+    (the event named as its reason, ``expected_days`` working days): each
+    department's head approves it as his own act (``cases.case_suspend``),
+    and the sub-case stays suspended until its department's findings."""
+    from datetime import date
+
+    at = _now(at)
+    joint = _locked(joint_case)
+    if kind not in JointEventKind.values:
+        raise DomainError(_("请选择联合活动的类型。"), field="kind")
+    if not isinstance(scheduled_on, date) or scheduled_on < _day(at):
+        raise DomainError(_("请填写今天或以后的日期。"), field="scheduled_on")
+    place = cases._text(place, "place", _("请填写地点。"), limit=PLACE_MAX)
+    if not isinstance(sub_cases, list | tuple) or not sub_cases:
+        raise DomainError(_("请选择参加的子件。"), field="sub_cases")
+    links = list(SubCase.objects.filter(pk__in=[getattr(s, "pk", s) for s in sub_cases])
+                 .select_related("case__department", "joint_stage__stage__lead_department", "stage_item__item"))
+    if len(links) != len({getattr(s, "pk", s) for s in sub_cases}) or any(
+            link.joint_case_id != joint.pk or link.replaced or link.case.state in SETTLED for link in links):
+        raise DomainError(_("只能选择本联办件中正在办理的子件。"), field="sub_cases")
+    if len({link.joint_stage_id for link in links}) != 1:
+        raise DomainError(_("一次联合活动的子件应属于同一阶段。"), field="sub_cases")
+    if joint.state != JointState.RUNNING:
+        raise DomainError(_("联办件不在办理中，不能安排联合活动。"), field="state")
+    organizer = links[0].joint_stage.stage.lead_department
+    _require_department_staff(actor, organizer, _("联合活动由该阶段的牵头部门安排。"))
+    found = None
+    if ground:
+        found = suspension_ground_get(center=joint.center, code=ground if isinstance(ground, str) else "")
+        if found is None:
+            raise DomainError(_("特别程序须为法定情形之一，或本中心依法规定并登记了依据的情形。"), field="ground")
+    label = JointEventKind(kind).label
+    event = JointEvent.objects.create(joint_case=joint, kind=kind, scheduled_on=scheduled_on, place=place,
+                                      organizer=organizer, ground=found.code if found else "",
+                                      scheduled_by=person(actor), created_at=at)
+    if found is not None:
+        reason = _("%(kind)s：%(day)s 于 %(place)s，%(organizer)s组织") % {
+            "kind": label, "day": scheduled_on.isoformat(), "place": place, "organizer": organizer.name}
+        for link in links:
+            # Asked by the system for the organizer (the event is the
+            # reason); approved or refused by the department's own head.
+            cases.case_request_suspension(actor=SYSTEM, case=link.case, ground=found.code,
+                                          reason=reason[:cases.limits.PAUSE_REASON_MAX],
+                                          expected_days=expected_days, at=at)
+    JointFinding.objects.bulk_create([JointFinding(event=event, sub_case=link) for link in links])
+    audit_record(actor=actor, action="joint_event_schedule", target=joint,
+                 data={"number": joint.number, "event": event.pk, "kind": kind, "kind_name": str(label),
+                       "scheduled_on": scheduled_on.isoformat(), "place": place, "organizer": organizer.code,
+                       "ground": event.ground, "cases": [link.case.number for link in links]})
+    return event
+
+
+@transaction.atomic
+def joint_finding_record(*, actor: Actor, finding: JointFinding, outcome: str, text: str = "",
+                         at: datetime | None = None) -> JointFinding:
+    """A participating department records its findings for its sub-case
+    (passed, or needs correction saying what). When the sub-case stands
+    suspended under the event's special procedure, the findings end it:
+    ``cases.case_resume`` by the same person (a reviewer of the department),
+    its remaining days running again from today."""
+    at = _now(at)
+    finding = (JointFinding.objects.select_for_update(of=("self",))
+               .select_related("event__joint_case", "sub_case__case__department").get(pk=finding.pk))
+    case = finding.sub_case.case
+    _require_department_staff(actor, case.department, _("只能由参加部门记录本部门子件的意见。"))
+    if finding.outcome:
+        raise DomainError(_("本部门的意见已经记录。"), field="outcome")
+    if outcome not in FindingOutcome.values:
+        raise DomainError(_("请选择结论：通过或需整改。"), field="outcome")
+    if outcome == FindingOutcome.CORRECTION:
+        text = cases._text(text, "text", _("需整改时请写明整改意见。"))
+    else:
+        text = cases._optional_text(text, "text", limit=cases.limits.TEXT_MAX)
+    event = finding.event
+    resumed = False
+    if event.ground and case.state == State.SUSPENDED:
+        pause = case.pauses.filter(ended_on__isnull=True).first()
+        if pause is not None and pause.ground == event.ground:
+            cases.case_resume(actor=actor, case=case, at=at)
+            resumed = True
+    finding.outcome, finding.text, finding.recorded_by, finding.recorded_at = outcome, text, person(actor), at
+    finding.save(update_fields=["outcome", "text", "recorded_by", "recorded_at"])
+    audit_record(actor=actor, action="joint_finding_record", target=event.joint_case,
+                 data={"number": event.joint_case.number, "event": event.pk, "kind": event.kind,
+                       "case": case.number, "department": case.department.code, "outcome": outcome, "text": text,
+                       "resumed": resumed})
+    return finding

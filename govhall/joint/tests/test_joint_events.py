@@ -1,0 +1,114 @@
+"""Joint events (联合踏勘、联合审图、联合验收) of a joint case: scheduled once by
+the stage's lead department for several departments, each department's
+findings recorded for its own sub-case; a joint inspection the law counts
+as a special procedure suspends a sub-case from its head's approval until
+its findings (docs/joint.md, "Joint events")."""
+
+from datetime import date
+
+import pytest
+
+from govhall.cases import services as cases
+from govhall.cases.states import Action, State
+from govhall.cases.tests.conftest import accept_checked
+from govhall.core.actors import SYSTEM
+from govhall.core.errors import DomainError, NotPermitted
+from govhall.core.models import AuditEvent
+from govhall.joint import services as joint
+from govhall.joint.models import FindingOutcome, JointFinding, SubCase
+from govhall.joint.selectors import joint_events
+from govhall.joint.tests.builders import at, receive_construction
+from govhall.org import services as org
+from govhall.org.models import Action as Grant
+from govhall.org.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def inspection_ready(hall):
+    """The construction project's first stage with 建设用地规划许可 (自然资源局,
+    the stage's lead) and 环境影响评价 (department A) accepted, a ground the
+    center registered for on-site inspection, and a reviewer of the lead."""
+    jc = receive_construction(hall)
+    links = {link.stage_item.item.code: link for link in SubCase.objects.filter(joint_case=jc)
+             .select_related("case", "stage_item__item")}
+    land, environment = links[hall.items["land"].code], links[hall.items["environment"].code]
+    for link in (land, environment):
+        accept_checked(actor=SYSTEM, case=link.case, at=at("2026-03-03 10:00"))
+    cases.suspension_ground_add(actor=hall.manager, center=hall.district, code="onsite_survey", name="现场踏勘",
+                                legal_basis="《示例省优化营商环境条例》第三十条")
+    organizer = org.user_create(actor=SYSTEM, username="reviewer_c", password="x", role=Role.REVIEWER,
+                                full_name="自然资源审查", department=hall.departments["C"])
+    # Department A's reviewer reviews its items (the grant resuming a case needs).
+    org.authorization_grant(actor=SYSTEM, staff=hall.reviewer, department=hall.dept_a, action=Grant.REVIEW)
+    return jc, land, environment, organizer
+
+
+def schedule(jc, links, actor, **changes):
+    kwargs = {"actor": actor, "joint_case": jc, "kind": "inspection", "scheduled_on": date(2026, 3, 6),
+              "place": "示例花园一期项目现场", "sub_cases": links, "ground": "onsite_survey",
+              "expected_days": 5, "at": at("2026-03-04 10:00"), **changes}
+    return joint.joint_event_schedule(**kwargs)
+
+
+def test_a_joint_inspection_suspends_a_sub_case_until_its_departments_findings(joint_hall):
+    hall = joint_hall
+    jc, land, environment, organizer = inspection_ready(hall)
+    event = schedule(jc, [land, environment], organizer)
+    assert event.organizer == hall.departments["C"]  # the stage's lead department
+    # A suspension asked on each participating sub-case, the event its reason.
+    for link in (land, environment):
+        link.case.refresh_from_db()
+        assert link.case.request_action == Action.SUSPEND
+        assert "联合踏勘" in link.case.request_data["reason"]
+    # Department A's head approves it as his own act: suspended from then.
+    case = cases.case_suspend(actor=hall.head, case=environment.case, at=at("2026-03-05 10:00"))
+    assert case.state == State.SUSPENDED
+
+    # Each department records its findings for its own sub-case.
+    finding = JointFinding.objects.get(event=event, sub_case=environment)
+    with pytest.raises(NotPermitted):
+        joint.joint_finding_record(actor=organizer, finding=finding, outcome="passed")
+    with pytest.raises(DomainError) as refused:
+        joint.joint_finding_record(actor=hall.reviewer, finding=finding, outcome="correction", text=" ")
+    assert refused.value.field == "text"
+    joint.joint_finding_record(actor=hall.reviewer, finding=finding, outcome="correction",
+                               text="补充雨水排放方案", at=at("2026-03-09 10:00"))
+    case.refresh_from_db()
+    assert case.state != State.SUSPENDED
+    assert case.pauses.get().ended_on == date(2026, 3, 9)  # resumed by its findings
+    assert list(case.events.order_by("seq").values_list("action", flat=True))[-1] == Action.RESUME
+    joint.joint_finding_record(actor=organizer, finding=JointFinding.objects.get(event=event, sub_case=land),
+                               outcome="passed", at=at("2026-03-09 11:00"))
+    with pytest.raises(DomainError) as again:
+        joint.joint_finding_record(actor=hall.reviewer, finding=finding, outcome="passed")
+    assert again.value.field == "outcome"
+
+    # The findings are visible on the joint case, to the lead in full.
+    (shown,) = joint_events(user=organizer, joint=jc)
+    assert {(f.sub_case.case.number, f.outcome, f.text) for f in shown.shown_findings} == {
+        (environment.case.number, FindingOutcome.CORRECTION, "补充雨水排放方案"),
+        (land.case.number, FindingOutcome.PASSED, "")}
+    actions = AuditEvent.objects.filter(target_type="joint.jointcase", target_id=str(jc.pk),
+                                        action__startswith="joint_").values_list("action", flat=True)
+    assert list(actions).count("joint_finding_record") == 2 and "joint_event_schedule" in actions
+
+
+def test_a_joint_event_is_scheduled_by_the_lead_department_with_a_lawful_ground(joint_hall):
+    hall = joint_hall
+    jc, land, environment, organizer = inspection_ready(hall)
+    with pytest.raises(NotPermitted):
+        schedule(jc, [land, environment], hall.reviewer)  # department A does not lead the stage
+    for changes, field in [({"ground": "survey_anywhere"}, "ground"), ({"sub_cases": []}, "sub_cases"),
+                           ({"place": ""}, "place"), ({"kind": "party"}, "kind"),
+                           ({"scheduled_on": date(2026, 3, 1)}, "scheduled_on")]:
+        with pytest.raises(DomainError) as refused:
+            schedule(jc, [land, environment], organizer, **changes)
+        assert refused.value.field == field
+    assert not jc.events.exists()
+    environment.case.refresh_from_db()
+    assert environment.case.request_action == ""  # nothing half-written
+    # Without a ground the event is inside the time limit: nothing is asked.
+    event = schedule(jc, [land, environment], organizer, kind="drawing_review", ground="")
+    land.case.refresh_from_db()
+    assert event.ground == "" and land.case.request_action == ""
