@@ -1,6 +1,6 @@
 """The one bridge between cases and govhall.timing (STYLE 1)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
 from django.conf import settings
@@ -10,7 +10,7 @@ from govhall.calendars.selectors import light_scheme, work_calendar
 from govhall.cases.models import Case
 from govhall.cases.states import CLOCK_RUNNING, DECIDED, PAUSED, State
 from govhall.timing import (
-    Deadline, Light, Pause, compute_deadline, light_changes_on, light_for, receipt_date,
+    Deadline, Light, LightScheme, Pause, compute_deadline, light_changes_on, light_for, receipt_date,
 )
 
 # Decision to delivery: 行政许可法 art. 44.
@@ -90,6 +90,18 @@ def case_next_due(case: Case, *, pauses: list[Pause] | None = None) -> tuple[dat
     return None, False
 
 
+def case_scheme(*, green: bool = False) -> LightScheme:
+    """The warning scheme of a case: the configured one, its yellow (or
+    prompt) threshold raised for a green-channel case (绿色通道: warned
+    earlier, GOVHALL_GREEN_YELLOW_DAYS / _PERCENT) — the one place that rule lives."""
+    scheme = light_scheme()
+    if not green:
+        return scheme
+    days, ratio = settings.GOVHALL_GREEN_YELLOW_DAYS, settings.GOVHALL_GREEN_YELLOW_PERCENT / 100
+    return replace(scheme, yellow_days=max(scheme.yellow_days, days), yellow_ratio=max(scheme.yellow_ratio, ratio),
+                   prompt_days=max(scheme.prompt_days, days))
+
+
 def case_light(case: Case, *, today: date) -> Light | None:
     """The light of the case's running clock on ``today``, by the rule
     supervision stores in ``Case.light`` at each transition and scan (None
@@ -98,12 +110,12 @@ def case_light(case: Case, *, today: date) -> Light | None:
     if watched is None:
         return None
     _kind, due, days = watched
-    return _light(due, days, today)
+    return _light(due, days, today, case_scheme(green=case.green_channel))
 
 
-def _light(due: date, days: int, today: date) -> Light:
+def _light(due: date, days: int, today: date, scheme: LightScheme) -> Light:
     deadline = Deadline(due=due, remaining=0, paused=False, provisional=False)
-    light = light_for(work_calendar(), today=today, deadline=deadline, promised_days=max(days, 1), scheme=light_scheme())
+    light = light_for(work_calendar(), today=today, deadline=deadline, promised_days=max(days, 1), scheme=scheme)
     if days == 0 and today <= due:
         # An immediate item (即办件) is due the day it is accepted: no
         # warning before the end of that day; once past, the scheme's light.
@@ -111,12 +123,13 @@ def _light(due: date, days: int, today: date) -> Light:
     return light
 
 
-def deadline_light(deadline: Deadline, *, promised_days: int, today: date) -> Light:
+def deadline_light(deadline: Deadline, *, promised_days: int, today: date, green: bool = False) -> Light:
     """The light on ``today`` of a case deadline given ``promised_days``, by
-    the configured scheme (DESIGN 3.3) — also of a deadline as it stood
-    before a change (supervision: was the case already late when it was paused?)."""
+    the configured scheme (DESIGN 3.3; ``green``: of a green-channel case or
+    joint case) — also of a deadline as it stood before a change
+    (supervision: was the case already late when it was paused?)."""
     return light_for(work_calendar(), today=today, deadline=deadline, promised_days=max(promised_days, 1),
-                     scheme=light_scheme())
+                     scheme=case_scheme(green=green))
 
 
 @dataclass(frozen=True)
@@ -200,14 +213,14 @@ def _step_days(steps: list, step: int) -> int:
     return max(steps[step].days if step < len(steps) else 0, 1)
 
 
-def step_light(*, steps: list, step: int, step_due: date | None, today: date) -> Light | None:
+def step_light(*, steps: list, step: int, step_due: date | None, today: date, green: bool = False) -> Light | None:
     """The light on ``today`` of review step ``step`` due on ``step_due``, by
     its own share of the promised time (None when it has no deadline)."""
     if step_due is None or not steps:
         return None
     deadline = Deadline(due=step_due, remaining=0, paused=False, provisional=False)
     return light_for(work_calendar(), today=today, deadline=deadline, promised_days=_step_days(steps, step),
-                     scheme=light_scheme())
+                     scheme=case_scheme(green=green))
 
 
 def case_watch(case: Case, *, today: date, steps: list | None = None, pauses: list[Pause] | None = None) -> Watch:
@@ -216,8 +229,8 @@ def case_watch(case: Case, *, today: date, steps: list | None = None, pauses: li
     if watched is None:
         return Watch(light="", step_due_date=None, watch_on=None)
     _kind, due, days = watched
-    calendar, scheme = work_calendar(), light_scheme()
-    light = _light(due, days, today)
+    calendar, scheme = work_calendar(), case_scheme(green=case.green_channel)
+    light = _light(due, days, today, scheme)
     next_days = [light_changes_on(calendar, today=today, due=due, promised_days=max(days, 1), scheme=scheme)]
     step_due = None
     if case.state in CLOCK_RUNNING and steps:

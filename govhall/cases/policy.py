@@ -430,6 +430,17 @@ def may_have_duties(actor, *, today: date) -> bool:
     return actor.role in ACTING_ROLES and bool(staff_authorizations(actor, on=today))
 
 
+def green_channel_refusal(actor, center) -> NotPermitted | None:
+    """Who flags a case (or a joint case) of ``center`` as green channel
+    (绿色通道, DESIGN 3.8) or takes the flag off: a center manager of that
+    center or of one above it — a center's act, not a step of the
+    lifecycle, so not in ``POLICY`` (None: allowed)."""
+    if (getattr(actor, "is_active", False) and actor.role == Role.CENTER_MANAGER and actor.center_id
+            and center.path.startswith(actor.center.path)):
+        return None
+    return NotPermitted(_("只有本中心或上级中心的管理人员可以设置绿色通道。"))
+
+
 def act_permitted(action: str, *, actor, case: Case, steps: list, step: int | None, on: date | None = None) -> bool:
     """Whether the table allows ``actor`` (a stored event's) to have taken
     ``action`` on ``case`` at review step ``step`` — supervision's integrity

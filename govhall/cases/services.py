@@ -25,7 +25,7 @@ from govhall.cases.models import (
 )
 from govhall.cases.notices import notice_build
 from govhall.cases.policy import (
-    INTERFACE_ACTIONS, Grant, actions_for, actor_grant, decision_index, guard_check,
+    INTERFACE_ACTIONS, Grant, actions_for, actor_grant, decision_index, green_channel_refusal, guard_check,
 )
 from govhall.cases.selectors import (
     case_checks_forget, case_checks_known, case_materials, case_steps, checks_keep, idempotency_key_get,
@@ -33,7 +33,7 @@ from govhall.cases.selectors import (
 )
 from govhall.cases.signals import case_changed
 from govhall.cases.states import (
-    CLOCK_RUNNING, CREATE_DRAFT, OPEN, PAUSED, Action, State, SuspensionGround, target_state,
+    CLOCK_RUNNING, CREATE_DRAFT, GREEN_OFF, GREEN_ON, OPEN, PAUSED, Action, State, SuspensionGround, target_state,
 )
 from govhall.catalog.models import ItemVersion, VersionStatus
 from govhall.core import clock, identity, statements
@@ -977,6 +977,38 @@ def case_watch_refresh(*, case: Case, today) -> Case:
     Case.objects.filter(pk=case.pk, version=case.version).update(
         light=watch.light, step_due_date=watch.step_due_date, watch_on=watch.watch_on)
     case.light, case.step_due_date, case.watch_on = watch.light, watch.step_due_date, watch.watch_on
+    return case
+
+
+@transaction.atomic
+def case_green_channel_set(*, actor: Actor, case: Case, green: bool, reason: str, at: datetime | None = None,
+                           client_address: str | None = None) -> Case:
+    """Flag an open case as green channel (绿色通道, DESIGN 3.8), or take the
+    flag off, with the reason: a center manager's act (``policy``), one
+    event in the case's chain. The case is then served first in the work
+    lists and warned earlier (``deadlines.case_scheme``); supervision's scan
+    looks at it again today (it sets the new light and raises its alerts)."""
+    at = _now(at)
+    refusal = None if is_system(actor) else green_channel_refusal(actor, case.center)
+    if refusal is not None:
+        raise refusal
+    reason = _text(reason, "reason", _("请填写理由。"))
+    if case.state not in OPEN:
+        raise DomainError(_("办件已办结，不能再设置绿色通道。"), field="state")
+    if case.green_channel == bool(green):
+        raise DomainError(_("该办件已是绿色通道。") if green else _("该办件不是绿色通道。"), field="green_channel")
+    event = event_build(case=case, actor=actor, action=GREEN_ON if green else GREEN_OFF, from_state=case.state,
+                        to_state=case.state, data={"reason": reason}, client_address=client_address, at=at)
+    today = _local_date(at)
+    updated = statements.update(Case, where={"id": case.pk, "version": case.version}, increment="version",
+                                values={"green_channel": bool(green), "watch_on": today, "updated_at": at,
+                                        "event_seq": event.seq, "event_hash": event.hash})
+    if updated != 1:
+        raise Conflict(_("该办件刚被他人处理，请刷新后重试。"))
+    statements.insert(event)
+    case.version += 1
+    case.green_channel, case.watch_on, case.updated_at = bool(green), today, at
+    case.event_seq, case.event_hash, case.event_written = event.seq, event.hash, event
     return case
 
 

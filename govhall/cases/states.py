@@ -117,7 +117,9 @@ class SuspensionGround(models.TextChoices):
 
 # Events that are not transitions of the table.
 CREATE_DRAFT = "create_draft"
-_EXTRA_LABELS = {CREATE_DRAFT: _("保存草稿")}
+# A center manager flags a case as green channel (绿色通道) or takes the flag off.
+GREEN_ON, GREEN_OFF = "green_on", "green_off"
+_EXTRA_LABELS = {CREATE_DRAFT: _("保存草稿"), GREEN_ON: _("设为绿色通道"), GREEN_OFF: _("取消绿色通道")}
 
 
 def event_label(action: str) -> str:
