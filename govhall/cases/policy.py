@@ -72,6 +72,9 @@ class Rule:
 
 
 HEAD = frozenset({Role.DEPARTMENT_HEAD})
+# Who takes the applicant's actions without a grant: the applicant on his
+# own case, an agent under the applicant's agency authorization.
+ON_BEHALF = frozenset({Role.APPLICANT, Role.AGENT})
 
 POLICY: dict[str, Rule] = {
     # Receipt: a clerk authorized to accept the item, or the applicant online.
@@ -185,12 +188,51 @@ def _is_head(actor, case: Case) -> bool:
     return actor.role == Role.DEPARTMENT_HEAD and actor.department_id == case.department_id
 
 
-def _refusal(action: str, actor, case: Case) -> NotPermitted | None:
+def agency_for(actor, case: Case, on: date | None):
+    """The agency authorization (govhall/agency) under which ``actor``, an
+    agent, acts on ``case`` on the day ``on``: held by him, valid that day,
+    not revoked, for the case's applicant and item. None: none."""
+    from govhall.agency.selectors import agency_covering
+    from govhall.core import clock
+
+    return agency_covering(actor, applicant_id_number=case.applicant_id_number, item=case.item_version.item,
+                           on=on or clock.today())
+
+
+def on_behalf(actor, case: Case, on: date | None) -> dict | None:
+    """What a case event records of an agent's act: the authorization, the
+    agent and the applicant he acts for (None: not an agent's act)."""
+    if is_system(actor) or actor.role != Role.AGENT:
+        return None
+    agency = agency_for(actor, case, on)
+    return None if agency is None else {"agency": agency.pk, "agent": str(actor), "applicant": agency.applicant_name}
+
+
+def agency_present(agency, case: Case, on: date) -> dict:
+    """What a receipt at the window records of the agent present with the
+    applicant's authorization ``agency``: refused (naming the field) unless
+    it covers the case's applicant and item that day."""
+    from govhall.agency.selectors import agency_covering
+
+    if agency_covering(agency.agent, applicant_id_number=case.applicant_id_number, item=case.item_version.item,
+                       on=on, pk=agency.pk) is None:
+        raise DomainError(_("该代办授权不适用于本申请（已过期、已撤销、申请人不符或事项不在授权范围）。"), field="agency")
+    return {"agency": agency.pk, "agent": str(agency.agent), "applicant": agency.applicant_name}
+
+
+def _refusal(action: str, actor, case: Case, on: date | None = None) -> NotPermitted | None:
     """Why ``actor`` may not take ``action`` on ``case`` whatever the grants
-    (None: the grant, if any, decides)."""
+    (None: the grant, if any, decides). An agent takes the applicant's
+    actions under a valid agency authorization on the day ``on``."""
     rule = POLICY[action]
     if rule.system_only:
         return NotPermitted(_("该操作只由系统执行。"))
+    if actor.role == Role.AGENT:
+        if not rule.applicant:
+            return NotPermitted(_("代办员只能代申请人办理申请人的操作。"))
+        if agency_for(actor, case, on) is None:
+            return NotPermitted(_("没有该申请人、该事项当日有效的代办授权（已过期、已撤销或不在授权范围）。"))
+        return None
     if actor.role == Role.APPLICANT:
         if not rule.applicant:
             return NotPermitted(_("申请人不能办理该操作。"))
@@ -214,10 +256,10 @@ def actor_grant(action: str, *, actor, case: Case, steps: list, item_code: str |
     own case; a head's own act). ``department``/``item_code``: before a case exists (receipt)."""
     if is_system(actor):
         return None
-    refusal = _refusal(action, actor, case)
+    refusal = _refusal(action, actor, case, on)
     if refusal is not None:
         raise refusal
-    if actor.role == Role.APPLICANT:
+    if actor.role in ON_BEHALF:
         return None
     need = grant_needed(action, case, steps)
     if need is None:
@@ -366,9 +408,9 @@ def actions_for(actor, case: Case, *, steps: list, today: date, grants: set | No
         return []
     allowed = []
     for action in INTERFACE_ACTIONS:
-        if target_state(action, case.state) is None or _refusal(action, actor, case) is not None:
+        if target_state(action, case.state) is None or _refusal(action, actor, case, today) is not None:
             continue
-        if actor.role != Role.APPLICANT:
+        if actor.role not in ON_BEHALF:
             need = grant_needed(action, case, steps)
             if need is not None:
                 if grants is None:
@@ -448,9 +490,9 @@ def act_permitted(action: str, *, actor, case: Case, steps: list, step: int | No
     actions the table does not know are not judged here."""
     if actor is None or action not in POLICY:
         return True  # the system, or an event that is not an act of the table
-    if _refusal(action, actor, case) is not None:
+    if _refusal(action, actor, case, on) is not None:
         return False
-    if actor.role == Role.APPLICANT:
+    if actor.role in ON_BEHALF:
         return True
     need = grant_needed(action, case, steps, step=step)
     return need is None or staff_is_authorized(actor, department=need.department, action=need.authorization,

@@ -25,7 +25,8 @@ from govhall.cases.models import (
 )
 from govhall.cases.notices import notice_build
 from govhall.cases.policy import (
-    INTERFACE_ACTIONS, Grant, actions_for, actor_grant, decision_index, green_channel_refusal, guard_check,
+    INTERFACE_ACTIONS, ON_BEHALF, Grant, actions_for, actor_grant, agency_for, agency_present, decision_index,
+    on_behalf, green_channel_refusal, guard_check,
 )
 from govhall.cases.selectors import (
     case_checks_forget, case_checks_known, case_materials, case_steps, checks_keep, idempotency_key_get,
@@ -57,6 +58,12 @@ CHANNELS, APPLICANT_KINDS, VERDICTS = frozenset(Channel.values), frozenset(Appli
 
 def _now(at: datetime | None) -> datetime:
     return at or clock.now()
+
+
+def _behalf(actor, case: Case, at: datetime) -> dict:
+    """An agent's act records the authorization and the applicant (DESIGN 3.8)."""
+    behalf = on_behalf(actor, case, _local_date(at))
+    return {"on_behalf": behalf} if behalf else {}
 
 
 def _local_date(at: datetime):
@@ -161,7 +168,7 @@ def _transition(case: Case, *, actor, action: str, at: datetime, data: dict | No
     case.due_date = due
     watch = case_watch(case, today=_local_date(at), pauses=pauses,
                        steps=case_steps(case) if target in CLOCK_RUNNING else None)
-    data = {**(data or {}), "due_date": due.isoformat() if due else None}
+    data = {**_behalf(actor, case, at), **(data or {}), "due_date": due.isoformat() if due else None}
     issued = None
     if notice:
         # The written notice is numbered first, so that the event, which
@@ -237,6 +244,8 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
     case = Case(
         query_code="".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8)),
         item_version=item_version, department=item_version.item.department, center=center, applicant=applicant,
+        # as given, for an agent's authorization (policy.agency_for); checked below
+        applicant_id_number=applicant_id_number.strip().upper() if isinstance(applicant_id_number, str) else "",
         applicant_kind=applicant_kind, channel=channel, green_channel=green_channel, state=State.DRAFT,
         promised_days=item_version.promised_days or 0, created_at=at, updated_at=at,
         visits=1 if channel in {Channel.WINDOW, Channel.BRANCH} else 0,
@@ -264,6 +273,12 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
         _require_own_identity(actor, name=case.applicant_name, id_number=case.applicant_id_number)
         if not item_version.online:
             raise DomainError(_("该事项不支持网上申请，请到窗口办理。"), field="item")
+    if not is_system(actor) and actor.role == Role.AGENT:
+        if channel != Channel.ONLINE:
+            raise NotPermitted(_("代办员网上代为申请；在窗口由工作人员收件并登记代办授权。"))
+        if not item_version.online:
+            raise DomainError(_("该事项不支持网上申请，请到窗口办理。"), field="item")
+        case.applicant = agency_for(actor, case, _local_date(at)).applicant_account
     from govhall.catalog.application_form import delivery_clean, form_data_clean
 
     case.form_data = form_data_clean(item_version, form_data)
@@ -291,7 +306,8 @@ def case_submit(*, actor: Actor, item_version: ItemVersion, center: Center, chan
                 applicant_name: str, applicant_id_number: str, applicant_phone: str,
                 applicant_kind: str = ApplicantKind.PERSON, applicant: User | None = None,
                 green_channel: bool = False, form_data: dict | None = None, delivery_method: str = "",
-                delivery_address: str = "", at: datetime | None = None, client_address: str | None = None) -> Case:
+                delivery_address: str = "", agency=None, at: datetime | None = None,
+                client_address: str | None = None) -> Case:
     """Receive an application (收件): at a window by a clerk on the
     applicant's behalf (the clerk checks the paper materials), or online by
     the applicant for an item that needs no materials (otherwise a draft is
@@ -299,18 +315,22 @@ def case_submit(*, actor: Actor, item_version: ItemVersion, center: Center, chan
     the receipt day counts from the next working day outside office hours.
     ``form_data`` answers the item's own form (``ItemVersion.form_fields``);
     ``delivery_method`` is one of the item's delivery methods (mail needs
-    ``delivery_address``); a bad answer is refused naming it, nothing written."""
+    ``delivery_address``); a bad answer is refused naming it, nothing written.
+    ``agency``: the agency authorization of the agent present at the window
+    (recorded with the receipt; it must cover the applicant and the item)."""
     at = _now(at)
     case, grant = _new_case(actor=actor, item_version=item_version, center=center, channel=channel,
                             applicant_name=applicant_name, applicant_id_number=applicant_id_number,
                             applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=applicant,
                             green_channel=green_channel, at=at, form_data=form_data,
                             delivery_method=delivery_method, delivery_address=delivery_address)
-    if not is_system(actor) and actor.role == Role.APPLICANT:
+    if not is_system(actor) and actor.role in ON_BEHALF:
         _require_materials(case)
+    present = agency_present(agency, case, _local_date(at)) if agency is not None else {}
     return _transition(case, actor=actor, grant=grant, action=Action.SUBMIT, at=at, client_address=client_address,
                        submitted_at=at, received_on=received_on(at),
                        data={"item": item_version.item.code, "version": item_version.number, "channel": channel,
+                             **({"on_behalf": present} if present else {}),
                              # the answers and the chosen delivery, in the hash chain with the receipt
                              **({"form": case.form_data} if case.form_data else {}),
                              **({"delivery_method": case.delivery_method} if case.delivery_method else {})})
@@ -324,15 +344,17 @@ def case_draft_create(*, actor: User, item_version: ItemVersion, center: Center,
                       at: datetime | None = None, client_address: str | None = None) -> Case:
     """Start an online application as a draft (草稿) the applicant completes
     with the materials before submitting it. Nothing counts as received yet.
-    Only an applicant starts one, for himself (staff receive at the window).
+    Only an applicant starts one, for himself, or an agent for the applicant
+    under an agency authorization (staff receive at the window).
     The answers to the item's form and the chosen delivery are given and
     checked here, as in ``case_submit``."""
     at = _now(at)
-    if is_system(actor) or actor.role != Role.APPLICANT:
+    if is_system(actor) or actor.role not in ON_BEHALF:
         raise NotPermitted(_("草稿由申请人本人网上创建；窗口收件请直接提交。"))
     case, grant = _new_case(actor=actor, item_version=item_version, center=center, channel=Channel.ONLINE,
                             applicant_name=applicant_name, applicant_id_number=applicant_id_number,
-                            applicant_phone=applicant_phone, applicant_kind=applicant_kind, applicant=actor,
+                            applicant_phone=applicant_phone, applicant_kind=applicant_kind,
+                            applicant=actor if actor.role == Role.APPLICANT else None,
                             green_channel=False, at=at, form_data=form_data, delivery_method=delivery_method,
                             delivery_address=delivery_address)
     if grant is not None:
@@ -340,6 +362,7 @@ def case_draft_create(*, actor: User, item_version: ItemVersion, center: Center,
     event_record(case=case, actor=actor, action=CREATE_DRAFT, from_state="", to_state=State.DRAFT, at=at,
                  client_address=client_address,
                  data={"item": item_version.item.code, "version": item_version.number,
+                       **_behalf(actor, case, at),
                        **({"form": case.form_data} if case.form_data else {}),
                        **({"delivery_method": case.delivery_method} if case.delivery_method else {})})
     return case
@@ -541,7 +564,7 @@ def case_resubmit(*, actor: Actor, case: Case, at: datetime | None = None, clien
     """The applicant hands in the corrected materials: received again."""
     at = _now(at)
     grant = _authorize(Action.RESUBMIT, actor=actor, case=case, at=at)
-    at_window = not is_system(actor) and actor.role != Role.APPLICANT
+    at_window = not is_system(actor) and actor.role not in ON_BEHALF
     return _transition(case, actor=actor, grant=grant, action=Action.RESUBMIT, at=at, received_on=received_on(at),
                        visits=case.visits + (1 if at_window else 0), client_address=client_address)
 

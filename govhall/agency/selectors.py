@@ -1,0 +1,55 @@
+"""Reading agency authorizations: which one covers an agent's act on a
+case (the policy table asks this, cases/policy.py), and who sees which."""
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from govhall.agency.models import AgencyAuthorization
+from govhall.org.roles import GLOBAL_ROLES, Role
+
+
+def agency_covering(agent, *, applicant_id_number: str, item, on: date,
+                    pk: int | None = None) -> AgencyAuthorization | None:
+    """The authorization under which ``agent`` may act on ``on`` for the
+    applicant with ``applicant_id_number`` on ``item`` (a catalog Item):
+    held by him, not revoked, valid that day, the item in scope (``pk``:
+    that one authorization). None: none."""
+    number = (applicant_id_number or "").strip().upper()
+    if not number or agent.role != Role.AGENT or not agent.is_active:
+        return None
+    rows = AgencyAuthorization.objects.filter(pk=pk) if pk is not None else AgencyAuthorization.objects
+    return (rows
+            .filter(agent=agent, applicant_id_number=number, revoked_at__isnull=True,
+                    valid_from__lte=on, expires_on__gte=on)
+            .filter(Q(all_items=True) | Q(items=item))
+            .order_by("-expires_on", "-id").first())
+
+
+def agency_list_visible(*, user) -> QuerySet[AgencyAuthorization]:
+    """An agent sees his own authorizations; a center manager those of his
+    center and the centers below; global roles all."""
+    rows = AgencyAuthorization.objects.select_related("agent", "center", "applicant_account")
+    if not user.is_authenticated or not user.is_active:
+        return rows.none()
+    if user.role in GLOBAL_ROLES or user.is_superuser:
+        return rows
+    if user.role == Role.AGENT:
+        return rows.filter(agent=user)
+    if user.role == Role.CENTER_MANAGER and user.center_id is not None:
+        return rows.filter(center__path__startswith=user.center.path)
+    return rows.none()
+
+
+def agency_get_visible(*, user, pk: int) -> AgencyAuthorization | None:
+    return agency_list_visible(user=user).filter(pk=pk).first()
+
+
+def agency_cases(*, agent, state: str = "") -> QuerySet:
+    """The cases ``agent`` acted in (an event of his on the case), newest
+    deadline first; ``state`` narrows to one state."""
+    from govhall.cases.models import Case
+
+    cases = (Case.objects.filter(events__actor=agent).distinct()
+             .select_related("item_version", "center").order_by("due_date", "number"))
+    return cases.filter(state=state) if state else cases
