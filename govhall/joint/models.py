@@ -153,6 +153,9 @@ class JointCase(models.Model):
     light = models.CharField(_("亮灯"), max_length=8, blank=True)
     watch_on = models.DateField(_("下次监察日"), null=True, blank=True)
     ended_on = models.DateField(_("办结日"), null=True, blank=True)
+    # Green channel (绿色通道, ``joint.green``): flagged by a center manager,
+    # with its sub-cases; served first and warned earlier.
+    green_channel = models.BooleanField(_("绿色通道"), default=False)
     version = models.PositiveIntegerField(_("修改序号"), default=0)
     created_at = models.DateTimeField(_("创建时间"))
     updated_at = models.DateTimeField(_("更新时间"))
@@ -297,3 +300,59 @@ class JointFinding(models.Model):
         verbose_name_plural = _("联合活动意见")
         ordering = ["event", "pk"]
         constraints = [models.UniqueConstraint(fields=["event", "sub_case"], name="joint_finding_once")]
+
+
+class PreReviewVerdict(models.TextChoices):
+    PASS = "pass", _("无意见，可以申报")
+    ISSUES = "issues", _("有问题需完善")
+
+
+class PreReview(models.Model):
+    """A joint pre-review (联合预审) of a green-channel case or joint case:
+    opened by a center manager naming the departments involved, each of
+    which gives its opinion within one working day (``due_on``)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("办件"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="pre_reviews")
+    joint_case = models.ForeignKey(JointCase, verbose_name=_("联办件"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="pre_reviews")
+    note = models.TextField(_("预审说明"), blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT,
+                                  related_name="+")
+    opened_at = models.DateTimeField(_("发起时间"))
+    due_on = models.DateField(_("意见期限"))
+
+    class Meta:
+        verbose_name = _("联合预审")
+        verbose_name_plural = _("联合预审")
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(case__isnull=True) ^ Q(joint_case__isnull=True),
+                                   name="pre_review_one_target"),
+        ]
+
+
+class PreReviewOpinion(models.Model):
+    """One department's opinion in a joint pre-review (empty until given)."""
+
+    pre_review = models.ForeignKey(PreReview, on_delete=models.CASCADE, related_name="opinions")
+    department = models.ForeignKey(Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(_("意见"), max_length=8, choices=PreReviewVerdict.choices, blank=True)
+    text = models.TextField(_("意见内容"), blank=True)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提出人"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    given_at = models.DateTimeField(_("提出时间"), null=True, blank=True)
+    given_on = models.DateField(_("提出日"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("预审意见")
+        verbose_name_plural = _("预审意见")
+        ordering = ["pre_review", "department__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["pre_review", "department"], name="pre_review_opinion_once"),
+        ]
+
+    def late_on(self, today) -> bool:
+        """Whether the opinion came (or, not given, is) after its day."""
+        due = self.pre_review.due_on
+        return self.given_on > due if self.given_on else today > due
