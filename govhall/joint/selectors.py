@@ -84,7 +84,7 @@ def joint_events(*, user: User, joint: JointCase) -> list[JointEvent]:
     visible = set(joint_sub_cases(user=user, joint=joint).values_list("pk", flat=True))
     events = list(JointEvent.objects.filter(joint_case=joint).select_related("organizer"))
     findings = (JointFinding.objects.filter(event__joint_case=joint, sub_case_id__in=visible)
-                .select_related("sub_case__case__department", "sub_case__stage_item__item", "recorded_by"))
+                .select_related("sub_case__case__department", "sub_case__case__item_version", "recorded_by"))
     by_event: dict[int, list[JointFinding]] = {}
     for finding in findings:
         by_event.setdefault(finding.event_id, []).append(finding)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from govhall.cases import limits
 from govhall.cases.models import ApplicantKind
 from govhall.joint.forms import CombinedForm
-from govhall.joint.models import WHOLE_DAYS_DEFAULT, WHOLE_EXTENSION_MAX
+from govhall.joint.models import WHOLE_DAYS_DEFAULT, WHOLE_EXTENSION_MAX, FindingOutcome, JointEventKind
 from govhall.portal.application_form import _field as question_field
 from govhall.portal.application_form import field_name
 from govhall.web.catalog_forms import OptionsField, RowForm
@@ -145,3 +145,29 @@ class JointExtendForm(forms.Form):
     days = forms.IntegerField(label=_("延长（工作日）"), min_value=1, max_value=WHOLE_EXTENSION_MAX)
     reason = forms.CharField(label=_("理由"), max_length=limits.PAUSE_REASON_MAX)
     approved_by = forms.CharField(label=_("批准延长的本级人民政府负责人"), max_length=limits.SHORT_TEXT_MAX)
+
+
+class JointEventForm(forms.Form):
+    """A joint event scheduled by a stage's lead department (joint.services.joint_event_schedule)."""
+
+    kind = forms.ChoiceField(label=_("类型"), choices=JointEventKind.choices)
+    scheduled_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("地点"), max_length=200)
+    sub_cases = forms.TypedMultipleChoiceField(label=_("参加的子件"), coerce=int, widget=forms.CheckboxSelectMultiple)
+    ground = forms.ChoiceField(label=_("特别程序情形（依法不计入办理时限时选择）"), required=False)
+    expected_days = forms.IntegerField(label=_("特别程序所需时间（工作日）"), required=False, min_value=1,
+                                       max_value=limits.SUSPENSION_DAYS_MAX)
+
+    def __init__(self, *args, sub_cases=(), grounds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sub_cases"].choices = [(s.pk, f"{s.case.number} {s.case.item_version.name}（{s.case.department}）")
+                                            for s in sub_cases]
+        self.fields["ground"].choices = [("", _("不适用（计入办理时限）")), *((g.code, g.name) for g in grounds)]
+
+
+class JointFindingForm(forms.Form):
+    """A participating department's findings for its sub-case."""
+
+    outcome = forms.ChoiceField(label=_("结论"), choices=FindingOutcome.choices, widget=forms.RadioSelect)
+    text = forms.CharField(label=_("意见（需整改时必填）"), required=False, max_length=limits.TEXT_MAX,
+                           widget=forms.Textarea(attrs={"rows": 2}))

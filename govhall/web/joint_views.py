@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from govhall.cases.deadlines import case_clock
 from govhall.cases.models import Case
-from govhall.cases.selectors import staff_case_scope
+from govhall.cases.selectors import staff_case_scope, suspension_grounds_for
 from govhall.catalog.models import Item, VersionStatus
 from govhall.core import clock
 from govhall.core.audit import audit_describe
@@ -27,6 +27,7 @@ from govhall.joint import services as joint_services
 from govhall.joint.forms import theme_form
 from govhall.joint.models import (
     JointCase,
+    JointFinding,
     JointState,
     StageState,
     SubCase,
@@ -36,17 +37,21 @@ from govhall.joint.models import (
 from govhall.joint.selectors import (
     joint_case_get,
     joint_case_list_visible,
+    joint_events,
     joint_sees_whole,
     joint_sub_cases,
     theme_list_administered,
 )
 from govhall.org.models import Center, Department, User, WindowKind
-from govhall.org.roles import STAFF_ROLES, Role
+from govhall.org.roles import DEPARTMENT_ROLES, STAFF_ROLES, Role
+from govhall.org.selectors import user_department_ids
 from govhall.web.case_forms import DeliverForm
 from govhall.web.joint_forms import (
     ApplicantForm,
     CombinedAnswersForm,
+    JointEventForm,
     JointExtendForm,
+    JointFindingForm,
     ThemeNewForm,
     stage_formset,
 )
@@ -335,7 +340,40 @@ def reapply_answers(joint: JointCase, sub, data=None) -> CombinedAnswersForm:
     return _questions(joint, [sub.stage_item.item.current], f"sub{sub.pk}", data)
 
 
-def _page(request, joint: JointCase, *, extend=None, deliver=None, bound=None, status=200):
+def _own_departments(user: User) -> set[int]:
+    """The departments a department-role user acts for (none for others)."""
+    return user_department_ids(user) if user.role in DEPARTMENT_ROLES else set()
+
+
+def _schedulable(user: User, joint: JointCase, subs: list) -> list:
+    """The sub-cases ``user`` may take into a joint event: current, still
+    worked on, of a running stage his department leads (joint.services)."""
+    ids = _own_departments(user)
+    if joint.state != JointState.RUNNING or not ids:
+        return []
+    return [s for s in subs if not s.replaced and s.case.state not in joint_services.SETTLED
+            and s.joint_stage.state == StageState.RUNNING and s.joint_stage.stage.lead_department_id in ids]
+
+
+def _event_form(joint: JointCase, subs: list, data=None) -> JointEventForm:
+    return JointEventForm(data, prefix="event", sub_cases=subs, grounds=suspension_grounds_for(center=joint.center))
+
+
+def _joint_events(user: User, joint: JointCase, finding_form=None) -> list:
+    """The joint events with their findings as the user may see them, and
+    for each finding of his department not yet recorded, its form."""
+    ids = _own_departments(user)
+    events = joint_events(user=user, joint=joint)
+    for event in events:
+        event.rows = [(f, (finding_form if finding_form is not None and finding_form.prefix == f"finding{f.pk}"
+                           else JointFindingForm(prefix=f"finding{f.pk}"))
+                       if not f.outcome and f.sub_case.case.department_id in ids else None)
+                      for f in event.shown_findings]
+    return events
+
+
+def _page(request, joint: JointCase, *, extend=None, deliver=None, bound=None, event=None, finding=None,
+          status=200):
     user = request.user
     today = clock.today()
     stages = list(joint.stages.select_related("stage__lead_department").prefetch_related("stage__depends_on"))
@@ -351,6 +389,7 @@ def _page(request, joint: JointCase, *, extend=None, deliver=None, bound=None, s
                    for s in startable}
     reapply = [(sub, bound if bound is not None and bound.prefix == f"sub{sub.pk}" else reapply_answers(joint, sub))
                for sub in (reapplicable(joint, subs) if at_window else [])]
+    schedulable = _schedulable(user, joint, subs)
     events = AuditEvent.objects.filter(target_type=JointCase._meta.label_lower, target_id=str(joint.pk)) \
         .select_related("actor").order_by("at", "pk")
     return render(request, "web/joint_detail.html", {
@@ -363,6 +402,8 @@ def _page(request, joint: JointCase, *, extend=None, deliver=None, bound=None, s
         "deliver": (deliver or DeliverForm(prefix="deliver")) if at_window
         and joint.state in (JointState.READY, JointState.STOPPED) else None,
         "events": [(e, *audit_describe(e)) for e in events],
+        "joint_events": _joint_events(user, joint, finding),
+        "event_form": (event or _event_form(joint, schedulable)) if schedulable else None,
     }, status=status)
 
 
@@ -371,7 +412,7 @@ def joint_detail(request, number: str):
     return _page(request, _joint(request, number))
 
 
-JOINT_ACTIONS = ("stage_start", "reapply", "extend", "deliver")
+JOINT_ACTIONS = ("stage_start", "reapply", "extend", "deliver", "event", "finding")
 
 
 @login_required
@@ -421,6 +462,44 @@ def joint_act(request, number: str, action: str):
                 form.add_error(error.field if error.field in form.fields else None, error.message)
                 return _page(request, joint, deliver=form, status=400)
             messages.success(request, _("已统一出件：%(state)s。") % {"state": joint.get_state_display()})
+        elif action == "event":
+            subs = list(joint_sub_cases(user=user, joint=joint).select_related("case__item_version"))
+            schedulable = _schedulable(user, joint, subs)
+            if not schedulable:
+                raise PermissionDenied
+            form = _event_form(joint, schedulable, request.POST)
+            if not form.is_valid():
+                return _page(request, joint, event=form, status=400)
+            chosen = [s for s in schedulable if s.pk in set(form.cleaned_data["sub_cases"])]
+            try:
+                joint_services.joint_event_schedule(actor=user, joint_case=joint, sub_cases=chosen,
+                                                    **{k: v for k, v in form.cleaned_data.items() if k != "sub_cases"})
+            except NotPermitted:
+                raise
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                return _page(request, joint, event=form, status=400)
+            messages.success(request, _("联合活动已安排。"))
+        elif action == "finding":
+            found = (JointFinding.objects.filter(event__joint_case=joint, pk=posted_id(request.POST.get("finding")))
+                     .select_related("sub_case__case").first())
+            if found is None:
+                raise Http404
+            if found.sub_case.case.department_id not in _own_departments(user):
+                raise PermissionDenied
+            form = JointFindingForm(request.POST, prefix=f"finding{found.pk}")
+            if not form.is_valid():
+                return _page(request, joint, finding=form, status=400)
+            try:
+                joint_services.joint_finding_record(actor=user, finding=found, **form.cleaned_data)
+            except NotPermitted:
+                raise
+            except DomainError as error:
+                if error.field not in form.fields or JointFinding.objects.filter(pk=found.pk).exclude(outcome="").exists():
+                    raise  # recorded meanwhile: said above the page as it now is
+                form.add_error(error.field, error.message)
+                return _page(request, joint, finding=form, status=400)
+            messages.success(request, _("意见已记录。"))
         elif action == "stage_start":
             if not at_window:
                 raise PermissionDenied

@@ -15,6 +15,7 @@ from govhall.catalog.services import item_create
 from govhall.catalog.tests.factories import complete_spec
 from govhall.core.actors import SYSTEM
 from govhall.joint import services as joint
+from govhall.joint.models import SubCase
 from govhall.org import services as org
 from govhall.org.models import Action
 from govhall.org.roles import Role
@@ -138,3 +139,22 @@ def receive_construction(hall, when=None, **changes):
               "applicant_phone": "13800001111", "form_data": {"project_name": "示例花园一期", "land_area": 12000},
               "materials": CONSTRUCTION_MATERIALS, "at": when or at("2026-03-02 10:00"), **changes}
     return joint.joint_submit(**kwargs)
+
+
+def inspection_ready(hall):
+    """The construction project's first stage with 建设用地规划许可 (自然资源局,
+    the stage's lead) and 环境影响评价 (department A) accepted, a ground the
+    center registered for on-site inspection, and a reviewer of the lead."""
+    jc = receive_construction(hall)
+    links = {link.stage_item.item.code: link for link in SubCase.objects.filter(joint_case=jc)
+             .select_related("case", "stage_item__item")}
+    land, environment = links[hall.items["land"].code], links[hall.items["environment"].code]
+    for link in (land, environment):
+        accept_checked(actor=SYSTEM, case=link.case, at=at("2026-03-03 10:00"))
+    cases.suspension_ground_add(actor=hall.manager, center=hall.district, code="onsite_survey", name="现场踏勘",
+                                legal_basis="《示例省优化营商环境条例》第三十条")
+    organizer = org.user_create(actor=SYSTEM, username="reviewer_c", password="x", role=Role.REVIEWER,
+                                full_name="自然资源审查", department=hall.departments["C"])
+    # Department A's reviewer reviews its items (the grant resuming a case needs).
+    org.authorization_grant(actor=SYSTEM, staff=hall.reviewer, department=hall.dept_a, action=Action.REVIEW)
+    return jc, land, environment, organizer

@@ -10,38 +10,14 @@ import pytest
 
 from govhall.cases import services as cases
 from govhall.cases.states import Action, State
-from govhall.cases.tests.conftest import accept_checked
-from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.core.models import AuditEvent
 from govhall.joint import services as joint
-from govhall.joint.models import FindingOutcome, JointFinding, SubCase
+from govhall.joint.models import FindingOutcome, JointFinding
 from govhall.joint.selectors import joint_events
-from govhall.joint.tests.builders import at, receive_construction
-from govhall.org import services as org
-from govhall.org.models import Action as Grant
-from govhall.org.roles import Role
+from govhall.joint.tests.builders import at, inspection_ready
 
 pytestmark = pytest.mark.django_db
-
-
-def inspection_ready(hall):
-    """The construction project's first stage with 建设用地规划许可 (自然资源局,
-    the stage's lead) and 环境影响评价 (department A) accepted, a ground the
-    center registered for on-site inspection, and a reviewer of the lead."""
-    jc = receive_construction(hall)
-    links = {link.stage_item.item.code: link for link in SubCase.objects.filter(joint_case=jc)
-             .select_related("case", "stage_item__item")}
-    land, environment = links[hall.items["land"].code], links[hall.items["environment"].code]
-    for link in (land, environment):
-        accept_checked(actor=SYSTEM, case=link.case, at=at("2026-03-03 10:00"))
-    cases.suspension_ground_add(actor=hall.manager, center=hall.district, code="onsite_survey", name="现场踏勘",
-                                legal_basis="《示例省优化营商环境条例》第三十条")
-    organizer = org.user_create(actor=SYSTEM, username="reviewer_c", password="x", role=Role.REVIEWER,
-                                full_name="自然资源审查", department=hall.departments["C"])
-    # Department A's reviewer reviews its items (the grant resuming a case needs).
-    org.authorization_grant(actor=SYSTEM, staff=hall.reviewer, department=hall.dept_a, action=Grant.REVIEW)
-    return jc, land, environment, organizer
 
 
 def schedule(jc, links, actor, **changes):

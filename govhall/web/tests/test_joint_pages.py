@@ -585,3 +585,41 @@ def test_the_applicant_applies_again_online_for_an_item_not_granted(client, join
                                f"{prefix}-form-capital": "500"}, follow=True)
     assert "只有未获许可的子件可以重新申请" in answer.content.decode()
     assert SubCase.objects.filter(joint_case=joint).count() == 5
+
+
+def test_the_lead_department_schedules_a_joint_inspection_and_each_department_records_its_findings(client, joint_hall):
+    from govhall.cases import services as case_services
+    from govhall.joint.models import JointFinding
+    from govhall.joint.tests.builders import inspection_ready
+
+    hall = joint_hall
+    jc, land, environment, organizer = inspection_ready(hall)
+    url = reverse("joint_act", args=[jc.number, "event"])
+    client.force_login(hall.reviewer)  # department A does not lead the stage: no form, and refused
+    assert "安排联合活动" not in client.get(reverse("joint_detail", args=[jc.number])).content.decode()
+    assert client.post(url, {"event-kind": "inspection"}).status_code == 403
+    client.force_login(organizer)
+    page = client.get(reverse("joint_detail", args=[jc.number])).content.decode()
+    assert "安排联合活动" in page and environment.case.number in page
+    post = {"event-kind": "inspection", "event-scheduled_on": "2026-12-31", "event-place": "项目现场",
+            "event-sub_cases": [str(land.pk), str(environment.pk)], "event-ground": "", "event-expected_days": ""}
+    refused = client.post(url, {**post, "event-place": ""})
+    assert refused.status_code == 400 and "event-place" in refused.content.decode()
+    assert client.post(url, {**post, "event-ground": "onsite_survey", "event-expected_days": "5"}).status_code == 302
+    environment.case.refresh_from_db()
+    assert environment.case.request_data["ground"] == "onsite_survey"
+    case_services.case_suspend(actor=hall.head, case=environment.case)
+
+    finding = JointFinding.objects.get(sub_case=environment)
+    record = reverse("joint_act", args=[jc.number, "finding"])
+    assert client.post(record, {"finding": finding.pk, f"finding{finding.pk}-outcome": "passed"}).status_code == 403
+    client.force_login(hall.reviewer)
+    refused = client.post(record, {"finding": finding.pk, f"finding{finding.pk}-outcome": "correction"})
+    assert refused.status_code == 400 and "需整改时请写明整改意见" in refused.content.decode()
+    assert client.post(record, {"finding": finding.pk, f"finding{finding.pk}-outcome": "correction",
+                                f"finding{finding.pk}-text": "补充雨水排放方案"}).status_code == 302
+    environment.case.refresh_from_db()
+    assert environment.case.state != State.SUSPENDED
+    client.force_login(organizer)
+    page = client.get(reverse("joint_detail", args=[jc.number])).content.decode()
+    assert "联合踏勘" in page and "补充雨水排放方案" in page and "需整改" in page
