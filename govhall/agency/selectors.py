@@ -3,7 +3,7 @@ case (the policy table asks this, cases/policy.py), and who sees which."""
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from govhall.agency.models import AgencyAuthorization
 from govhall.org.roles import GLOBAL_ROLES, Role
@@ -45,11 +45,26 @@ def agency_get_visible(*, user, pk: int) -> AgencyAuthorization | None:
     return agency_list_visible(user=user).filter(pk=pk).first()
 
 
-def agency_cases(*, agent, state: str = "") -> QuerySet:
-    """The cases ``agent`` acted in (an event of his on the case), newest
-    deadline first; ``state`` narrows to one state."""
+def agency_cases(*, agent, on: date, state: str = "") -> QuerySet:
+    """The agent's work list: the cases in his scope (``agency_case_scope``),
+    the earliest deadline first; ``state`` narrows to one state."""
     from govhall.cases.models import Case
 
-    cases = (Case.objects.filter(events__actor=agent).distinct()
-             .select_related("item_version", "center").order_by("due_date", "number"))
+    cases = (Case.objects.filter(agency_case_scope(agent, on=on))
+             .select_related("item_version", "center").order_by("state", "due_date", "number"))
     return cases.filter(state=state) if state else cases
+
+
+def agency_case_scope(agent, *, on: date) -> Q:
+    """The cases an agent may see: those he acted in, and those of the
+    applicants and items his authorizations valid on ``on`` cover."""
+    from govhall.cases.models import CaseEvent
+
+    if not agent.is_active:
+        return Q(pk__in=[])
+    acted = CaseEvent.objects.filter(case=OuterRef("pk"), actor=agent)
+    covered = (AgencyAuthorization.objects
+               .filter(agent=agent, revoked_at__isnull=True, valid_from__lte=on, expires_on__gte=on,
+                       applicant_id_number=OuterRef("applicant_id_number"))
+               .filter(Q(all_items=True) | Q(items=OuterRef("item_version__item"))))
+    return Q(Exists(acted)) | Q(Exists(covered))

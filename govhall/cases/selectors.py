@@ -30,6 +30,11 @@ def staff_case_scope(user: User) -> Q:
     centers) of their role's scope, and — for department staff — the cases
     whose item has a review or decision step their department performs (an
     on-site check by another bureau, a decision by the approval bureau)."""
+    if user.is_authenticated and user.role == Role.AGENT:
+        from govhall.agency.selectors import agency_case_scope
+        from govhall.core import clock
+
+        return agency_case_scope(user, on=clock.today())
     scope = scope_q(user, department_id="department_id", center_path="center__path")
     # An empty Q is "every case" (a superuser): or-ing a condition into it
     # would narrow it to that condition.
@@ -226,6 +231,8 @@ def case_visible(user: User, case: Case, *, ask: bool = True) -> bool | None:
         return False
     if user.role in GLOBAL_ROLES or user.is_superuser:
         return True
+    if user.role == Role.AGENT:
+        return _base().filter(staff_case_scope(user), pk=case.pk).exists() if ask else None
     if user.role in CENTER_ROLES:
         return user.center_id is not None and case.center.path.startswith(user.center.path)
     if user.role in DEPARTMENT_ROLES:

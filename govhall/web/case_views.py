@@ -34,7 +34,7 @@ from govhall.documents import notice_pdf
 from govhall.org.models import Action as Grant
 from govhall.org.models import User
 from govhall.org.selectors import staff_authorizations, staff_covers, staff_is_authorized
-from govhall.org.roles import STAFF_ROLES
+from govhall.org.roles import STAFF_ROLES, Role
 from govhall.portal.application_form import ApplicationForm
 from govhall.web.case_forms import (
     AttachForm, CertifyForm, CorrectionForm, DeliverForm, DenyForm, ExtendForm, MaterialCheckForm, OpinionForm,
@@ -44,7 +44,8 @@ from govhall.web.case_forms import (
 
 
 def _staff(request) -> User:
-    if request.user.role not in STAFF_ROLES:
+    """Staff, or an agent (代办员) on the cases of his authorizations."""
+    if request.user.role not in STAFF_ROLES and request.user.role != Role.AGENT:
         raise PermissionDenied
     return request.user
 

@@ -131,3 +131,27 @@ def test_the_agent_may_not_rate(desk, agent):
     case = agent_applies(agent, desk)
     with pytest.raises(NotPermitted):
         rating_submit(actor=agent, case=case, level=5)
+
+
+def test_the_case_page_shows_the_agent_acting_for_the_applicant(desk, agent, client):
+    grant(agent=agent, applicant=desk.applicant)
+    case = agent_applies(agent, desk)
+    for reader in (agent, desk.clerk):
+        client.force_login(reader)
+        page = client.get(f"/workbench/cases/{case.pk}/")
+        assert page.status_code == 200
+        assert "代办员 王代办 代 申请人 张三" in page.content.decode()
+
+
+def test_the_agent_sees_only_the_cases_of_his_authorizations(desk, agent, client):
+    from govhall.cases.selectors import case_visible
+
+    own = apply_online(applicant=desk.applicant, version=desk.version, center=desk.district,
+                       when=at("2026-03-02 10:00"))
+    client.force_login(agent)
+    assert client.get(f"/workbench/cases/{own.pk}/").status_code == 404
+    assert not case_visible(agent, own)
+    record = grant(agent=agent, applicant=desk.applicant)
+    assert case_visible(agent, own)
+    agency_revoke(actor=agent, authorization=record, reason="收回")
+    assert not case_visible(agent, own)  # never acted in it, no longer covered
