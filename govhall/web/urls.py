@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from govhall.web import case_views, catalog_views, joint_views, views
+from govhall.web import case_views, catalog_views, green_views, joint_views, views
 
 urlpatterns = [
     path("workbench/", views.home, name="home"),
@@ -22,6 +22,8 @@ urlpatterns = [
     path("workbench/cases/<int:case_id>/notices/<int:notice_id>.pdf", case_views.case_notice_pdf, name="case_notice_pdf"),
     path("workbench/cases/<int:case_id>/materials/<int:file_id>/", case_views.case_material_file, name="case_material_file"),
     path("workbench/cases/<int:case_id>/<str:action>/", case_views.case_act, name="case_act"),
+    path("workbench/green/cases/<int:case_id>/", green_views.green_case, name="green_case"),
+    path("workbench/green/joint/<str:number>/", green_views.green_joint, name="green_joint"),
     path("workbench/joint/", joint_views.joint_worklist, name="joint_worklist"),
     path("workbench/joint/themes/", joint_views.joint_theme_list, name="joint_theme_list"),
     path("workbench/joint/themes/new/", joint_views.joint_theme_new, name="joint_theme_new"),
