@@ -808,9 +808,28 @@ def _joint() -> dict[str, list[Probe]]:
     }
 
 
+def _agency() -> dict[str, list[Probe]]:
+    """Agency service (govhall/agency): an agent (role 代办员 — none in this
+    world: the "agent" persona applies as an applicant) or a center manager."""
+    managers = frozenset({"manager", "town_manager", "manager_c"})
+    return {
+        "workbench/agency/": [Probe("list", "GET", staff_page(only=managers))],
+        "workbench/agency/new/": [
+            Probe("form", "GET", staff_page(only=managers)),
+            # no agent of theirs chosen: refused on the field, nothing written
+            Probe("record", "POST", staff_page(REFUSED, only=managers),
+                  data=lambda w, p: {"agent": "", "applicant_name": "王五", "document": pdf("授权书.pdf")}),
+        ],
+        "workbench/agency/<int:pk>/revoke/": [
+            Probe("unknown", "POST", staff_page(HIDDEN, only=managers), lambda w: {"pk": 999999},
+                  data=lambda w, p: {"reason": "申请人收回"})],
+        "workbench/agency/cases/": [Probe("list", "GET", staff_page(only=frozenset()))],
+    }
+
+
 def entries() -> dict[str, list[Probe]]:
     table = {}
-    for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint()):
+    for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint(), _agency()):
         overlap = set(table) & set(part)
         assert not overlap, f"patterns in two parts of the table: {sorted(overlap)}"
         table.update(part)
