@@ -6,13 +6,15 @@ rest of the world (so the cases' numbers do not move).
 - ``themes["two"]``: stage 一 led by A (A's item), stage 二 led by B (B's
   item) after it; ``joints["two"]`` runs its first stage. Its lead
   departments (A and B) see it whole, as do the district's center roles,
-  window staff of the district and supervisors/administrators.
+  window staff of the district and supervisors/administrators; a joint
+  inspection is scheduled for its sub-case, the finding not yet recorded.
 - ``themes["one"]``: one stage led by A; ``joints["one"]`` has its sub-case
   granted and certified: ready for the unified delivery.
 - ``themes["draft"]``: a draft of the district, configured, never published.
 """
 
 from govhall.cases import services as cases
+from govhall.core import clock
 from govhall.core.actors import SYSTEM
 from govhall.joint import services as joint
 
@@ -57,6 +59,9 @@ def build_joint(h, people, items) -> tuple[dict, dict]:
     }
     joints = {"two": _receive(h, people, themes["two"]), "one": _receive(h, people, themes["one"])}
     _granted(joints["one"].sub_cases.get().case)
+    # A joint inspection of joints["two"]'s running stage, its finding not yet recorded.
+    joint.joint_event_schedule(actor=SYSTEM, joint_case=joints["two"], kind="inspection", scheduled_on=clock.today(),
+                               place="项目现场", sub_cases=[joints["two"].sub_cases.get()])
     for jc in joints.values():
         jc.refresh_from_db()
     return themes, joints
