@@ -844,34 +844,9 @@ def _agency() -> dict[str, list[Probe]]:
     }
 
 
-def _green() -> dict[str, list[Probe]]:
-    """Green channel and joint pre-review (govhall/web/green_views.py): the
-    page to whoever sees the case or joint case; the flag by a center
-    manager of its center or one above it (not the system administrator)."""
-    flag = {"action": "flag", "reason": "重点项目"}
-    return {
-        "workbench/green/cases/<int:case_id>/": [
-            *_case_pages(lambda label: Probe(label, "GET", staff_object(CASE_SEEN_BY[case_group(label)]),
-                                             case_id(label))),
-            Probe("flag-a", "POST", staff_object(CASE_SEEN_BY["a"], OK(302, "cases", "events"), may={"manager"}),
-                  case_id("review_a"), data=lambda w, p: dict(flag)),
-            # The town's case: its own manager and the district's, above it.
-            Probe("flag-t", "POST", staff_object(CASE_SEEN_BY["t"], OK(302, "cases", "events"),
-                                                 may={"manager", "town_manager"}),
-                  case_id("review_t"), data=lambda w, p: dict(flag)),
-        ],
-        "workbench/green/joint/<str:number>/": [
-            Probe("two", "GET", staff_object(JOINT_SEEN_BY["two"]), lambda w: {"number": w.joints["two"].number}),
-            Probe("flag", "POST", staff_object(JOINT_SEEN_BY["two"], OK(302, "audit"), may={"manager"}),
-                  lambda w: {"number": w.joints["two"].number}, data=lambda w, p: dict(flag)),
-        ],
-    }
-
-
 def entries() -> dict[str, list[Probe]]:
     table = {}
-    for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint(), _agency(),
-                 _green()):
+    for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint(), _agency()):
         overlap = set(table) & set(part)
         assert not overlap, f"patterns in two parts of the table: {sorted(overlap)}"
         table.update(part)
