@@ -726,13 +726,6 @@ def theme_admin_object(seen_by, outcome: Outcome = SHOWN) -> Expect:
     return expect
 
 
-def finding_of(w):
-    """The finding waiting on ``joints["two"]``'s joint inspection (joint_world.py)."""
-    from govhall.joint.models import JointFinding
-
-    return JointFinding.objects.get(event__joint_case=w.joints["two"])
-
-
 def _joint() -> dict[str, list[Probe]]:
     def theme(label, **more):
         return lambda w: {"theme_id": w.joint_themes[label].pk, **more}
@@ -801,16 +794,6 @@ def _joint() -> dict[str, list[Probe]]:
                                                   may={"clerk"}),
                   joint_number("one", action="deliver"),
                   data=lambda w, p: {"deliver-method": "window", "deliver-received_by": "张三"}),
-            # A joint event: scheduled by staff of the running stage's lead department (A).
-            Probe("event", "POST", staff_object(JOINT_SEEN_BY["two"], OK(302, "audit"), may=DEPT_A),
-                  joint_number("two", action="event"),
-                  data=lambda w, p: {"event-kind": "inspection", "event-scheduled_on": "2099-01-04",
-                                     "event-place": "项目现场",
-                                     "event-sub_cases": [str(w.joints["two"].sub_cases.get().pk)]}),
-            # Its finding: recorded by staff of the sub-case's department (A).
-            Probe("finding", "POST", staff_object(JOINT_SEEN_BY["two"], OK(302, "audit"), may=DEPT_A),
-                  joint_number("two", action="finding"),
-                  data=lambda w, p: {"finding": str(finding_of(w).pk), f"finding{finding_of(w).pk}-outcome": "passed"}),
         ],
         "joint/": [Probe("themes", "GET", public(), absent=("并联示例草稿",))],
         "joint/<str:code>/apply/": [
@@ -844,9 +827,34 @@ def _agency() -> dict[str, list[Probe]]:
     }
 
 
+def _green() -> dict[str, list[Probe]]:
+    """Green channel and joint pre-review (govhall/web/green_views.py): the
+    page to whoever sees the case or joint case; the flag by a center
+    manager of its center or one above it (not the system administrator)."""
+    flag = {"action": "flag", "reason": "重点项目"}
+    return {
+        "workbench/green/cases/<int:case_id>/": [
+            *_case_pages(lambda label: Probe(label, "GET", staff_object(CASE_SEEN_BY[case_group(label)]),
+                                             case_id(label))),
+            Probe("flag-a", "POST", staff_object(CASE_SEEN_BY["a"], OK(302, "cases", "events"), may={"manager"}),
+                  case_id("review_a"), data=lambda w, p: dict(flag)),
+            # The town's case: its own manager and the district's, above it.
+            Probe("flag-t", "POST", staff_object(CASE_SEEN_BY["t"], OK(302, "cases", "events"),
+                                                 may={"manager", "town_manager"}),
+                  case_id("review_t"), data=lambda w, p: dict(flag)),
+        ],
+        "workbench/green/joint/<str:number>/": [
+            Probe("two", "GET", staff_object(JOINT_SEEN_BY["two"]), lambda w: {"number": w.joints["two"].number}),
+            Probe("flag", "POST", staff_object(JOINT_SEEN_BY["two"], OK(302, "audit"), may={"manager"}),
+                  lambda w: {"number": w.joints["two"].number}, data=lambda w, p: dict(flag)),
+        ],
+    }
+
+
 def entries() -> dict[str, list[Probe]]:
     table = {}
-    for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint(), _agency()):
+    for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint(), _agency(),
+                 _green()):
         overlap = set(table) & set(part)
         assert not overlap, f"patterns in two parts of the table: {sorted(overlap)}"
         table.update(part)
