@@ -726,6 +726,13 @@ def theme_admin_object(seen_by, outcome: Outcome = SHOWN) -> Expect:
     return expect
 
 
+def finding_of(w):
+    """The finding waiting on ``joints["two"]``'s joint inspection (joint_world.py)."""
+    from govhall.joint.models import JointFinding
+
+    return JointFinding.objects.get(event__joint_case=w.joints["two"])
+
+
 def _joint() -> dict[str, list[Probe]]:
     def theme(label, **more):
         return lambda w: {"theme_id": w.joint_themes[label].pk, **more}
@@ -794,6 +801,16 @@ def _joint() -> dict[str, list[Probe]]:
                                                   may={"clerk"}),
                   joint_number("one", action="deliver"),
                   data=lambda w, p: {"deliver-method": "window", "deliver-received_by": "张三"}),
+            # A joint event: scheduled by staff of the running stage's lead department (A).
+            Probe("event", "POST", staff_object(JOINT_SEEN_BY["two"], OK(302, "audit"), may=DEPT_A),
+                  joint_number("two", action="event"),
+                  data=lambda w, p: {"event-kind": "inspection", "event-scheduled_on": "2099-01-04",
+                                     "event-place": "项目现场",
+                                     "event-sub_cases": [str(w.joints["two"].sub_cases.get().pk)]}),
+            # Its finding: recorded by staff of the sub-case's department (A).
+            Probe("finding", "POST", staff_object(JOINT_SEEN_BY["two"], OK(302, "audit"), may=DEPT_A),
+                  joint_number("two", action="finding"),
+                  data=lambda w, p: {"finding": str(finding_of(w).pk), f"finding{finding_of(w).pk}-outcome": "passed"}),
         ],
         "joint/": [Probe("themes", "GET", public(), absent=("并联示例草稿",))],
         "joint/<str:code>/apply/": [
