@@ -155,3 +155,24 @@ def test_the_agent_sees_only_the_cases_of_his_authorizations(desk, agent, client
     assert case_visible(agent, own)
     agency_revoke(actor=agent, authorization=record, reason="收回")
     assert not case_visible(agent, own)  # never acted in it, no longer covered
+
+
+def test_through_the_api_the_agent_starts_a_draft_and_loses_it_with_the_authorization(desk, agent):
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    record = grant(agent=agent, applicant=desk.applicant)
+    api = APIClient()
+    api.force_authenticate(agent)
+    body = {"item": desk.item.code, "center": "D1", "applicant_name": "张三", "draft": True,
+            "applicant_id_number": desk.applicant.id_number, "applicant_phone": desk.applicant.phone}
+    created = api.post(reverse("api_cases"), body, format="json", HTTP_IDEMPOTENCY_KEY="agent-1")
+    assert created.status_code == 201, created.json()
+    number = created.json()["number"]
+    assert set(created.json()["actions"]) == {"submit", "attach_material"}
+    assert created.json()["events"][0]["data"]["on_behalf"]["agency"] == record.pk
+    agency_revoke(actor=agent, authorization=record, reason="收回")
+    again = api.get(reverse("api_case", args=[number]))
+    assert again.status_code == 200 and again.json()["actions"] == []  # he acted in it: he sees it, no more
+    refused = api.post(reverse("api_case_act_submit", args=[number]), {}, format="json")
+    assert refused.status_code == 403
