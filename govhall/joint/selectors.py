@@ -43,9 +43,9 @@ def joint_case_scope(user: User) -> Q:
 
 
 def joint_case_list_visible(*, user: User) -> QuerySet[JointCase]:
-    """The joint cases ``user`` may see, the most urgent first."""
+    """The joint cases ``user`` may see, the most urgent first (green channel ahead)."""
     return (JointCase.objects.filter(joint_case_scope(user)).select_related("theme", "center")
-            .order_by("due_date", "pk"))
+            .order_by("-green_channel", "due_date", "pk"))
 
 
 def joint_case_get(*, user: User, number: str) -> JointCase | None:

@@ -87,3 +87,15 @@ def test_a_case_pre_review_needs_the_green_channel_and_a_manager(joint_hall):
     review = green.pre_review_open(actor=h.manager, case=case, departments=[h.dept_a, h.dept_b],
                                    at=at("2026-03-02 18:00"))
     assert review.due_on == date(2026, 3, 4) and review.opinions.count() == 2
+
+
+def test_a_green_channel_joint_case_is_served_first_in_the_joint_work_list(joint_hall):
+    from govhall.joint.selectors import joint_case_list_visible
+
+    h = joint_hall
+    first = receive_construction(h, when=at("2026-03-02 10:00"))
+    second = receive_construction(h, when=at("2026-03-04 10:00"))
+    assert list(joint_case_list_visible(user=h.manager)) == [first, second]
+    green.joint_green_channel_set(actor=h.manager, joint_case=second, green=True, reason="重点项目",
+                                  at=at("2026-03-04 11:00"))
+    assert list(joint_case_list_visible(user=h.manager)) == [second, first]
