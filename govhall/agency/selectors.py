@@ -4,6 +4,7 @@ case (the policy table asks this, cases/policy.py), and who sees which."""
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from govhall.agency.models import AgencyAuthorization
 from govhall.org.roles import GLOBAL_ROLES, Role
@@ -39,6 +40,20 @@ def agency_list_visible(*, user) -> QuerySet[AgencyAuthorization]:
     if user.role == Role.CENTER_MANAGER and user.center_id is not None:
         return rows.filter(center__path__startswith=user.center.path)
     return rows.none()
+
+
+def agency_by_number(number: int | None) -> AgencyAuthorization | None:
+    """The authorization a clerk names at the window (None: none named);
+    whether it covers the receipt is the policy table's question
+    (``cases.policy.agency_present``)."""
+    from govhall.core.errors import DomainError
+
+    if number is None:
+        return None
+    found = AgencyAuthorization.objects.select_related("agent").filter(pk=number).first()
+    if found is None:
+        raise DomainError(_("没有该编号的代办授权。"), field="agency")
+    return found
 
 
 def agency_get_visible(*, user, pk: int) -> AgencyAuthorization | None:

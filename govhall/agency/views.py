@@ -13,7 +13,11 @@ from django.views.decorators.http import require_POST
 
 from govhall.agency import services
 from govhall.agency.forms import GrantForm, RevokeForm
-from govhall.agency.selectors import agency_cases, agency_get_visible, agency_list_visible
+from govhall.agency.selectors import (
+    agency_cases,
+    agency_get_visible,
+    agency_list_visible,
+)
 from govhall.cases.deadlines import case_clock
 from govhall.cases.states import State
 from govhall.core import clock

@@ -15,6 +15,9 @@ class ReceiveForm(forms.Form):
     applicant_name = forms.CharField(label=_("申请人（单位）名称"), max_length=limits.APPLICANT_NAME_MAX)
     applicant_id_number = forms.CharField(label=_("证件号码（身份证或统一社会信用代码）"), max_length=limits.ID_NUMBER_MAX)
     applicant_phone = forms.CharField(label=_("联系电话"), max_length=limits.PHONE_MAX)
+    # An agent present for the applicant (govhall/agency): his authorization's number.
+    agency = forms.IntegerField(label=_("代办授权编号（代办员代为办理时）"), required=False, min_value=1,
+                                max_value=2**31 - 1)
     decision = forms.ChoiceField(label=_("收件处理"), choices=[
         ("accept", _("材料齐全，予以受理")), ("correction", _("一次性告知补正")), ("reject", _("不予受理")),
     ], widget=forms.RadioSelect, initial="accept")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from govhall.agency.selectors import agency_by_number
 from govhall.cases import services as case_services
 from govhall.cases.deadlines import case_clock
 from govhall.cases.models import Case, Channel, Verdict
@@ -161,7 +162,8 @@ def case_receive(request, code: str):
                     actor=user, item_version=version, center=user.center or version.item.department.center,
                     channel=Channel.WINDOW, applicant_kind=data["applicant_kind"], applicant_name=data["applicant_name"],
                     applicant_id_number=data["applicant_id_number"], applicant_phone=data["applicant_phone"],
-                    **answers.answers(), client_address=client_address(request))
+                    agency=agency_by_number(data["agency"]), **answers.answers(),
+                    client_address=client_address(request))
                 # A material is checked 合格 when the clerk ticks it (the
                 # original seen) or scans it; the rest stay unchecked.
                 seen = set(request.POST.getlist("checked"))

@@ -67,3 +67,22 @@ def test_the_agents_work_list_shows_his_cases_with_their_state(desk, agent, clie
     page = client.get("/workbench/agency/cases/").content.decode()
     assert case.number in page and case.get_state_display() in page
     assert case.number not in client.get("/workbench/agency/cases/?state=accepted").content.decode()
+
+
+def test_at_the_window_the_clerk_names_the_agents_authorization(desk, agent, client):
+    from govhall.agency.services import agency_revoke
+    from govhall.cases.models import Case
+    from govhall.web.tests.test_case_pages import receive
+
+    record = grant(agent=agent, applicant=desk.applicant)
+    client.force_login(desk.clerk)
+    assert receive(client, desk, agency="999999").status_code == 400  # no such authorization, no case
+    assert not Case.objects.exists()
+    assert receive(client, desk, agency=str(record.pk)).status_code == 302
+    case = Case.objects.get()
+    assert case.events.get(action="submit").data["on_behalf"]["agent"] == "王代办"
+    assert "代办员 王代办 代 申请人 张三" in client.get(f"/workbench/cases/{case.pk}/").content.decode()
+    agency_revoke(actor=agent, authorization=record, reason="收回")
+    refused = receive(client, desk, agency=str(record.pk))
+    assert refused.status_code == 400 and "该代办授权不适用于本申请" in refused.content.decode()
+    assert Case.objects.count() == 1
