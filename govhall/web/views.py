@@ -46,6 +46,10 @@ def _links_for(user) -> list[Link]:
         links.append(Link(_("监察预警"), reverse("alert_list"), _("本人可见范围内的红黄牌预警，签收、整改、审核")))
         if user.role in WALL_ROLES:
             links.append(Link(_("电子监察"), reverse("supervision_wall"), _("按部门和窗口实时查看红黄灯与待处理预警")))
+    if user.role == Role.AGENT:
+        links.append(Link(_("我的代办件"), reverse("agency_case_list"), _("代申请人办理的办件，按状态和期限")))
+    if user.role in {Role.AGENT, Role.CENTER_MANAGER}:
+        links.append(Link(_("代办授权"), reverse("agency_list"), _("申请人签字的代办授权：登记、查看、撤销")))
     links.append(Link(_("网上办事大厅"), reverse("portal_home"), _("搜索事项，查看办事指南，下载表格")))
     if user.role == Role.APPLICANT:
         links.append(Link(_("我的办件"), reverse("portal_my_cases"), _("本人申请的办件、进度和文书")))

@@ -86,3 +86,14 @@ def test_at_the_window_the_clerk_names_the_agents_authorization(desk, agent, cli
     refused = receive(client, desk, agency=str(record.pk))
     assert refused.status_code == 400 and "该代办授权不适用于本申请" in refused.content.decode()
     assert Case.objects.count() == 1
+
+
+def test_the_home_page_leads_the_agent_and_the_manager_to_the_agency_pages(desk, agent, client):
+    for person, pages in ((agent, ("/workbench/agency/cases/", "/workbench/agency/")),
+                          (desk.manager, ("/workbench/agency/",)), (desk.clerk, ())):
+        client.force_login(person)
+        home = client.get("/workbench/").content.decode()
+        for page in pages:
+            assert f'href="{page}"' in home
+        if not pages:
+            assert "/workbench/agency/" not in home
