@@ -356,3 +356,30 @@ class PreReviewOpinion(models.Model):
         """Whether the opinion came (or, not given, is) after its day."""
         due = self.pre_review.due_on
         return self.given_on > due if self.given_on else today > due
+
+
+class ProjectContact(models.Model):
+    """One scan of a project's tracking card (审批跟踪卡, 刷卡办事): who opened
+    the green-channel case or joint case, from which department and window,
+    when (``joint.tracking``)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("办件"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="contacts")
+    joint_case = models.ForeignKey(JointCase, verbose_name=_("联办件"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="contacts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("人员"), on_delete=models.PROTECT,
+                             related_name="+")
+    department = models.ForeignKey(Department, verbose_name=_("部门"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    window = models.ForeignKey(Window, verbose_name=_("窗口"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("跟踪卡刷卡记录")
+        verbose_name_plural = _("跟踪卡刷卡记录")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(case__isnull=True) ^ Q(joint_case__isnull=True),
+                                   name="project_contact_one_target"),
+        ]

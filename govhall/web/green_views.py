@@ -1,12 +1,14 @@
 """Green channel (绿色通道) and joint pre-review (联合预审) of a case or a
 joint case: one page each, its forms posted back to it (docs/joint.md)."""
 
+import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,8 +17,8 @@ from govhall.cases.models import Case
 from govhall.cases.policy import green_channel_refusal
 from govhall.cases.selectors import case_get_for_staff
 from govhall.core import clock
-from govhall.core.errors import DomainError, NotPermitted
-from govhall.joint import green
+from govhall.core.errors import DomainError, NotFound, NotPermitted
+from govhall.joint import green, tracking
 from govhall.joint.models import (
     JointCase,
     PreReview,
@@ -166,3 +168,33 @@ def _posted_id(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise Http404 from None
+
+
+# --- the project tracking card (审批跟踪卡) ----------------------------------------------
+
+@login_required
+def track_search(request):
+    """The workbench's search box for a card number (typed, or read by a scanner)."""
+    _staff(request)
+    number = request.GET.get("number", "").strip()
+    if number:
+        return redirect("track_card", number=number)
+    return render(request, "web/track_search.html", {})
+
+
+@login_required
+def track_card(request, number: str):
+    """A card scanned (or its number entered): the project opens and the contact is recorded."""
+    user = _staff(request)
+    try:
+        target, _contact = tracking.card_scan(actor=user, number=number)
+    except NotFound:
+        return render(request, "web/track_search.html", {"number": number, "missing": True}, status=404)
+    url = tracking.card_url(target.number)
+    is_case = isinstance(target, Case)
+    contacts = (target.contacts.select_related("user", "department", "window").order_by("-at", "-pk")[:50])
+    return render(request, "web/track_card.html", {
+        "target": target, "is_case": is_case, "url": url,
+        "qr": mark_safe(segno.make_qr(url, error="m").svg_inline(scale=4)),
+        "holdings": tracking.holding_times(target, today=clock.today()), "contacts": contacts,
+    })

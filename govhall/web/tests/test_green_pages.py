@@ -55,3 +55,18 @@ def test_only_a_manager_of_the_center_or_above_flags_a_case(joint_hall, who):
     assert not Case.objects.get(pk=case.pk).green_channel
     assert client_for(h.manager).post(url, {"action": "flag", "reason": "重点"}).status_code == 302
     assert Case.objects.get(pk=case.pk).green_channel
+
+
+def test_scanning_a_card_opens_the_project_page_and_records_the_contact(joint_hall):
+    from govhall.joint.models import ProjectContact
+
+    h = joint_hall
+    jc = receive_construction(h)
+    clerk = client_for(h.clerk)
+    assert clerk.get(reverse("track_search"), {"number": jc.number}).url == reverse("track_card", args=[jc.number])
+    page = clerk.get(reverse("track_card", args=[jc.number]))
+    body = page.content.decode()
+    assert page.status_code == 200 and "<svg" in body and jc.number in body and "各部门办理用时" in body
+    assert ProjectContact.objects.get(joint_case=jc).user == h.clerk
+    assert clerk.get(reverse("track_card", args=["NO-SUCH-CARD"])).status_code == 404
+    assert ProjectContact.objects.count() == 1
