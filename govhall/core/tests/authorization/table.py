@@ -865,6 +865,11 @@ def _green() -> dict[str, list[Probe]]:
             Probe("flag", "POST", staff_object(JOINT_SEEN_BY["two"], OK(302, "audit"), may={"manager"}),
                   lambda w: {"number": w.joints["two"].number}, data=lambda w, p: dict(flag)),
         ],
+        # The tracking card: the search box for any staff; a card opens the
+        # project (and records the contact) for whoever sees it.
+        "workbench/track/": [Probe("search", "GET", staff_page())],
+        "workbench/track/<str:number>/": [
+            Probe("two", "GET", staff_object(JOINT_SEEN_BY["two"]), lambda w: {"number": w.joints["two"].number})],
     }
 
 
