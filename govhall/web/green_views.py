@@ -198,3 +198,19 @@ def track_card(request, number: str):
         "qr": mark_safe(segno.make_qr(url, error="m").svg_inline(scale=4)),
         "holdings": tracking.holding_times(target, today=clock.today()), "contacts": contacts,
     })
+
+
+@login_required
+def track_card_pdf(request, number: str):
+    """The printable card (no contact: printing is not a scan)."""
+    from django.http import HttpResponse
+
+    from govhall.joint.card_pdf import card_pdf
+
+    try:
+        target = tracking.card_target(user=_staff(request), number=number)
+    except NotFound:
+        raise Http404 from None
+    response = HttpResponse(card_pdf(target), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="card-{target.number}.pdf"'
+    return response

@@ -26,6 +26,7 @@ urlpatterns = [
     path("workbench/green/joint/<str:number>/", green_views.green_joint, name="green_joint"),
     path("workbench/track/", green_views.track_search, name="track_search"),
     path("workbench/track/<str:number>/", green_views.track_card, name="track_card"),
+    path("workbench/track/<str:number>/card.pdf", green_views.track_card_pdf, name="track_card_pdf"),
     path("workbench/joint/", joint_views.joint_worklist, name="joint_worklist"),
     path("workbench/joint/themes/", joint_views.joint_theme_list, name="joint_theme_list"),
     path("workbench/joint/themes/new/", joint_views.joint_theme_new, name="joint_theme_new"),

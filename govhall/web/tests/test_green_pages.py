@@ -70,3 +70,21 @@ def test_scanning_a_card_opens_the_project_page_and_records_the_contact(joint_ha
     assert ProjectContact.objects.get(joint_case=jc).user == h.clerk
     assert clerk.get(reverse("track_card", args=["NO-SUCH-CARD"])).status_code == 404
     assert ProjectContact.objects.count() == 1
+
+
+def test_the_printable_card_carries_the_number_in_chinese(joint_hall, tmp_path):
+    import shutil
+    import subprocess
+
+    h = joint_hall
+    jc = receive_construction(h)
+    response = client_for(h.clerk).get(reverse("track_card_pdf", args=[jc.number]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
+    (tmp_path / "card.pdf").write_bytes(response.content)
+    text = "".join(subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "card.pdf"), "-"], check=True,
+                                  capture_output=True).stdout.decode().split())
+    assert "审批跟踪卡" in text and jc.number in text and "示例置业有限公司" in text
+    assert client_for(h.town_manager).get(reverse("track_card_pdf", args=[jc.number])).status_code == 404
