@@ -870,6 +870,8 @@ def _green() -> dict[str, list[Probe]]:
         "workbench/track/": [Probe("search", "GET", staff_page())],
         "workbench/track/<str:number>/": [
             Probe("two", "GET", staff_object(JOINT_SEEN_BY["two"]), lambda w: {"number": w.joints["two"].number})],
+        "workbench/track/<str:number>/card.pdf": [
+            Probe("two", "GET", staff_object(JOINT_SEEN_BY["two"]), lambda w: {"number": w.joints["two"].number})],
     }
 
 
