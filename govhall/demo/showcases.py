@@ -105,23 +105,25 @@ class Showcase:
             case = cases.case_certify(actor=clerk, case=case, certificate_number=f"{case.number}-Z", at=at)
         return cases.case_deliver(actor=clerk, case=case, method=method, received_by=case.applicant_name, at=at)
 
-    def apply_online(self, username: str, name: str, at: datetime, *, submit: bool = True):
-        """The applicant's own application on the portal: a draft, a scan of
-        each material he must hand in, then submitted."""
+    def apply_online(self, username: str, name: str, at: datetime, *, submit: bool = True, by: str = ""):
+        """The applicant's own application on the portal (or, ``by`` an
+        agent, on his behalf): a draft, a scan of each material he must hand
+        in, then submitted."""
         applicant = self.user(username)
+        actor = self.user(by) if by else applicant
         version = self.version(name)
         case = cases.case_draft_create(
-            actor=applicant, item_version=version, center=self.history.centers[plan_staff.DISTRICT],
+            actor=actor, item_version=version, center=self.history.centers[plan_staff.DISTRICT],
             applicant_name=applicant.full_name, applicant_id_number=applicant.id_number,
             applicant_phone=applicant.phone, form_data=form_answers(version, self.rng, at.date()),
             delivery_method="electronic" if "electronic" in (version.delivery_methods or []) else "", at=at)
         self.history.made.append(case)
         for material in version.materials.all():
             if material.handed_in_required:
-                case = cases.case_material_attach(actor=applicant, case=case, material_order=material.order,
+                case = cases.case_material_attach(actor=actor, case=case, material_order=material.order,
                                                   filename=f"{material.name[:20]}.pdf", content=self._pdf(), at=at)
         if submit:
-            case = cases.case_draft_submit(actor=applicant, case=case, at=at)
+            case = cases.case_draft_submit(actor=actor, case=case, at=at)
         return case
 
     def back_office(self, case):
@@ -386,11 +388,31 @@ def agent_approved(s: Showcase):
     s.decide(case, at)
 
 
+def agency_in_review(s: Showcase):
+    """王芳 (代办员) records 李四's signed authorization and applies for him:
+    accepted, in review; every event names her and him."""
+    from datetime import timedelta
+
+    from govhall.agency.services import agency_grant
+
+    at = _at(s.day(3), 9, 30)
+    yield at
+    applicant, agent = s.user("agent"), s.user("daiban")
+    agency_grant(actor=agent, agent=agent, applicant_name=applicant.full_name,
+                 applicant_id_number=applicant.id_number, applicant_phone=applicant.phone,
+                 applicant_account=applicant, all_items=True, valid_from=at.date(),
+                 expires_on=at.date() + timedelta(days=180), document_name="代办授权书.pdf", document=s._pdf(), at=at)
+    case = s.apply_online("agent", "城乡居民参保登记", at, by="daiban")
+    at = _at(s.day(1), 10, 15)
+    yield at
+    s.check_and_accept(case, s.back_office(case), at)
+
+
 LIVES = [
     approval_bureau_to_accept, approval_bureau_review, market_onsite_check, approval_bureau_decision,
     approval_bureau_request, approval_bureau_delivery,
     housing_to_accept, housing_review, housing_decision, housing_request, housing_certificate,
     town_to_accept, town_review, town_delivery,
     applicant_rated, applicant_to_rate, applicant_to_correct, applicant_in_review, applicant_draft,
-    agent_rated, agent_in_review, agent_approved,
+    agent_rated, agent_in_review, agent_approved, agency_in_review,
 ]

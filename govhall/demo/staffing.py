@@ -127,6 +127,7 @@ FEATURED = [
     ("town_clerk2", Role.CLERK, "韩梅", TOWN, None, "02", "13800000020", ""),
     ("applicant", Role.APPLICANT, "张三", None, None, None, "13912345678", "511602199001010014"),
     ("agent", Role.APPLICANT, "李四", None, None, None, "13987654321", "511602198505050023"),
+    ("daiban", Role.AGENT, "王芳", DISTRICT, None, None, "13800000021", ""),
 ]
 # Department staff among the featured logins: (department, role) → username.
 FEATURED_DEPARTMENT_STAFF = {
