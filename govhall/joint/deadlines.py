@@ -6,8 +6,8 @@ stood stopped left out as a pause, the one extension added."""
 from dataclasses import dataclass
 from datetime import date
 
-from govhall.calendars.selectors import light_scheme, work_calendar
-from govhall.cases.deadlines import deadline_light, promised_deadline
+from govhall.calendars.selectors import work_calendar
+from govhall.cases.deadlines import case_scheme, deadline_light, promised_deadline
 from govhall.timing import Deadline, light_changes_on
 
 
@@ -39,7 +39,7 @@ def whole_watch(joint, *, today: date, running: bool) -> WholeWatch:
     # as a case's after an extension.
     base = days + joint.extension_days
     light = deadline_light(Deadline(due=deadline.due, remaining=0, paused=False, provisional=False),
-                           promised_days=base, today=today)
+                           promised_days=base, today=today, green=joint.green_channel)
     watch_on = light_changes_on(work_calendar(), today=today, due=deadline.due, promised_days=base,
-                                scheme=light_scheme())
+                                scheme=case_scheme(green=joint.green_channel))
     return WholeWatch(deadline.due, deadline.provisional, str(light), watch_on)

@@ -467,7 +467,7 @@ def _sub_case_open(joint: JointCase, joint_stage: JointStage, stage_item: StageI
                              applicant_name=joint.applicant_name, applicant_id_number=joint.applicant_id_number,
                              applicant_phone=joint.applicant_phone, applicant_kind=joint.applicant_kind,
                              applicant=joint.applicant, form_data={k: v for k, v in joint.form_data.items() if k in own},
-                             at=at)
+                             green_channel=joint.green_channel, at=at)
     if joint.channel == Channel.ONLINE:
         stored = {m.name: m for m in joint.uploads.all()}
         for material in case_materials(case):

@@ -175,7 +175,7 @@ def _step_light(case: Case, today: date, *, step: int | None = None, step_due: d
         return None
     if step is None:
         step, step_due = case.step, case.step_due_date
-    return step_light(steps=case_steps(case), step=step, step_due=step_due, today=today)
+    return step_light(steps=case_steps(case), step=step, step_due=step_due, today=today, green=case.green_channel)
 
 
 def _sync_watch(case: Case, *, today: date, at: datetime, light_before: str = Light.YELLOW,

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from govhall.calendars.selectors import work_calendar
 from govhall.cases import services as cases
 from govhall.cases.models import Case
 from govhall.cases.states import GREEN_ON
@@ -11,8 +12,10 @@ from govhall.cases.tests.conftest import at
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.core.models import AuditEvent
 from govhall.joint import green
+from govhall.joint.deadlines import whole_watch
 from govhall.joint.models import JointCase
-from govhall.joint.tests.builders import receive_construction
+from govhall.joint.tests.builders import decide, receive_construction
+from govhall.timing import Light
 
 
 def test_a_joint_cases_flag_flags_its_sub_cases_with_the_reason(joint_hall):
@@ -99,3 +102,30 @@ def test_a_green_channel_joint_case_is_served_first_in_the_joint_work_list(joint
     green.joint_green_channel_set(actor=h.manager, joint_case=second, green=True, reason="重点项目",
                                   at=at("2026-03-04 11:00"))
     assert list(joint_case_list_visible(user=h.manager)) == [second, first]
+
+
+def test_the_sub_cases_of_a_later_stage_of_a_green_channel_project_are_green_channel_too(joint_hall):
+    h = joint_hall
+    jc = receive_construction(h)
+    green.joint_green_channel_set(actor=h.manager, joint_case=jc, green=True, reason="省重点项目",
+                                  at=at("2026-03-02 11:00"))
+    first = list(Case.objects.filter(joint_link__joint_case=jc))
+    for case in first:
+        decide(case, at=at("2026-03-03 10:00"))
+    later = Case.objects.filter(joint_link__joint_case=jc).exclude(pk__in=[c.pk for c in first])
+    assert later.exists() and all(case.green_channel for case in later)
+
+
+def test_a_green_channel_projects_whole_deadline_turns_yellow_earlier(joint_hall):
+    # 45 working days: yellow at 9 days left by the standard scheme
+    # (max(1, 20% of 45)), at 18 for a green-channel project (max(2, 40% of 45)).
+    h = joint_hall
+    jc = receive_construction(h)
+    calendar = work_calendar()
+    fifteen_left = calendar.add_workdays(date(2026, 3, 2), 30)
+    assert whole_watch(jc, today=fifteen_left, running=True).due_date == calendar.add_workdays(fifteen_left, 15)
+    assert whole_watch(jc, today=fifteen_left, running=True).light == Light.GREEN
+    green.joint_green_channel_set(actor=h.manager, joint_case=jc, green=True, reason="省重点项目",
+                                  at=at("2026-03-02 11:00"))
+    jc = JointCase.objects.get(pk=jc.pk)
+    assert whole_watch(jc, today=fifteen_left, running=True).light == Light.YELLOW

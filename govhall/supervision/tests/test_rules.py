@@ -322,3 +322,17 @@ def test_an_immediate_item_decided_on_the_spot_raises_no_warning(desk):
     assert not Alert.objects.exists()
     scan("2026-03-03 10:00")  # not decided that day: late
     assert alerts("case.deadline")[0].severity == "red"
+
+
+def test_a_green_channel_cases_review_step_is_warned_earlier(desk):
+    # The review step (6 days, due Tue 03-10): yellow from Sat 03-07 by the
+    # standard threshold; a green-channel case's (max(2, 40% of 6)) warns on
+    # Fri 03-06 already.
+    case = accepted(desk)
+    scan("2026-03-06 16:00")
+    assert alerts("case.step_deadline") == []
+    cases.case_green_channel_set(actor=desk.manager, case=Case.objects.get(pk=case.pk), green=True, reason="重点项目",
+                                 at=at("2026-03-06 16:30"))
+    scan("2026-03-06 17:00")
+    [alert] = alerts("case.step_deadline")
+    assert alert.subject == f"case:{case.pk}:step:1" and alert.severity == "yellow"
