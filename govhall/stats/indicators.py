@@ -57,6 +57,9 @@ GROUPS: dict[str, dict[str, str]] = {
 # Ends of a case without a decision, counted by the day of their event.
 END_ACTIONS = {Action.REJECT: "rejected", Action.WITHDRAW: "withdrawn", Action.TERMINATE: "terminated"}
 
+# Alerted cases looked up per statement (well below SQLite's limit of bound values).
+ALERTED_CHUNK = 5000
+
 # The current lights of open cases; an open case without a light is green.
 LIGHTS = ("green", "prompt", "yellow", "red")
 
@@ -423,16 +426,21 @@ def _compute(*, user: User | None, period: Period, scope: Scope, today: date, by
     accepted = Q(accepted_on__range=(period.start, period.end))
     decided = Q(decided_on__range=(period.start, period.end))
     moment_from, moment_to = period.bounds()
-    alerted = Q(case_id__in=Alert.objects.filter(raised_at__gte=moment_from, raised_at__lt=moment_to,
-                                                 case__isnull=False).values("case_id"))
     facts = CaseFact.objects.filter(rollup_q(user, scope))
     lags = Q(lag__lt=0) | Q(lag__gte=LAGS) if span >= LAGS else Q(lag__lt=0)
     for grp, row in _grouped(facts.filter(decided & accepted, lags), key, {"n": Count("pk")}).items():
         if row["n"]:
             result[grp].handled -= row["n"]
-    for grp, row in _grouped(facts.filter(alerted).filter(accepted | decided), key, {"n": Count("pk")}).items():
-        if row["n"]:
-            result[grp].handled_with_alerts = row["n"]
+    # Driven from the period's alerted cases (a few thousand, by the alerts'
+    # time index) into the facts by their key: as one statement the planner
+    # scans every fact handled in the period instead (72 ms of 106 at 1M).
+    alerted = sorted(set(Alert.objects.filter(raised_at__gte=moment_from, raised_at__lt=moment_to,
+                                              case__isnull=False).values_list("case_id", flat=True)))
+    for start in range(0, len(alerted), ALERTED_CHUNK):
+        chunk = facts.filter(accepted | decided, case_id__in=alerted[start:start + ALERTED_CHUNK])
+        for grp, row in _grouped(chunk, key, {"n": Count("pk")}).items():
+            if row["n"]:
+                result[grp].handled_with_alerts += row["n"]
     cut = cut_day(period, today)
     spans = OverdueSpan.objects.filter(rollup_q(user, scope), Q(last__gte=cut) | Q(last__isnull=True), first__lte=cut)
     for grp, row in _grouped(spans, key, {"n": Count("pk")}).items():

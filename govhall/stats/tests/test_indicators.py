@@ -256,10 +256,11 @@ def test_the_figures_take_a_fixed_number_of_queries(month, django_assert_max_num
     rollups_refresh()  # the first refresh builds the rollups
     # The refresh finding nothing new: the marks (1), and one question for
     # the sources' new ids, the watched yellow alerts and the calendar's
-    # revision (1); then the day cells (1), the handled facts (2: accepted
-    # and decided in the period; alerted in it), the overdue spans (1) and
+    # revision (1); then the day cells (1), the handled facts (3: decided
+    # long after their acceptance; the period's alerted cases, then their
+    # facts — one statement per 5,000 of them), the overdue spans (1) and
     # the alert cells (1): however many cases there are.
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         indicators_for(user=month.hall.supervisor, period=MARCH, today=TODAY)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         indicators_by(user=month.hall.supervisor, period=MARCH, today=TODAY, by="window")
