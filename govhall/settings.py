@@ -315,6 +315,8 @@ SPECTACULAR_SETTINGS = {
         "RatingLevelEnum": "govhall.evaluation.models.Level",
         "RatingChannelEnum": "govhall.evaluation.models.RatingChannel",
         "FollowUpStateEnum": "govhall.evaluation.models.FollowUpState",
+        "JointStateEnum": "govhall.joint.models.JointState",
+        "JointStageStateEnum": "govhall.joint.models.StageState",
     },
     # Every operation documents the error answers it can give (401/403, 404, 400).
     "POSTPROCESSING_HOOKS": [
