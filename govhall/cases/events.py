@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q, Subquery
 
-from govhall.cases.models import AuditCheckpoint, Case, CaseEvent
+from govhall.cases.models import AuditCheckpoint, Case, CaseEvent, ChainedEvent
 from govhall.core import clock, statements
 from govhall.core.actors import SYSTEM, person
 from govhall.core.audit import audit_record
@@ -80,21 +80,72 @@ def _payload(event: CaseEvent) -> bytes:
                           event.prev_hash)
 
 
+def subject_payload_bytes(key: str) -> Callable[..., bytes]:
+    """The payload function of a chain whose subject the content names
+    ``key`` (a work order's: "order"): the canonical JSON of the same
+    content as a case event's, built by the encoder (``_payload_bytes``
+    writes the case's out by hand for speed; the tests prove the two equal)."""
+    def payload_bytes(subject_id: int, seq: int, at: str, actor_id: int | None, actor_role: str, action: str,
+                      from_state: str, to_state: str, data, client_address: str | None, prev_hash: str) -> bytes:
+        return _canonical_json({
+            "action": action, "actor": actor_id, "actor_role": actor_role, "at": at, key: subject_id,
+            "client_address": client_address, "data": data, "from": from_state, "prev": prev_hash, "seq": seq,
+            "to": to_state}).encode()
+    return payload_bytes
+
+
+@dataclass(frozen=True)
+class EventChain:
+    """One kind of hash-chained event log: the event model (a
+    ``ChainedEvent``), the name of its foreign key to the subject whose row
+    keeps the chain head (``event_seq``, ``event_hash``), and the payload
+    function. The case events are ``CASE_CHAIN``; other apps declare theirs
+    and share building and verification (govhall/hotline)."""
+
+    model: type[ChainedEvent]
+    subject: str
+    payload_bytes: Callable[..., bytes]
+
+    @property
+    def row(self) -> tuple[str, ...]:
+        """What verification reads of each event (``_ROW`` for the case chain)."""
+        return ("pk", f"{self.subject}_id", *_ROW[2:14], f"{self.subject}__event_seq", f"{self.subject}__event_hash")
+
+    def payload(self, event: ChainedEvent) -> bytes:
+        return self.payload_bytes(getattr(event, f"{self.subject}_id"), event.seq, _at_text(event.at), event.actor_id,
+                                  event.actor_role, event.action, event.from_state, event.to_state, event.data,
+                                  event.client_address, event.prev_hash)
+
+
+# The case events: their payload is written out by hand (``_payload_bytes``).
+CASE_CHAIN = EventChain(CaseEvent, "case", _payload_bytes)
+
+
+def chained_event_build(chain: EventChain, subject, *, actor, action: str, from_state: str, to_state: str,
+                        data: dict | None = None, client_address: str | None = None, at=None,
+                        payload: Callable[[ChainedEvent], bytes] | None = None) -> ChainedEvent:
+    """The next event of ``subject``'s chain, hashed, not yet stored: it
+    links to the chain head loaded with the subject."""
+    event = chain.model(
+        # In UTC, as the database gives it back: the hash is over what is stored.
+        seq=subject.event_seq + 1, at=(at or clock.now()).astimezone(UTC),
+        actor=person(actor), actor_role=actor.role,
+        action=action, from_state=from_state, to_state=to_state, data=data or {}, client_address=client_address,
+        hash_alg=settings.GOVHALL_AUDIT_HASH, prev_hash=subject.event_hash,
+    )
+    setattr(event, chain.subject, subject)
+    # JSON round trip: what is hashed is exactly what the database returns.
+    event.data = json.loads(json.dumps(event.data, ensure_ascii=False, default=str))
+    event.hash = _digest(event.hash_alg, (payload or chain.payload)(event))
+    return event
+
+
 def event_build(*, case: Case, actor, action: str, from_state: str, to_state: str, data: dict | None = None,
                 client_address: str | None = None, at=None) -> CaseEvent:
     """The next event of the case's chain, hashed, not yet stored: it links
     to the chain head loaded with the case."""
-    event = CaseEvent(
-        # In UTC, as the database gives it back: the hash is over what is stored.
-        case=case, seq=case.event_seq + 1, at=(at or clock.now()).astimezone(UTC),
-        actor=person(actor), actor_role=actor.role,
-        action=action, from_state=from_state, to_state=to_state, data=data or {}, client_address=client_address,
-        hash_alg=settings.GOVHALL_AUDIT_HASH, prev_hash=case.event_hash,
-    )
-    # JSON round trip: what is hashed is exactly what the database returns.
-    event.data = json.loads(json.dumps(event.data, ensure_ascii=False, default=str))
-    event.hash = _digest(event.hash_alg, _payload(event))
-    return event
+    return chained_event_build(CASE_CHAIN, case, actor=actor, action=action, from_state=from_state,
+                               to_state=to_state, data=data, client_address=client_address, at=at, payload=_payload)
 
 
 def event_record(*, case: Case, actor, action: str, from_state: str, to_state: str, data: dict | None = None,
@@ -159,11 +210,12 @@ def _from_scratch(row) -> tuple[str, int, tuple[int, str] | None]:
 
 
 def _chains(rows: Iterable[tuple], *, mark: int = 0, old_mark: int = 0,
-            start: Callable = _from_scratch) -> Iterator[_Chain]:
+            start: Callable = _from_scratch, payload_bytes: Callable[..., bytes] = _payload_bytes) -> Iterator[_Chain]:
     """Check each chain of ``rows`` (``_ROW`` values in case, seq order) as
     ``chain_verify`` always has: no missing sequence number, each event
     linked to the previous one, a known algorithm, its content hashing to
-    its hash, and the chain ending at the head kept on the case row.
+    its hash, and the chain ending at the head kept on the case row
+    (``payload_bytes``: another chain's payload function, ``EventChain``).
     ``start(row)`` gives the previous hash, the expected number and the
     head a chain continues from at its first row read. The hot loop of every
     verification: plain locals, one hash per event."""
@@ -198,8 +250,8 @@ def _chains(rows: Iterable[tuple], *, mark: int = 0, old_mark: int = 0,
         chain.hashed += 1
         # The data as Django reads it: JSON text from either database.
         data = loads(data) if isinstance(data, str) else data
-        payload = _payload_bytes(case_id, seq, at_text(at), actor_id, actor_role, action, from_state, to_state,
-                                 data, address, prev)
+        payload = payload_bytes(case_id, seq, at_text(at), actor_id, actor_role, action, from_state, to_state,
+                                data, address, prev)
         if hasher(payload).hexdigest() != digest:
             chain.broken = (seq, "content was changed after it was written (hash differs)")
             continue
@@ -239,7 +291,7 @@ def _break(chain: _Chain, number: str | None = None) -> Break:
     return Break(number, seq, reason, chain.case_id)
 
 
-def _stream(events, extra: tuple[str, ...] = ()) -> Iterator[tuple]:
+def _stream(events, extra: tuple[str, ...] = (), *, row: tuple[str, ...] = _ROW) -> Iterator[tuple]:
     """The events' rows in chain order, streamed in chunks: a server-side
     cursor on PostgreSQL (inside a transaction, so that it is not
     materialized as a holdable cursor). One statement, so the events and the
@@ -247,7 +299,7 @@ def _stream(events, extra: tuple[str, ...] = ()) -> Iterator[tuple]:
     them (``_chains`` reads the time and the JSON data itself: Django's
     converters per field cost more than the hash)."""
     # By id within a sequence number: a repeated event is the later one, run after run.
-    sql, params = events.order_by("case_id", "seq", "pk").values_list(*_ROW, *extra).query.sql_with_params()
+    sql, params = events.order_by(row[1], "seq", "pk").values_list(*row, *extra).query.sql_with_params()
     if connection.vendor == "postgresql":
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -283,6 +335,17 @@ def chains_verify() -> Iterator[Break]:
             yield _break(chain)
     for pk, number, seq in _headless_cases():
         yield _headless_break(pk, number, seq)
+
+
+def chained_verify(chain: EventChain, subject) -> tuple[int, str] | None:
+    """The first broken event of another chain's subject (``EventChain``),
+    as (seq, reason), or None when it holds: the checks of ``chain_verify``."""
+    events = chain.model.objects.filter(**{chain.subject: subject})
+    for found in _chains(_stream(events, row=chain.row), payload_bytes=chain.payload_bytes):
+        return found.broken
+    if subject.event_seq or subject.event_hash:
+        return subject.event_seq, f"the last event #{subject.event_seq} is missing or differs (the chain ends at #0)"
+    return None
 
 
 # --- signed checkpoints ---------------------------------------------------------

@@ -126,10 +126,12 @@ class Case(models.Model):
         return mask_phone(self.applicant_phone)
 
 
-class CaseEvent(models.Model):
-    """One append-only, hash-chained event of a case (DESIGN 3.6)."""
+class ChainedEvent(models.Model):
+    """The fields of one append-only, hash-chained event (DESIGN 3.6): the
+    case events and other chains (the hotline's work orders) share them and
+    ``cases.events``' digest and verification; each concrete model adds the
+    foreign key to its subject and the (subject, seq) constraint."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField(_("序号"))
     at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
@@ -143,6 +145,15 @@ class CaseEvent(models.Model):
     hash_alg = models.CharField(_("摘要算法"), max_length=16)
     prev_hash = models.CharField(_("前一事件摘要"), max_length=128, blank=True)
     hash = models.CharField(_("摘要"), max_length=128)
+
+    class Meta:
+        abstract = True
+
+
+class CaseEvent(ChainedEvent):
+    """One append-only, hash-chained event of a case (DESIGN 3.6)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
 
     class Meta:
         verbose_name = _("办件事件")
