@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from govhall.core.actors import SYSTEM
 import subprocess
 import sys
 import tempfile
@@ -79,6 +78,7 @@ def desk_build():
     """The hall of the tests with department A's published item and the
     people authorized for each step (as govhall/cases/tests/conftest.py)."""
     from govhall.catalog.services import item_create
+    from govhall.core.actors import SYSTEM
     from govhall.catalog.tests.factories import complete_spec
     from govhall.org import services as org
     from govhall.org.models import Action
