@@ -10,16 +10,26 @@ from govhall.agency.models import AgencyAuthorization
 from govhall.org.roles import GLOBAL_ROLES, Role
 
 
-def agency_covering(agent, *, applicant_id_number: str, item, on: date,
-                    pk: int | None = None) -> AgencyAuthorization | None:
+def agency_covering(agent, *, applicant_id_number: str, item, on: date, pk: int | None = None,
+                    lock: bool = False) -> AgencyAuthorization | None:
     """The authorization under which ``agent`` may act on ``on`` for the
     applicant with ``applicant_id_number`` on ``item`` (a catalog Item):
     held by him, not revoked, valid that day, the item in scope (``pk``:
-    that one authorization). None: none."""
+    that one authorization). None: none.
+
+    ``lock``: inside the act's transaction, the row found is locked (FOR
+    UPDATE, the authorization's row only) until the act commits, so that a
+    revocation (``agency_revoke`` locks the same row) either waits for the
+    act or, committed first, is seen by this read (PostgreSQL re-reads a row
+    it waited for and drops it when no longer valid): an act cannot pass
+    under an authorization revoked at the same moment. The same one
+    statement as without the lock."""
     number = (applicant_id_number or "").strip().upper()
     if not number or agent.role != Role.AGENT or not agent.is_active:
         return None
     rows = AgencyAuthorization.objects.filter(pk=pk) if pk is not None else AgencyAuthorization.objects
+    if lock:
+        rows = rows.select_for_update(of=("self",))
     return (rows
             .filter(agent=agent, applicant_id_number=number, revoked_at__isnull=True,
                     valid_from__lte=on, expires_on__gte=on)

@@ -188,15 +188,17 @@ def _is_head(actor, case: Case) -> bool:
     return actor.role == Role.DEPARTMENT_HEAD and actor.department_id == case.department_id
 
 
-def agency_for(actor, case: Case, on: date | None):
+def agency_for(actor, case: Case, on: date | None, *, lock: bool = False):
     """The agency authorization (govhall/agency) under which ``actor``, an
     agent, acts on ``case`` on the day ``on``: held by him, valid that day,
-    not revoked, for the case's applicant and item. None: none."""
+    not revoked, for the case's applicant and item. None: none. ``lock``:
+    in the act's transaction, held until it commits (a revocation at the
+    same moment waits, or is seen: ``agency_covering``)."""
     from govhall.agency.selectors import agency_covering
     from govhall.core import clock
 
     return agency_covering(actor, applicant_id_number=case.applicant_id_number, item=case.item_version.item,
-                           on=on or clock.today())
+                           on=on or clock.today(), lock=lock)
 
 
 def on_behalf(actor, case: Case, on: date | None) -> dict | None:
@@ -215,22 +217,24 @@ def agency_present(agency, case: Case, on: date) -> dict:
     from govhall.agency.selectors import agency_covering
 
     if agency_covering(agency.agent, applicant_id_number=case.applicant_id_number, item=case.item_version.item,
-                       on=on, pk=agency.pk) is None:
+                       on=on, pk=agency.pk, lock=True) is None:
         raise DomainError(_("该代办授权不适用于本申请（已过期、已撤销、申请人不符或事项不在授权范围）。"), field="agency")
     return {"agency": agency.pk, "agent": str(agency.agent), "applicant": agency.applicant_name}
 
 
-def _refusal(action: str, actor, case: Case, on: date | None = None) -> NotPermitted | None:
+def _refusal(action: str, actor, case: Case, on: date | None = None, *, lock: bool = False) -> NotPermitted | None:
     """Why ``actor`` may not take ``action`` on ``case`` whatever the grants
     (None: the grant, if any, decides). An agent takes the applicant's
-    actions under a valid agency authorization on the day ``on``."""
+    actions under a valid agency authorization on the day ``on`` (``lock``:
+    the act's own check, in its transaction: the authorization's row is
+    locked until the act commits)."""
     rule = POLICY[action]
     if rule.system_only:
         return NotPermitted(_("该操作只由系统执行。"))
     if actor.role == Role.AGENT:
         if not rule.applicant:
             return NotPermitted(_("代办员只能代申请人办理申请人的操作。"))
-        if agency_for(actor, case, on) is None:
+        if agency_for(actor, case, on, lock=lock) is None:
             return NotPermitted(_("没有该申请人、该事项当日有效的代办授权（已过期、已撤销或不在授权范围）。"))
         return None
     if actor.role == Role.APPLICANT:
@@ -256,7 +260,7 @@ def actor_grant(action: str, *, actor, case: Case, steps: list, item_code: str |
     own case; a head's own act). ``department``/``item_code``: before a case exists (receipt)."""
     if is_system(actor):
         return None
-    refusal = _refusal(action, actor, case, on)
+    refusal = _refusal(action, actor, case, on, lock=True)  # in the service's transaction
     if refusal is not None:
         raise refusal
     if actor.role in ON_BEHALF:
