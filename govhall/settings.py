@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "govhall.supervision",
     "govhall.evaluation",
     "govhall.agency",
+    "govhall.hotline",
     "govhall.stats",
     "govhall.web",
     "govhall.portal",

@@ -19,6 +19,9 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("电子监察人员")
     HOTLINE_OPERATOR = "hotline", _("12345话务员")
     MEMBER_UNIT_HANDLER = "unit_handler", _("成员单位办理人员")
+    # The hotline office (热线办) dispatches, approves extensions and closes
+    # work orders of its center (govhall/hotline).
+    HOTLINE_OFFICE = "hotline_office", _("12345热线办")
     SYSTEM_ADMIN = "sysadmin", _("系统管理员")
     # The center's agents act for applicants who signed an agency
     # authorization (govhall/agency): scoped to those, not to departments.
@@ -42,7 +45,7 @@ DEPARTMENT_ROLES = frozenset(
 # to the center itself (comprehensive windows) and act through authorizations.
 DEPARTMENT_REQUIRED_ROLES = DEPARTMENT_ROLES - {Role.CLERK}
 # Roles whose scope is their center and every center below it.
-CENTER_ROLES = frozenset({Role.CENTER_MANAGER, Role.HOTLINE_OPERATOR})
+CENTER_ROLES = frozenset({Role.CENTER_MANAGER, Role.HOTLINE_OPERATOR, Role.HOTLINE_OFFICE})
 # Roles that see everything; supervisors only read.
 GLOBAL_ROLES = frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN})
 READ_ONLY_ROLES = frozenset({Role.SUPERVISOR})

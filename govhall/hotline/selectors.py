@@ -1,0 +1,121 @@
+"""Reads of the hotline, scoped to what the person may see: the hotline's
+staff and center managers their center's orders and those below it,
+supervisors and administrators all, a member unit's handler only the orders
+dispatched to their unit(s), anybody else none."""
+
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from govhall.hotline.models import (
+    AT_UNIT, Category, MemberUnit, OrderState, UnitKind, WorkOrder, WorkOrderAssignment, WorkOrderEvent,
+)
+from govhall.org.roles import CENTER_ROLES, GLOBAL_ROLES, Role
+
+# Repeat-caller history: how far back the intake screen looks.
+HISTORY_DAYS = 90
+HISTORY_MAX = 20
+
+
+def unit_ids_for(user) -> list[int]:
+    """The member units ``user`` handles: the unit of their department, and
+    those they were added to."""
+    if not user.is_authenticated or user.role != Role.MEMBER_UNIT_HANDLER:
+        return []
+    condition = Q(members__user=user)
+    if user.department_id:
+        condition |= Q(kind=UnitKind.DEPARTMENT, department_id=user.department_id)
+    return list(MemberUnit.objects.filter(condition, active=True).values_list("pk", flat=True).distinct())
+
+
+def order_scope(user) -> Q:
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.role in GLOBAL_ROLES or user.is_superuser:
+        return Q()
+    if user.role in CENTER_ROLES:
+        if user.center_id is None:
+            return Q(pk__in=[])
+        return Q(center__path__startswith=user.center.path)
+    if user.role == Role.MEMBER_UNIT_HANDLER:
+        units = unit_ids_for(user)
+        return Q(Exists(WorkOrderAssignment.objects.filter(order=OuterRef("pk"), unit_id__in=units)))
+    return Q(pk__in=[])
+
+
+def order_list_visible(*, user, state: str = "", type: str = "", overdue_at: datetime | None = None,
+                       unit_active: bool = False) -> QuerySet[WorkOrder]:
+    """The orders ``user`` may see, filtered (``overdue_at``: only those held
+    by a unit past their time limit at that moment; ``unit_active``: for a
+    unit handler, only those their unit holds now)."""
+    orders = WorkOrder.objects.filter(order_scope(user)).select_related("category", "main_unit")
+    if state:
+        orders = orders.filter(state=state)
+    if type:
+        orders = orders.filter(type=type)
+    if overdue_at is not None:
+        orders = orders.filter(state__in=sorted(AT_UNIT), due_at__lt=overdue_at)
+    if unit_active:
+        orders = orders.filter(Exists(WorkOrderAssignment.objects.filter(
+            order=OuterRef("pk"), unit_id__in=unit_ids_for(user), active=True)))
+    return orders
+
+
+def order_get_visible(*, user, number: str) -> WorkOrder | None:
+    return (WorkOrder.objects.filter(order_scope(user), number=number)
+            .select_related("center", "category", "main_unit", "town", "related_case").first())
+
+
+def unit_assignment(*, user, order: WorkOrder) -> WorkOrderAssignment | None:
+    """The active assignment of ``order`` to a unit ``user`` handles (the
+    main one first), or None."""
+    units = unit_ids_for(user)
+    if not units:
+        return None
+    return (order.assignments.filter(active=True, unit_id__in=units).select_related("unit")
+            .order_by("role", "pk").first())
+
+
+def order_assignments(order: WorkOrder) -> list[WorkOrderAssignment]:
+    return list(order.assignments.select_related("unit"))
+
+
+def order_events(order: WorkOrder) -> QuerySet[WorkOrderEvent]:
+    return order.events.select_related("actor").order_by("seq")
+
+
+def caller_history(*, user, phone: str, at: datetime, days: int = HISTORY_DAYS,
+                   exclude: int | None = None) -> list[WorkOrder]:
+    """The orders of the same caller number in the last ``days`` days that
+    ``user`` may see, newest first (the intake screen's repeat-caller history)."""
+    phone = (phone or "").strip()
+    if not phone:
+        return []
+    orders = (WorkOrder.objects.filter(order_scope(user), caller_phone=phone, created_at__gte=at - timedelta(days=days))
+              .select_related("category", "main_unit").order_by("-created_at", "-pk"))
+    if exclude is not None:
+        orders = orders.exclude(pk=exclude)
+    return list(orders[:HISTORY_MAX])
+
+
+def units_for_dispatch(*, center) -> QuerySet[MemberUnit]:
+    """The active member units of ``center``'s hotline (or the hotline above it)."""
+    parts = center.path.split(".")[:-1]
+    paths = [".".join(parts[:i + 1]) + "." for i in range(len(parts))]
+    return MemberUnit.objects.filter(active=True, hotline_center__path__in=paths).order_by("level", "code")
+
+
+def categories_active() -> QuerySet[Category]:
+    return Category.objects.filter(active=True).select_related("parent").order_by("code")
+
+
+def open_counts(*, user, at: datetime) -> dict[str, int]:
+    """The work at a glance for the home page."""
+    orders = WorkOrder.objects.filter(order_scope(user))
+    if user.role == Role.MEMBER_UNIT_HANDLER:
+        mine = order_list_visible(user=user, unit_active=True)
+        return {"todo": mine.filter(state__in=sorted(AT_UNIT)).count(),
+                "overdue": mine.filter(state__in=sorted(AT_UNIT), due_at__lt=at).count()}
+    return {"registered": orders.filter(state__in=[OrderState.REGISTERED, OrderState.RETURNED]).count(),
+            "callback": orders.filter(state=OrderState.REPLIED).count(),
+            "overdue": orders.filter(state__in=sorted(AT_UNIT), due_at__lt=at).count()}
