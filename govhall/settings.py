@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "govhall.supervision",
     "govhall.evaluation",
     "govhall.agency",
+    "govhall.hall",
     "govhall.hotline",
     "govhall.stats",
     "govhall.web",
@@ -198,6 +199,8 @@ except ValueError as error:
     raise ImproperlyConfigured(f"GOVHALL_TRUSTED_PROXIES: {error}") from None
 # Public progress queries (number + query code) per client and minute.
 GOVHALL_PROGRESS_QUERIES_PER_MINUTE = env_int("GOVHALL_PROGRESS_QUERIES_PER_MINUTE", 10)
+# Numbers one client may take per minute at the public kiosk page (docs/hall.md).
+GOVHALL_KIOSK_TICKETS_PER_MINUTE = env_int("GOVHALL_KIOSK_TICKETS_PER_MINUTE", 20)
 # The load run's floor, /bench-floor/ (govhall/core/benchfloor.py): routed only
 # in the load environment of `make load`, never in production.
 GOVHALL_BENCH_FLOOR = env_bool("GOVHALL_BENCH_FLOOR", False)

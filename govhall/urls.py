@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("govhall.supervision.urls")),
     path("", include("govhall.evaluation.urls")),
     path("", include("govhall.agency.urls")),
+    path("", include("govhall.hall.urls")),
     path("", include("govhall.hotline.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("govhall.api.urls")),

@@ -1,0 +1,213 @@
+"""The hall's screens: the kiosk (取号机) and the ticket it gives, the hall
+display (叫号屏, polled every 2 s), the clerk's calling panel and the
+categories page of center managers. Views parse input and call the
+services; what a screen shows comes from the selectors."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from govhall.core import clock
+from govhall.core.actors import SYSTEM
+from govhall.core.client import client_address, rate_limited
+from govhall.core.errors import DomainError
+from govhall.hall import selectors, services
+from govhall.hall.models import ServiceCategory, Ticket, TicketPriority, TicketSource, TicketState
+from govhall.org.models import Center, Window
+
+# --- public: kiosk, ticket, display -------------------------------------------------
+
+
+def _center(code: str) -> Center:
+    return get_object_or_404(Center, code=code)
+
+
+class KioskForm(forms.Form):
+    category = forms.IntegerField(label=gettext_lazy("取号类别"))
+    care = forms.BooleanField(label=gettext_lazy("老年人、残疾人等优先（关怀通道）"), required=False)
+    phone = forms.CharField(label=gettext_lazy("手机号码（选填，用于叫号提醒）"), max_length=20, required=False)
+
+
+def kiosk(request, center: str):
+    """The touch screen of the hall (自助取号): one big button per category.
+    Public; a client may take only a few numbers a minute."""
+    center = _center(center)
+    categories = list(selectors.categories_public(center_id=center.pk))
+    form = KioskForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if rate_limited(scope="kiosk", key=client_address(request) or "unknown",
+                        limit=settings.GOVHALL_KIOSK_TICKETS_PER_MINUTE, seconds=60):
+            form.add_error(None, _("取号过于频繁，请一分钟后再试。"))
+            status = 429
+        elif form.is_valid():
+            category = next((c for c in categories if c.pk == form.cleaned_data["category"]), None)
+            try:
+                if category is None:
+                    raise DomainError(_("请选择本中心的取号类别。"), field="category")
+                ticket = services.ticket_issue(
+                    actor=SYSTEM, category=category, source=TicketSource.KIOSK,
+                    priority=TicketPriority.CARE if form.cleaned_data["care"] else TicketPriority.NONE,
+                    phone=form.cleaned_data["phone"], client_address=client_address(request))
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                return redirect("hall_ticket", code=ticket.code)
+        if status == 200:
+            status = 400
+    counts = selectors.waiting_counts(center_id=center.pk, on=clock.today())
+    return render(request, "hall/kiosk.html", {
+        "center": center, "form": form,
+        "categories": [(c, counts.get(c.pk, 0)) for c in categories],
+    }, status=status)
+
+
+def ticket_page(request, code: str):
+    """The ticket (排队小票): printable, and the page a phone keeps open —
+    the number, the place in line and the expected wait, refreshed."""
+    ticket = selectors.ticket_get_public(code=code[:16])
+    if ticket is None:
+        raise Http404
+    place = selectors.ticket_place(ticket, at=clock.now()) if ticket.state == TicketState.WAITING else None
+    successor = Ticket.objects.filter(transferred_from=ticket).first() if ticket.state == TicketState.TRANSFERRED else None
+    context = {"ticket": ticket, "place": place, "successor": successor}
+    if request.htmx:
+        return render(request, "hall/_ticket_status.html", context)
+    return render(request, "hall/ticket.html", context)
+
+
+def display(request, center: str):
+    """The hall display (叫号屏, LED/TV): large type, polled every 2 s."""
+    center = _center(center)
+    return render(request, "hall/display.html", {"center": center, **_calls(center)})
+
+
+def display_calls(request, center: str):
+    return render(request, "hall/_display_calls.html", _calls(_center(center)))
+
+
+def _calls(center: Center) -> dict:
+    current, recent = selectors.display_calls(center_id=center.pk, on=clock.today())
+    return {"current": current, "recent": recent}
+
+
+# --- the clerk's calling panel --------------------------------------------------------
+
+
+class TransferForm(forms.Form):
+    category = forms.ModelChoiceField(label=gettext_lazy("转往类别"), queryset=ServiceCategory.objects.none(),
+                                      required=False, empty_label=gettext_lazy("（不变）"))
+    window = forms.ModelChoiceField(label=gettext_lazy("转往窗口"), queryset=Window.objects.none(), required=False,
+                                    empty_label=gettext_lazy("（任一服务该类别的窗口）"))
+
+    def __init__(self, *args, window: Window, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ServiceCategory.objects.filter(center_id=window.center_id, active=True)
+        self.fields["window"].queryset = Window.objects.filter(center_id=window.center_id, active=True).exclude(
+            pk=window.pk)
+
+
+def _panel_window(request, window_id=None) -> Window:
+    windows = selectors.staff_windows(request.user, on=clock.today())
+    if not windows or not services.user_may_call(request.user, on=clock.today()):
+        raise PermissionDenied
+    if window_id is None:
+        return windows[0]
+    window = next((w for w in windows if w.pk == int(window_id)), None)
+    if window is None:
+        raise Http404
+    return window
+
+
+def _queue_context(window: Window) -> dict:
+    today = clock.today()
+    ids = selectors.window_category_ids(window)
+    counts = selectors.waiting_counts(center_id=window.center_id, on=today)
+    categories = ServiceCategory.objects.filter(pk__in=ids).order_by("code")
+    return {
+        "window": window,
+        "counts": [(c, counts.get(c.pk, 0)) for c in categories],
+        "next_tickets": list(selectors.queue_for_window(window, on=today, category_ids=ids)
+                             .select_related("category")[:5]),
+    }
+
+
+@login_required
+def panel(request):
+    """The clerk's calling panel (叫号): call the next number, recall, no-show,
+    transfer, start and end the service."""
+    window = _panel_window(request, request.GET.get("window") or None)
+    today = clock.today()
+    ticket = selectors.ticket_at_window(window, on=today)
+    return render(request, "hall/panel.html", {
+        **_queue_context(window),
+        "windows": selectors.staff_windows(request.user, on=today),
+        "on_duty": selectors.staff_on_duty(request.user, on=today),
+        "ticket": ticket,
+        "transfer_form": TransferForm(window=window) if ticket else None,
+    })
+
+
+@login_required
+def panel_queue(request, window_id: int):
+    """The waiting counts of the panel, polled."""
+    return render(request, "hall/_panel_queue.html", _queue_context(_panel_window(request, window_id)))
+
+
+def _back(window: Window):
+    return redirect(f"{reverse('hall_panel')}?window={window.pk}")
+
+
+@login_required
+@require_POST
+def panel_call(request, window_id: int):
+    window = _panel_window(request, window_id)
+    try:
+        ticket = services.ticket_call_next(actor=request.user, window=window)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if ticket is None:
+            messages.info(request, _("当前没有等候的号。"))
+    return _back(window)
+
+
+TICKET_ACTIONS = {
+    "recall": services.ticket_recall,
+    "no_show": services.ticket_no_show,
+    "start": services.ticket_start_service,
+    "done": services.ticket_done,
+}
+
+
+@login_required
+@require_POST
+def panel_act(request, ticket_id: int, action: str):
+    user = request.user
+    windows = {w.pk: w for w in selectors.staff_windows(user, on=clock.today())}
+    ticket = Ticket.objects.filter(pk=ticket_id, window_id__in=windows).select_related("window", "category").first()
+    if ticket is None:
+        raise Http404
+    try:
+        if action == "transfer":
+            form = TransferForm(request.POST, window=ticket.window)
+            if not form.is_valid():
+                raise DomainError(_("请选择转往的窗口或类别。"), field="category")
+            moved = services.ticket_transfer(actor=user, ticket=ticket, category=form.cleaned_data["category"],
+                                             window=form.cleaned_data["window"])
+            messages.success(request, _("已转出，新号码 {number}。").format(number=moved.number))
+        elif action in TICKET_ACTIONS:
+            TICKET_ACTIONS[action](actor=user, ticket=ticket)
+        else:
+            raise Http404
+    except DomainError as error:
+        messages.error(request, error.message)
+    return _back(ticket.window)
