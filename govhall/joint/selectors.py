@@ -53,6 +53,15 @@ def joint_case_get(*, user: User, number: str) -> JointCase | None:
     return joint_case_list_visible(user=user).filter(number=number).order_by().first()
 
 
+def joint_case_get_public(*, number: str, query_code: str) -> JointCase | None:
+    """A joint case by its number and query code, for the public progress
+    query (both needed: no enumeration), as ``cases.selectors.case_get_public``."""
+    if not number or not query_code:
+        return None
+    return (JointCase.objects.select_related("theme")
+            .filter(number=number.strip(), query_code=query_code.strip().upper()).order_by().first())
+
+
 def joint_sees_whole(user: User, joint: JointCase) -> bool:
     """Whether ``user`` sees every sub-case of ``joint``: the lead
     departments of its theme, its center's managers, supervisors, the

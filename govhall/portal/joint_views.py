@@ -114,3 +114,30 @@ def portal_my_joint_case(request, number: str):
         "joint": joint, "own": own, "reapply": reapply,
         "stages": [(s, subs.get(s.pk, [])) for s in joint.stages.select_related("stage__lead_department")],
     }, status=status)
+
+
+def joint_progress(*, number: str, query_code: str) -> dict | None:
+    """The public progress of a joint case by its number and query code
+    (办件进度查询, ``portal_progress``): the whole's state, deadline and
+    light; each stage with its state and its sub-cases' items and states;
+    once delivered (or ended), the day and the decisions served with their
+    verification links. No personal data beyond the applicant's name, as a
+    case's progress shows it. None: no such joint case (the caller answers
+    as for a wrong case number)."""
+    from govhall.cases.models import Notice, NoticeKind
+    from govhall.joint.models import JointState
+    from govhall.joint.selectors import joint_case_get_public
+
+    joint = joint_case_get_public(number=number, query_code=query_code)
+    if joint is None:
+        return None
+    subs: dict[int, list] = {}
+    for sub in (SubCase.objects.filter(joint_case=joint)
+                .select_related("case__item_version", "case__department").order_by("stage_item__order", "pk")):
+        subs.setdefault(sub.joint_stage_id, []).append(sub)
+    finished = joint.state in (JointState.DELIVERED, JointState.ENDED)
+    decisions = (Notice.objects.filter(case__joint_link__joint_case=joint,
+                                       kind__in=(NoticeKind.APPROVAL, NoticeKind.DENIAL))
+                 .select_related("case__item_version").order_by("issued_at", "pk") if finished else [])
+    return {"joint": joint, "finished": finished, "decisions": decisions,
+            "stages": [(s, subs.get(s.pk, [])) for s in joint.stages.select_related("stage__lead_department")]}

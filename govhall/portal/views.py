@@ -106,7 +106,8 @@ def _public_timeline(case):
 
 
 def portal_progress(request):
-    """Progress of a case by its number and query code (办件进度查询)."""
+    """Progress of a case, or of a joint case, by its number and query code
+    (办件进度查询): one answer for a wrong number and a wrong code."""
     from govhall.cases.selectors import case_get_public
 
     number = request.POST.get("number", "").strip()[:40]
@@ -119,6 +120,12 @@ def portal_progress(request):
         else:
             case = case_get_public(number=number, query_code=code)
             if case is None:
+                # A joint case (联办件) answers by its own number and query code.
+                from govhall.portal.joint_views import joint_progress
+
+                joint = joint_progress(number=number, query_code=code)
+                if joint is not None:
+                    return render(request, "portal/progress_joint.html", {"number": number, **joint})
                 error, status = _("办件编号或查询码不正确。"), 404
     return render(request, "portal/progress.html", {
         "case": case, "error": error, "number": number,
