@@ -1,6 +1,8 @@
 """Catalog import and export: JSON (the spec dicts) and Excel (the workbook
 departments use: one sheet of items and sheets of legal bases, materials,
-fees, steps and themes, Chinese column headers). See docs/catalog-format.md.
+fees, steps and themes, Chinese column headers). The joint-approval themes
+(并联审批主题) travel in the same file, after the items (``joint.exchange``).
+See docs/catalog-format.md.
 
 Import is all or nothing: every bad cell is reported (sheet, row, column,
 reason) and nothing is written. Export → import into an empty catalog →
@@ -87,11 +89,21 @@ class ImportRefused(Exception):
         self.errors = errors
 
 
+def _joint_exchange():
+    """``govhall.joint.exchange``, imported when used: joint approval builds
+    on the catalog (and imports this module)."""
+    from govhall.joint import exchange
+
+    return exchange
+
+
 # --- export -----------------------------------------------------------------
 
 def catalog_export_data(*, user: User | None = None) -> dict:
     """Everything the catalog holds (with ``user``: the items of their
-    scope, ``catalog_export_versions``), as one JSON-ready dict."""
+    scope, ``catalog_export_versions``, and the joint-approval themes they
+    configure), as one JSON-ready dict."""
+    joint_exchange = _joint_exchange()
     return {
         "schema_version": SCHEMA_VERSION,
         "themes": [
@@ -99,6 +111,7 @@ def catalog_export_data(*, user: User | None = None) -> dict:
             for t in Theme.objects.order_by("code")
         ],
         "items": [version_to_spec(v) for v in catalog_export_versions(user=user)],
+        joint_exchange.KEY: joint_exchange.themes_export(user=user),
     }
 
 
@@ -135,6 +148,7 @@ def _sheet(workbook: Workbook, title: str, columns: list[Column], rows: list[lis
 
 
 def catalog_export_xlsx(*, user: User | None = None) -> bytes:
+    joint_exchange = _joint_exchange()
     data = catalog_export_data(user=user)
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -147,6 +161,7 @@ def catalog_export_xlsx(*, user: User | None = None) -> bytes:
         _sheet(workbook, title, [code_column, *columns], rows)
     _sheet(workbook, THEMES_SHEET, THEME_COLUMNS,
            [[_label(c, theme[c.key]) for c in THEME_COLUMNS] for theme in data["themes"]])
+    joint_exchange.themes_sheet(workbook, data[joint_exchange.KEY])
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue()
@@ -175,9 +190,12 @@ class Locator:
 
 
 def _import(actor: Actor, themes: list[dict], specs: list[tuple[Locator, dict]], errors: list[tuple[str, str]],
-            progress=None) -> dict:
-    """Check everything (cells already checked by the reader, then every spec),
-    refuse the whole file on any error, else write it in one transaction."""
+            progress=None, joint_themes: list | None = None) -> dict:
+    """Check everything (cells already checked by the reader, then every spec,
+    then the joint-approval themes), refuse the whole file on any error,
+    else write it in one transaction: the items first, so that a theme may
+    name an item of the same file."""
+    joint_exchange = _joint_exchange()
     keyed = [(str(i), spec) for i, (_locator, spec) in enumerate(specs)]
 
     def locate(spec_errors: list[SpecError]) -> list[tuple[str, str]]:
@@ -193,6 +211,10 @@ def _import(actor: Actor, themes: list[dict], specs: list[tuple[Locator, dict]],
     # follow-on spec error at the same place.
     reported = {where for where, _reason in errors}
     errors = errors + [e for e in locate(spec_errors) if e[0] not in reported]
+    if joint_themes:
+        codes = {spec.get("code") for _locator, spec in specs if isinstance(spec, dict)}
+        errors += [e for e in joint_exchange.themes_check(joint_themes, item_codes={c for c in codes if isinstance(c, str)})
+                   if e[0] not in reported]
     if errors:
         raise ImportRefused(errors)
     try:
@@ -201,7 +223,10 @@ def _import(actor: Actor, themes: list[dict], specs: list[tuple[Locator, dict]],
             for theme in themes:
                 if theme["code"] not in existing:
                     theme_create(actor=actor, **theme)
-            return catalog_import_specs(actor=actor, specs=keyed)
+            result = catalog_import_specs(actor=actor, specs=keyed)
+            if joint_themes:  # raises ImportRefused, undoing the items too
+                result[joint_exchange.KEY] = joint_exchange.themes_import(actor=actor, entries=joint_themes)
+            return result
     except SpecInvalid as error:
         raise ImportRefused(locate(error.errors)) from None
 
@@ -232,12 +257,14 @@ def catalog_import_json(*, actor: Actor, data: bytes, progress=None) -> dict:
     if not isinstance(items, list):
         raise ImportRefused([("items", _("应为列表。"))])
     specs = [(_JsonLocator(i), spec) for i, spec in enumerate(items)]
-    return _import(actor, themes, specs, errors, progress)
+    joint_exchange = _joint_exchange()
+    joint_themes = joint_exchange.themes_from_json(document.get(joint_exchange.KEY, []), errors)
+    return _import(actor, themes, specs, errors, progress, joint_themes)
 
 
 class _JsonLocator(Locator):
-    def __init__(self, index: int):
-        super().__init__(f"items[{index}]")
+    def __init__(self, index: int, key: str = "items"):
+        super().__init__(f"{key}[{index}]")
 
     def at(self, path: str) -> str:
         return f"{self.default}.{path}" if path else self.default
@@ -358,7 +385,9 @@ def catalog_import_xlsx(*, actor: Actor, data: bytes, progress=None) -> dict:
         cleaned, theme_errors = _theme_errors([{**values, "order": values["order"] or 0}], lambda p, n=number: f"{THEMES_SHEET}!{n}")
         themes += cleaned
         errors += theme_errors
-    return _import(actor, themes, list(specs.values()), errors, progress)
+    joint_exchange = _joint_exchange()
+    joint_themes = joint_exchange.themes_from_workbook(workbook, errors)
+    return _import(actor, themes, list(specs.values()), errors, progress, joint_themes)
 
 
 def catalog_import_file(*, actor: Actor, name: str, data: bytes, progress=None) -> dict:

@@ -52,6 +52,7 @@ def register_labels() -> None:
         "joint_theme_configure": (_("配置审批阶段"), _("{code} 第 {version} 版")),
         "joint_theme_publish": (_("发布并联审批主题"), _("{code} 第 {version} 版")),
         "joint_theme_revise": (_("修订并联审批主题"), _("{code} 第 {version} 版")),
+        "joint_theme_update": (_("修改并联审批主题"), _("{code} 第 {version} 版：{name}，整体时限 {whole_days} 个工作日")),
         "joint_submit": (_("联办收件"), _("{number}，整体期限 {due_date}")),
         "joint_stage_start": (_("阶段启动"), _("{number}：{stage}")),
         "joint_stage_start_failed": (_("阶段未能启动"), _("{number}：{stage}，{error}")),

@@ -282,6 +282,23 @@ def theme_revise(*, actor: Actor, theme: Theme, at: datetime | None = None) -> T
     return theme_configure(actor=actor, theme=draft, stages=specs)
 
 
+@transaction.atomic
+def theme_update(*, actor: Actor, theme: Theme, name: str, whole_days: int, description: str = "") -> Theme:
+    """Change a draft theme's name, whole time limit (at most the 45 working
+    days of art. 42) and description (the catalog import: joint.exchange)."""
+    _require_theme_admin(actor, theme.center)
+    if theme.status != ThemeStatus.DRAFT:
+        raise DomainError(_("只能修改草稿状态的主题；请先创建新版本。"), field="status")
+    theme.name = cases._text(name, "name", _("请填写主题名称。"), limit=NAME_MAX)
+    if isinstance(whole_days, bool) or not isinstance(whole_days, int) or not 1 <= whole_days <= WHOLE_DAYS_DEFAULT:
+        raise DomainError(_("整体办理时限应为 1 至 45 个工作日（行政许可法第四十二条）。"), field="whole_days")
+    theme.whole_days, theme.description = whole_days, (description or "").strip()
+    theme.save(update_fields=["name", "whole_days", "description"])
+    audit_record(actor=actor, action="joint_theme_update", target=theme,
+                 data={"code": theme.code, "version": theme.version, "name": theme.name, "whole_days": whole_days})
+    return theme
+
+
 # --- the combined application ----------------------------------------------------------
 
 def _combined_answers(versions: list, form_data, form: CombinedForm | None = None) -> dict:

@@ -56,7 +56,7 @@ def test_excel_round_trip_is_exact(catalog):
     first = catalog_export_xlsx()
     content = sheets(first)
     assert content["事项"][0][:3] == ["实施编码", "基本编码", "事项名称"]
-    assert {"事项", "设定依据", "申请材料", "收费项目", "办理环节", "申请表字段", "主题"} == set(content)
+    assert {"事项", "设定依据", "申请材料", "收费项目", "办理环节", "申请表字段", "主题", "并联审批主题"} == set(content)
     wipe_catalog()
     catalog_import_xlsx(actor=SYSTEM, data=first)
     assert sheets(catalog_export_xlsx()) == content

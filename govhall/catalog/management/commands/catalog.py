@@ -44,3 +44,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {error.message}") from None
         self.stdout.write(f"{path}: {counts['created']} created, {counts['updated']} updated, "
                           f"{counts['unchanged']} unchanged, {counts['published']} published")
+        joint = counts.get("joint_themes")
+        if joint:
+            self.stdout.write(f"{path}: joint-approval themes: {joint['created']} created, {joint['updated']} updated, "
+                              f"{joint['unchanged']} unchanged, {joint['published']} published")
