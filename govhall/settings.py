@@ -321,6 +321,8 @@ SPECTACULAR_SETTINGS = {
         "FollowUpStateEnum": "govhall.evaluation.models.FollowUpState",
         "JointStateEnum": "govhall.joint.models.JointState",
         "JointStageStateEnum": "govhall.joint.models.StageState",
+        "TicketStateEnum": "govhall.hall.models.TicketState",
+        "TicketPriorityEnum": "govhall.hall.models.TicketPriority",
     },
     # Every operation documents the error answers it can give (401/403, 404, 400).
     "POSTPROCESSING_HOOKS": [

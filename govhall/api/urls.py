@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from govhall.api import case_actions, cases, catalog, joint, ratings
+from govhall.hall import api as hall
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -25,4 +26,6 @@ urlpatterns = [
     path("cases/<str:number>/rating/", ratings.CaseRating.as_view(), name="api_case_rating"),
     path("joint/cases/", joint.JointCaseList.as_view(), name="api_joint_cases"),
     path("joint/cases/<str:number>/", joint.JointCaseDetail.as_view(), name="api_joint_case"),
+    path("hall/tickets/", hall.TicketIssue.as_view(), name="api_hall_tickets"),
+    path("hall/tickets/<str:code>/", hall.TicketStatus.as_view(), name="api_hall_ticket"),
 ]

@@ -41,7 +41,7 @@ def kiosk(request, center: str):
     Public; a client may take only a few numbers a minute."""
     center = _center(center)
     categories = list(selectors.categories_public(center_id=center.pk))
-    form = KioskForm(request.POST or None)
+    form = KioskForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if rate_limited(scope="kiosk", key=client_address(request) or "unknown",
