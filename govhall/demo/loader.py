@@ -22,6 +22,7 @@ from govhall.core.models import Installation
 from govhall.demo.cases import DEFAULT_CASES, demo_cases_load
 from govhall.demo.catalog import demo_catalog_load
 from govhall.demo.guangan import SOURCE_NOTE, read_departments
+from govhall.demo.hotline import demo_hotline_load
 from govhall.demo.staffing import FEATURED, WINDOWS, staffing_plan
 from govhall.org import services as org
 from govhall.org.models import Center, CenterLevel, Department, User, WindowKind
@@ -210,10 +211,15 @@ def _load(size: int) -> list[DemoLogin]:
                     holder=users["town_clerk"], backup=users["town_clerk2"])
 
     result = demo_cases_load(staffing=staffing, size=size)
+    demo_hotline_load(district=district)
     # Acts the services refused (none expected: a test checks it) leave their
     # case where it stood; the command reports them.
     LAST_LOAD.cases, LAST_LOAD.failures = result.cases, list(result.failures)
     _demo_attendance_load()
+    # This morning at the hall's windows (signs today's clerks in: after the attendance history).
+    from govhall.demo.hall import demo_hall_load
+
+    demo_hall_load()
     # Supervision catches up with the history: lights, late steps, events checked.
     supervise_scan(at=clock.now())
     _demo_alerts_handle()

@@ -128,6 +128,10 @@ FEATURED = [
     ("applicant", Role.APPLICANT, "张三", None, None, None, "13912345678", "511602199001010014"),
     ("agent", Role.APPLICANT, "李四", None, None, None, "13987654321", "511602198505050023"),
     ("daiban", Role.AGENT, "王芳", DISTRICT, None, None, "13800000021", ""),
+    # The 12345 hotline (govhall/demo/hotline.py).
+    ("hotline", Role.HOTLINE_OPERATOR, "林晓", DISTRICT, None, None, "13800000022", ""),
+    ("rexianban", Role.HOTLINE_OFFICE, "高远", DISTRICT, None, None, "13800000023", ""),
+    ("unit_zhujian", Role.MEMBER_UNIT_HANDLER, "蒋华", DISTRICT, "区住建局", None, "13800000024", ""),
 ]
 # Department staff among the featured logins: (department, role) → username.
 FEATURED_DEPARTMENT_STAFF = {

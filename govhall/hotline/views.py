@@ -24,7 +24,7 @@ from govhall.hotline.selectors import (
     caller_history, categories_active, order_assignments, order_events, order_get_visible, order_list_visible,
     unit_assignment, units_for_dispatch,
 )
-from govhall.org.roles import CENTER_ROLES, GLOBAL_ROLES, Role
+from govhall.org.roles import CENTER_ROLES, GLOBAL_ROLES, STAFF_ROLES, Role
 
 # Who reads the hotline's list: its staff, center managers, supervisors, administrators.
 LIST_ROLES = CENTER_ROLES | GLOBAL_ROLES
@@ -127,6 +127,8 @@ def unit_list(request):
 
 
 def _visible(request, number: str):
+    if request.user.role not in STAFF_ROLES:
+        raise PermissionDenied  # a workbench page, as the cases' (applicants: 403)
     order = order_get_visible(user=request.user, number=number)
     if order is None:
         raise Http404

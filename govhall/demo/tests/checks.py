@@ -93,7 +93,9 @@ def check_every_login_has_work(output: str) -> None:
     for login in logins:
         assert f"  {login.username} " in output
         user = User.objects.get(username=login.username)
-        assert user.role != Role.HOTLINE_OPERATOR  # until the hotline app exists
+        if user.role in HOTLINE_ROLES:
+            check_hotline_login(user)
+            continue
         if user.role == Role.APPLICANT:
             own = Case.objects.filter(applicant=user)
             assert own.count() >= 3 and len(set(own.values_list("state", flat=True))) >= 3, login.username
@@ -109,6 +111,27 @@ def check_every_login_has_work(output: str) -> None:
     assert own.filter(state__in=RATEABLE_STATES, rating__isnull=True).exists()  # one he can rate
     assert own.filter(rating__isnull=False).exists()
     assert Alert.objects.exists()  # the supervisor's wall
+
+
+HOTLINE_ROLES = frozenset({Role.HOTLINE_OPERATOR, Role.HOTLINE_OFFICE, Role.MEMBER_UNIT_HANDLER})
+
+
+def check_hotline_login(user) -> None:
+    """The hotline's logins land on work orders of their own, with real chains."""
+    from govhall.hotline.events import order_verify
+    from govhall.hotline.models import Extension, OrderState, WorkOrder
+    from govhall.hotline.selectors import order_list_visible
+
+    if user.role == Role.MEMBER_UNIT_HANDLER:
+        mine = order_list_visible(user=user, unit_active=True)
+        assert mine.filter(state=OrderState.DISPATCHED).exists() and mine.filter(state=OrderState.SIGNED).exists()
+        return
+    orders = order_list_visible(user=user)
+    assert set(orders.values_list("state", flat=True)) == set(OrderState.values), user.username
+    assert orders.filter(reopen_count=1).exists()
+    assert orders.filter(assignments__extension=Extension.APPROVED).exists()
+    for order in WorkOrder.objects.all():
+        assert order_verify(order) is None, order.number
 
 
 def check_the_heads_wait() -> None:
@@ -244,3 +267,28 @@ def check_joint_approval() -> None:
     running = next(j for j in joints.values() if j.theme.code == "kaiban-qiye" and j.state == JointState.RUNNING)
     todo = {case.pk for case, _acts in case_list_todo(user=User.objects.get(username="clerk2"), today=today)}
     assert {link.case_id for link in links[running.pk] if link.case.state == State.SUBMITTED} <= todo
+    check_joint_inspection_and_times(joints)
+
+
+def check_joint_inspection_and_times(joints: dict) -> None:
+    """The construction project in its third stage had a joint on-site
+    inspection (联合踏勘) in its second stage: every participating sub-case
+    suspended by its head and resumed by its department's findings; and the
+    joint cases' own events carry the simulated times, not the load time."""
+    from govhall.core.models import AuditEvent
+    from govhall.joint.models import JointEvent, JointState
+
+    third = next(j for j in joints.values() if j.theme.code == "gongcheng-jianshe" and j.state == JointState.RUNNING)
+    event = JointEvent.objects.get(joint_case=third)
+    assert event.kind == "inspection" and event.ground == "onsite_survey"
+    findings = list(event.findings.select_related("sub_case__case"))
+    assert len(findings) >= 2 and all(f.outcome for f in findings)
+    for finding in findings:
+        pause = finding.sub_case.case.pauses.get(ground="onsite_survey")
+        assert pause.started_on >= event.created_at.date() and pause.ended_on is not None
+    today = clock.today()
+    for joint in joints.values():
+        events = AuditEvent.objects.filter(target_type="joint.jointcase", target_id=str(joint.pk))
+        received = events.get(action="joint_submit")
+        assert received.at == joint.created_at  # the simulated moment of receipt
+        assert all(clock.to_local_date(e.at) < today for e in events)  # none at the load time

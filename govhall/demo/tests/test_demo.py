@@ -86,15 +86,12 @@ def check_organization(output: str) -> None:
     assert set(Center.objects.values_list("level", flat=True)) == set(CenterLevel.values)
     assert Window.objects.filter(kind=WindowKind.COMPREHENSIVE).exists()
     assert Window.objects.filter(kind=WindowKind.DEDICATED).exists()
-    # Every role has its login but the 12345 hotline's (operator, member
-    # unit), which wait for the hotline app (README, what is coming).
-    assert set(User.objects.values_list("role", flat=True)) == set(Role.values) - {
-        Role.HOTLINE_OPERATOR, Role.MEMBER_UNIT_HANDLER}
+    # Every role has its login.
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     assert f"password {DEMO_PASSWORD}" in output
     assert AuditEvent.objects.filter(action="user_create").count() == User.objects.count()
     for user in User.objects.all():  # every login works, the featured ones are printed
         assert user.check_password(DEMO_PASSWORD)
-    assert "hotline" not in output
 
 
 def check_catalog() -> None:

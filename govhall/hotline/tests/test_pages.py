@@ -123,7 +123,7 @@ def test_an_applicant_cannot_open_the_operator_pages(line, client):
     for url in ["/workbench/hotline/intake/", "/workbench/hotline/", "/workbench/hotline/unit/",
                 "/workbench/hotline/intake/history/?caller_phone=13912345678"]:
         assert c.get(url).status_code == 403, url
-    assert c.get(f"/workbench/hotline/{order.number}/").status_code == 404
+    assert c.get(f"/workbench/hotline/{order.number}/").status_code == 403
 
 
 def test_the_home_page_links_each_role_to_its_screens(line, client):

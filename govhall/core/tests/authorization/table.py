@@ -875,10 +875,55 @@ def _green() -> dict[str, list[Probe]]:
     }
 
 
+def _hotline() -> dict[str, list[Probe]]:
+    """The 12345 hotline (govhall/hotline): the intake page for its
+    operators; the hotline's list for center and global roles; a unit's
+    list for member-unit handlers; an order page for whoever sees the order
+    (the district's staff of center roles, everywhere roles, and the unit it
+    was dispatched to), its acts for the role the policy names."""
+    operators = frozenset({"hotline"})
+    readers = DISTRICT | TOWN | OTHER_DISTRICT | EVERYWHERE
+    seen_b = DISTRICT | EVERYWHERE | {"unit_b"}
+    seen_a = DISTRICT | EVERYWHERE
+
+    def order(label):
+        return lambda w: {"number": w.orders[label].number}
+
+    def numbers(w):
+        return ((w.orders["order_b"].number, seen_b), (w.orders["order_a"].number, seen_a))
+
+    return {
+        "workbench/hotline/intake/": [
+            Probe("form", "GET", staff_page(only=operators)),
+            # no content: refused on the field, nothing written
+            Probe("register", "POST", staff_page(REFUSED, only=operators),
+                  data=lambda w, p: {"caller_phone": "13912340000", "type": "complaint", "content": "",
+                                     "urgency": "normal", "step": "register"}),
+        ],
+        "workbench/hotline/intake/history/": [
+            Probe("history", "GET", staff_page(only=operators), query="?caller_phone=13912340000",
+                  words_seen_by=numbers)],
+        "workbench/hotline/": [Probe("list", "GET", staff_page(only=readers), words_seen_by=numbers)],
+        "workbench/hotline/unit/": [
+            Probe("list", "GET", staff_page(only=frozenset({"unit_b"})), words_seen_by=numbers)],
+        "workbench/hotline/<str:number>/": [
+            Probe("order_b", "GET", staff_object(seen_b), order("order_b")),
+            Probe("order_a", "GET", staff_object(seen_a), order("order_a")),
+        ],
+        "workbench/hotline/<str:number>/<slug:act>/": [
+            Probe("sign", "POST", staff_object(seen_b, OK(302, "orders", "order_events"), may={"unit_b"}),
+                  lambda w: {"number": w.orders["order_b"].number, "act": "sign"}),
+            Probe("return", "POST", staff_object(seen_b, OK(302, "orders", "order_events"), may={"unit_b"}),
+                  lambda w: {"number": w.orders["order_b"].number, "act": "return"},
+                  data=lambda w, p: {"text": "不属本单位职责"}),
+        ],
+    }
+
+
 def entries() -> dict[str, list[Probe]]:
     table = {}
     for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint(), _agency(),
-                 _green()):
+                 _green(), _hotline()):
         overlap = set(table) & set(part)
         assert not overlap, f"patterns in two parts of the table: {sorted(overlap)}"
         table.update(part)

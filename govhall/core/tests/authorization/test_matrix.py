@@ -107,6 +107,7 @@ def _watched():
     from govhall.catalog.models import ImportJob, Item, ItemVersion, Material
     from govhall.core.models import AuditEvent
     from govhall.evaluation.models import FollowUp, Rating
+    from govhall.hotline.models import WorkOrder, WorkOrderEvent
     from govhall.org.models import Attendance, Authorization, User
     from govhall.supervision.models import Alert
 
@@ -120,6 +121,7 @@ def _watched():
         ("items", Item, ("current",)), ("items", ItemVersion, ("status",)), ("items", Material, ("template", "sample")),
         ("attendance", Attendance, ("status", "check_in", "check_out")), ("jobs", ImportJob, ("status",)),
         ("users", User, ("role", "is_active", "is_staff")), ("grants", Authorization, ()),
+        ("orders", WorkOrder, ("state", "version")), ("order_events", WorkOrderEvent, ()),
     ]
 
 

@@ -80,6 +80,7 @@ class World:
     media_root: object = None  # where the module's files are stored
     joint_themes: dict = field(default_factory=dict)  # label → joint.Theme (joint_world.py)
     joints: dict = field(default_factory=dict)  # label → joint.JointCase
+    orders: dict = field(default_factory=dict)  # label → hotline.WorkOrder (_hotline)
 
 
 def _user(username, role, **kw):
@@ -268,4 +269,23 @@ def build_world() -> World:
     world.rating_token = rating_token_make(c["delivered_a"])
     world.departments = {"a": h.dept_a.code, "c": h.dept_c.code}
     world.joint_themes, world.joints = build_joint(h, people, items)  # last: the cases' numbers stay
+    world.orders = _hotline(h, people)
     return world
+
+
+def _hotline(h, people) -> dict:
+    """Two work orders of the district's hotline, registered by its
+    operator: one dispatched to department B's member unit (``unit_b``
+    handles it), one to department A's."""
+    from govhall.hotline import services as hotline
+    from govhall.hotline.models import OrderChannel, OrderType, UnitKind
+
+    orders = {}
+    for label, department in (("order_b", h.dept_b), ("order_a", h.dept_a)):
+        unit = hotline.member_unit_create(actor=SYSTEM, hotline_center=h.district, code=f"U-{department.code}",
+                                          name=department.name, kind=UnitKind.DEPARTMENT, department=department)
+        order = hotline.workorder_create(actor=people["hotline"], type=OrderType.COMPLAINT,
+                                         channel=OrderChannel.PHONE, content=f"工单 {label}",
+                                         caller_phone="13912340000")
+        orders[label] = hotline.workorder_dispatch(actor=people["hotline"], order=order, main_unit=unit)
+    return orders

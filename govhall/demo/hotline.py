@@ -1,0 +1,111 @@
+"""The sample hall's 12345 hotline (govhall/hotline, first increment): a
+small category tree, member units (departments, streets and towns, the
+water, power and gas companies) and a handful of work orders in every
+state, made through the services so their chains are real.
+
+The featured logins: ``hotline`` (话务员), ``rexianban`` (热线办) and
+``unit_zhujian`` (the 区住建局's member-unit handler)."""
+
+from datetime import timedelta
+
+from govhall.core import clock
+from govhall.core.actors import SYSTEM
+from govhall.hotline import services as hotline
+from govhall.hotline.models import OrderChannel, OrderType, UnitKind, Urgency
+from govhall.org.models import Center, Department, User
+
+CATEGORIES = [
+    ("01", "城乡建设", [("0101", "供水", [("010101", "停水")]), ("0102", "物业管理", [("010201", "电梯故障")])]),
+    ("02", "社会保障", [("0201", "社保卡", [("020101", "补办")]), ("0202", "就业创业", [])]),
+    ("03", "市场监管", [("0301", "消费投诉", [("030101", "预付卡退费")])]),
+    ("04", "政务服务", [("0401", "办事效率", [])]),
+]
+DEPARTMENT_UNITS = [("区住建局", "RX-ZJ"), ("区人社局", "RX-RS"), ("区市监局", "RX-SJ"), ("区行政审批局", "RX-SP"),
+                    ("区水务局", "RX-SW")]
+TOWN_UNITS = [("511602001", "RX-ZJL", "浙江路街道办事处"), ("511602101", "RX-XX", "协兴镇人民政府")]
+UTILITIES = [("RX-WATER", "广安自来水有限公司"), ("RX-POWER", "国网广安区供电公司"), ("RX-GAS", "广安燃气有限公司")]
+
+
+def demo_hotline_load(*, district: Center) -> None:
+    categories = {}
+    for code, name, children in CATEGORIES:
+        top = categories[code] = hotline.category_create(actor=SYSTEM, code=code, name=name)
+        for code2, name2, leaves in children:
+            mid = categories[code2] = hotline.category_create(actor=SYSTEM, code=code2, name=name2, parent=top)
+            for code3, name3 in leaves:
+                categories[code3] = hotline.category_create(actor=SYSTEM, code=code3, name=name3, parent=mid)
+    units = {}
+    for short_name, code in DEPARTMENT_UNITS:
+        department = Department.objects.get(center=district, short_name=short_name)
+        units[code] = hotline.member_unit_create(actor=SYSTEM, hotline_center=district, code=code, name=department.name,
+                                                 kind=UnitKind.DEPARTMENT, department=department)
+    for center_code, code, name in TOWN_UNITS:
+        units[code] = hotline.member_unit_create(actor=SYSTEM, hotline_center=district, code=code, name=name,
+                                                 kind=UnitKind.TOWN, level=2,
+                                                 center=Center.objects.get(code=center_code))
+    for code, name in UTILITIES:
+        units[code] = hotline.member_unit_create(actor=SYSTEM, hotline_center=district, code=code, name=name,
+                                                 kind=UnitKind.UTILITY, level=2, superior=units["RX-SW"])
+    _orders(categories, units)
+
+
+def _orders(categories, units) -> None:
+    operator = User.objects.get(username="hotline")
+    office = User.objects.get(username="rexianban")
+    handler = User.objects.get(username="unit_zhujian")
+    zhujian, now = units["RX-ZJ"], clock.now()
+
+    def order(days_ago: float, type, content, category, phone, name="", **kw):
+        return hotline.workorder_create(actor=operator, type=type, channel=kw.pop("channel", OrderChannel.PHONE),
+                                        content=content, category=categories[category], caller_phone=phone,
+                                        caller_name=name, anonymous=not name, at=now - timedelta(days=days_ago),
+                                        **kw)
+
+    def at(days_ago: float):
+        return now - timedelta(days=days_ago)
+
+    # Answered on the line from what the operator knows.
+    direct = order(12, OrderType.CONSULT, "社保卡丢了在哪里补办？要带什么材料？", "020101", "13700000001", "刘女士")
+    hotline.workorder_close_direct(actor=operator, order=direct, answer="持身份证到区政务服务中心人社窗口或合作银行网点补办，当场可领临时卡。",
+                                   at=at(12))
+    # Called back satisfied.
+    done = order(9, OrderType.COMPLAINT, "小区电梯三天两头停运，物业不管。", "010201", "13700000002", "陈先生",
+                 address="浙江路 88 号金色家园 3 栋")
+    hotline.workorder_dispatch(actor=operator, order=done, main_unit=zhujian, at=at(9))
+    hotline.workorder_sign(actor=handler, order=done, at=at(8.9))
+    hotline.workorder_reply(actor=handler, order=done, reply="已约谈物业公司，电梯已全面检修并恢复运行。", at=at(6))
+    hotline.workorder_close(actor=operator, order=done, solved=True, rating=5, note="来电人表示满意", at=at(5))
+    # A repeat caller: the same number calls again about the water.
+    phone = "13700000003"
+    replied = order(4, OrderType.COMPLAINT, "金色家园停水两天了，没有任何通知。", "010101", phone, "王先生",
+                    urgency=Urgency.URGENT)
+    hotline.workorder_dispatch(actor=operator, order=replied, main_unit=zhujian, co_units=[units["RX-WATER"]],
+                               at=at(4))
+    hotline.workorder_sign(actor=handler, order=replied, at=at(3.9))
+    hotline.workorder_reply(actor=handler, order=replied, reply="管网抢修已完成，供水已恢复；已要求物业提前公告停水。",
+                            at=at(2))
+    waiting = order(1, OrderType.HELP, "楼道积水严重，老人出行不便，请求帮助。", "0102", phone, "王先生")
+    hotline.workorder_dispatch(actor=operator, order=waiting, main_unit=zhujian, at=at(1))
+    # Signed, with an extension the office approved.
+    extended = order(6, OrderType.REPORT, "有人在小区绿地违规搭建彩钢棚。", "0102", "13700000004", address="北辰路 12 号")
+    hotline.workorder_dispatch(actor=operator, order=extended, main_unit=zhujian, at=at(6))
+    hotline.workorder_sign(actor=handler, order=extended, at=at(5.8))
+    hotline.workorder_extension_ask(actor=handler, order=extended, days=3, reason="需联合综合执法局现场核查。", at=at(3))
+    hotline.workorder_extension_decide(actor=office, order=extended, approve=True, at=at(2.9))
+    # Returned: not the housing bureau's business; the operator re-dispatches.
+    returned = order(2, OrderType.COMPLAINT, "买的健身卡店家跑路了，要求退费。", "030101", "13700000005", "赵女士")
+    hotline.workorder_dispatch(actor=operator, order=returned, main_unit=zhujian, at=at(2))
+    hotline.workorder_return(actor=handler, order=returned, reason="预付卡退费属市场监管部门职责，请改派区市监局。",
+                             at=at(1.8))
+    # Reopened once after a bad call-back.
+    reopened = order(8, OrderType.COMPLAINT, "装修噪音每天晚上十点以后还在施工。", "0102", "13700000006", "孙先生")
+    hotline.workorder_dispatch(actor=operator, order=reopened, main_unit=zhujian, at=at(8))
+    hotline.workorder_sign(actor=handler, order=reopened, at=at(7.9))
+    hotline.workorder_reply(actor=handler, order=reopened, reply="已告知施工方遵守作息时间。", at=at(6))
+    hotline.workorder_reopen(actor=operator, order=reopened, reason="来电人反映噪音依旧", rating=2, at=at(1))
+    # Overdue: dispatched ten days ago, never signed.
+    late = order(10, OrderType.SUGGEST, "建议在老旧小区加装充电桩。", "0102", "13700000007", "周先生")
+    hotline.workorder_dispatch(actor=operator, order=late, main_unit=zhujian, at=at(10))
+    # Registered, waiting for dispatch; one at a town.
+    order(0.1, OrderType.HELP, "路灯坏了一排，晚上很黑。", "0102", "13700000008", "吴女士",
+          channel=OrderChannel.PORTAL, address="协兴镇牌坊村")
