@@ -52,6 +52,17 @@ def agency_list_visible(*, user) -> QuerySet[AgencyAuthorization]:
     return rows.none()
 
 
+def agency_list_for_applicant(*, user) -> QuerySet[AgencyAuthorization]:
+    """The authorizations given in the name of ``user``, an applicant's
+    portal account (``agency.policy.names_applicant``: the account's
+    identity number, or the account named), the newest first."""
+    rows = AgencyAuthorization.objects.select_related("agent").prefetch_related("items__current")
+    if not user.is_authenticated or not user.is_active or user.role != Role.APPLICANT:
+        return rows.none()
+    number = (user.id_number or "").strip().upper()
+    return rows.filter(Q(applicant_account=user) | (Q(applicant_id_number=number) if number else Q(pk__in=[])))
+
+
 def agency_by_number(number: int | None) -> AgencyAuthorization | None:
     """The authorization a clerk names at the window (None: none named);
     whether it covers the receipt is the policy table's question

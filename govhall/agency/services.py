@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from govhall.agency.models import AgencyAuthorization
+from govhall.agency.policy import may_record, may_revoke
 from govhall.cases import limits
 from govhall.cases.models import ApplicantKind
 from govhall.core import clock, identity
@@ -25,17 +26,6 @@ from govhall.org.roles import Role
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 # The longest an authorization may run: one signature does not bind for ever.
 LONGEST_DAYS = 366
-
-
-def _may_record(actor, agent) -> bool:
-    if is_system(actor):
-        return True
-    if not actor.is_active:
-        return False
-    if actor.role == Role.AGENT:
-        return actor.pk == agent.pk
-    return (actor.role == Role.CENTER_MANAGER and actor.center_id is not None and agent.center_id is not None
-            and agent.center.path.startswith(actor.center.path))
 
 
 def _text(value, field: str, message: str, limit: int) -> str:
@@ -68,7 +58,7 @@ def agency_grant(*, actor, agent, applicant_name: str, applicant_id_number: str,
         raise DomainError(_("请选择在岗的代办员。"), field="agent")
     if agent.center_id is None:
         raise DomainError(_("代办员须属于一个政务服务中心。"), field="agent")
-    if not _may_record(actor, agent):
+    if not may_record(actor, agent):
         raise NotPermitted(_("代办授权由代办员本人或其中心的管理人员登记。"))
     if applicant_kind not in ApplicantKind.values:
         raise DomainError(_("未知的申请人类型。"), field="applicant_kind")
@@ -114,11 +104,14 @@ def agency_grant(*, actor, agent, applicant_name: str, applicant_id_number: str,
 def agency_revoke(*, actor, authorization: AgencyAuthorization, reason: str, at: datetime | None = None,
                   client_address: str | None = None) -> AgencyAuthorization:
     """Revoke an authorization (the applicant withdrew it, the agent left …):
-    from now on the agent may no longer act under it."""
+    from now on the agent may no longer act under it. By the agent, a
+    manager of his center, or the applicant it names (on the portal). The
+    row is locked: an agent's act at the same moment waits for the
+    revocation or is committed before it (``agency_covering``)."""
     at = at or clock.now()
     authorization = AgencyAuthorization.objects.select_for_update().get(pk=authorization.pk)
-    if not _may_record(actor, authorization.agent):
-        raise NotPermitted(_("代办授权由代办员本人或其中心的管理人员撤销。"))
+    if not may_revoke(actor, authorization):
+        raise NotPermitted(_("代办授权由代办员本人、其中心的管理人员或授权的申请人本人撤销。"))
     reason = _text(reason, "reason", _("撤销授权须写明原因。"), 500)
     if authorization.revoked_at is not None:
         raise DomainError(_("该授权已于 %(at)s 撤销。") % {"at": clock.to_local_date(authorization.revoked_at)},

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from govhall.portal import joint_views, views
+from govhall.portal import agency_views, joint_views, views
 
 urlpatterns = [
     path("", views.portal_home, name="portal_home"),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("joint/<str:code>/apply/", joint_views.portal_joint_apply, name="portal_joint_apply"),
     path("my/joint/", joint_views.portal_my_joint_cases, name="portal_my_joint_cases"),
     path("my/joint/<str:number>/", joint_views.portal_my_joint_case, name="portal_my_joint_case"),
+    path("my/agency/", agency_views.portal_my_agencies, name="portal_my_agencies"),
+    path("my/agency/<int:pk>/revoke/", agency_views.portal_my_agency_revoke, name="portal_my_agency_revoke"),
     path("verify/<str:code>/", views.portal_verify, name="portal_verify"),
     path("verify/<str:code>/notice.pdf", views.portal_verify_pdf, name="portal_verify_pdf"),
 ]
