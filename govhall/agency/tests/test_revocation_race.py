@@ -45,87 +45,67 @@ def _waiting_for_a_lock(pid: int) -> bool:
     return row is not None and row[0] == "Lock"
 
 
-@on_postgresql
-@pytest.mark.django_db(transaction=True)
-def test_an_act_racing_a_revocation_in_progress_waits_for_it_and_is_refused(desk, agent):
+def _race(desk, agent, *, first, second) -> dict:
+    """``first`` (the act or the revocation) holds the authorization's row
+    in an open transaction until ``second``, on its own connection, waits
+    on it; then commits. Returns what happened: "waited", and each side's
+    outcome ("done" or "refused")."""
     record = grant(agent=agent, applicant=desk.applicant, items=[desk.item])
     case = _applied(desk)
-    revoked, act_pid, outcome = threading.Event(), [], {}
+    holding, second_pid, outcome = threading.Event(), [], {}
+    acts = {"act": lambda: cases.case_withdraw(actor=agent, case=Case.objects.get(pk=case.pk), reason="代为撤回",
+                                               at=at("2026-03-02 11:00")),
+            "revoke": lambda: agency_revoke(actor=agent, authorization=record, reason="申请人收回")}
 
-    def act():
+    def run_first():
+        try:
+            with transaction.atomic():
+                acts[first]()
+                outcome[first] = "done"
+                holding.set()
+                deadline = time.monotonic() + 30  # commit only once the other waits on the row
+                while not (second_pid and _waiting_for_a_lock(second_pid[0])) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                outcome["waited"] = bool(second_pid) and _waiting_for_a_lock(second_pid[0])
+        finally:
+            connection.close()
+
+    def run_second():
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
-                act_pid.append(cursor.fetchone()[0])
-            revoked.wait(30)  # the revocation holds the row, not yet committed
-            cases.case_withdraw(actor=agent, case=Case.objects.get(pk=case.pk), reason="代为撤回",
-                                at=at("2026-03-02 11:00"))
-            outcome["act"] = "passed"
+                second_pid.append(cursor.fetchone()[0])
+            holding.wait(30)
+            acts[second]()
+            outcome[second] = "done"
         except NotPermitted:
-            outcome["act"] = "refused"
+            outcome[second] = "refused"
         finally:
             connection.close()
 
-    def revoke():
-        try:
-            with transaction.atomic():
-                agency_revoke(actor=agent, authorization=record, reason="申请人收回")
-                revoked.set()
-                deadline = time.monotonic() + 30
-                # commit only once the act waits on the authorization's row
-                while not (act_pid and _waiting_for_a_lock(act_pid[0])) and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                outcome["act_waited"] = bool(act_pid) and _waiting_for_a_lock(act_pid[0])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=act), threading.Thread(target=revoke)]
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert outcome == {"act_waited": True, "act": "refused"}
-    case = Case.objects.get(pk=case.pk)
-    assert case.state == State.SUBMITTED and not case.events.filter(actor=agent).exists()
+    outcome["case"] = Case.objects.get(pk=case.pk)
+    outcome["record"] = record
+    return outcome
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_act_racing_a_revocation_in_progress_waits_for_it_and_is_refused(desk, agent):
+    outcome = _race(desk, agent, first="revoke", second="act")
+    assert (outcome["waited"], outcome["revoke"], outcome["act"]) == (True, "done", "refused")
+    assert outcome["case"].state == State.SUBMITTED and not outcome["case"].events.filter(actor=agent).exists()
 
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_revocation_racing_an_act_in_progress_waits_and_the_act_stands(desk, agent):
-    record = grant(agent=agent, applicant=desk.applicant, items=[desk.item])
-    case = _applied(desk)
-    acting, revoke_pid, outcome = threading.Event(), [], {}
-
-    def act():
-        try:
-            with transaction.atomic():
-                cases.case_withdraw(actor=agent, case=Case.objects.get(pk=case.pk), reason="代为撤回",
-                                    at=at("2026-03-02 11:00"))
-                acting.set()
-                deadline = time.monotonic() + 30
-                while not (revoke_pid and _waiting_for_a_lock(revoke_pid[0])) and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                outcome["revoke_waited"] = bool(revoke_pid) and _waiting_for_a_lock(revoke_pid[0])
-        finally:
-            connection.close()
-
-    def revoke():
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                revoke_pid.append(cursor.fetchone()[0])
-            acting.wait(30)
-            agency_revoke(actor=agent, authorization=record, reason="申请人收回")
-            outcome["revoked"] = True
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=act), threading.Thread(target=revoke)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert outcome == {"revoke_waited": True, "revoked": True}
+    outcome = _race(desk, agent, first="act", second="revoke")
+    assert (outcome["waited"], outcome["act"], outcome["revoke"]) == (True, "done", "done")
     # the act committed before the revocation: it was done under a valid authorization
-    withdrawn = Case.objects.get(pk=case.pk).events.get(action="withdraw")
-    assert withdrawn.actor == agent and withdrawn.data["on_behalf"]["agency"] == record.pk
+    withdrawn = outcome["case"].events.get(action="withdraw")
+    assert withdrawn.actor == agent and withdrawn.data["on_behalf"]["agency"] == outcome["record"].pk
