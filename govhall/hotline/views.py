@@ -3,6 +3,8 @@ page with the repeat-caller history, the order lists of the hotline and of
 a member unit, and the order page with its actions and events. Views parse
 input and call the services; who sees what is the selectors' business."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,7 +20,7 @@ from govhall.core.client import client_address
 from govhall.core.errors import DomainError
 from govhall.hotline import services
 from govhall.hotline.forms import CloseForm, DispatchForm, ExtensionAskForm, IntakeForm, ReopenForm, TextForm
-from govhall.hotline.models import OrderChannel, OrderState, OrderType
+from govhall.hotline.models import AT_UNIT, OrderChannel, OrderState, OrderType
 from govhall.hotline.policy import ACT_LABELS, OPERATORS, Act, order_actions_for
 from govhall.hotline.selectors import (
     caller_history, categories_active, order_assignments, order_events, order_get_visible, order_list_visible,
@@ -36,9 +38,9 @@ def _operator(request):
     return request.user
 
 
-def _intake_form(user, data=None):
-    return IntakeForm(data, units=units_for_dispatch(center=user.center), categories=categories_active(),
-                      center=user.center)
+def _intake_form(user, data=None, initial=None):
+    return IntakeForm(data, initial=initial, units=units_for_dispatch(center=user.center),
+                      categories=categories_active(), center=user.center)
 
 
 @login_required
@@ -46,7 +48,8 @@ def intake(request):
     """The operator's screen during a call: caller, history, the matter, and
     register, dispatch or answer at once."""
     user = _operator(request)
-    form = _intake_form(user, request.POST or None)
+    # The telephony system opens the page with the caller's number: ?caller_phone=…
+    form = _intake_form(user, request.POST or None, initial={"caller_phone": request.GET.get("caller_phone", "")})
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -111,6 +114,8 @@ def order_list(request):
     return render(request, "hotline/list.html", {
         "page": page, "state": state, "type": kind, "overdue": overdue, "now": now,
         "states": OrderState.choices, "types": OrderType.choices, "is_operator": user.role in OPERATORS,
+        "query": urlencode({k: v for k, v in (("state", state), ("type", kind), ("overdue", "1" if overdue else ""))
+                            if v}) + "&",
     })
 
 
@@ -120,10 +125,15 @@ def unit_list(request):
     user = request.user
     if user.role != Role.MEMBER_UNIT_HANDLER:
         raise PermissionDenied
-    now = clock.now()
-    page = Paginator(order_list_visible(user=user, unit_active=True).order_by("due_at", "pk"), 50).get_page(
-        request.GET.get("page"))
-    return render(request, "hotline/unit_list.html", {"page": page, "now": now})
+    now, show_all = clock.now(), request.GET.get("all") == "1"
+    if show_all:  # every order ever dispatched to the unit, newest first
+        orders = order_list_visible(user=user)
+    else:  # what the unit holds now, by time limit
+        orders = order_list_visible(user=user, unit_active=True).filter(state__in=sorted(AT_UNIT)).order_by(
+            "due_at", "pk")
+    page = Paginator(orders, 50).get_page(request.GET.get("page"))
+    return render(request, "hotline/unit_list.html", {"page": page, "now": now, "show_all": show_all,
+                                                      "query": "all=1&" if show_all else ""})
 
 
 def _visible(request, number: str):

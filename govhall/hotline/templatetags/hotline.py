@@ -23,3 +23,18 @@ def hotline_links(context):
     if user.role == Role.MEMBER_UNIT_HANDLER:
         links.append((_("本单位12345工单"), reverse("hotline_unit_orders"), _("签收、答复、退单、申请延期")))
     return {"links": links}
+
+
+@register.filter
+def order_state(value: str) -> str:
+    """An order state's name (an event's ``to_state``)."""
+    from govhall.hotline.models import OrderState
+
+    return OrderState(value).label if value in OrderState.values else value
+
+
+@register.filter
+def extension_decision(value: str) -> str:
+    from govhall.hotline.models import Extension
+
+    return Extension(value).label if value in Extension.values else ""

@@ -100,6 +100,10 @@ def test_a_unit_handler_sees_and_acts_on_their_units_orders_only(line, client):
     mine.refresh_from_db()
     other.refresh_from_db()
     assert (mine.state, other.state) == (OrderState.REPLIED, OrderState.DISPATCHED)
+    # Answered: off the unit's to-do list, still in all its orders.
+    assert mine.number not in c.get("/workbench/hotline/unit/").content.decode()
+    page = c.get("/workbench/hotline/unit/", {"all": "1"}).content.decode()
+    assert mine.number in page and other.number not in page
     # The hotline's own acts are not theirs.
     assert c.post(f"/workbench/hotline/{mine.number}/close/", {"solved": "1"}).status_code == 403
     assert c.get("/workbench/hotline/").status_code == 403
