@@ -132,12 +132,13 @@ class Bench:
         from govhall.cases.models import Case, CaseEvent, Pause
         from govhall.evaluation.models import Rating
         from govhall.stats.models import (
-            AlertRollup, CaseFact, DayItemRollup, DayRollup, LightRollup, OverdueSpan, RollupMark,
+            AlertPair, AlertRollup, CaseFact, DayItemRollup, DayRollup, LightRollup, OverdueCheckpoint, OverdueSpan,
+            RollupMark,
         )
         from govhall.supervision.models import Alert
 
-        models = [Alert, Rating, Pause, CaseEvent, CaseFact, OverdueSpan, DayRollup, DayItemRollup, AlertRollup,
-                  LightRollup, RollupMark, Case]
+        models = [Alert, Rating, Pause, CaseEvent, CaseFact, OverdueSpan, AlertPair, OverdueCheckpoint, DayRollup,
+                  DayItemRollup, AlertRollup, LightRollup, RollupMark, Case]
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("TRUNCATE " + ", ".join(m._meta.db_table for m in models) + " CASCADE")
@@ -222,9 +223,15 @@ class Bench:
             }
             figures[size] = {"rebuild": rebuild, "first page after a day": first_page,
                              "refresh (the rest of the day)": refresh.seconds, **ours}
+            statements = {
+                "indicators_for": _statements(lambda: indicators_for(user=None, period=self.month, today=self.today)),
+                "report": _statements(lambda: report_build(user=None, period=self.month, today=self.today)),
+                "dashboard page": _statements(lambda: _ok(client.get(url, secure=True))),
+            }
             print(f"{self.label} {size:,} cases (generated in {generated:.0f} s): " + ", ".join(
                 f"{name} {_ms(value)}" for name, value in figures[size].items())
-                + f"; the day's refresh: {refresh.cases} case(s), {refresh.days} day(s)", flush=True)
+                + f"; the day's refresh: {refresh.cases} case(s), {refresh.days} day(s); statements (rows read): "
+                + ", ".join(f"{name} {n} ({rows:,})" for name, (n, rows) in statements.items()), flush=True)
         if self.vendor == "postgresql" and sizes:
             self.explain(sizes[-1])
         for small, large in zip(sizes, sizes[1:], strict=False):
@@ -262,6 +269,26 @@ def _moves(case, cut: datetime, end: datetime) -> bool:
     return any(cut < m <= end for m in moments)
 
 
+def _statements(work) -> tuple[int, int]:
+    """The SQL statements ``work`` runs, and the rows they return (their cursors' row counts)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal rows
+        result = execute(sql, params, many, context)
+        cursor = context["cursor"]
+        if not many and sql.lstrip().upper().startswith("SELECT") and cursor.rowcount and cursor.rowcount > 0:
+            rows += cursor.rowcount
+        return result
+
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(count):
+        work()
+    return len(captured.captured_queries), rows
+
+
 def _ok(response) -> None:
     assert response.status_code == 200, response.status_code
 
@@ -272,6 +299,9 @@ def _ms(seconds: float) -> str:
 
 def main() -> None:
     args = sys.argv[1:]
+    if {"-h", "--help"} & set(args):
+        print(__doc__)
+        return
     sizes = SIZES
     if "--sizes" in args:
         sizes = [int(s.replace("_", "")) for s in args[args.index("--sizes") + 1].split(",")]

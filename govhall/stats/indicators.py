@@ -6,10 +6,12 @@ word for word, always intersected with what the reader may see
 
 The figures read the rollups (``stats.models``, kept by ``stats.rollup``):
 the period's day cells summed in one grouped query (with the lags that
-count the cases both accepted and decided in it), the overdue spans alive
-at the period's end, the alert cells, the light cells and the facts of the
-cases alerted in the period (handled with an alert); each a few thousand
-rows whatever the history. ``stats.direct`` computes the same figures from
+count the cases both accepted and decided in it, the alert pairs' lags
+that count those handled with an alert, and the overdue spans begun and
+ended since the last month end), the overdue checkpoint of that month end,
+the alert cells and the light cells; rows of days × groups, whatever the
+number of cases. A page reads them once for all its splits
+(``rollups_read_once``). ``stats.direct`` computes the same figures from
 the cases themselves: the reference the rollups are proved equal to.
 """
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 import contextvars
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -36,12 +38,15 @@ from govhall.org.selectors import scope_q
 from govhall.stats.labels import staff_label, window_label
 from govhall.stats.models import (
     LAGS,
+    AlertPair,
     AlertRollup,
     CaseFact,
     DayItemRollup,
     DayRollup,
     LightRollup,
+    OverdueCheckpoint,
     OverdueSpan,
+    RollupMark,
 )
 from govhall.stats.periods import Period
 from govhall.supervision.models import Alert, Severity
@@ -56,9 +61,6 @@ GROUPS: dict[str, dict[str, str]] = {
 
 # Ends of a case without a decision, counted by the day of their event.
 END_ACTIONS = {Action.REJECT: "rejected", Action.WITHDRAW: "withdrawn", Action.TERMINATE: "terminated"}
-
-# Alerted cases looked up per statement (well below SQLite's limit of bound values).
-ALERTED_CHUNK = 5000
 
 # The current lights of open cases; an open case without a light is green.
 LIGHTS = ("green", "prompt", "yellow", "red")
@@ -362,10 +364,11 @@ def rollups_read_once(*, limited: bool = False):
     they then agree with each other, as of the block's start. Yields its
     ``Freshness``; a page passes ``limited`` and shows it when behind."""
     freshness = rollups_fresh(limited=limited)
-    token = _fresh.set(True)
+    token, memo = _fresh.set(True), _computed.set({})
     try:
         yield freshness
     finally:
+        _computed.reset(memo)
         _fresh.reset(token)
 
 
@@ -387,30 +390,74 @@ def rollup_q(user: User | None, scope: Scope, *, items: bool = True) -> Q:
     return q
 
 
-def _cells(user: User | None, scope: Scope, period: Period):
-    """The day cells of the period in scope: by item when an item is asked for."""
+def _cells(user: User | None, scope: Scope, days: Period | Q):
+    """The day cells of the period (or of the days ``days`` selects) in scope:
+    by item when an item is asked for."""
     by_item = scope.item is not None or bool(scope.base_code)
     model = DayItemRollup if by_item else DayRollup
-    return model.objects.filter(rollup_q(user, scope, items=by_item), day__range=(period.start, period.end))
+    if isinstance(days, Period):
+        days = Q(day__range=(days.start, days.end))
+    return model.objects.filter(rollup_q(user, scope, items=by_item), days)
 
 
-def _compute(*, user: User | None, period: Period, scope: Scope, today: date, by: str | None) -> dict:
-    if by is not None and by not in GROUPS:
-        raise ValueError(f"unknown grouping {by!r}; use one of {sorted(GROUPS)}")
-    rollups_fresh()
-    key = GROUP_FIELDS[by] if by else None
-    result: dict[object, Indicators] = defaultdict(Indicators)
+# Every figure is computed once per read, split by these keys together: the
+# figures of the whole scope, or by department, window or staff, are sums of
+# those parts (every figure adds up over a partition of the rows), so the
+# dashboard's and the report's several splits share one read (``_figures``).
+PARTS = ("department_id", "window_id", "staff_id")
+
+
+def _parts(qs: QuerySet, aggregations: dict, *extra: str) -> QuerySet:
+    """``aggregations`` over ``qs`` per part (``PARTS``) and the fields ``extra``."""
+    return qs.order_by().values(*PARTS, *extra).annotate(**aggregations)
+
+
+def _part(row: dict) -> tuple:
+    return tuple(row.pop(name) for name in PARTS)
+
+
+def _overdue_base(cut: date) -> date | None:
+    """The month end whose overdue checkpoint "open and overdue at ``cut``"
+    starts from: the last one kept up to ``cut`` (None: none kept)."""
+    from govhall.stats.rollup import checkpoints_kept, month_end
+
+    mark = RollupMark.objects.filter(name="calendar").first()
+    through = checkpoints_kept(mark) if mark is not None else None
+    if through is None:
+        return None
+    return min(through, month_end(cut) if month_end(cut) == cut else cut.replace(day=1) - timedelta(days=1))
+
+
+def _compute(*, user: User | None, period: Period, scope: Scope, today: date) -> dict[tuple, Indicators]:
+    """Every figure per part (``PARTS``): the period's day cells in one grouped
+    query (handled by the lags, handled with an alert by the alert pairs'
+    lags, the overdue spans begun and ended since the last checkpoint), the
+    checkpoint, the alert cells, and in periods of LAGS days or more the
+    long lags and long alert pairs."""
+    result: dict[tuple, Indicators] = defaultdict(Indicators)
+    start, end = period.start, period.end
+    span = (end - start).days
+    cut = cut_day(period, today)
+    base = _overdue_base(cut)
     # Accepted and decided in the period, counted in the cells of the decision's
-    # day by lag: a decision n days after its acceptance counts from the nth day on.
-    span = (period.end - period.start).days
-    both = {f"both_{n}": Sum(f"lag_{n}", filter=Q(day__gte=period.start + timedelta(days=n)))
+    # day by lag: a decision n days after its acceptance counts from the nth day on;
+    # so the alert pairs (handled with an alert in the period).
+    both = {f"both_{n}": Sum(f"lag_{n}", filter=Q(day__gte=start + timedelta(days=n)))
             for n in range(1, min(span, LAGS - 1) + 1)}
-    aggregations = {**{name: Sum(name) for name in SUMMED}, **both}
-    for grp, sums in _grouped(_cells(user, scope, period), key, aggregations).items():
-        sums = {name: value or 0 for name, value in sums.items()}
+    alerted = {f"alerted_{n}": Sum(f"alerted_{n}", filter=Q(day__gte=start + timedelta(days=n)))
+               for n in range(min(span, LAGS - 1) + 1)}
+    # Open and overdue at the cut: the checkpoint plus the spans begun less those
+    # ended on the days after it, summed here when those days are the period's.
+    since = Q(day__lte=cut) if base is None else Q(day__gt=base, day__lte=cut)
+    inside = base is not None and base >= start - timedelta(days=1)
+    moved = {"overdue_in": Sum("overdue_in", filter=since), "overdue_out": Sum("overdue_out", filter=since)}
+    aggregations = {**{name: Sum(name) for name in SUMMED}, **both, **alerted, **(moved if inside else {})}
+    for row in _parts(_cells(user, scope, period), aggregations):
+        part = _part(row)
+        sums = {name: value or 0 for name, value in row.items()}
         if not any(sums.values()):
             continue
-        target = result[grp]
+        target = result[part]
         for name in SUMMED:
             if hasattr(target, name):
                 setattr(target, name, sums[name])
@@ -419,38 +466,80 @@ def _compute(*, user: User | None, period: Period, scope: Scope, today: date, by
         target.satisfied = sum(sums[f"rated_{level}"] for level in SATISFIED_LEVELS)
         target.bad = sum(sums[f"rated_{level}"] for level in BAD_LEVELS)
         target.handled = target.accepted + target.closed - sums["same_day"] - sum(sums[name] for name in both)
-    # Handled: accepted or decided in the period, the cases both accepted and
-    # decided in it counted once: besides the lags of the cells, the few
-    # decided LAGS days or more after their acceptance (in a period that
-    # long), or before it, read from the facts; with an alert raised in it.
-    accepted = Q(accepted_on__range=(period.start, period.end))
-    decided = Q(decided_on__range=(period.start, period.end))
-    moment_from, moment_to = period.bounds()
+        target.handled_with_alerts = sum(sums[name] for name in alerted)
+        target.overdue_open = sums.get("overdue_in", 0) - sums.get("overdue_out", 0)
+    if not inside and (base is None or base < cut):  # the days since the checkpoint are not the period's
+        rows = _parts(_cells(user, scope, since), {"overdue_in": Sum("overdue_in"), "overdue_out": Sum("overdue_out")})
+        for row in rows:
+            part = _part(row)
+            n = (row["overdue_in"] or 0) - (row["overdue_out"] or 0)
+            if n:
+                result[part].overdue_open += n
+    if base is not None:
+        checkpoint = OverdueCheckpoint.objects.filter(rollup_q(user, scope), day=base)
+        for row in _parts(checkpoint, {"n": Sum("n")}):
+            part = _part(row)
+            if row["n"]:
+                result[part].overdue_open += row["n"]
+    # Handled: besides the lags of the cells, the few decided LAGS days or more
+    # after their acceptance (in a period that long), or before it, read from
+    # the facts; so the alert pairs LAGS days or longer.
     facts = CaseFact.objects.filter(rollup_q(user, scope))
     lags = Q(lag__lt=0) | Q(lag__gte=LAGS) if span >= LAGS else Q(lag__lt=0)
-    for grp, row in _grouped(facts.filter(decided & accepted, lags), key, {"n": Count("pk")}).items():
+    for row in _parts(facts.filter(lags, accepted_on__range=(start, end), decided_on__range=(start, end)),
+                      {"n": Count("pk")}):
+        part = _part(row)
         if row["n"]:
-            result[grp].handled -= row["n"]
-    # Driven from the period's alerted cases (a few thousand, by the alerts'
-    # time index) into the facts by their key: as one statement the planner
-    # scans every fact handled in the period instead (72 ms of 106 at 1M).
-    alerted = sorted(set(Alert.objects.filter(raised_at__gte=moment_from, raised_at__lt=moment_to,
-                                              case__isnull=False).values_list("case_id", flat=True)))
-    for start in range(0, len(alerted), ALERTED_CHUNK):
-        chunk = facts.filter(accepted | decided, case_id__in=alerted[start:start + ALERTED_CHUNK])
-        for grp, row in _grouped(chunk, key, {"n": Count("pk")}).items():
+            result[part].handled -= row["n"]
+    if span >= LAGS:
+        pairs = AlertPair.objects.filter(rollup_q(user, scope), lag__gte=LAGS, first__gte=start, last__lte=end)
+        for row in _parts(pairs, {"n": Sum("sign")}):
+            part = _part(row)
             if row["n"]:
-                result[grp].handled_with_alerts += row["n"]
-    cut = cut_day(period, today)
-    spans = OverdueSpan.objects.filter(rollup_q(user, scope), Q(last__gte=cut) | Q(last__isnull=True), first__lte=cut)
-    for grp, row in _grouped(spans, key, {"n": Count("pk")}).items():
-        if row["n"]:
-            result[grp].overdue_open = row["n"]
-    alerts = AlertRollup.objects.filter(rollup_q(user, scope), day__range=(period.start, period.end))
-    for row in _values(alerts, key, "rule", "severity").annotate(n=Sum("n")):
-        result[row.get("grp")].alerts[(row["rule"], row["severity"])] = row["n"]
+                result[part].handled_with_alerts += row["n"]
+    alerts = AlertRollup.objects.filter(rollup_q(user, scope), day__range=(start, end))
+    for row in _parts(alerts, {"n": Sum("n")}, "rule", "severity"):
+        part = _part(row)
+        result[part].alerts[(row["rule"], row["severity"])] = row["n"]
     for values in result.values():
         values.fees = Decimal(values.fees).quantize(Decimal("0.01"))
+    return result
+
+
+# The figures computed in a ``rollups_read_once`` block, per (reader, period, scope, today).
+_computed: contextvars.ContextVar[dict | None] = contextvars.ContextVar("govhall_figures_computed", default=None)
+
+
+def _figures(*, user: User | None, period: Period, scope: Scope, today: date) -> dict[tuple, Indicators]:
+    """``_compute``'s parts, read once per ``rollups_read_once`` block (a page,
+    a report): the whole scope and each split add them up."""
+    rollups_fresh()
+    memo = _computed.get()
+    key = (getattr(user, "pk", None), period.start, period.end, scope, today)
+    if memo is not None and key in memo:
+        return memo[key]
+    parts = _compute(user=user, period=period, scope=scope, today=today)
+    if memo is not None:
+        memo[key] = parts
+    return parts
+
+
+def _add_up(parts: dict[tuple, Indicators], position: int | None) -> dict[object, Indicators]:
+    """The parts added up per their key at ``position`` in ``PARTS`` (None: all
+    into one), in the parts' order (the same figures always add up the same)."""
+    result: dict[object, Indicators] = {}
+    for part in sorted(parts, key=lambda key: tuple((value is None, value or 0) for value in key)):
+        values = parts[part]
+        group = None if position is None else part[position]
+        target = result.get(group)
+        if target is None:
+            result[group] = target = Indicators()
+        for item in fields(Indicators):
+            if item.name == "alerts":
+                for rule, n in values.alerts.items():
+                    target.alerts[rule] = target.alerts.get(rule, 0) + n
+            else:
+                setattr(target, item.name, getattr(target, item.name) + getattr(values, item.name))
     return result
 
 
@@ -458,7 +547,7 @@ def indicators_for(*, user: User | None, period: Period, scope: Scope = Scope(),
     """Every indicator of ``scope`` in ``period``, limited to what ``user``
     sees (``None``: the whole installation, for command-line reports).
     ``today`` bounds "open and overdue at the period's end" while the period runs."""
-    return _compute(user=user, period=period, scope=scope, today=today, by=None).get(None) or Indicators()
+    return _add_up(_figures(user=user, period=period, scope=scope, today=today), None).get(None) or Indicators()
 
 
 def indicators_by(*, user: User | None, period: Period, scope: Scope = Scope(), today: date,
@@ -467,7 +556,10 @@ def indicators_by(*, user: User | None, period: Period, scope: Scope = Scope(), 
     the case's department, receiving window or accepting clerk; a rating's
     and an alert's own department, window and staff). Keys are ids; None
     holds what has no such group (e.g. online cases have no window)."""
-    return dict(_compute(user=user, period=period, scope=scope, today=today, by=by))
+    if by not in GROUPS:
+        raise ValueError(f"unknown grouping {by!r}; use one of {sorted(GROUPS)}")
+    parts = _figures(user=user, period=period, scope=scope, today=today)
+    return _add_up(parts, PARTS.index(GROUP_FIELDS[by]))
 
 
 # --- series for charts -------------------------------------------------------

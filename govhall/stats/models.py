@@ -11,6 +11,9 @@ thousand rows whatever the history, exact at every refresh
 - ``DayRollup`` / ``DayItemRollup``: per day × center × department × window
   × staff (× item) the counts and sums of the cases, ratings and fees whose
   deciding date is that day.
+- ``AlertPair``: per case handled and alerted, the signed intervals between
+  its handling days and its alert days (handled with an alert).
+- ``OverdueCheckpoint``: the overdue spans alive at each month's end, per group.
 - ``AlertRollup``: alerts per raised day × group × rule × severity.
 - ``LightRollup``: the open cases now per group × light.
 - ``RollupMark``: how far the refresh has read each source.
@@ -105,9 +108,58 @@ class OverdueSpan(models.Model):
 
     class Meta:
         indexes = [
-            # overdue at day E: first <= E and (last >= E or last is null); recent E read few rows
+            # overdue at day E: first <= E and (last >= E or last is null); a checkpoint; the cells' overdue_out
             models.Index(fields=["last", "first"], name="overdue_last_first_idx"),
+            # the cells' overdue_in
+            models.Index(fields=["first"], name="overdue_first_idx"),
         ]
+
+
+class AlertPair(models.Model):
+    """Of a case both handled (accepted or decided) and alerted: the interval
+    between a day it was handled and a day an alert about it was raised,
+    signed so that the intervals inside a period sum to 1 for every case
+    handled in it with an alert raised in it, and to 0 otherwise (the
+    minimal intervals count +1, the hull of two consecutive ones −1;
+    docs/indicators.md, "Handled with an alert")."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    center = _key("org.Center")
+    department = _key("org.Department")
+    window = _key("org.Window", null=True)
+    staff = _key("org.User", null=True)
+    item = _key("catalog.Item")
+    first = models.DateField()
+    last = models.DateField()
+    lag = models.IntegerField()  # last − first, in days
+    sign = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [
+            # recomputing a day's cells: the intervals ending that day
+            models.Index(fields=["last"], name="pair_last_idx"),
+            # inside a period of LAGS days or more, beyond what the cells' lags count
+            models.Index(fields=["last", "first"], name="pair_long_idx", condition=models.Q(lag__gte=LAGS),
+                         include=["sign", "center", "department", "window", "staff", "item"]),
+        ]
+
+
+class OverdueCheckpoint(models.Model):
+    """The overdue spans alive at the end of a month's last day, per group:
+    "open and overdue at E" is the checkpoint of the last month end before E
+    plus the spans begun and ended on the days between (the cells'
+    ``overdue_in`` and ``overdue_out``)."""
+
+    day = models.DateField()
+    center = _key("org.Center")
+    department = _key("org.Department")
+    window = _key("org.Window", null=True)
+    staff = _key("org.User", null=True)
+    item = _key("catalog.Item")
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="overdue_checkpoint_day_idx")]
 
 
 class Cell(models.Model):
@@ -149,7 +201,15 @@ class Cell(models.Model):
     # "accepted and decided in a period" is a sum of these over its days.
     for _n in range(1, LAGS):
         vars()[f"lag_{_n}"] = models.IntegerField(default=0)
+    # The alert pairs (signed) ending this day that began ``n`` days before:
+    # "handled with an alert in a period" is a sum of these over its days.
+    for _n in range(LAGS):
+        vars()[f"alerted_{_n}"] = models.IntegerField(default=0)
     del _n
+    # Overdue spans that begin this day (overdue at its end, not the day before),
+    # and that ended the day before (overdue at its end, not at this day's).
+    overdue_in = models.IntegerField(default=0)
+    overdue_out = models.IntegerField(default=0)
 
     class Meta:
         abstract = True

@@ -6,8 +6,10 @@ not committed yet kept as holes, as supervision's event tail does), the
 yellow alerts that may have turned red, and a changed working-day calendar
 — and recomputes:
 
-- the facts and overdue spans of every case with a new event (every change
-  of a case writes one), or whose timing a calendar change can move;
+- the facts, overdue spans and alert pairs of every case with a new event
+  (every change of a case writes one) or a new alert, or whose timing a
+  calendar change can move, and the overdue checkpoints those spans cover
+  (with the checkpoint of a month once it is over);
 - the cells of every day a changed fact, a new rating or a new alert
   counts on (a day's cells are recomputed whole from the facts, the
   ratings and the alerts of that day, so a refresh is idempotent).
@@ -49,11 +51,13 @@ from govhall.core.writers import table_writers as _writers
 from govhall.evaluation.models import Rating
 from govhall.stats.models import (
     LAGS,
+    AlertPair,
     AlertRollup,
     CaseFact,
     DayItemRollup,
     DayRollup,
     LightRollup,
+    OverdueCheckpoint,
     OverdueSpan,
     RollupMark,
 )
@@ -224,8 +228,24 @@ def counted_light(state: str, light: str) -> str:
     return light if light in LIGHTS else "green"
 
 
-def facts_compute(cases) -> tuple[list[CaseFact], list[OverdueSpan]]:
-    """The facts and overdue spans of ``cases`` (a queryset), in three queries."""
+def alert_pairs(handled: Iterable[date], alerted: Iterable[date]) -> list[tuple[date, date, int]]:
+    """The signed intervals of a case handled on the days ``handled`` (its
+    acceptance and decision) and alerted on the days ``alerted``: a period
+    [S, E] holds one handling day and one alert day exactly when it holds
+    one of the intervals between such a pair; of those intervals only the
+    minimal ones matter (one holding another is held by any period that
+    holds it). The minimal ones, in order, begin and end later and later, so
+    those a period holds are consecutive: counting +1 for each minimal
+    interval and −1 for the hull of each two consecutive ones gives exactly
+    1 for a period that holds any, 0 otherwise. (first, last, sign)."""
+    intervals = {(min(h, t), max(h, t)) for h in handled for t in alerted}
+    minimal = sorted(i for i in intervals if not any(j != i and j[0] >= i[0] and j[1] <= i[1] for j in intervals))
+    return ([(first, last, 1) for first, last in minimal]
+            + [(minimal[n][0], minimal[n + 1][1], -1) for n in range(len(minimal) - 1)])
+
+
+def facts_compute(cases) -> tuple[list[CaseFact], list[OverdueSpan], list[AlertPair]]:
+    """The facts, overdue spans and alert pairs of ``cases`` (a queryset), in four queries."""
     rows = list(cases.order_by("pk").values_list(*CASE_VALUES))
     ids = [row[0] for row in rows]
     pauses: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
@@ -237,7 +257,10 @@ def facts_compute(cases) -> tuple[list[CaseFact], list[OverdueSpan]]:
     for case_id, action, at in (CaseEvent.objects.filter(case_id__in=ids, action__in=actions)
                                 .order_by("case_id", "seq").values_list("case_id", "action", "at")):
         moments[case_id].setdefault(action, to_local_date(at))
-    facts, spans = [], []
+    alerted: dict[int, set[date]] = defaultdict(set)
+    for case_id, raised_at in Alert.objects.filter(case_id__in=ids).values_list("case_id", "raised_at"):
+        alerted[case_id].add(to_local_date(raised_at))
+    facts, spans, pairs = [], [], []
     for (pk, center, department, window, staff, item, received_on, channel, accepted_on, immediate, version_days,
          statutory, decided_on, visits, days, extension, paid_at, fee, state, light) in rows:
         own, ends = pauses.get(pk, []), moments.get(pk, {})
@@ -264,7 +287,12 @@ def facts_compute(cases) -> tuple[list[CaseFact], list[OverdueSpan]]:
                                          pauses=own):
             spans.append(OverdueSpan(case_id=pk, center_id=center, department_id=department, window_id=window,
                                      staff_id=staff, item_id=item, first=first, last=last))
-    return facts, spans
+        handled = [d for d in (accepted_on, decided_on) if d is not None]
+        for first, last, sign in alert_pairs(handled, alerted.get(pk, ())):
+            pairs.append(AlertPair(case_id=pk, center_id=center, department_id=department, window_id=window,
+                                   staff_id=staff, item_id=item, first=first, last=last, lag=(last - first).days,
+                                   sign=sign))
+    return facts, spans, pairs
 
 
 FACT_FIELDS = [f.attname for f in CaseFact._meta.concrete_fields]
@@ -274,15 +302,49 @@ def _fact_days(values: dict) -> set[date]:
     return {values[name] for name in FACT_DAYS if values.get(name) is not None}
 
 
-def facts_refresh(case_ids: Iterable[int]) -> set[date]:
-    """Recompute the facts and spans of these cases; the days whose cells
-    changed (those of the old and the new facts of every changed case)."""
+SPAN_FIELDS = ("case_id", *KEYS, "first", "last")
+PAIR_FIELDS = ("case_id", *KEYS, "first", "last", "sign")
+
+
+def _by_case(rows: Iterable[dict]) -> dict[int, list[tuple]]:
+    """Rows (spans or pairs, as dicts) per case, each case's in a comparable order."""
+    result: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows:
+        result[row["case_id"]].append(tuple(row.values())[1:])
+    return {pk: sorted(rows, key=repr) for pk, rows in result.items()}
+
+
+def _span_days(first: date, last: date | None) -> set[date]:
+    """The days whose cells count a span: it begins on ``first`` and ends the day after ``last``."""
+    return {first} | ({last + ONE_DAY} if last is not None else set())
+
+
+def facts_refresh(case_ids: Iterable[int], *, through: date | None = None) -> set[date]:
+    """Recompute the facts, spans and alert pairs of these cases; the days
+    whose cells changed (those of the old and the new facts, spans and pairs
+    of every changed case). The overdue checkpoints up to ``through`` follow
+    the spans that changed."""
     days: set[date] = set()
     ids = sorted(set(case_ids))
     for n in range(0, len(ids), CASE_BATCH):
         chunk = ids[n:n + CASE_BATCH]
         old = {row["case_id"]: row for row in CaseFact.objects.filter(case_id__in=chunk).values(*FACT_FIELDS)}
-        facts, spans = facts_compute(Case.objects.filter(pk__in=chunk))
+        old_spans = _by_case(OverdueSpan.objects.filter(case_id__in=chunk).values(*SPAN_FIELDS))
+        old_pairs = _by_case(AlertPair.objects.filter(case_id__in=chunk).values(*PAIR_FIELDS))
+        facts, spans, pairs = facts_compute(Case.objects.filter(pk__in=chunk))
+        new_spans = _by_case({name: getattr(span, name) for name in SPAN_FIELDS} for span in spans)
+        new_pairs = _by_case({name: getattr(pair, name) for name in PAIR_FIELDS} for pair in pairs)
+        checkpoints: dict[tuple, int] = defaultdict(int)
+        for pk in chunk:
+            if old_spans.get(pk, []) != new_spans.get(pk, []):
+                for rows, sign in ((old_spans.get(pk, []), -1), (new_spans.get(pk, []), 1)):
+                    for *keys, first, last in rows:
+                        days |= _span_days(first, last)
+                        for day in month_ends(first, last, through):
+                            checkpoints[(day, *keys)] += sign
+            if old_pairs.get(pk, []) != new_pairs.get(pk, []):
+                days |= {row[-2] for row in old_pairs.get(pk, []) + new_pairs.get(pk, [])}
+        checkpoints_apply(checkpoints)
         new = {fact.case_id: {name: getattr(fact, name) for name in FACT_FIELDS} for fact in facts}
         changed = [pk for pk in chunk if _comparable(old.get(pk)) != _comparable(new.get(pk))]
         lights: dict[tuple, int] = defaultdict(int)
@@ -297,7 +359,72 @@ def facts_refresh(case_ids: Iterable[int]) -> set[date]:
             objects_insert([fact for fact in facts if fact.case_id in set(changed)])
         OverdueSpan.objects.filter(case_id__in=chunk).delete()
         objects_insert(spans)
+        AlertPair.objects.filter(case_id__in=chunk).delete()
+        objects_insert(pairs)
     return days
+
+
+# --- the overdue checkpoints ---------------------------------------------------------
+
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - ONE_DAY
+
+
+def month_ends(first: date, last: date | None, through: date | None) -> list[date]:
+    """The months' last days from ``first`` to ``last`` (None: on), up to ``through``."""
+    if through is None:
+        return []
+    end = through if last is None else min(last, through)
+    days, day = [], month_end(first)
+    while day <= end:
+        days.append(day)
+        day = month_end(day + ONE_DAY)
+    return days
+
+
+CHECKPOINT_KEYS = ("day", *KEYS)
+
+
+def checkpoints_apply(changes: dict[tuple, int]) -> None:
+    """Add ``changes`` ((day, center, department, window, staff, item) → count)
+    to the overdue checkpoints; the caller holds the marks (one writer)."""
+    changes = {key: n for key, n in changes.items() if n}
+    if not changes:
+        return
+    rows = OverdueCheckpoint.objects.filter(day__in=sorted({key[0] for key in changes}),
+                                            department_id__in=sorted({key[2] for key in changes}))
+    current = {tuple(row[name] for name in CHECKPOINT_KEYS): (row["pk"], row["n"])
+               for row in rows.values("pk", "n", *CHECKPOINT_KEYS)}
+    gone, fresh = [], []
+    for key, n in changes.items():
+        pk, before = current.get(key, (None, 0))
+        if pk is not None:
+            gone.append(pk)
+        if before + n:
+            fresh.append((*key, before + n))
+    OverdueCheckpoint.objects.filter(pk__in=gone).delete()
+    rows_insert(OverdueCheckpoint, [*CHECKPOINT_KEYS, "n"], fresh)
+
+
+def checkpoints_kept(calendar: RollupMark) -> date | None:
+    """Up to which month end the checkpoints are kept (None: none)."""
+    through = calendar.data.get("checkpoints_through")
+    return date.fromisoformat(through) if through else None
+
+
+def checkpoints_through(today: date) -> date:
+    """The last month end whose checkpoint is kept: the one before ``today``'s month."""
+    return today.replace(day=1) - ONE_DAY
+
+
+def checkpoints_write(first: date, last: date) -> None:
+    """The checkpoints of the month ends from ``first`` to ``last`` counted from the spans."""
+    for day in month_ends(first, last, last):
+        alive = (OverdueSpan.objects.filter(Q(last__gte=day) | Q(last__isnull=True), first__lte=day).order_by()
+                 .values_list(*KEYS).annotate(n=Count("pk")))
+        OverdueCheckpoint.objects.filter(day=day).delete()
+        rows_insert(OverdueCheckpoint, [*CHECKPOINT_KEYS, "n"], [(day, *row) for row in alive])
 
 
 # --- the lights of the open cases --------------------------------------------------
@@ -434,6 +561,19 @@ def cells_recompute(days: Iterable[date]) -> int:
                    .annotate(n=Count("pk")))
         for row in ratings:
             _add(cells, (row["day"], row["c"], row["d"], row["w"], row["s"], row["i"]), {f"rated_{row['level']}": row["n"]})
+        groups = {"c": F("center_id"), "d": F("department_id"), "w": F("window_id"), "s": F("staff_id"),
+                  "i": F("item_id")}
+        spans = OverdueSpan.objects.order_by()
+        for row in spans.filter(first__range=(first, last)).values(day=F("first"), **groups).annotate(n=Count("pk")):
+            _add(cells, (row["day"], row["c"], row["d"], row["w"], row["s"], row["i"]), {"overdue_in": row["n"]})
+        for row in (spans.filter(last__range=(first - ONE_DAY, last - ONE_DAY))
+                    .values(day=F("last"), **groups).annotate(n=Count("pk"))):
+            _add(cells, (row["day"] + ONE_DAY, row["c"], row["d"], row["w"], row["s"], row["i"]),
+                 {"overdue_out": row["n"]})
+        pairs = (AlertPair.objects.filter(last__range=(first, last)).order_by().values(day=F("last"), **groups)
+                 .annotate(**{f"alerted_{n}": Sum("sign", filter=Q(lag=n)) for n in range(LAGS)}))
+        for row in pairs:
+            _add(cells, (row.pop("day"), *(row.pop(k) for k in ("c", "d", "w", "s", "i"))), row)
         DayRollup.objects.filter(day__range=(first, last)).delete()
         DayItemRollup.objects.filter(day__range=(first, last)).delete()
         coarse: dict[tuple, dict[str, object]] = defaultdict(dict)
@@ -581,7 +721,10 @@ def _nothing_new() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}, ({sql})", [*params, *args])
         *news, revision = cursor.fetchone()
-    return not any(news) and (revision or 0) == marks[CALENDAR].data.get("revision")
+    # A month ended since the last checkpoint: its checkpoint is due.
+    through = checkpoints_kept(marks[CALENDAR])
+    month_over = through is not None and checkpoints_through(clock.today()) > through
+    return not any(news) and not month_over and (revision or 0) == marks[CALENDAR].data.get("revision")
 
 
 def _as_of(marks: dict[str, RollupMark] | None = None) -> datetime | None:
@@ -621,6 +764,8 @@ def rollups_refresh(*, limited: bool = False) -> RefreshResult:
         days: set[date] = set()
         alert_days = _watch_changes(marks["alerts"])
         calendar = marks[CALENDAR]
+        reading_from_day = to_local_date(reading_from)
+        through = checkpoints_kept(calendar)
         revision = calendar_revision()
         if revision != calendar.data.get("revision"):
             calendar_forget()
@@ -631,15 +776,17 @@ def rollups_refresh(*, limited: bool = False) -> RefreshResult:
                 result.behind = True  # the calendar's mark stays: the worker moves these cases
             else:
                 cases |= timed
-                calendar.data = {"revision": revision, **printed}
+                calendar.data = {**calendar.data, "revision": revision, **printed}
         more = True
         while more:
             events, more_events = _tail(marks["case_events"], CaseEvent, ("case_id",), batch)
             cases |= {row["case_id"] for row in events}
             ratings, more_ratings = _tail(marks["ratings"], Rating, ("rated_at",), batch)
             days |= {to_local_date(row["rated_at"]) for row in ratings}
-            alerts, more_alerts = _tail(marks["alerts"], Alert, ("raised_at", "severity", "state"), batch)
+            alerts, more_alerts = _tail(marks["alerts"], Alert, ("raised_at", "severity", "state", "case_id"), batch)
             alert_days |= {to_local_date(row["raised_at"]) for row in alerts}
+            # a case's alert days are its facts' too (handled with an alert: its alert pairs)
+            cases |= {row["case_id"] for row in alerts if row["case_id"] is not None}
             watch = set(marks["alerts"].data.get("watch", []))
             watch |= {row["pk"] for row in alerts if row["severity"] == Severity.YELLOW and row["state"] in ACTIVE_STATES}
             marks["alerts"].data = {**marks["alerts"].data, "watch": sorted(watch)}
@@ -647,12 +794,17 @@ def rollups_refresh(*, limited: bool = False) -> RefreshResult:
             if more and limited:
                 result.behind, more = True, False
             if cases and (more or len(cases) >= CASE_BATCH):
-                days |= facts_refresh(cases)
+                days |= facts_refresh(cases, through=through)
                 result.cases += len(cases)
                 cases = set()
         if cases:
-            days |= facts_refresh(cases)
+            days |= facts_refresh(cases, through=through)
             result.cases += len(cases)
+        # A month ended since: its checkpoint, counted from the spans (once a month).
+        target = checkpoints_through(reading_from_day)
+        if through is not None and target > through:
+            checkpoints_write(through + ONE_DAY, target)
+            marks[CALENDAR].data = {**marks[CALENDAR].data, "checkpoints_through": target.isoformat()}
         result.days = cells_recompute(days)
         result.alert_days = alert_cells_recompute(alert_days)
         if not result.behind:
@@ -716,18 +868,25 @@ def _rebuild() -> RefreshResult:
     positions = _quiet_marks()
     calendar_forget()
     calendar = {"revision": calendar_revision(), **_calendar_print()}
-    for model in (CaseFact, OverdueSpan, DayRollup, DayItemRollup, AlertRollup, LightRollup):
+    for model in (CaseFact, OverdueSpan, AlertPair, OverdueCheckpoint, DayRollup, DayItemRollup, AlertRollup,
+                  LightRollup):
         model.objects.all().delete()
     result = RefreshResult(rebuilt=True)
+    through = checkpoints_through(to_local_date(reading_from))
+    checkpoints: dict[tuple, int] = defaultdict(int)
     ids = Case.objects.order_by("pk").values_list("pk", flat=True)
     last = 0
     while True:
         chunk = list(ids.filter(pk__gt=last)[:CASE_BATCH])
         if not chunk:
             break
-        facts, spans = facts_compute(Case.objects.filter(pk__gte=chunk[0], pk__lte=chunk[-1]))
+        facts, spans, pairs = facts_compute(Case.objects.filter(pk__gte=chunk[0], pk__lte=chunk[-1]))
         objects_insert(facts)
         objects_insert(spans)
+        objects_insert(pairs)
+        for span in spans:
+            for day in month_ends(span.first, span.last, through):
+                checkpoints[(day, *(getattr(span, key) for key in KEYS))] += 1
         result.cases += len(chunk)
         last = chunk[-1]
     days: set[date] = set()
@@ -735,6 +894,13 @@ def _rebuild() -> RefreshResult:
         edge = CaseFact.objects.aggregate(lo=Min(name), hi=Max(name))
         if edge["lo"] is not None:
             days |= _days(edge["lo"], edge["hi"])
+    rows_insert(OverdueCheckpoint, [*CHECKPOINT_KEYS, "n"], [(*key, n) for key, n in checkpoints.items()])
+    for model, edges in ((OverdueSpan, ("first", "last")), (AlertPair, ("last",))):
+        for name in edges:
+            edge = model.objects.aggregate(lo=Min(name), hi=Max(name))
+            if edge["lo"] is not None:
+                days |= _days(edge["lo"], edge["hi"] + (ONE_DAY if name == "last" and model is OverdueSpan else
+                                                        timedelta(0)))
     rated = Rating.objects.aggregate(lo=Min("rated_at"), hi=Max("rated_at"))
     if rated["lo"] is not None:
         days |= _days(to_local_date(rated["lo"]), to_local_date(rated["hi"]))
@@ -749,6 +915,7 @@ def _rebuild() -> RefreshResult:
         data = {"watch": watch} if name == "alerts" else {"caught_up_at": reading_from.isoformat()} if (
             name == "case_events") else {}
         RollupMark.objects.filter(pk=marks[name].pk).update(last_id=last_id, holes=holes, data=data)
+    calendar["checkpoints_through"] = through.isoformat()
     RollupMark.objects.filter(pk=marks[CALENDAR].pk).update(last_id=0, holes=[], data=calendar)
     result.seconds = time.perf_counter() - started
     return result

@@ -4,7 +4,8 @@ hours. The rows are those the services write — the case row with its dates,
 state, deadline, light (as the scan would leave it), visits and fee; its hash-chained events (submit, accept or
 reject, special procedures, extension, decision, payment, delivery, close,
 withdrawal or termination); its pauses; the applicant's rating; the alerts
-of supervision — on working and non-working days, with open cases overdue,
+of supervision (a late case's deadline alert, now and then one raised up
+to 45 days after the decision) — on working and non-working days, with open cases overdue,
 paused and extended among them.
 
 A history is planned first (``plan``: every case's events in time order,
@@ -193,6 +194,10 @@ def _review(rng: random.Random, case: Planned, calendar, accepted: date) -> None
         alert = {"rule": "case.deadline", "severity": Severity.YELLOW, "raised_at": yellow,
                  "red_at": _moment(calendar.add_workdays(due, 1), 9), "closed_at": decide_at + timedelta(days=2)}
         case.alerts.append(alert)
+    if rng.random() < 0.08:  # an alert about the case after its decision (a late delivery), maybe weeks after
+        raised = decide_at + timedelta(days=rng.randrange(0, 45), hours=rng.randrange(1, 10))
+        case.alerts.append({"rule": "case.delivery_late", "severity": Severity.YELLOW, "raised_at": raised,
+                            "closed_at": raised + timedelta(days=3)})
 
 
 def as_of(case: Planned, moment: datetime) -> dict | None:

@@ -9,7 +9,7 @@ from govhall.cases.models import Case
 from govhall.stats.direct import decided_timing
 from govhall.stats.indicators import (
     Scope, cases_behind, current_lights, cut_day, daily_volumes, indicators_by, indicators_for, rating_levels,
-    visit_distribution,
+    rollups_read_once, visit_distribution,
 )
 from govhall.stats.periods import Period, PeriodError
 from govhall.stats.rollup import rollups_refresh
@@ -256,11 +256,28 @@ def test_the_figures_take_a_fixed_number_of_queries(month, django_assert_max_num
     rollups_refresh()  # the first refresh builds the rollups
     # The refresh finding nothing new: the marks (1), and one question for
     # the sources' new ids, the watched yellow alerts and the calendar's
-    # revision (1); then the day cells (1), the handled facts (3: decided
-    # long after their acceptance; the period's alerted cases, then their
-    # facts — one statement per 5,000 of them), the overdue spans (1) and
-    # the alert cells (1): however many cases there are.
-    with django_assert_max_num_queries(8):
+    # revision (1); then the checkpoints' mark (1), the day cells (1: every
+    # sum, handled, handled with an alert and the overdue spans begun and
+    # ended since the last month end included), the decisions dated before
+    # their acceptance (1), the overdue checkpoint (1) and the alert cells
+    # (1): however many cases there are.
+    with django_assert_max_num_queries(7):
         indicators_for(user=month.hall.supervisor, period=MARCH, today=TODAY)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         indicators_by(user=month.hall.supervisor, period=MARCH, today=TODAY, by="window")
+
+
+def test_a_page_reads_the_figures_once_for_all_its_splits(month, django_assert_max_num_queries):
+    """In one read (a page, a report) the whole scope and its splits by
+    department, window and staff add up the same parts: one set of queries."""
+    rollups_refresh()
+    user = month.hall.supervisor
+    with django_assert_max_num_queries(7), rollups_read_once():
+        total = indicators_for(user=user, period=MARCH, today=TODAY)
+        splits = {by: indicators_by(user=user, period=MARCH, today=TODAY, by=by)
+                  for by in ("department", "window", "staff")}
+    for by, figures in splits.items():
+        assert sum(v.closed for v in figures.values()) == total.closed
+        assert sum(v.overdue_open for v in figures.values()) == total.overdue_open
+        assert sum(v.handled_with_alerts for v in figures.values()) == total.handled_with_alerts
+        assert figures == indicators_by(user=user, period=MARCH, today=TODAY, by=by)

@@ -3,10 +3,12 @@
 The property: over random histories (``stats.synthetic``: cases received on
 working and non-working days, accepted or rejected, paused, extended,
 withdrawn, decided in time or late or still open and overdue, paid,
-delivered with a visit more, rated, alerted yellow and later red), written
+delivered with a visit more, rated, alerted yellow and later red, alerted
+again after the decision), written
 in two steps with a refresh after each (the second moves cases written by
 the first on), every figure of ``indicators_for`` / ``indicators_by`` (handled too: the
-cells' lags and the long-lag facts), every series and the open cases'
+cells' lags and the long-lag facts; handled with an alert: the alert pairs;
+open and overdue at the end: a month end's checkpoint and the cells), every series and the open cases'
 current lights (the light cells, moved by the refresh and, without an
 event, by the scan's signal) equal the direct computation (``stats.direct``)
 for random periods (up to three months: lags beyond the cells'), readers,
@@ -42,7 +44,8 @@ from govhall.stats.indicators import (
     Scope, current_lights, daily_volumes, indicators_by, indicators_for, rating_levels, visit_distribution,
 )
 from govhall.stats.models import (
-    AlertRollup, CaseFact, DayItemRollup, DayRollup, LightRollup, OverdueSpan, RollupMark,
+    AlertPair, AlertRollup, CaseFact, DayItemRollup, DayRollup, LightRollup, OverdueCheckpoint, OverdueSpan,
+    RollupMark,
 )
 from govhall.stats.periods import Period
 from govhall.stats.rollup import overdue_spans, rollups_rebuild, rollups_refresh
@@ -89,7 +92,8 @@ def _wipe(*, marks: bool) -> None:
     Rating.objects.all().delete()
     Pause.objects.all().delete()
     CaseEvent.objects.all().delete()
-    for model in (CaseFact, OverdueSpan, DayRollup, DayItemRollup, AlertRollup, LightRollup):
+    for model in (CaseFact, OverdueSpan, AlertPair, OverdueCheckpoint, DayRollup, DayItemRollup, AlertRollup,
+                  LightRollup):
         model.objects.all().delete()
     Case.objects.all().delete()
     if marks:
@@ -248,3 +252,71 @@ def test_the_light_cells_follow_the_scan(desk):
     assert CaseEvent.objects.count() == events
     assert current_lights(user=None) == current_lights_direct(user=None)
     assert current_lights(user=desk.manager)["red"] == 1
+
+
+DAY0 = date(2026, 3, 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(handled=st.lists(st.integers(0, 20), min_size=1, max_size=2),
+       alerted=st.lists(st.integers(0, 20), min_size=1, max_size=4))
+def test_the_alert_pairs_count_a_case_once_in_every_period(handled, alerted):
+    """The signed intervals of a case sum, over any period, to 1 when it was
+    handled in the period and alerted in it, to 0 otherwise."""
+    from govhall.stats.rollup import alert_pairs
+
+    days = [DAY0 + timedelta(days=n) for n in range(22)]
+    pairs = alert_pairs([days[n] for n in handled], [days[n] for n in alerted])
+    for s, start in enumerate(days):
+        for end in days[s:]:
+            held = sum(sign for first, last, sign in pairs if start <= first and last <= end)
+            expected = any(start <= days[h] <= end for h in handled) and any(start <= days[t] <= end for t in alerted)
+            assert held == int(expected), (start, end)
+
+
+def test_an_alert_after_the_decision_counts_the_case_handled_with_an_alert(month):
+    """An alert raised on 03-30 about c1, decided on 03-06: the refresh reads
+    the alert, moves c1's alert pairs, and March counts c1 as handled with
+    an alert; April, where c1 was not handled, does not."""
+    from govhall.stats.tests.conftest import MARCH, TODAY, _alert
+
+    h = month.hall
+    before = indicators_for(user=None, period=MARCH, today=TODAY)
+    c1 = month.cases["c1"]
+    _alert("case.delivery_late", "yellow", "2026-03-30 11:00", case=c1, department=c1.department,
+           window=c1.window, staff=c1.accepted_by)
+    after = indicators_for(user=None, period=MARCH, today=TODAY)
+    assert after.handled_with_alerts == before.handled_with_alerts + 1
+    _same(indicators_direct(user=None, period=MARCH, today=TODAY)[None], after)
+    april = Period.month(2026, 4)
+    _same(indicators_direct(user=h.manager, period=april, today=TODAY)[None],
+          indicators_for(user=h.manager, period=april, today=TODAY))
+
+
+def test_a_month_end_checkpoint_is_written_once_the_month_is_over(month):
+    """Open and overdue at a month's end is read from that month end's
+    checkpoint (plus the spans begun and ended since, in the cells): the
+    refresh writes it once the month is over, counted from the spans, and
+    the figures equal the direct ones before and after."""
+    import time_machine
+
+    from govhall.stats.models import OverdueCheckpoint
+    from govhall.stats.tests.conftest import MARCH
+
+    def kept(day):
+        return sum(OverdueCheckpoint.objects.filter(day=day).values_list("n", flat=True))
+
+    with time_machine.travel(at("2026-03-31 12:00"), tick=False):
+        rollups_rebuild()
+        assert kept(date(2026, 2, 28)) == 1  # c13, the February backlog
+        assert not OverdueCheckpoint.objects.filter(day=date(2026, 3, 31)).exists()
+        _same(indicators_direct(user=None, period=MARCH, today=date(2026, 3, 31))[None],
+              indicators_for(user=None, period=MARCH, today=date(2026, 3, 31)))
+    with time_machine.travel(at("2026-04-01 09:00"), tick=False):
+        rollups_refresh()  # nothing new but the month
+        direct = indicators_direct(user=None, period=MARCH, today=date(2026, 4, 1))[None]
+        assert kept(date(2026, 3, 31)) == direct.overdue_open > 1
+        _same(direct, indicators_for(user=None, period=MARCH, today=date(2026, 4, 1)))
+        for period in (Period(date(2026, 3, 20), date(2026, 4, 1)), Period(date(2026, 3, 10), date(2026, 3, 20))):
+            _same(indicators_direct(user=None, period=period, today=date(2026, 4, 1))[None],
+                  indicators_for(user=None, period=period, today=date(2026, 4, 1)))
