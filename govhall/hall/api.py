@@ -14,7 +14,12 @@ from govhall.core import clock
 from govhall.core.client import client_address
 from govhall.core.errors import NotFound
 from govhall.hall import selectors, services
-from govhall.hall.models import ServiceCategory, TicketPriority, TicketSource, TicketState
+from govhall.hall.models import (
+    ServiceCategory,
+    TicketPriority,
+    TicketSource,
+    TicketState,
+)
 
 TAGS = ["hall 排队叫号"]
 

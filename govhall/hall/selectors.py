@@ -14,8 +14,15 @@ from govhall.hall.models import (
     TicketState,
     WindowCategory,
 )
-from govhall.org.models import AWAY_STATUSES, Attendance, AttendanceStatus, Post, User, Window
-from govhall.org.roles import CENTER_ROLES, GLOBAL_ROLES, READ_ONLY_ROLES
+from govhall.org.models import (
+    AWAY_STATUSES,
+    Attendance,
+    AttendanceStatus,
+    Post,
+    User,
+    Window,
+)
+from govhall.org.roles import CENTER_ROLES, GLOBAL_ROLES
 
 # Queue order (docs/hall.md, "Who is called first").
 QUEUE_ORDER = ("rank", "queue_at", "pk")
@@ -77,10 +84,6 @@ def category_list_managed(*, user: User) -> QuerySet[ServiceCategory]:
     else:
         return ServiceCategory.objects.none()
     return ServiceCategory.objects.filter(q).select_related("center").prefetch_related("windows__window")
-
-
-def may_manage_read_only(user: User) -> bool:
-    return user.role in READ_ONLY_ROLES
 
 
 def queue_for_window(window: Window, *, on: date, category_ids=None) -> QuerySet[Ticket]:

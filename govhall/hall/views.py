@@ -20,8 +20,15 @@ from govhall.core.actors import SYSTEM
 from govhall.core.client import client_address, rate_limited
 from govhall.core.errors import DomainError
 from govhall.hall import selectors, services
-from govhall.hall.models import ServiceCategory, Ticket, TicketPriority, TicketSource, TicketState
+from govhall.hall.models import (
+    ServiceCategory,
+    Ticket,
+    TicketPriority,
+    TicketSource,
+    TicketState,
+)
 from govhall.org.models import Center, Window
+from govhall.org.roles import Role
 
 # --- public: kiosk, ticket, display -------------------------------------------------
 
@@ -211,3 +218,68 @@ def panel_act(request, ticket_id: int, action: str):
     except DomainError as error:
         messages.error(request, error.message)
     return _back(ticket.window)
+
+
+# --- categories and windows (center managers) ----------------------------------------
+
+
+class CategoryForm(forms.Form):
+    center = forms.ModelChoiceField(label=gettext_lazy("中心"), queryset=Center.objects.none())
+    code = forms.CharField(label=gettext_lazy("号码字母"), max_length=1)
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=50)
+    description = forms.CharField(label=gettext_lazy("说明"), max_length=200, required=False)
+    service_minutes = forms.IntegerField(label=gettext_lazy("预计每件办理分钟数"), initial=10, min_value=1,
+                                         max_value=240)
+
+    def __init__(self, *args, centers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["center"].queryset = centers
+
+
+def _managed_centers(user):
+    if user.role == Role.CENTER_MANAGER and user.center_id:
+        return Center.objects.filter(path__startswith=user.center.path)
+    if user.role == Role.SYSTEM_ADMIN or user.is_superuser:
+        return Center.objects.all()
+    raise PermissionDenied
+
+
+@login_required
+def categories(request):
+    """Categories and which windows call them (取号类别设置), for center managers."""
+    centers = _managed_centers(request.user)
+    form = CategoryForm(request.POST if request.method == "POST" else None, centers=centers)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.category_create(actor=request.user, center=data["center"], code=data["code"], name=data["name"],
+                                     description=data["description"], service_minutes=data["service_minutes"])
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("取号类别已新建。"))
+            return redirect("hall_categories")
+    rows = list(selectors.category_list_managed(user=request.user).filter(center__in=centers))
+    by_center: dict[int, list] = {}
+    for category in rows:
+        by_center.setdefault(category.center_id, []).append(category)
+    windows = [(w, by_center.get(w.center_id, []), {c.category_id for c in w.hall_categories.all()})
+               for w in Window.objects.filter(center__in=centers, active=True, center_id__in=by_center)
+               .select_related("center").prefetch_related("hall_categories").order_by("center__path", "number")]
+    return render(request, "hall/categories.html", {"form": form, "categories": rows, "windows": windows},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def window_categories(request, window_id: int):
+    window = get_object_or_404(Window.objects.filter(center__in=_managed_centers(request.user)), pk=window_id)
+    chosen = ServiceCategory.objects.filter(center_id=window.center_id, pk__in=[
+        int(value) for value in request.POST.getlist("categories") if value.isdigit()])
+    try:
+        services.window_categories_set(actor=request.user, window=window, categories=list(chosen))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("窗口 {number} 的服务类别已保存。").format(number=window.number))
+    return redirect("hall_categories")

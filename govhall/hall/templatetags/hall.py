@@ -22,6 +22,7 @@ def hall_links(context):
         links.append((_("窗口叫号"), reverse("hall_panel"), _("叫号、重呼、过号、转窗口，开始和结束办理")))
     if user.role == Role.CENTER_MANAGER and user.center_id:
         code = user.center.code
+        links.append((_("取号类别设置"), reverse("hall_categories"), _("取号类别及叫号窗口，综合窗口可服务多个类别")))
         links.append((_("叫号屏"), reverse("hall_display", args=[code]), _("大厅电视：各窗口当前叫号和最近号码，可语音播报")))
         links.append((_("自助取号"), reverse("hall_kiosk", args=[code]), _("取号机页面：按业务类别取号")))
     return {"links": links}

@@ -1,8 +1,8 @@
 """The hall's pages: the public kiosk, ticket and display, and the clerk's
 calling panel."""
 
-import time_machine
 import pytest
+import time_machine
 from django.core.cache import caches
 from django.urls import reverse
 
@@ -132,7 +132,31 @@ def test_the_panel_is_for_staff_at_a_window_only(client, floor):
 
 def test_the_workbench_home_links_the_panel_and_the_screens(client, floor):
     client.force_login(floor.clerk)
-    assert reverse("hall_panel") in client.get(reverse("home")).text
+    assert f'href="{reverse("hall_panel")}"' in client.get(reverse("home")).text
     client.force_login(floor.manager)
     home = client.get(reverse("home")).text
-    assert reverse("hall_display", args=[floor.district.code]) in home and reverse("hall_panel") not in home
+    assert reverse("hall_display", args=[floor.district.code]) in home and reverse("hall_categories") in home
+    assert f'href="{reverse("hall_panel")}"' not in home
+
+
+def test_a_manager_creates_a_category_and_sets_the_windows_that_call_it(client, floor):
+    client.force_login(floor.manager)
+    url = reverse("hall_categories")
+    assert "住建业务" in client.get(url).text
+    bad = client.post(url, {"center": floor.district.pk, "code": "b", "name": "重复", "service_minutes": 5})
+    assert bad.status_code == 400 and "本中心已有使用该字母的取号类别" in bad.text
+    client.post(url, {"center": floor.district.pk, "code": "C", "name": "不动产", "service_minutes": 15})
+    created = floor.district.service_categories.get(code="C")
+    client.post(reverse("hall_window_categories", args=[floor.window_b.pk]),
+                {"categories": [floor.cat_b.pk, created.pk]})
+    assert set(floor.window_b.hall_categories.values_list("category__code", flat=True)) == {"B", "C"}
+
+
+def test_only_managers_of_the_center_set_categories(client, floor):
+    client.force_login(floor.clerk)
+    assert client.get(reverse("hall_categories")).status_code == 403
+    client.force_login(floor.town_manager)
+    assert "住建业务" not in client.get(reverse("hall_categories")).text
+    answer = client.post(reverse("hall_window_categories", args=[floor.window_b.pk]), {"categories": []})
+    assert answer.status_code == 404
+    assert floor.window_b.hall_categories.count() == 1
