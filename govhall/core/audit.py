@@ -1,6 +1,7 @@
 """Writing the general audit log. Services call ``audit_record`` inside their
 transaction, so a rolled-back change leaves no audit row behind."""
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -10,9 +11,10 @@ from govhall.core.actors import is_system
 from govhall.core.models import AuditEvent
 
 
-def _event(*, actor, action: str, target: models.Model, data: dict[str, Any] | None, client_address: str | None) -> AuditEvent:
+def _event(*, actor, action: str, target: models.Model, data: dict[str, Any] | None, client_address: str | None,
+           at: datetime | None = None) -> AuditEvent:
     return AuditEvent(
-        at=clock.now(),
+        at=at or clock.now(),
         actor=None if is_system(actor) else actor if actor.pk else None,
         actor_role=getattr(actor, "role", "") or "",
         action=action,
@@ -30,17 +32,21 @@ def audit_record(
     target: models.Model,
     data: dict[str, Any] | None = None,
     client_address: str | None = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
-    """Append one audit event describing ``action`` done by ``actor`` on ``target``."""
-    event = _event(actor=actor, action=action, target=target, data=data, client_address=client_address)
+    """Append one audit event describing ``action`` done by ``actor`` on
+    ``target`` (``at``: the moment of the act, now by default)."""
+    event = _event(actor=actor, action=action, target=target, data=data, client_address=client_address, at=at)
     event.save()
     return event
 
 
-def audit_record_many(*, actor, action: str, targets: list[tuple[models.Model, dict[str, Any]]]) -> None:
-    """One audit event per target, written in one statement (bulk imports)."""
+def audit_record_many(*, actor, action: str, targets: list[tuple[models.Model, dict[str, Any]]],
+                      at: datetime | None = None) -> None:
+    """One audit event per target, written in one statement (bulk imports; ``at`` as in ``audit_record``)."""
+    at = at or clock.now()
     AuditEvent.objects.bulk_create(
-        [_event(actor=actor, action=action, target=t, data=d, client_address=None) for t, d in targets]
+        [_event(actor=actor, action=action, target=t, data=d, client_address=None, at=at) for t, d in targets]
     )
 
 

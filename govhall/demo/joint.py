@@ -7,8 +7,10 @@ authorizes, at past moments like the rest of the history:
 - 开办企业一件事, delivered together (统一出件) a few weeks ago;
 - 开办企业一件事, received on the last working day, its sub-cases at
   different points (two granted, two waiting for acceptance);
-- 工程建设项目审批 in its third stage (施工许可): the first two stages done,
-  the third's sub-cases granted, in review and waiting for acceptance;
+- 工程建设项目审批 in its third stage (施工许可): the first two stages done
+  (the second with a joint on-site inspection, 联合踏勘, each sub-case
+  suspended from its head's approval to its department's findings), the
+  third's sub-cases granted, in review and waiting for acceptance;
 - 工程建设项目审批 stopped by a denial in its first stage (the other items
   granted, waiting for the applicant to apply again or end it).
 
@@ -30,15 +32,17 @@ from govhall.cases.policy import decision_index
 from govhall.cases.selectors import case_steps
 from govhall.cases.states import DECIDED
 from govhall.cases.states import Action as Act
+from govhall.core import clock
 from govhall.demo.cases import History, _id_number
 from govhall.demo.showcases import Showcase, workdays_before
 from govhall.joint import services as joint
 from govhall.joint.forms import theme_form
-from govhall.joint.models import JointCase, Theme
+from govhall.joint.models import JointCase, SubCase, Theme
 from govhall.org.models import Department
 
 SEED = 20261206
 MANAGER = "manager"  # the district center's manager configures the themes (主题配置)
+ONSITE_GROUND = "onsite_survey"  # registered by the center: a joint on-site inspection outside the time limit
 
 # Printed with the logins by `govhall demo`: who reaches the joint approval screens.
 JOINT_LOGINS = ("并联审批（一件事）：manager 配置主题；clerk、clerk2（企业开办 01、02）和 clerk3（工程建设 03）"
@@ -80,7 +84,8 @@ PROJECT = {"project_name": "广安区示例产业园标准化厂房建设项目"
 
 def demo_joint_themes_load(*, at: datetime) -> list[Theme]:
     """The themes, configured and published by the district's center
-    manager at ``at`` (before the joint cases of the history)."""
+    manager at ``at`` (before the joint cases of the history), and the
+    center's ground of special procedure for a joint on-site inspection."""
     from govhall.catalog.models import Item
     from govhall.org.models import User
 
@@ -90,6 +95,8 @@ def demo_joint_themes_load(*, at: datetime) -> list[Theme]:
     names = {name for _c, _n, _d, stages in THEMES for stage in stages for name in stage[2]}
     items = {i.current.name: i.code for i in Item.objects.filter(current__name__in=names, current__status="published")
              .select_related("current")}
+    cases.suspension_ground_add(actor=manager, center=center, code=ONSITE_GROUND, name="现场踏勘",
+                                legal_basis="《示例省优化营商环境条例》第三十条（现场踏勘时间不计入审批时限）")
     made = []
     for code, name, description, stages in THEMES:
         theme = joint.theme_create(actor=manager, center=center, code=code, name=name, description=description, at=at)
@@ -174,6 +181,43 @@ class _Joint(Showcase):
                 else:
                     self.decide(case, at)
 
+    def joint_inspection(self, made: JointCase, order: int, back: int) -> Iterator[datetime]:
+        """A joint on-site inspection (联合踏勘) of the stage's sub-cases,
+        scheduled on working day ``back`` by a reviewer of the stage's lead
+        department for the next working day, under the center's registered
+        ground (on-site inspection outside the time limit): each
+        department's head approves the suspension the same afternoon; the
+        findings, recorded by each department's reviewer the day after the
+        inspection, end it (one asks for a correction)."""
+        from govhall.joint.models import JointFinding
+
+        at = self.at(back, 11, 0)
+        yield at
+        links = list(SubCase.objects.filter(joint_case=made, joint_stage__stage__order=order, replaced=False)
+                     .select_related("case__department", "case__item_version__item",
+                                     "joint_stage__stage__lead_department").order_by("stage_item__order"))
+        lead = links[0].joint_stage.stage.lead_department
+        organizer = self.history.reviewer(self.rng, next(link.case for link in links
+                                                         if link.case.department_id == lead.pk))
+        event = joint.joint_event_schedule(
+            actor=organizer, joint_case=made, kind="inspection", scheduled_on=self.day(back - 1),
+            place=PROJECT["project_address"] + "项目现场", sub_cases=links, ground=ONSITE_GROUND, expected_days=3,
+            at=at)
+        at = self.at(back, 15, 30)
+        yield at
+        for link in links:
+            case = Case.objects.select_related("department", "item_version__item").get(pk=link.case_id)
+            cases.case_suspend(actor=self.history.head(case), case=case, at=at)
+        at = self.at(back - 2, 10, 0)
+        yield at
+        for index, finding in enumerate(JointFinding.objects.filter(event=event)
+                                        .select_related("sub_case__case__department",
+                                                        "sub_case__case__item_version__item").order_by("pk")):
+            case = finding.sub_case.case
+            joint.joint_finding_record(actor=self.history.reviewer(self.rng, case), finding=finding,
+                                       outcome="correction" if index == 1 else "passed",
+                                       text="补充厂区雨水排放及沉砂池设置说明" if index == 1 else "现场与申报一致", at=at)
+
     def serve(self, made: JointCase, order: int, at: datetime, clerk: str) -> None:
         """The granted results of a finished stage handed over by the
         comprehensive window (阶段出件: the next stage goes on with them)."""
@@ -182,13 +226,32 @@ class _Joint(Showcase):
                 self.hand_over(case, self.user(clerk), at)
 
 
+def _standing_at_its_moments(life: Iterator[datetime]) -> Iterator[datetime]:
+    """``life`` with each of its steps run while the clock stands at the
+    moment the step was yielded for: the joint services write their audit
+    events (联办件的过程记录) at ``clock.now()``, so the demo's joint cases show
+    the simulated times, not the time of loading."""
+    at = None
+    while True:
+        try:
+            if at is None:
+                at = next(life)
+            else:
+                with clock.standing_at(at):
+                    at = next(life)
+        except StopIteration:
+            return
+        yield at
+
+
 def joint_lives(history: History, *, today: date) -> list[Iterator[datetime]]:
     """The themes published by the center manager before the first joint
     case, and the joint cases' lives for the history's runner."""
-    first = workdays_before(today, 40)[-1]
-    demo_joint_themes_load(at=timezone.make_aware(datetime.combine(first, time(9, 0))))
+    first = timezone.make_aware(datetime.combine(workdays_before(today, 40)[-1], time(9, 0)))
+    with clock.standing_at(first):
+        demo_joint_themes_load(at=first)
     s = _Joint(history, today)
-    return [life(s) for life in LIVES]
+    return [_standing_at_its_moments(life(s)) for life in LIVES]
 
 
 def company_delivered(s: _Joint):
@@ -253,7 +316,8 @@ def construction_third_stage(s: _Joint):
     yield at
     for case in s.stage_cases(made, 2):
         s.accept(case, at)
-    yield from s.work(made, 2, 13, 4)  # the third stage starts
+    yield from s.joint_inspection(made, 2, 13)
+    yield from s.work(made, 2, 10, 4)  # the third stage starts
     at = s.at(4, 16, 0)
     yield at
     s.serve(made, 2, at, "clerk3")
