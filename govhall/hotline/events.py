@@ -3,7 +3,12 @@
 hashed over the same content as a case event's with "order" in place of
 "case" (SHA-256 or SM3 by GOVHALL_AUDIT_HASH)."""
 
-from govhall.cases.events import EventChain, chained_event_build, chained_verify, subject_payload_bytes
+from govhall.cases.events import (
+    EventChain,
+    chained_event_build,
+    chained_verify,
+    subject_payload_bytes,
+)
 from govhall.core import statements
 from govhall.hotline.models import WorkOrder, WorkOrderEvent
 

@@ -87,10 +87,10 @@ def order_action_check(act: str, *, actor, order: WorkOrder, assignment=None) ->
     active assignment or None), then the state."""
     rule = POLICY[act]
     actor_check(act, actor=actor, center=order.center)
-    if rule.unit and not is_system(actor):
-        if assignment is None or (rule.unit == "main" and assignment.role != "main"):
-            raise NotPermitted(_("该工单未派给您所在的单位主办。") if rule.unit == "main"
-                               else _("该工单未派给您所在的单位。"))
+    # A unit's own act (never the system's): the actor's unit must hold the order.
+    if rule.unit and (is_system(actor) or assignment is None or (rule.unit == "main" and assignment.role != "main")):
+        raise NotPermitted(_("该工单未派给您所在的单位主办。") if rule.unit == "main"
+                           else _("该工单未派给您所在的单位。"))
     if order.state not in rule.states:
         raise DomainError(_("工单当前状态为“%(state)s”，不能“%(act)s”。")
                           % {"state": OrderState(order.state).label, "act": ACT_LABELS[act]}, field="state")

@@ -8,7 +8,13 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from govhall.hotline.models import (
-    AT_UNIT, Category, MemberUnit, OrderState, UnitKind, WorkOrder, WorkOrderAssignment, WorkOrderEvent,
+    AT_UNIT,
+    Category,
+    MemberUnit,
+    UnitKind,
+    WorkOrder,
+    WorkOrderAssignment,
+    WorkOrderEvent,
 )
 from govhall.org.roles import CENTER_ROLES, GLOBAL_ROLES, Role
 
@@ -108,14 +114,3 @@ def units_for_dispatch(*, center) -> QuerySet[MemberUnit]:
 def categories_active() -> QuerySet[Category]:
     return Category.objects.filter(active=True).select_related("parent").order_by("code")
 
-
-def open_counts(*, user, at: datetime) -> dict[str, int]:
-    """The work at a glance for the home page."""
-    orders = WorkOrder.objects.filter(order_scope(user))
-    if user.role == Role.MEMBER_UNIT_HANDLER:
-        mine = order_list_visible(user=user, unit_active=True)
-        return {"todo": mine.filter(state__in=sorted(AT_UNIT)).count(),
-                "overdue": mine.filter(state__in=sorted(AT_UNIT), due_at__lt=at).count()}
-    return {"registered": orders.filter(state__in=[OrderState.REGISTERED, OrderState.RETURNED]).count(),
-            "callback": orders.filter(state=OrderState.REPLIED).count(),
-            "overdue": orders.filter(state__in=sorted(AT_UNIT), due_at__lt=at).count()}

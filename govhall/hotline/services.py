@@ -19,8 +19,17 @@ from govhall.evaluation.models import Level
 from govhall.hotline import limits
 from govhall.hotline.events import order_event_build, order_event_store
 from govhall.hotline.models import (
-    AssignmentRole, Category, Extension, MemberUnit, OrderChannel, OrderState, OrderType, Urgency, WorkOrder,
-    WorkOrderAssignment, WorkOrderCounter,
+    AssignmentRole,
+    Category,
+    Extension,
+    MemberUnit,
+    OrderChannel,
+    OrderState,
+    OrderType,
+    Urgency,
+    WorkOrder,
+    WorkOrderAssignment,
+    WorkOrderCounter,
 )
 from govhall.hotline.policy import Act, actor_check, order_action_check
 from govhall.hotline.selectors import unit_assignment, units_for_dispatch

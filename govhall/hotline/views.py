@@ -19,12 +19,24 @@ from govhall.core import clock
 from govhall.core.client import client_address
 from govhall.core.errors import DomainError
 from govhall.hotline import services
-from govhall.hotline.forms import CloseForm, DispatchForm, ExtensionAskForm, IntakeForm, ReopenForm, TextForm
+from govhall.hotline.forms import (
+    CloseForm,
+    DispatchForm,
+    ExtensionAskForm,
+    IntakeForm,
+    ReopenForm,
+)
 from govhall.hotline.models import AT_UNIT, OrderChannel, OrderState, OrderType
 from govhall.hotline.policy import ACT_LABELS, OPERATORS, Act, order_actions_for
 from govhall.hotline.selectors import (
-    caller_history, categories_active, order_assignments, order_events, order_get_visible, order_list_visible,
-    unit_assignment, units_for_dispatch,
+    caller_history,
+    categories_active,
+    order_assignments,
+    order_events,
+    order_get_visible,
+    order_list_visible,
+    unit_assignment,
+    units_for_dispatch,
 )
 from govhall.org.roles import CENTER_ROLES, GLOBAL_ROLES, STAFF_ROLES, Role
 

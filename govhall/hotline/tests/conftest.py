@@ -6,7 +6,13 @@ import pytest
 
 from govhall.core.actors import SYSTEM
 from govhall.hotline import services as hotline
-from govhall.hotline.models import Category, MemberUnit, OrderChannel, OrderType, UnitKind
+from govhall.hotline.models import (
+    Category,
+    MemberUnit,
+    OrderChannel,
+    OrderType,
+    UnitKind,
+)
 from govhall.org import services as org
 from govhall.org.roles import Role
 from govhall.test import PASSWORD

@@ -2,6 +2,7 @@
 the case event machinery; tampering shows."""
 
 import json
+from itertools import pairwise
 
 import pytest
 
@@ -34,7 +35,7 @@ def test_the_payload_is_the_canonical_json_with_the_order_as_subject():
 def test_every_change_is_one_linked_event_and_the_chain_verifies(replied):
     events = list(replied.events.order_by("seq"))
     assert [e.seq for e in events] == [1, 2, 3, 4]
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:]))
+    assert all(later.prev_hash == earlier.hash for earlier, later in pairwise(events))
     replied.refresh_from_db()
     assert (replied.event_seq, replied.event_hash) == (4, events[-1].hash)
     assert order_verify(replied) is None

@@ -8,7 +8,13 @@ import pytest
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.hotline import services as hotline
 from govhall.hotline.events import order_verify
-from govhall.hotline.models import AssignmentRole, Extension, OrderState, OrderType, WorkOrderEvent
+from govhall.hotline.models import (
+    AssignmentRole,
+    Extension,
+    OrderState,
+    OrderType,
+    WorkOrderEvent,
+)
 from govhall.hotline.selectors import caller_history
 
 from .conftest import MONDAY, new_order
@@ -162,3 +168,18 @@ def test_repeat_caller_history_lists_the_same_number_within_the_days(line):
     assert history == [recent] and old not in history
     # A unit handler sees no history of orders not dispatched to it.
     assert caller_history(user=line.handler_a, phone="13912345678", at=MONDAY) == []
+
+
+def test_only_a_unit_that_holds_the_order_acts_as_a_unit(line):
+    from govhall.core.actors import SYSTEM
+
+    order = new_order(line)
+    hotline.workorder_dispatch(actor=line.operator, order=order, main_unit=line.unit_b, co_units=[line.water])
+    for actor in (SYSTEM, line.handler_a, line.operator):
+        with pytest.raises(NotPermitted):
+            hotline.workorder_sign(actor=actor, order=order)
+    hotline.workorder_sign(actor=line.handler_water, order=order)
+    # A co-handling unit neither returns the order nor asks for its extension.
+    with pytest.raises(NotPermitted):
+        hotline.workorder_return(actor=line.handler_water, order=order, reason="不归我们管")
+    assert order.state == OrderState.DISPATCHED and order_verify(order) is None
