@@ -841,6 +841,11 @@ def _agency() -> dict[str, list[Probe]]:
             Probe("unknown", "POST", staff_page(HIDDEN, only=managers), lambda w: {"pk": 999999},
                   data=lambda w, p: {"reason": "申请人收回"})],
         "workbench/agency/cases/": [Probe("list", "GET", staff_page(only=frozenset()))],
+        # The applicant's own page of the authorizations in his name (portal).
+        "my/agency/": [Probe("list", "GET", applicant_page())],
+        "my/agency/<int:pk>/revoke/": [
+            Probe("unknown", "POST", applicant_page(HIDDEN), lambda w: {"pk": 999999},
+                  data=lambda w, p: {"reason": "本人自行办理"})],
     }
 
 
