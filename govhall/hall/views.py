@@ -200,6 +200,8 @@ TICKET_ACTIONS = {
 def panel_act(request, ticket_id: int, action: str):
     user = request.user
     windows = {w.pk: w for w in selectors.staff_windows(user, on=clock.today())}
+    if not windows or not services.user_may_call(user, on=clock.today()):
+        raise PermissionDenied
     ticket = Ticket.objects.filter(pk=ticket_id, window_id__in=windows).select_related("window", "category").first()
     if ticket is None:
         raise Http404

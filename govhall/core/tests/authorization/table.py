@@ -925,10 +925,67 @@ def _hotline() -> dict[str, list[Probe]]:
     }
 
 
+def _hall() -> dict[str, list[Probe]]:
+    """The hall (govhall/hall): the kiosk, ticket and display pages for
+    everyone; the calling panel for staff placed at a window (a window's
+    queue and tickets for its own clerks: another window's are not found);
+    the categories page for center managers and administrators (a window of
+    another center is not found); the API's numbers for anyone logged in,
+    a ticket's status by its code for everyone."""
+    at_window = frozenset({"clerk", "town_clerk", "clerk_b", "clerk_c"})
+    managers = frozenset({"manager", "town_manager", "manager_c", "sysadmin"})
+
+    def window_b(outcome):
+        def expect(persona):
+            if persona == ANONYMOUS:
+                return LOGIN
+            if persona not in at_window:
+                return DENIED
+            return outcome if persona == "clerk_b" else HIDDEN
+        return expect
+
+    def district_window(outcome):
+        def expect(persona):
+            if persona == ANONYMOUS:
+                return LOGIN
+            if persona not in managers:
+                return DENIED
+            return outcome if persona in {"manager", "sysadmin"} else HIDDEN
+        return expect
+
+    def center(w):
+        return {"center": w.hall.district.code}
+
+    return {
+        "hall/<str:center>/kiosk/": [Probe("kiosk", "GET", public(), center)],
+        "hall/<str:center>/display/": [Probe("display", "GET", public(), center)],
+        "hall/<str:center>/display/calls/": [Probe("calls", "GET", public(), center)],
+        "hall/ticket/<str:code>/": [Probe("ticket", "GET", public(), lambda w: {"code": w.tickets["waiting"].code})],
+        "workbench/hall/": [Probe("panel", "GET", staff_page(only=at_window))],
+        "workbench/hall/<int:window_id>/queue/": [
+            Probe("window_b", "GET", window_b(SHOWN), lambda w: {"window_id": w.hall.window_b.pk})],
+        # clerk_b has not signed in that day: sent back to the panel, nothing called
+        "workbench/hall/<int:window_id>/call/": [
+            Probe("window_b", "POST", window_b(OK(302)), lambda w: {"window_id": w.hall.window_b.pk})],
+        "workbench/hall/tickets/<int:ticket_id>/<str:action>/": [
+            Probe("recall", "POST", window_b(OK(302)),
+                  lambda w: {"ticket_id": w.tickets["called"].pk, "action": "recall"})],
+        "workbench/hall/categories/": [Probe("page", "GET", staff_page(only=managers))],
+        "workbench/hall/windows/<int:window_id>/categories/": [
+            Probe("window_b", "POST", district_window(OK(302, "audit")), lambda w: {"window_id": w.hall.window_b.pk},
+                  data=lambda w, p: {"categories": [w.tickets["called"].category_id]})],
+        "api/hall/tickets/": [
+            Probe("issue", "POST", api_logged_in(OK(201, "audit")), data=lambda w, p: {"center": "D1", "category": "A"},
+                  json=True)],
+        "api/hall/tickets/<str:code>/": [
+            Probe("status", "GET", public(), lambda w: {"code": w.tickets["waiting"].code})],
+    }
+
+
 def entries() -> dict[str, list[Probe]]:
     table = {}
     for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint(), _agency(),
-                 _green(), _hotline()):
+                 _green(), _hotline(), _hall()):
         overlap = set(table) & set(part)
         assert not overlap, f"patterns in two parts of the table: {sorted(overlap)}"
         table.update(part)

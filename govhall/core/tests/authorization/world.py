@@ -81,6 +81,7 @@ class World:
     joint_themes: dict = field(default_factory=dict)  # label → joint.Theme (joint_world.py)
     joints: dict = field(default_factory=dict)  # label → joint.JointCase
     orders: dict = field(default_factory=dict)  # label → hotline.WorkOrder (_hotline)
+    tickets: dict = field(default_factory=dict)  # label → hall.Ticket (_hall)
 
 
 def _user(username, role, **kw):
@@ -270,7 +271,29 @@ def build_world() -> World:
     world.departments = {"a": h.dept_a.code, "c": h.dept_c.code}
     world.joint_themes, world.joints = build_joint(h, people, items)  # last: the cases' numbers stay
     world.orders = _hotline(h, people)
+    world.tickets = _hall(h)
     return world
+
+
+def _hall(h) -> dict:
+    """The district's queue on the day of the requests: category A called
+    by the comprehensive window, B by window_b; a number of A waiting, and
+    one of B called at window_b by a clerk of that window who signed in that
+    day (not a persona: the personas sign in during the requests)."""
+    from datetime import timedelta
+
+    from govhall.hall import services as hall
+
+    a = hall.category_create(actor=SYSTEM, center=h.district, code="A", name="综合业务")
+    b = hall.category_create(actor=SYSTEM, center=h.district, code="B", name="住建业务")
+    hall.window_categories_set(actor=SYSTEM, window=h.comprehensive, categories=[a])
+    hall.window_categories_set(actor=SYSTEM, window=h.window_b, categories=[b])
+    on_duty = _user("hall_clerk_b", Role.CLERK, department=h.dept_b, window=h.window_b)
+    org.attendance_check_in(staff=on_duty, at=REQUESTS_AT - timedelta(hours=1))
+    waiting = hall.ticket_issue(actor=SYSTEM, category=a, source="kiosk", at=REQUESTS_AT - timedelta(minutes=50))
+    hall.ticket_issue(actor=SYSTEM, category=b, source="kiosk", at=REQUESTS_AT - timedelta(minutes=45))
+    called = hall.ticket_call_next(actor=on_duty, window=h.window_b, at=REQUESTS_AT - timedelta(minutes=40))
+    return {"waiting": waiting, "called": called}
 
 
 def _hotline(h, people) -> dict:
