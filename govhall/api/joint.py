@@ -56,6 +56,8 @@ class JointStageSerializer(serializers.Serializer):
     state = serializers.ChoiceField(StageState.choices)
     started_on = serializers.DateField(allow_null=True)
     ended_on = serializers.DateField(allow_null=True)
+    due_date = serializers.DateField(allow_null=True, help_text="阶段办理期限（阶段设有时限时）")
+    light = serializers.CharField(help_text="阶段期限亮灯：green、yellow、red；未设时限或计时停止时为空")
     sub_cases = SubCaseSerializer(many=True)
 
 
@@ -100,6 +102,7 @@ class JointCaseDetail(APIView):
             visible.setdefault(link.joint_stage_id, []).append(link)
         joint.stages_data = [
             {"name": stage.stage.name, "lead_department": stage.stage.lead_department.code, "state": stage.state,
-             "started_on": stage.started_on, "ended_on": stage.ended_on, "sub_cases": visible.get(stage.pk, [])}
+             "started_on": stage.started_on, "ended_on": stage.ended_on, "due_date": stage.due_date,
+             "light": stage.light, "sub_cases": visible.get(stage.pk, [])}
             for stage in joint.stages.select_related("stage__lead_department")]
         return Response(JointCaseDetailSerializer(joint).data)

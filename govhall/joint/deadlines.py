@@ -1,7 +1,9 @@
 """The whole's deadline and light of a joint case (行政许可法 art. 42),
 through the cases' bridge to govhall.timing: N working days from the day the
 combined application was received (art. 82), the days while the joint case
-stood stopped left out as a pause, the one extension added."""
+stood stopped left out as a pause, the one extension added. A stage with a
+time limit of its own (分阶段审批时限) is counted the same way from the day
+it started (``stage_watch``)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -33,13 +35,35 @@ def whole_watch(joint, *, today: date, running: bool) -> WholeWatch:
     days = joint.theme.whole_days
     deadline = promised_deadline(accepted_on=joint.received_on, promised_days=days,
                                  extension_days=joint.extension_days, pauses=_pauses(joint))
-    if not running or deadline.paused:
-        return WholeWatch(deadline.due, deadline.provisional, "", None)
     # The base of the yellow threshold: the whole's days with its extension,
     # as a case's after an extension.
-    base = days + joint.extension_days
+    return _watch(deadline, base=days + joint.extension_days, today=today, running=running, green=joint.green_channel)
+
+
+def stage_watch(joint_stage, joint, *, today: date) -> WholeWatch:
+    """A running stage's deadline — ``Stage.stage_days`` working days from
+    the day it started (that day not counted), the joint case's pauses while
+    it ran left out — and its light on ``today`` while the joint case's
+    clock runs; nothing for a stage without a limit of its own or not running."""
+    from govhall.joint.models import JointState, StageState
+
+    days = joint_stage.stage.stage_days
+    if not days or joint_stage.state != StageState.RUNNING or joint_stage.started_on is None:
+        return WholeWatch(None, False, "", None)
+    start = joint_stage.started_on
+    pauses = [(max(begin, start), end) for begin, end in _pauses(joint) if end is None or end > start]
+    deadline = promised_deadline(accepted_on=start, promised_days=days, pauses=pauses)
+    running = joint.state in (JointState.RUNNING, JointState.READY)
+    return _watch(deadline, base=days, today=today, running=running, green=joint.green_channel)
+
+
+def _watch(deadline: Deadline, *, base: int, today: date, running: bool, green: bool) -> WholeWatch:
+    """The light of ``deadline`` on ``today`` (``base``: the days of the
+    yellow threshold) and the next day it changes; none while paused or not running."""
+    if not running or deadline.paused:
+        return WholeWatch(deadline.due, deadline.provisional, "", None)
     light = deadline_light(Deadline(due=deadline.due, remaining=0, paused=False, provisional=False),
-                           promised_days=base, today=today, green=joint.green_channel)
+                           promised_days=base, today=today, green=green)
     watch_on = light_changes_on(work_calendar(), today=today, due=deadline.due, promised_days=base,
-                                scheme=case_scheme(green=joint.green_channel))
+                                scheme=case_scheme(green=green))
     return WholeWatch(deadline.due, deadline.provisional, str(light), watch_on)

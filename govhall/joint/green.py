@@ -25,9 +25,11 @@ from govhall.core import clock
 from govhall.core.actors import Actor, is_system, person
 from govhall.core.audit import audit_record
 from govhall.core.errors import DomainError, NotPermitted
+from govhall.joint import alerts
 from govhall.joint.models import (
     JOINT_OPEN,
     JointCase,
+    JointStage,
     PreReview,
     PreReviewOpinion,
     PreReviewVerdict,
@@ -76,7 +78,13 @@ def joint_green_channel_set(*, actor: Actor, joint_case: JointCase, green: bool,
     for case in subs:
         cases.case_green_channel_set(actor=actor, case=case, green=green, reason=reason, at=at)
         flagged.append(case.number)
-    JointCase.objects.filter(pk=joint.pk).update(green_channel=bool(green), version=F("version") + 1, updated_at=at)
+    # The green channel's earlier yellow: the whole's and the stages' lights
+    # looked at again by today's scan.
+    today = timezone.localtime(at).date()
+    watch = {"watch_on": today} if joint.watch_on is not None else {}
+    JointCase.objects.filter(pk=joint.pk).update(green_channel=bool(green), version=F("version") + 1, updated_at=at,
+                                                 **watch)
+    JointStage.objects.filter(joint_case=joint, watch_on__isnull=False).update(watch_on=today)
     audit_record(actor=actor, action="joint_green_on" if green else "joint_green_off", target=joint,
                  data={"number": joint.number, "reason": reason, "cases": flagged})
     joint_case.green_channel, joint_case.version, joint_case.updated_at = bool(green), joint.version + 1, at
@@ -139,6 +147,7 @@ def pre_review_opinion_give(*, actor: Actor, opinion: PreReviewOpinion, verdict:
     if updated != 1:
         raise DomainError(_("该部门已提出预审意见。"), field="verdict")
     opinion.refresh_from_db()
+    alerts.opinion_given(opinion, at=at)
     review = opinion.pre_review
     audit_record(actor=actor, action="pre_review_opinion", target=review,
                  data={"department": opinion.department.code, "verdict": verdict, "text": text,

@@ -78,6 +78,10 @@ class Stage(models.Model):
                                         on_delete=models.PROTECT, related_name="+")
     depends_on = models.ManyToManyField("self", verbose_name=_("前置阶段"), symmetrical=False, blank=True,
                                         related_name="followers")
+    # The stage's own time limit (分阶段审批时限, e.g. the construction
+    # reform's stages, 国办发〔2019〕11号), counted from the day the stage
+    # starts; blank: no limit of its own, only the whole's and each item's.
+    stage_days = models.PositiveSmallIntegerField(_("阶段办理时限（工作日）"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("审批阶段")
@@ -198,12 +202,23 @@ class JointStage(models.Model):
     state = models.CharField(_("状态"), max_length=16, choices=StageState.choices, default=StageState.WAITING)
     started_on = models.DateField(_("开始日"), null=True, blank=True)
     ended_on = models.DateField(_("结束日"), null=True, blank=True)
+    # The stage's deadline (``Stage.stage_days`` from its start, the joint
+    # case's pauses left out) and its light while it runs, stored by every
+    # change and by the scan (``watch_on``: the next day the light can
+    # change), as the whole's on the joint case's row.
+    due_date = models.DateField(_("阶段办理期限"), null=True, blank=True)
+    light = models.CharField(_("亮灯"), max_length=8, blank=True)
+    watch_on = models.DateField(_("下次监察日"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("联办阶段")
         verbose_name_plural = _("联办阶段")
         ordering = ["joint_case", "stage__order"]
         constraints = [models.UniqueConstraint(fields=["joint_case", "stage"], name="joint_stage_once")]
+        indexes = [
+            # the supervision scan: whose stage-deadline light changes today?
+            models.Index(fields=["watch_on"], name="joint_stage_watch_idx", condition=Q(watch_on__isnull=False)),
+        ]
 
 
 class SubCase(models.Model):

@@ -22,6 +22,25 @@ def sub_case_changed(*, case, action, at, **kwargs) -> None:
     sub_case_settled(case=case, at=at)
 
 
+def joint_time_scan(*, today, at, **kwargs) -> int:
+    """Supervision's scheduled scan (``supervision.signals.time_scan``): the
+    whole's and the stages' lights whose day has come, and the pre-review
+    opinions past their day (joint.alerts). Returns the rows looked at."""
+    from govhall.joint.alerts import pre_reviews_late_scan
+    from govhall.joint.services import joint_stage_watch_refresh, joint_watch_refresh
+
+    return (joint_watch_refresh(today=today, at=at) + joint_stage_watch_refresh(today=today, at=at)
+            + pre_reviews_late_scan(today=today, at=at))
+
+
+def joint_wall_section(*, user, **kwargs) -> dict:
+    """The supervisor's wall (``supervision.signals.wall_sections``): the
+    running joint cases of ``user``'s scope with a yellow or red light."""
+    from govhall.joint.selectors import joint_wall_rows
+
+    return {"template": "web/_joint_wall.html", "rows": joint_wall_rows(user=user)}
+
+
 def _linked(case_id: int) -> bool:
     """Whether the case is a current sub-case: one fixed statement (every
     decision of every case asks; the locked read of the link, which the ORM

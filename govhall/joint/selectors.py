@@ -9,11 +9,24 @@
   may see as cases); window staff those received at their center's windows.
 """
 
+from datetime import date
+
 from django.db.models import Q, QuerySet
 
 from govhall.cases.models import Case
 from govhall.cases.selectors import staff_case_scope
-from govhall.joint.models import JointCase, JointEvent, JointFinding, Stage, SubCase, Theme, ThemeStatus
+from govhall.joint.models import (
+    JointCase,
+    JointEvent,
+    JointFinding,
+    JointStage,
+    JointState,
+    Stage,
+    StageState,
+    SubCase,
+    Theme,
+    ThemeStatus,
+)
 from govhall.org.models import User
 from govhall.org.roles import CENTER_ROLES, DEPARTMENT_ROLES, GLOBAL_ROLES, Role
 from govhall.org.selectors import NOTHING, user_department_ids
@@ -100,6 +113,45 @@ def joint_events(*, user: User, joint: JointCase) -> list[JointEvent]:
     for event in events:
         event.shown_findings = by_event.get(event.pk, [])
     return events
+
+
+WARNED = ("yellow", "red")
+WALL_ROWS = 50
+
+
+def joint_wall_rows(*, user: User, limit: int = WALL_ROWS) -> dict:
+    """The supervisor's wall: the joint cases of ``user``'s scope whose clock
+    runs (办理中, 待统一出件) with a yellow or red light, of the whole or of a
+    running stage — red first, then by deadline — each as a row: the joint
+    case, its worst light, the deadline behind it (the whole's, or the
+    stage's when the stage is the more urgent), the stage and the lead
+    department answering for it. Returns {"rows", "count"}: at most
+    ``limit`` rows, those of the nearest whole deadlines when there are more
+    (three reads whatever the volume)."""
+    warned_stage = JointStage.objects.filter(state=StageState.RUNNING, light__in=WARNED)
+    joints = (JointCase.objects.filter(joint_case_scope(user), state__in=(JointState.RUNNING, JointState.READY))
+              .filter(Q(light__in=WARNED) | Q(pk__in=warned_stage.values("joint_case_id")))
+              .select_related("theme"))
+    count = joints.count()
+    chosen = list(joints.order_by("due_date", "pk")[:limit])  # beyond: the count says how many more
+    stages: dict[int, list[JointStage]] = {}
+    for joint_stage in (JointStage.objects.filter(joint_case__in=[j.pk for j in chosen])
+                        .select_related("stage__lead_department").order_by("stage__order")):
+        stages.setdefault(joint_stage.joint_case_id, []).append(joint_stage)
+    rows = []
+    for joint in chosen:
+        own = stages.get(joint.pk, [])
+        running = [s for s in own if s.state == StageState.RUNNING]
+        flagged = sorted((s for s in running if s.light in WARNED), key=lambda s: (s.light != "red", s.due_date))
+        stage = flagged[0] if flagged else None
+        whole_first = joint.light in WARNED and (stage is None or (joint.light == "red") >= (stage.light == "red"))
+        light, due = (joint.light, joint.due_date) if whole_first else (stage.light, stage.due_date)
+        lead = next((s.stage.lead_department for s in [*([stage] if stage else []), *running, *own]
+                     if s.stage.lead_department_id), None)
+        rows.append({"joint": joint, "light": light, "due_date": due, "stage": None if whole_first else stage,
+                     "lead_department": lead})
+    rows.sort(key=lambda r: (r["light"] != "red", r["due_date"] or date.max, r["joint"].pk))
+    return {"rows": rows, "count": count}
 
 
 def theme_list_administered(*, user: User) -> QuerySet[Theme]:

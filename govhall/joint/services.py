@@ -32,7 +32,8 @@ from govhall.core.counters import counter_next
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.core.observability import mask_personal_data
 from govhall.core.uploads import SCANS, upload_check
-from govhall.joint.deadlines import whole_watch
+from govhall.joint import alerts
+from govhall.joint.deadlines import stage_watch, whole_watch
 from govhall.joint.forms import CombinedForm, theme_form
 from govhall.joint.models import (
     WHOLE_DAYS_DEFAULT,
@@ -171,7 +172,8 @@ def _stage_specs(theme: Theme, stages) -> list[dict]:
         depends = spec.get("depends_on") or []
         if not isinstance(depends, list):
             raise DomainError(_("前置阶段应为阶段名称的列表。"), field=f"{where}.depends_on")
-        cleaned.append({"name": name, "lead": lead, "items": stage_items, "depends_on": depends})
+        cleaned.append({"name": name, "lead": lead, "items": stage_items, "depends_on": depends,
+                        "stage_days": _stage_days(theme, spec.get("stage_days"), f"{where}.stage_days")})
     for index, spec in enumerate(cleaned):
         for position, other in enumerate(spec["depends_on"]):
             if other not in names or other == spec["name"]:
@@ -183,6 +185,16 @@ def _stage_specs(theme: Theme, stages) -> list[dict]:
         raise DomainError(_("前置阶段形成循环：%(path)s。") % {"path": " → ".join(cleaned[i]["name"] for i in cycle)},
                           field=f"stages[{cycle[0]}].depends_on")
     return cleaned
+
+
+def _stage_days(theme: Theme, value, field: str) -> int | None:
+    """A stage's own time limit: blank (none), or 1 to the whole's days."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= theme.whole_days:
+        raise DomainError(_("阶段办理时限应为 1 至 %(n)s 个工作日（不超过整体办理时限），或留空。")
+                          % {"n": theme.whole_days}, field=field)
+    return value
 
 
 def _cycle(stages: list[dict]) -> list[int] | None:
@@ -224,7 +236,8 @@ def theme_configure(*, actor: Actor, theme: Theme, stages: list[dict]) -> Theme:
     cleaned = _stage_specs(theme, stages)
     theme_form([item.current for spec in cleaned for item in spec["items"]], check=True)
     theme.stages.all().delete()
-    made = [Stage.objects.create(theme=theme, order=index + 1, name=spec["name"], lead_department=spec["lead"])
+    made = [Stage.objects.create(theme=theme, order=index + 1, name=spec["name"], lead_department=spec["lead"],
+                                 stage_days=spec["stage_days"])
             for index, spec in enumerate(cleaned)]
     StageItem.objects.bulk_create([StageItem(theme=theme, stage=made[index], item=item, order=position)
                                    for index, spec in enumerate(cleaned) for position, item in enumerate(spec["items"])])
@@ -233,7 +246,7 @@ def theme_configure(*, actor: Actor, theme: Theme, stages: list[dict]) -> Theme:
     audit_record(actor=actor, action="joint_theme_configure", target=theme,
                  data={"code": theme.code, "version": theme.version,
                        "stages": [{"name": s["name"], "lead_department": s["lead"].code,
-                                   "items": [i.code for i in s["items"]],
+                                   "stage_days": s["stage_days"], "items": [i.code for i in s["items"]],
                                    "depends_on": [cleaned[o]["name"] for o in s["depends_on"]]} for s in cleaned]})
     return theme
 
@@ -241,6 +254,7 @@ def theme_configure(*, actor: Actor, theme: Theme, stages: list[dict]) -> Theme:
 def configured_stages(theme: Theme) -> list[dict]:
     """A theme's stages in the shape ``theme_configure`` takes."""
     return [{"name": stage.name, "lead_department": stage.lead_department.code if stage.lead_department else "",
+             "stage_days": stage.stage_days,
              "items": [si.item.code for si in stage.items.select_related("item")],
              "depends_on": [other.name for other in stage.depends_on.all()]}
             for stage in theme.stages.prefetch_related("depends_on").select_related("lead_department")]
@@ -414,6 +428,8 @@ def joint_submit(*, actor: Actor, theme: Theme, applicant_name: str, applicant_i
                       received_on=day, created_at=at, updated_at=at)
     _watch(joint, at)
     joint.save()
+    if alerts.whole_warned(joint, ""):  # a whole of a day or two: yellow from the start
+        alerts.whole_alerts_sync(joint, light_before="", at=at)
     for material, (upload, filename, content) in uploads.items():
         _material_store(joint, material, upload, filename, content, at)
     stages = [JointStage(joint_case=joint, stage=stage) for stage in theme.stages.order_by("order")]
@@ -501,7 +517,10 @@ def _stage_start(joint: JointCase, joint_stage: JointStage, *, actor: Actor, at:
     SubCase.objects.bulk_create([_sub_case_open(joint, joint_stage, stage_item, actor=actor, at=at)
                                  for stage_item in items])
     joint_stage.state, joint_stage.started_on = StageState.RUNNING, _day(at)
-    joint_stage.save(update_fields=["state", "started_on"])
+    _stage_watch_set(joint_stage, joint, at)
+    joint_stage.save(update_fields=["state", "started_on", "due_date", "light", "watch_on"])
+    if alerts.stage_warned(joint_stage, ""):
+        alerts.stage_alerts_sync(joint_stage, joint, light_before="", at=at)
     audit_record(actor=actor, action="joint_stage_start", target=joint,
                  data={"number": joint.number, "stage": joint_stage.stage.name,
                        "lead_department": joint_stage.stage.lead_department.code,
@@ -561,6 +580,30 @@ def joint_stage_start(*, actor: Actor, joint_stage: JointStage, form_data: dict 
     return joint_stage
 
 
+def _stage_watch_set(joint_stage: JointStage, joint: JointCase, at: datetime) -> None:
+    """The stage's own deadline and light on its row's fields, for the state
+    it and the joint case are in (none without a stage limit)."""
+    watch = stage_watch(joint_stage, joint, today=_day(at))
+    if watch.due_date is not None or joint_stage.state == StageState.RUNNING:
+        joint_stage.due_date = watch.due_date
+    joint_stage.light, joint_stage.watch_on = watch.light, watch.watch_on
+
+
+def _stages_rewatch(joint: JointCase, at: datetime) -> None:
+    """The running stages' deadlines and lights again after the joint case's
+    clock stopped or ran again (their clocks stand with the whole's): one
+    read of the stages with a limit of their own, one write each."""
+    stages = (joint.stages.filter(state=StageState.RUNNING, stage__stage_days__isnull=False)
+              .select_related("stage__lead_department"))
+    for joint_stage in stages:
+        before = joint_stage.light
+        _stage_watch_set(joint_stage, joint, at)
+        JointStage.objects.filter(pk=joint_stage.pk).update(due_date=joint_stage.due_date, light=joint_stage.light,
+                                                            watch_on=joint_stage.watch_on)
+        if alerts.stage_warned(joint_stage, before):
+            alerts.stage_alerts_sync(joint_stage, joint, light_before=before, at=at)
+
+
 def _pause_closed(joint: JointCase, at: datetime) -> list:
     """The joint case's pauses, the open one (while it stood stopped) closed
     on the working day the whole's clock runs again from ``at``."""
@@ -576,13 +619,17 @@ def _locked(joint: JointCase) -> JointCase:
 
 
 def _save(joint: JointCase, at: datetime, *fields: str) -> None:
-    """Write ``fields`` of a locked joint case, its whole's watch recomputed."""
+    """Write ``fields`` of a locked joint case, its whole's watch recomputed
+    (and its alert, when the light is or was yellow or red)."""
+    before = joint.light
     _watch(joint, at)
     joint.updated_at = at
     JointCase.objects.filter(pk=joint.pk).update(
         version=F("version") + 1, updated_at=at, due_date=joint.due_date, deadline_provisional=joint.deadline_provisional,
         light=joint.light, watch_on=joint.watch_on, **{field: getattr(joint, field) for field in fields})
     joint.version += 1
+    if alerts.whole_warned(joint, before):
+        alerts.whole_alerts_sync(joint, light_before=before, at=at)
 
 
 def sub_case_settled(*, case: Case, at: datetime) -> None:
@@ -610,7 +657,11 @@ def sub_case_settled(*, case: Case, at: datetime) -> None:
     day = _day(at)
     granted = all(state in GRANTED for state in states)
     joint_stage.state, joint_stage.ended_on = (StageState.DONE if granted else StageState.FAILED), day
-    joint_stage.save(update_fields=["state", "ended_on"])
+    light_before = joint_stage.light
+    joint_stage.light, joint_stage.watch_on = "", None  # its deadline stays on the row: was it met?
+    joint_stage.save(update_fields=["state", "ended_on", "light", "watch_on"])
+    if alerts.stage_warned(joint_stage, light_before):
+        alerts.stage_alerts_sync(joint_stage, joint, light_before=light_before, at=at)
     audit_record(actor=SYSTEM, action="joint_stage_end", target=joint,
                  data={"number": joint.number, "stage": joint_stage.stage.name, "state": joint_stage.state,
                        "last_case": case.number})
@@ -619,6 +670,7 @@ def sub_case_settled(*, case: Case, at: datetime) -> None:
             joint.state = JointState.STOPPED
             joint.pauses = [*joint.pauses, [day.isoformat(), None]]
             _save(joint, at, "state", "pauses")
+            _stages_rewatch(joint, at)  # the stages still running stand with the whole
             audit_record(actor=SYSTEM, action="joint_stop", target=joint,
                          data={"number": joint.number, "stage": joint_stage.stage.name})
         return
@@ -668,6 +720,7 @@ def joint_item_reapply(*, actor: Actor, joint_case: JointCase, sub_case: SubCase
         joint.pauses = _pause_closed(joint, at)
         joint.state = JointState.RUNNING
     _save(joint, at, "state", "pauses", "form_data")
+    _stages_rewatch(joint, at)  # the stage running again, and the others when the whole runs again
     if resumed:
         _start_ready(joint, actor=SYSTEM, at=at)
     audit_record(actor=actor, action="joint_item_reapply", target=joint,
@@ -748,14 +801,43 @@ def joint_deliver(*, actor: Actor, joint_case: JointCase, method: str, received_
     return joint
 
 
-def joint_watch_refresh(*, today) -> int:
+def joint_watch_refresh(*, today, at: datetime | None = None) -> int:
     """The scan of the whole's lights: the joint cases whose light can
     change by ``today`` (an indexed read of ``watch_on``, no sub-case read),
-    each light and next watch day stored again. Returns how many were read."""
+    each light and next watch day stored again, and its ``joint.deadline``
+    alert raised, escalated or cleared when the light is or was yellow or
+    red. Returns how many were read."""
+    at = _now(at)
     count = 0
     for joint in JointCase.objects.filter(watch_on__lte=today).select_related("theme").iterator():
         watch = whole_watch(joint, today=today, running=joint.state in (JointState.RUNNING, JointState.READY))
-        JointCase.objects.filter(pk=joint.pk, version=joint.version).update(light=watch.light, watch_on=watch.watch_on)
+        stored = JointCase.objects.filter(pk=joint.pk, version=joint.version).update(light=watch.light,
+                                                                                    watch_on=watch.watch_on)
+        before, joint.light = joint.light, watch.light
+        if stored and alerts.whole_warned(joint, before):  # else a change since did it
+            alerts.whole_alerts_sync(joint, light_before=before, at=at)
+        count += 1
+    return count
+
+
+def joint_stage_watch_refresh(*, today, at: datetime | None = None) -> int:
+    """The scan of the stages' own lights, as ``joint_watch_refresh``: the
+    stages whose light can change by ``today`` (an indexed read of their
+    ``watch_on`` with their joint case's row, no sub-case read), each stored
+    again (guarded on the state and watch day read) with its
+    ``joint.stage_deadline`` alert. Returns how many were read."""
+    at = _now(at)
+    count = 0
+    due = (JointStage.objects.filter(watch_on__lte=today)
+           .select_related("stage__lead_department", "joint_case__theme").order_by("watch_on", "pk"))
+    for joint_stage in due.iterator():
+        joint, before, watched = joint_stage.joint_case, joint_stage.light, joint_stage.watch_on
+        watch = stage_watch(joint_stage, joint, today=today)
+        stored = JointStage.objects.filter(pk=joint_stage.pk, state=joint_stage.state, watch_on=watched).update(
+            light=watch.light, watch_on=watch.watch_on)
+        joint_stage.light = watch.light
+        if stored and alerts.stage_warned(joint_stage, before):
+            alerts.stage_alerts_sync(joint_stage, joint, light_before=before, at=at)
         count += 1
     return count
 

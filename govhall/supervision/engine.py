@@ -39,7 +39,7 @@ from govhall.core.writers import holes_next, id_gaps, ranges_q
 from govhall.org.roles import Role
 from govhall.supervision.models import ACTIVE_STATES, Alert, AlertState, ScanMark, Severity
 from govhall.supervision.rules import RULES
-from govhall.supervision.signals import lights_scanned
+from govhall.supervision.signals import lights_scanned, time_scan
 from govhall.timing import Light
 
 SEVERITY_ORDER = {Severity.YELLOW: 1, Severity.RED: 2}
@@ -401,6 +401,7 @@ class ScanResult:
     cases: int
     events: int
     followups: int
+    others: int = 0  # rows looked at by the apps' own time rules (``signals.time_scan``)
 
 
 def supervise_scan(*, at: datetime) -> ScanResult:
@@ -412,7 +413,9 @@ def supervise_scan(*, at: datetime) -> ScanResult:
         events = _scan_events(at)
     with transaction.atomic():
         followups = _scan_followups(today, at)
-    return ScanResult(cases=cases, events=events, followups=followups)
+    with transaction.atomic():  # the apps' own deadlines (joint approval), without supervision importing them
+        others = sum(count or 0 for _receiver, count in time_scan.send(sender=ScanResult, today=today, at=at))
+    return ScanResult(cases=cases, events=events, followups=followups, others=others)
 
 
 def rule_title(code: str) -> str:

@@ -42,6 +42,15 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
     Rule("case.pause_too_long", Severity.YELLOW, EVENT, "《行政许可法》第四十五条",
          _("特别程序累计时间超过承诺时限")),
     Rule("review.followup_late", Severity.RED, TIME, "好差评差评整改时限", _("差评未在规定时限内整改回访")),
+    # Joint approval (docs/joint.md, "Supervision"): checked by the joint app's
+    # receiver of ``signals.time_scan`` and by its services at each change.
+    Rule("joint.deadline", Severity.YELLOW, TIME, "《行政许可法》第四十二条（统一办理、联合办理、集中办理的整体时限）",
+         _("联办件临近或超过整体办理期限")),
+    Rule("joint.stage_deadline", Severity.YELLOW, TIME,
+         "《国务院办公厅关于全面开展工程建设项目审批制度改革的实施意见》（国办发〔2019〕11号）分阶段审批时限",
+         _("联办阶段临近或超过阶段办理时限")),
+    Rule("joint.prereview_late", Severity.YELLOW, TIME, "绿色通道联合预审制度（一个工作日内反馈预审意见）",
+         _("联合预审意见未在一个工作日内提出")),
     # The daily verification of the audit chains (supervision/chains.py).
     Rule("case.chain_broken", Severity.RED, TIME, "GB/T 22239-2019 8.1.4.3 c)（审计记录的保护）；办件事件链（DESIGN 3.6）",
          _("办件事件链校验未通过（事件被修改、删除或插入）")),

@@ -8,6 +8,7 @@ from govhall.org.models import User
 from govhall.org.roles import CENTER_ROLES
 from govhall.org.selectors import NOTHING, scope_q
 from govhall.supervision.models import ACTIVE_STATES, Alert, Severity
+from govhall.supervision.signals import wall_sections
 
 
 def alert_scope(user: User) -> Q:
@@ -57,7 +58,9 @@ def _lights(qs, key: str) -> dict:
 
 def wall_for(user: User) -> dict:
     """The live wall: per department and per window, open cases by light and
-    active alerts by severity (a few grouped queries, whatever the volume)."""
+    active alerts by severity (a few grouped queries, whatever the volume),
+    and the sections other apps add for ``user`` (``signals.wall_sections``:
+    the joint cases with a yellow or red light)."""
     cases = Case.objects.filter(scope_q(user, department_id="department_id", center_path="center__path"), state__in=OPEN)
     alerts = Alert.objects.filter(alert_scope(user), state__in=ACTIVE_STATES)
     alert_counts = {}
@@ -80,4 +83,6 @@ def wall_for(user: User) -> dict:
     totals = cases.aggregate(open=Count("pk"), yellow=Count("pk", filter=Q(light="yellow")), red=Count("pk", filter=Q(light="red")))
     totals |= alerts.aggregate(red_alerts=Count("pk", filter=Q(severity=Severity.RED)),
                                yellow_alerts=Count("pk", filter=Q(severity=Severity.YELLOW)))
-    return {"departments": rows(Department, "department"), "windows": rows(Window, "window"), "totals": totals}
+    sections = [section for _receiver, section in wall_sections.send(sender=Alert, user=user) if section]
+    return {"departments": rows(Department, "department"), "windows": rows(Window, "window"), "totals": totals,
+            "sections": sections}

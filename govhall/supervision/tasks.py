@@ -22,7 +22,7 @@ def supervise_task(reschedule: bool = True) -> dict:
     finally:  # the next scan even if this one failed (a database away for a moment)
         if reschedule:
             schedule_next()
-    return {"cases": result.cases, "events": result.events, "followups": result.followups}
+    return {"cases": result.cases, "events": result.events, "followups": result.followups, "others": result.others}
 
 
 @periodic("supervision scan")

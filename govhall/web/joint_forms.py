@@ -31,6 +31,9 @@ class StageRowForm(RowForm):
 
     name = forms.CharField(label=_("阶段名称"), max_length=50)
     lead_department = forms.ChoiceField(label=_("牵头部门"))
+    stage_days = forms.IntegerField(label=_("阶段办理时限（工作日，可留空）"), required=False, min_value=1,
+                                    max_value=WHOLE_DAYS_DEFAULT,
+                                    help_text=_("自阶段启动次日起计算；留空则只受整体时限和各事项承诺时限约束。"))
     items = forms.MultipleChoiceField(label=_("本阶段事项（按住 Ctrl 多选）"),
                                       widget=forms.SelectMultiple(attrs={"size": 6}))
     depends_on = OptionsField(label=_("前置阶段（阶段名称，用顿号分隔）"), required=False)

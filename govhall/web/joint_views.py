@@ -25,6 +25,7 @@ from govhall.core.errors import DomainError, NotPermitted
 from govhall.core.models import AuditEvent
 from govhall.joint import services as joint_services
 from govhall.joint.forms import theme_form
+from govhall.joint.indicators import joint_indicators
 from govhall.joint.models import (
     JointCase,
     JointFinding,
@@ -157,8 +158,8 @@ def joint_theme_detail(request, theme_id: int):
         formset = stage_formset(data=request.POST, departments=departments, items=items)
         if formset.is_valid():
             rows = [row for row in formset.forms if row.cleaned_data and not row.cleaned_data.get("DELETE")]
-            stages = [{key: row.cleaned_data[key] for key in ("name", "lead_department", "items", "depends_on")}
-                      for row in rows]
+            stages = [{key: row.cleaned_data[key]
+                       for key in ("name", "lead_department", "stage_days", "items", "depends_on")} for row in rows]
             try:
                 joint_services.theme_configure(actor=request.user, theme=theme, stages=stages)
             except DomainError as error:
@@ -258,6 +259,30 @@ def joint_receive(request, code: str):
 LIGHTS = ("green", "yellow", "red")
 
 
+# Who sees the joint indicators on the list: managers of a center, supervisors, administrators.
+INDICATOR_ROLES = frozenset({Role.CENTER_MANAGER, Role.SUPERVISOR, Role.SYSTEM_ADMIN})
+
+
+def _indicators(request, user: User) -> dict | None:
+    """The joint indicators panel (joint.indicators) for the month asked
+    (``?month=YYYY-MM``, this month by default) and the user's center (all
+    for supervisors and administrators); None for other roles."""
+    if user.role not in INDICATOR_ROLES and not user.is_superuser:
+        return None
+    from govhall.stats.periods import Period, PeriodError
+
+    today = clock.today()
+    error = None
+    try:
+        period = Period.parse_month(request.GET["month"]) if request.GET.get("month") else None
+    except PeriodError as refused:
+        period, error = None, str(refused)
+    period = period or Period.month(today.year, today.month)
+    center = user.center if user.role == Role.CENTER_MANAGER else None
+    return {"period": period, "month": f"{period.start:%Y-%m}", "center": center, "error": error,
+            "figures": joint_indicators(user=user, start=period.start, end=period.end, center=center)}
+
+
 @login_required
 def joint_worklist(request):
     user = _staff(request)
@@ -280,6 +305,7 @@ def joint_worklist(request):
         "may_configure": user.role == Role.SYSTEM_ADMIN or user.is_superuser
         or (user.role == Role.CENTER_MANAGER and user.center_id is not None),
         "query": "&".join(f"{k}={v}" for k, v in (("state", state), ("light", light)) if v),
+        "indicators": _indicators(request, user),
     })
 
 

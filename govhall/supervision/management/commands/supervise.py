@@ -29,4 +29,5 @@ class Command(BaseCommand):
 
         result = supervise_scan(at=clock.now())
         self.stdout.write(f"supervision: {result.cases} case(s) looked at, {result.events} new event(s) checked, "
-                          f"{result.followups} late follow-up(s) alerted")
+                          f"{result.followups} late follow-up(s) alerted, {result.others} row(s) of other apps' "
+                          f"deadlines looked at")
