@@ -183,3 +183,19 @@ def test_only_a_unit_that_holds_the_order_acts_as_a_unit(line):
     with pytest.raises(NotPermitted):
         hotline.workorder_return(actor=line.handler_water, order=order, reason="不归我们管")
     assert order.state == OrderState.DISPATCHED and order_verify(order) is None
+
+
+def test_two_people_at_once_one_wins_and_the_other_changes_nothing(line):
+    from govhall.core.errors import Conflict
+    from govhall.hotline.models import WorkOrder
+
+    order = new_order(line)
+    hotline.workorder_dispatch(actor=line.operator, order=order, main_unit=line.unit_b)
+    stale = WorkOrder.objects.get(pk=order.pk)
+    hotline.workorder_sign(actor=line.handler_b, order=order)
+    with pytest.raises(Conflict):
+        hotline.workorder_return(actor=line.handler_b, order=stale, reason="不属本单位")
+    order.refresh_from_db()
+    assignment = order.assignments.get(active=True)
+    assert (order.state, assignment.return_reason) == (OrderState.SIGNED, "")
+    assert order_verify(order) is None
