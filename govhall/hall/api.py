@@ -86,7 +86,7 @@ class TicketStatus(APIView):
     def get(self, request, code: str):
         """A ticket's state, place in line and expected wait, by its query code (no login:
         the code is the ticket's secret; the phone number is never shown)."""
-        ticket = selectors.ticket_get_public(code=code[:16])
+        ticket = selectors.ticket_get_public(code=code)
         if ticket is None:
             raise NotFound("没有该排队号。")
         return Response(_status(ticket))

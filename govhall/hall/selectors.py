@@ -18,6 +18,7 @@ from govhall.org.models import (
     AWAY_STATUSES,
     Attendance,
     AttendanceStatus,
+    Center,
     Post,
     User,
     Window,
@@ -150,9 +151,24 @@ def ticket_place(ticket: Ticket, *, at: datetime) -> Place:
     return Place(ahead=ahead, windows=windows, minutes=minutes)
 
 
+def _storable(text: str, limit: int) -> bool:
+    """Whether ``text`` can be a stored key (PostgreSQL refuses NUL even in a query)."""
+    return len(text) <= limit and "\x00" not in text
+
+
 def ticket_get_public(*, code: str) -> Ticket | None:
+    """A ticket by its query code (the public ticket page and API)."""
+    if not _storable(code, 16):
+        return None
     return (Ticket.objects.filter(code=code).select_related("center", "category", "window", "target_window")
             .first())
+
+
+def center_get_public(*, code: str) -> Center | None:
+    """A center by its code (the kiosk and display addresses)."""
+    if not _storable(code, 32):
+        return None
+    return Center.objects.filter(code=code).first()
 
 
 def ticket_at_window(window: Window, *, on: date) -> Ticket | None:

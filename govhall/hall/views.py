@@ -34,7 +34,10 @@ from govhall.org.roles import Role
 
 
 def _center(code: str) -> Center:
-    return get_object_or_404(Center, code=code)
+    center = selectors.center_get_public(code=code)
+    if center is None:
+        raise Http404
+    return center
 
 
 class KioskForm(forms.Form):
@@ -80,7 +83,7 @@ def kiosk(request, center: str):
 def ticket_page(request, code: str):
     """The ticket (排队小票): printable, and the page a phone keeps open —
     the number, the place in line and the expected wait, refreshed."""
-    ticket = selectors.ticket_get_public(code=code[:16])
+    ticket = selectors.ticket_get_public(code=code)
     if ticket is None:
         raise Http404
     place = selectors.ticket_place(ticket, at=clock.now()) if ticket.state == TicketState.WAITING else None

@@ -62,3 +62,10 @@ def test_taking_a_number_needs_a_login_and_an_unknown_code_is_not_found(floor):
 def test_the_schema_names_the_hall_endpoints(client):
     schema = client.get(reverse("api_schema")).content.decode()
     assert "/api/hall/tickets/" in schema and "TicketStateEnum" in schema
+
+
+def test_addresses_no_ticket_or_center_can_have_are_not_found(floor, client):
+    for url in ("/api/hall/tickets/ab%00/", "/api/hall/tickets/" + "x" * 200 + "/"):
+        assert APIClient().get(url).status_code == 404, url
+    for url in ("/hall/ticket/ab%00/", "/hall/D1%00/kiosk/", "/hall/D1%00/display/calls/"):
+        assert client.get(url).status_code == 404, url
