@@ -136,6 +136,11 @@ def _staff_of_center(actor: Actor, center: Center) -> bool:
     return center.pk in {actor.center_id, getattr(actor.department, "center_id", None)}
 
 
+def _served(category: ServiceCategory) -> bool:
+    """Whether an active window calls ``category``."""
+    return WindowCategory.objects.filter(category=category, window__active=True).exists()
+
+
 @transaction.atomic
 def ticket_issue(*, actor: Actor, category: ServiceCategory, source: str, priority: str = TicketPriority.NONE,
                  phone: str = "", at: datetime | None = None, client_address: str | None = None) -> Ticket:
@@ -145,7 +150,7 @@ def ticket_issue(*, actor: Actor, category: ServiceCategory, source: str, priori
     run per category per day from 1, consecutively also under concurrency
     (core.counters)."""
     at = at or clock.now()
-    if not category.active or not WindowCategory.objects.filter(category=category, window__active=True).exists():
+    if not category.active or not _served(category):
         raise DomainError(_("该类别暂不取号。"), field="category")
     _allowed_priority(actor, source=source, priority=priority, center=category.center)
     phone = identity.phone(phone.strip(), field="phone") if (phone or "").strip() else ""
@@ -301,6 +306,8 @@ def ticket_transfer(*, actor: Actor, ticket: Ticket, category: ServiceCategory |
             raise DomainError(_("不能转回本窗口。"), field="window")
     elif target.pk == ticket.category_id:
         raise DomainError(_("转往的类别与原类别相同。"), field="category")
+    elif not _served(target):
+        raise DomainError(_("该类别没有窗口叫号，请指定窗口。"), field="category")
     old = _ticket_step(actor=actor, ticket=ticket, at=at, expected=AT_WINDOW,
                        values={"state": TicketState.TRANSFERRED, "done_at": clock.now}, action="ticket_transfer",
                        data={"to": f"{target.code}{'' if window is None else ' ' + window.number}"})

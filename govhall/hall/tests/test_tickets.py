@@ -134,7 +134,11 @@ def test_transfer_names_the_field_at_fault(floor):
     foreign = hall_services.category_create(actor=SYSTEM, center=other, code="A", name="别处业务")
     with pytest.raises(DomainError) as foreign_category:
         hall_services.ticket_transfer(actor=floor.clerk, ticket=ticket, category=foreign, at=later(3))
-    assert (nothing.value.field, same_window.value.field, foreign_category.value.field) == ("category", "window", "category")
+    unserved = hall_services.category_create(actor=SYSTEM, center=floor.district, code="U", name="无窗口类别")
+    with pytest.raises(DomainError) as no_window:
+        hall_services.ticket_transfer(actor=floor.clerk, ticket=ticket, category=unserved, at=later(3))
+    assert (nothing.value.field, same_window.value.field, foreign_category.value.field, no_window.value.field) == (
+        "category", "window", "category", "category")
     assert Ticket.objects.get(pk=ticket.pk).state == TicketState.CALLED  # nothing half-done
 
 
