@@ -1,8 +1,10 @@
 """The joint layer's hook into the case lifecycle: ``cases.signals.case_changed``,
 sent inside every transition's transaction. Only the acts that settle a
-case for its stage are looked at (a decision, or an end without one); the
-look-up of the link is one indexed read, and a case that is no sub-case
-costs nothing more."""
+case for its stage are looked at (a decision, or an end without one), in
+fixed statements: the link, with the joint case's row locked, is one
+indexed read (a case that is no sub-case costs nothing more), and one more
+tells whether the stage is now settled; only the decision that settles the
+stage goes on to the joint services."""
 
 import functools
 
@@ -15,11 +17,15 @@ SETTLING = frozenset({Action.APPROVE, Action.DENY, Action.REJECT, Action.WITHDRA
 
 
 def sub_case_changed(*, case, action, at, **kwargs) -> None:
-    if action not in SETTLING or not _linked(case.pk):
+    if action not in SETTLING:
+        return
+    settled = _stage_settled(case.pk)
+    if settled is None:
         return
     from govhall.joint.services import sub_case_settled
 
-    sub_case_settled(case=case, at=at)
+    joint_case_id, joint_stage_id, granted = settled
+    sub_case_settled(case=case, at=at, joint_case_id=joint_case_id, joint_stage_id=joint_stage_id, granted=granted)
 
 
 def joint_time_scan(*, today, at, **kwargs) -> int:
@@ -41,26 +47,55 @@ def joint_wall_section(*, user, **kwargs) -> dict:
     return {"template": "web/_joint_wall.html", "rows": joint_wall_rows(user=user)}
 
 
-def _linked(case_id: int) -> bool:
-    """Whether the case is a current sub-case: one fixed statement (every
-    decision of every case asks; the locked read of the link, which the ORM
-    builds anew each time, only for a sub-case)."""
+def _stage_settled(case_id: int) -> tuple[int, int, bool] | None:
+    """(joint case, stage, all granted) when the case is a current sub-case
+    whose running stage of a running or stopped joint case has every current
+    sub-case settled now; None otherwise. The joint case's row is locked by
+    the first read (PostgreSQL; SQLite serializes writers) before the
+    stage's states are read: of two sub-cases decided at once, the later
+    sees the earlier's decision and settles the stage, once."""
+    from govhall.joint.models import JointState, StageState
+    from govhall.joint.services import GRANTED, SETTLED
+
+    link_sql, stage_sql = _settled_sql()
     with connection.cursor() as cursor:
-        cursor.execute(_linked_sql(), [case_id])
-        return cursor.fetchone() is not None
+        cursor.execute(link_sql, [case_id])
+        link = cursor.fetchone()
+        if link is None or link[2] not in (JointState.RUNNING, JointState.STOPPED):
+            return None
+        cursor.execute(stage_sql, [*sorted(SETTLED), *sorted(GRANTED), link[1]])
+        state, unsettled, not_granted = cursor.fetchone()
+    if state != StageState.RUNNING or unsettled:
+        return None
+    return link[0], link[1], not not_granted
 
 
 @functools.cache
-def _linked_sql() -> str:
-    from govhall.joint.models import SubCase
+def _settled_sql() -> tuple[str, str]:
+    from govhall.cases.models import Case
+    from govhall.joint.models import JointCase, JointStage, SubCase
+    from govhall.joint.services import GRANTED, SETTLED
 
     qn = connection.ops.quote_name
 
-    def column(name: str) -> str:
-        return qn(SubCase._meta.get_field(name).column)
+    def column(model, name: str) -> str:
+        return qn(model._meta.get_field(name).column)
 
-    return (f"SELECT 1 FROM {qn(SubCase._meta.db_table)} WHERE {column('case')} = %s"
-            f" AND NOT {column('replaced')}")
+    sub, joint, stage, case = (qn(model._meta.db_table) for model in (SubCase, JointCase, JointStage, Case))
+    lock = " FOR UPDATE OF j" if connection.features.has_select_for_update_of else ""
+    link_sql = (f"SELECT s.{column(SubCase, 'joint_case')}, s.{column(SubCase, 'joint_stage')}, j.{column(JointCase, 'state')}"
+                f" FROM {sub} s INNER JOIN {joint} j ON j.{column(JointCase, 'id')} = s.{column(SubCase, 'joint_case')}"
+                f" WHERE s.{column(SubCase, 'case')} = %s AND NOT s.{column(SubCase, 'replaced')}{lock}")
+
+    def any_case_not_in(states) -> str:
+        return (f"EXISTS (SELECT 1 FROM {sub} s INNER JOIN {case} c ON c.{column(Case, 'id')} = s.{column(SubCase, 'case')}"
+                f" WHERE s.{column(SubCase, 'joint_stage')} = js.{column(JointStage, 'id')}"
+                f" AND NOT s.{column(SubCase, 'replaced')}"
+                f" AND c.{column(Case, 'state')} NOT IN ({', '.join(['%s'] * len(states))}))")
+
+    stage_sql = (f"SELECT js.{column(JointStage, 'state')}, {any_case_not_in(SETTLED)}, {any_case_not_in(GRANTED)}"
+                 f" FROM {stage} js WHERE js.{column(JointStage, 'id')} = %s")
+    return link_sql, stage_sql
 
 
 def register_labels() -> None:

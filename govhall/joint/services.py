@@ -632,30 +632,17 @@ def _save(joint: JointCase, at: datetime, *fields: str) -> None:
         alerts.whole_alerts_sync(joint, light_before=before, at=at)
 
 
-def sub_case_settled(*, case: Case, at: datetime) -> None:
-    """A sub-case was decided or ended without a decision (called by the
-    ``case_changed`` receiver inside that transaction). When every current
-    sub-case of its stage is settled, the stage is done (all granted) or
-    failed (any not granted): done starts the stages that waited for it, and
-    the last one makes the joint case ready for the unified delivery; failed
-    stops the joint case (docs/joint.md, "When a sub-case is not granted")."""
-    # The joint case's row locked with the link's read, before the stage
-    # and its sub-cases' states are (see ``_locked``).
-    link = (SubCase.objects.select_for_update(of=("joint_case",))
-            .select_related("joint_case__theme", "joint_case__center", "joint_stage__stage")
-            .filter(case_id=case.pk, replaced=False).order_by().first())
-    if link is None:
-        return
-    rows = list(Case.objects.filter(joint_link__joint_stage_id=link.joint_stage_id, joint_link__replaced=False)
-                .values_list("state", "joint_link__joint_stage__state"))
-    joint, joint_stage = link.joint_case, link.joint_stage
-    if joint.state not in (JointState.RUNNING, JointState.STOPPED):
-        return  # delivered or ended: nothing moves back
-    if rows[0][1] != StageState.RUNNING or any(state not in SETTLED for state, _stage in rows):
-        return
-    states = [state for state, _stage in rows]
+def sub_case_settled(*, case: Case, at: datetime, joint_case_id: int, joint_stage_id: int, granted: bool) -> None:
+    """A decision or an end without one settled the last current sub-case
+    of a running stage (the ``case_changed`` receiver found it, with the
+    joint case's row locked, inside that transaction): the stage is done
+    (every sub-case ``granted``) or failed (any not granted). Done starts
+    the stages that waited for it, and the last one makes the joint case
+    ready for the unified delivery; failed stops the joint case
+    (docs/joint.md, "When a sub-case is not granted")."""
+    joint = JointCase.objects.select_related("theme", "center").get(pk=joint_case_id)
+    joint_stage = JointStage.objects.select_related("stage").get(pk=joint_stage_id)
     day = _day(at)
-    granted = all(state in GRANTED for state in states)
     joint_stage.state, joint_stage.ended_on = (StageState.DONE if granted else StageState.FAILED), day
     light_before = joint_stage.light
     joint_stage.light, joint_stage.watch_on = "", None  # its deadline stays on the row: was it met?
