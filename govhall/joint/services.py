@@ -11,6 +11,7 @@ docs/joint.md, "Events"). The lifecycle of each item is never copied here.
 """
 
 import secrets
+from collections import defaultdict
 from datetime import datetime
 
 from django.db import transaction
@@ -534,12 +535,16 @@ def _start_ready(joint: JointCase, *, actor: Actor, at: datetime, strict: bool =
     stage whose sub-cases cannot be received (an item republished meanwhile
     with a new question) stays waiting, recorded, for ``joint_stage_start``
     — the decision that ended the previous stage stands."""
-    stages = list(joint.stages.select_related("stage__lead_department").prefetch_related("stage__depends_on"))
+    stages = list(joint.stages.select_related("stage__lead_department"))
     done = {s.stage_id for s in stages if s.state == StageState.DONE}
+    needs = defaultdict(set)  # the theme's dependencies as pairs of keys: no stage built twice
+    for stage_id, dependency_id in (Stage.depends_on.through.objects.filter(from_stage__theme_id=joint.theme_id)
+                                    .values_list("from_stage_id", "to_stage_id")):
+        needs[stage_id].add(dependency_id)
     for joint_stage in stages:
         if joint_stage.state != StageState.WAITING:
             continue
-        if all(dep.pk in done for dep in joint_stage.stage.depends_on.all()):
+        if needs[joint_stage.stage_id] <= done:
             try:
                 with transaction.atomic():
                     _stage_start(joint, joint_stage, actor=actor, at=at)
