@@ -116,6 +116,7 @@ def register_labels() -> None:
         "joint_item_reapply": (_("重新申请"), _("{number}：{item}，新办件 {case}")),
         "joint_extend": (_("延长整体期限"), _("{number}：{days} 个工作日，至 {due_date}")),
         "joint_deliver": (_("统一出件"), _("{number}")),
+        "joint_stage_deliver": (_("已完成阶段的结果出件"), _("{number}")),
         "joint_event_schedule": (_("安排联合活动"), _("{number}：{kind_name}，{scheduled_on}")),
         "joint_finding_record": (_("记录联合活动意见"), _("{number}：{case}")),
     })

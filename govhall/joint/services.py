@@ -757,7 +757,10 @@ def joint_deliver(*, actor: Actor, joint_case: JointCase, method: str, received_
     yet served — each through ``cases.case_deliver``, with its own delivery
     receipt — at once. On a joint case whose stages are all done it is the
     end of the joint case (delivered); on a stopped one it serves what was
-    decided (the denial with its rights notice included) and ends it."""
+    decided (the denial with its rights notice included) and ends it; on a
+    running one it serves the results of the stages already done, together,
+    and the joint case runs on (art. 44: a decision is served within 10
+    working days, not when the last stage ends — docs/joint.md, "Delivery")."""
     at = _now(at)
     _require_window_at(actor, joint_case.center)
     joint = _locked(joint_case)
@@ -765,8 +768,7 @@ def joint_deliver(*, actor: Actor, joint_case: JointCase, method: str, received_
         raise DomainError(_("联办件已统一出件。"), field="state")
     if joint.state == JointState.ENDED:
         raise DomainError(_("联办件已结束，结果已送达。"), field="state")
-    if joint.state == JointState.RUNNING:
-        raise DomainError(_("联办件尚有阶段未完成，不能统一出件。"), field="state")
+    running = joint.state == JointState.RUNNING
     stopped = joint.state == JointState.STOPPED
     if stopped:
         unsettled = list(Case.objects.filter(joint_link__joint_case=joint, joint_link__replaced=False)
@@ -774,14 +776,20 @@ def joint_deliver(*, actor: Actor, joint_case: JointCase, method: str, received_
         if unsettled:
             raise DomainError(_("子件 %(cases)s 尚未办结，联办件不能结束统一出件。") % {"cases": "、".join(unsettled)},
                               field="state")
-    pending = list(Case.objects.filter(joint_link__joint_case=joint, state__in=(State.APPROVED, State.DENIED))
-                   .select_related("item_version__item", "department", "center").order_by("pk"))
+    pending = _undelivered(joint, stages_done=running)
+    if running and not pending:
+        raise DomainError(_("联办件尚有阶段未完成，已完成阶段的结果均已送达。"), field="state")
     for case in pending:  # each with its item version as the process keeps it (its steps read once)
         item = case.item_version.item
         case.item_version = version_kept(case.item_version_id, case.item_version.updated_at)
         case.item_version.item = item
     delivered = [cases.case_deliver(actor=actor, case=case, method=method, received_by=received_by, at=at).number
                  for case in pending]
+    if running:
+        _save(joint, at)
+        audit_record(actor=actor, action="joint_stage_deliver", target=joint,
+                     data={"number": joint.number, "cases": delivered, "method": method, "received_by": received_by})
+        return joint
     if stopped:  # the days it stood stopped never count against the whole
         joint.pauses = _pause_closed(joint, at)
     joint.state = JointState.ENDED if stopped else JointState.DELIVERED
@@ -791,6 +799,22 @@ def joint_deliver(*, actor: Actor, joint_case: JointCase, method: str, received_
                  data={"number": joint.number, "state": joint.state, "cases": delivered, "method": method,
                        "received_by": received_by})
     return joint
+
+
+def _undelivered(joint: JointCase, *, stages_done: bool = False) -> list[Case]:
+    """The sub-cases decided and not yet served (of the stages done only,
+    with ``stages_done``), in the order they were received."""
+    pending = Case.objects.filter(joint_link__joint_case=joint, state__in=(State.APPROVED, State.DENIED))
+    if stages_done:
+        pending = pending.filter(joint_link__joint_stage__state=StageState.DONE)
+    return list(pending.select_related("item_version__item", "department", "center").order_by("pk"))
+
+
+def stage_results_pending(joint: JointCase) -> bool:
+    """Whether a running joint case has results of a done stage to serve."""
+    return joint.state == JointState.RUNNING and Case.objects.filter(
+        joint_link__joint_case=joint, joint_link__joint_stage__state=StageState.DONE,
+        state__in=(State.APPROVED, State.DENIED)).exists()
 
 
 def joint_watch_refresh(*, today, at: datetime | None = None) -> int:

@@ -426,7 +426,8 @@ def _page(request, joint: JointCase, *, extend=None, deliver=None, bound=None, e
         "extend": (extend or JointExtendForm(prefix="extend")) if _manages(user, joint) and not joint.extension_days
         and joint.state in (JointState.RUNNING, JointState.READY) else None,
         "deliver": (deliver or DeliverForm(prefix="deliver")) if at_window
-        and joint.state in (JointState.READY, JointState.STOPPED) else None,
+        and (joint.state in (JointState.READY, JointState.STOPPED) or joint_services.stage_results_pending(joint))
+        else None,
         "events": [(e, *audit_describe(e)) for e in events],
         "joint_events": _joint_events(user, joint, finding),
         "event_form": (event or _event_form(joint, schedulable)) if schedulable else None,
@@ -483,11 +484,12 @@ def joint_act(request, number: str, action: str):
                     messages.error(request, _("该联办件已于 %(day)s 统一出件，无需再次出件。")
                                    % {"day": joint.ended_on.isoformat() if joint.ended_on else "—"})
                     return redirect("joint_detail", number=joint.number)
-                if joint.state not in (JointState.READY, JointState.STOPPED):
-                    raise
                 form.add_error(error.field if error.field in form.fields else None, error.message)
                 return _page(request, joint, deliver=form, status=400)
-            messages.success(request, _("已统一出件：%(state)s。") % {"state": joint.get_state_display()})
+            if joint.state == JointState.RUNNING:
+                messages.success(request, _("已完成阶段的办理结果已送达，其余阶段办结后再出件。"))
+            else:
+                messages.success(request, _("已统一出件：%(state)s。") % {"state": joint.get_state_display()})
         elif action == "event":
             subs = list(joint_sub_cases(user=user, joint=joint).select_related("case__item_version"))
             schedulable = _schedulable(user, joint, subs)

@@ -72,6 +72,39 @@ def test_a_construction_project_runs_through_its_four_stages_in_parallel(joint_h
     assert actions.count("joint_stage_start") == 4 and actions.count("joint_stage_end") == 4
 
 
+def test_a_done_stages_results_are_served_while_later_stages_run_and_the_rest_at_the_end(joint_hall):
+    """Art. 44: a decision is served within 10 working days; a construction
+    project's planning permits cannot wait for the completion acceptance."""
+    hall = joint_hall
+    jc = receive_construction(hall)
+    with pytest.raises(DomainError) as refused:  # nothing done yet
+        joint.joint_deliver(actor=hall.clerk, joint_case=jc, method="window", received_by="王经理")
+    assert refused.value.field == "state"
+    first = running_cases(jc, "立项用地规划")
+    for case in first:
+        decide(case, at=at("2026-03-04 10:00"))
+    jc = joint.joint_deliver(actor=hall.clerk, joint_case=jc, method="window", received_by="王经理",
+                             at=at("2026-03-05 10:00"))
+    assert jc.state == JointState.RUNNING
+    assert {c.state for c in Case.objects.filter(pk__in=[c.pk for c in first])} == {State.DELIVERED}
+    assert not Case.objects.filter(joint_link__joint_case=jc, state=State.DELIVERED).exclude(
+        pk__in=[c.pk for c in first]).exists()
+    with pytest.raises(DomainError):  # the done stage's results are served; the rest still runs
+        joint.joint_deliver(actor=hall.clerk, joint_case=jc, method="window", received_by="王经理")
+    for stage, when in [("工程建设许可", "2026-03-10 10:00"), ("施工许可", "2026-03-16 10:00"),
+                        ("竣工验收", "2026-03-20 10:00")]:
+        for case in running_cases(jc, stage):
+            decide(case, at=at(when))
+    jc = joint.joint_deliver(actor=hall.clerk, joint_case=jc, method="window", received_by="王经理",
+                             at=at("2026-03-23 10:00"))
+    assert jc.state == JointState.DELIVERED
+    subs = Case.objects.filter(joint_link__joint_case=jc)
+    assert subs.count() == 12 and set(subs.values_list("state", flat=True)) == {State.DELIVERED}
+    actions = list(AuditEvent.objects.filter(target_type="joint.jointcase", target_id=str(jc.pk))
+                   .values_list("action", flat=True))
+    assert actions.count("joint_stage_deliver") == 1 and actions.count("joint_deliver") == 1
+
+
 def test_the_whole_deadline_is_45_working_days_on_the_row(joint_hall):
     jc = receive_construction(joint_hall)
     # Received Monday 2 March 2026: the 45th working day after it (no
