@@ -403,19 +403,8 @@ def checkpoints_apply(changes: dict[tuple, int]) -> None:
     changes = {key: n for key, n in changes.items() if n}
     if not changes:
         return
-    rows = OverdueCheckpoint.objects.filter(day__in=sorted({key[0] for key in changes}),
-                                            department_id__in=sorted({key[2] for key in changes}))
-    current = {tuple(row[name] for name in CHECKPOINT_KEYS): (row["pk"], row["n"])
-               for row in rows.values("pk", "n", *CHECKPOINT_KEYS)}
-    gone, fresh = [], []
-    for key, n in changes.items():
-        pk, before = current.get(key, (None, 0))
-        if pk is not None:
-            gone.append(pk)
-        if before + n:
-            fresh.append((*key, before + n))
-    OverdueCheckpoint.objects.filter(pk__in=gone).delete()
-    rows_insert(OverdueCheckpoint, [*CHECKPOINT_KEYS, "n"], fresh)
+    counts_add(OverdueCheckpoint, CHECKPOINT_KEYS, changes, Q(day__in=sorted({key[0] for key in changes}),
+                                                               department_id__in=sorted({key[2] for key in changes})))
 
 
 def checkpoints_kept(calendar: RollupMark) -> date | None:
@@ -453,18 +442,24 @@ def lights_apply(changes: dict[tuple, int]) -> None:
     changes = {key: n for key, n in changes.items() if n}
     if not changes:
         return
-    cells = LightRollup.objects.filter(light__in=sorted({key[-1] for key in changes}),
-                                       department_id__in=sorted({key[1] for key in changes}))
-    current = {_light_key(row): (row["pk"], row["n"]) for row in cells.values("pk", "n", *LIGHT_KEYS)}
-    gone, rows = [], []
+    counts_add(LightRollup, LIGHT_KEYS, changes, Q(light__in=sorted({key[-1] for key in changes}),
+                                                   department_id__in=sorted({key[1] for key in changes})))
+
+
+def counts_add(model, keys: tuple[str, ...], changes: dict[tuple, int], rows: Q) -> None:
+    """Add ``changes`` (values of ``keys`` → count) to the counted rows of
+    ``model`` (its ``n``); ``rows`` selects those the changes may touch."""
+    current = {tuple(row[name] for name in keys): (row["pk"], row["n"])
+               for row in model.objects.filter(rows).values("pk", "n", *keys)}
+    gone, fresh = [], []
     for key, n in changes.items():
         pk, before = current.get(key, (None, 0))
         if pk is not None:
             gone.append(pk)
         if before + n:
-            rows.append((*key, before + n))
-    LightRollup.objects.filter(pk__in=gone).delete()
-    rows_insert(LightRollup, [*LIGHT_KEYS, "n"], rows)
+            fresh.append((*key, before + n))
+    model.objects.filter(pk__in=gone).delete()
+    rows_insert(model, [*keys, "n"], fresh)
 
 
 def lights_recompute() -> None:
