@@ -9,7 +9,7 @@ Built for the whole issue; this increment uses what docs/hotline.md lists
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from govhall.cases.models import Case, ChainedEvent
@@ -170,10 +170,13 @@ class WorkOrder(models.Model):
     main_unit = models.ForeignKey(MemberUnit, verbose_name=_("主办单位"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="main_orders")
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
-    # The operator's direct answer (直接办结), and later a knowledge base
-    # entry's reference (no foreign key until the knowledge base exists).
+    # The operator's direct answer (直接办结) and what it was taken from: a
+    # knowledge entry's version, or a published item's service guide.
     direct_answer = models.TextField(_("直接答复内容"), blank=True)
-    knowledge_ref = models.CharField(_("知识库条目"), max_length=40, blank=True)
+    knowledge = models.ForeignKey("KnowledgeVersion", verbose_name=_("所用知识"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="orders")
+    knowledge_guide = models.ForeignKey("catalog.ItemVersion", verbose_name=_("所用办事指南"), null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
     # The call-back (回访): solved or not, and the caller's five-level rating
     # (evaluation.Level; the evaluation app rates cases only for now).
     solved = models.BooleanField(_("是否解决"), null=True, blank=True)
@@ -275,3 +278,152 @@ class WorkOrderCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["center", "day"], name="hotline_counter_center_day")]
+
+
+# --- knowledge base (知识库) -------------------------------------------------------
+
+class KnowledgeState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    REVIEW = "review", _("待来源单位审核")
+    APPROVED = "approved", _("已审核待发布")
+    PUBLISHED = "published", _("已发布")
+    SUPERSEDED = "superseded", _("已被替代")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+# The version being worked on (at most one per entry).
+KNOWLEDGE_OPEN = frozenset({KnowledgeState.DRAFT, KnowledgeState.REVIEW, KnowledgeState.APPROVED})
+
+
+class KnowledgeEntry(models.Model):
+    """A knowledge base entry's identity (知识条目), stable across versions:
+    the hotline it answers for and the member unit that vouches for it."""
+
+    center = models.ForeignKey(Center, verbose_name=_("热线中心"), on_delete=models.PROTECT,
+                               related_name="knowledge_entries")
+    source_unit = models.ForeignKey(MemberUnit, verbose_name=_("来源单位"), on_delete=models.PROTECT,
+                                    related_name="knowledge_entries")
+    current = models.ForeignKey("KnowledgeVersion", verbose_name=_("现行版本"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("知识条目")
+        verbose_name_plural = _("知识条目")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"K{self.pk}"
+
+
+class KnowledgeVersion(models.Model):
+    """One version of an entry: drafted, reviewed by the source unit,
+    published by the hotline office, superseded by the next publication or
+    withdrawn. A published version is never edited: editing makes a new one."""
+
+    entry = models.ForeignKey(KnowledgeEntry, verbose_name=_("知识条目"), on_delete=models.PROTECT,
+                              related_name="versions")
+    number = models.PositiveIntegerField(_("版本号"))
+    state = models.CharField(_("状态"), max_length=16, choices=KnowledgeState.choices, default=KnowledgeState.DRAFT)
+    question = models.CharField(_("问题"), max_length=200)
+    answer = models.TextField(_("答复口径"), max_length=4000)
+    keywords = models.CharField(_("关键词"), max_length=200, blank=True)
+    valid_from = models.DateField(_("有效期起"))
+    valid_until = models.DateField(_("有效期止"), null=True, blank=True)
+    change_note = models.CharField(_("修改说明"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("编写人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("编写时间"))
+    submitted_at = models.DateTimeField(_("提交审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_note = models.CharField(_("审核意见"), max_length=500, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发布人"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+    # Set by every change: tells the search index to rebuild.
+    updated_at = models.DateTimeField(_("更新时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("知识版本")
+        verbose_name_plural = _("知识版本")
+        ordering = ["entry", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "number"], name="hotline_knowledge_number"),
+            models.UniqueConstraint(fields=["entry"], condition=Q(state__in=["draft", "review", "approved"]),
+                                    name="hotline_knowledge_one_open"),
+            models.UniqueConstraint(fields=["entry"], condition=Q(state="published"),
+                                    name="hotline_knowledge_one_published"),
+            models.CheckConstraint(condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                                   name="hotline_knowledge_validity"),
+        ]
+        indexes = [
+            # The expiry warnings: published versions by end of validity.
+            models.Index(fields=["state", "valid_until"], name="hotline_knowledge_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"K{self.entry_id} v{self.number} {self.question}"
+
+
+class HistoryOrder(models.Model):
+    """A past order imported from the system a center used before govhall
+    (历史工单): what dispatch suggestions learn from besides the closed
+    orders. Category and unit are resolved to this hotline's own at import."""
+
+    center = models.ForeignKey(Center, verbose_name=_("热线中心"), on_delete=models.PROTECT,
+                               related_name="hotline_history")
+    content = models.TextField(_("诉求内容"), max_length=4000)
+    type = models.CharField(_("诉求类型"), max_length=16, choices=OrderType.choices, blank=True)
+    category = models.ForeignKey(Category, verbose_name=_("分类"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    unit = models.ForeignKey(MemberUnit, verbose_name=_("主办单位"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    received_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    reply = models.TextField(_("答复内容"), blank=True)
+    # One import: every row of one file shares it (and goes or stays together).
+    batch = models.CharField(_("导入批次"), max_length=40, db_index=True)
+    row = models.PositiveIntegerField(_("文件行号"))
+    imported_at = models.DateTimeField(_("导入时间"))
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("历史工单")
+        verbose_name_plural = _("历史工单")
+        ordering = ["batch", "row"]
+        # Training reads one center's history.
+        indexes = [models.Index(fields=["center", "batch"], name="hotline_history_center")]
+
+
+class SuggestModel(models.Model):
+    """One training of a center's dispatch suggestion model: when, on how
+    many orders, its cross-validated accuracy, and the stored model file
+    (none when there was too little history: the keyword rules answer)."""
+
+    center = models.ForeignKey(Center, verbose_name=_("热线中心"), on_delete=models.PROTECT,
+                               related_name="hotline_suggest_models")
+    trained_at = models.DateTimeField(_("训练时间"))
+    orders = models.PositiveIntegerField(_("训练工单数"), default=0)
+    history = models.PositiveIntegerField(_("其中历史工单"), default=0)
+    category_top1 = models.FloatField(_("分类首选准确率"), null=True, blank=True)
+    category_top3 = models.FloatField(_("分类前三准确率"), null=True, blank=True)
+    unit_top1 = models.FloatField(_("单位首选准确率"), null=True, blank=True)
+    unit_top3 = models.FloatField(_("单位前三准确率"), null=True, blank=True)
+    folds = models.PositiveSmallIntegerField(_("交叉验证折数"), default=0)
+    file = models.CharField(_("模型文件"), max_length=200, blank=True)
+    trained_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    seconds = models.FloatField(_("训练耗时（秒）"), default=0)
+
+    class Meta:
+        verbose_name = _("派单建议模型")
+        verbose_name_plural = _("派单建议模型")
+        ordering = ["-trained_at", "-pk"]
+        # The latest training of a center (every suggestion asks).
+        indexes = [models.Index(fields=["center", "-trained_at"], name="hotline_suggest_latest")]

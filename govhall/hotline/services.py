@@ -152,17 +152,22 @@ def workorder_create(*, actor, type: str, channel: str, content: str, caller_pho
 
 
 @transaction.atomic
-def workorder_close_direct(*, actor, order: WorkOrder, answer: str, knowledge_ref: str = "",
+def workorder_close_direct(*, actor, order: WorkOrder, answer: str, knowledge=None, guide=None,
                            at: datetime | None = None, client_address: str | None = None) -> WorkOrder:
-    """直接办结: the operator answered the caller directly; the text used is recorded."""
+    """直接办结: the operator answered the caller directly; the text and what
+    it was taken from (``knowledge``: a knowledge version in force;
+    ``guide``: a published item's service guide) are recorded."""
+    from govhall.hotline.knowledge import knowledge_used
+
     at = _now(at)
     order_action_check(Act.CLOSE_DIRECT, actor=actor, order=order)
     answer = _text(answer, "answer")
-    knowledge_ref = (knowledge_ref or "").strip()[:40]
+    used = knowledge_used(center=order.center, knowledge=knowledge, guide=guide, at=at)
     return _transition(order, actor=actor, act=Act.CLOSE_DIRECT, to_state=OrderState.CLOSED, at=at,
                        client_address=client_address,
-                       changes={"direct_answer": answer, "knowledge_ref": knowledge_ref, "closed_at": at},
-                       data={"answer": answer, "knowledge_ref": knowledge_ref or None})
+                       changes={"direct_answer": answer, "knowledge": knowledge, "knowledge_guide": guide,
+                                "closed_at": at},
+                       data={"answer": answer, "knowledge": used})
 
 
 # --- dispatch -------------------------------------------------------------------
