@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("govhall.hotline.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("govhall.api.urls")),
+    # Open311 GeoReport v2 on the 12345 hotline (docs/hotline.md, "Open311").
+    path("open311/v2/", include("govhall.hotline.open311_urls")),
     # Any other address under /api/: a JSON 404, even under DEBUG.
     re_path(r"^api/(?P<rest>.*)$", api_errors.unknown_address),
     path("admin/", admin.site.urls),
