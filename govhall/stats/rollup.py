@@ -67,10 +67,11 @@ from govhall.timing import CalendarRangeError
 
 # Source rows read per query; a refresh reads on until the sources are drained.
 BATCH = 5000
-# What a refresh made while a page waits may read of each source (one read);
-# beyond it the page shows the figures as of the rollups' mark and leaves the
-# rest to the worker (``rollups_refresh(limited=True)``).
-REQUEST_BATCH = 1000
+# The most source rows (all sources together) a refresh made while a page
+# waits takes on; a larger backlog is the worker's, and the page shows the
+# figures as of the rollups' mark (``rollups_refresh(limited=True)``). The
+# worker refreshes every minute, so a page normally finds a minute of events.
+REQUEST_BATCH = 200
 # Cases whose facts are recomputed per step.
 CASE_BATCH = 2000
 # The longest run of days whose cells are recomputed by one set of queries.
@@ -733,6 +734,22 @@ def _nothing_new() -> bool:
     return not any(news) and not month_over and (revision or 0) == marks[CALENDAR].data.get("revision")
 
 
+def _backlog_over(limit: int) -> bool:
+    """Whether more than ``limit`` source rows wait past the marks (counted
+    up to the bound, in one query: the sources' primary keys)."""
+    marks = {mark.name: mark.last_id for mark in RollupMark.objects.filter(name__in=list(SOURCES))}
+    if set(marks) != set(SOURCES):
+        return False  # no rollups yet: the refresh decides whether a page may build them
+    parts, params = [], []
+    for name, model in SOURCES.items():
+        sql, args = model.objects.filter(pk__gt=marks[name]).order_by().values("pk")[:limit + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) waiting)")
+        params += args
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {' + '.join(parts)}", params)
+        return cursor.fetchone()[0] > limit
+
+
 def _as_of(marks: dict[str, RollupMark] | None = None) -> datetime | None:
     """When the rollups last caught up with everything committed."""
     if marks is None:
@@ -744,14 +761,17 @@ def _as_of(marks: dict[str, RollupMark] | None = None) -> datetime | None:
 def rollups_refresh(*, limited: bool = False) -> RefreshResult:
     """Bring the rollups up to what is committed now (see the module's doc).
 
-    ``limited`` (a page waiting): at most REQUEST_BATCH rows of each source,
-    no rebuild of more than REQUEST_BATCH cases, no calendar change moving
-    more cases than that, and no wait for a refresh already running (on
-    PostgreSQL); what is left is the worker's (enqueued at once), and the
-    result says the rollups are ``behind``, as of when they last caught up."""
+    ``limited`` (a page waiting): nothing when more than REQUEST_BATCH
+    source rows wait, no rebuild of more than REQUEST_BATCH cases, no
+    calendar change moving more cases than that, and no wait for a refresh
+    already running (on PostgreSQL); what is left is the worker's (enqueued
+    at once), and the result says the rollups are ``behind``, as of when
+    they last caught up."""
     started = time.perf_counter()
     if _nothing_new():
         return RefreshResult(seconds=time.perf_counter() - started)
+    if limited and _backlog_over(REQUEST_BATCH):
+        return _behind(started)
     batch = REQUEST_BATCH if limited else BATCH
     with transaction.atomic():
         try:

@@ -213,9 +213,9 @@ def test_who_may_see_statistics(client, month):
 
 def test_a_backlog_beyond_a_pages_share_is_left_to_the_worker(client, month, monkeypatch, settings,
                                                               django_capture_on_commit_callbacks):
-    """After a bulk load, a page catches the rollups up by a bounded share of
-    each source, says how old its figures are, and enqueues the worker's
-    refresh; with no rollups yet it does not build them itself."""
+    """A page takes on a backlog of at most its share of source rows; after a
+    bulk load it reads none, says how old its figures are, and enqueues the
+    worker's refresh; with no rollups yet it does not build them itself."""
     from django_tasks_db.models import DBTaskResult
 
     from govhall.cases.models import Case
@@ -237,11 +237,16 @@ def test_a_backlog_beyond_a_pages_share_is_left_to_the_worker(client, month, mon
     with django_capture_on_commit_callbacks(execute=True):
         html = page(client, h.supervisor, "stats_dashboard", MARCH)
     assert "数据截至 2026-04-15 09:00" in html and "正在后台汇总" in html
-    assert RollupMark.objects.get(name="ratings").last_id == ratings[1].pk  # two of the five read
+    assert RollupMark.objects.get(name="ratings").last_id < ratings[0].pk  # more than a page's share: none read
     assert DBTaskResult.objects.filter(task_path=rollup_task.module_path, status="READY").count() == 1
     rollup_task.call(reschedule=False)  # the worker catches up
     assert RollupMark.objects.get(name="ratings").last_id == ratings[-1].pk
     assert "数据截至" not in page(client, h.supervisor, "stats_dashboard", MARCH)
+    case = Case.objects.exclude(pk__in=Rating.objects.values("case_id")).order_by("pk").first()
+    again = Rating.objects.create(case=case, level=1, channel="portal", rated_at=at("2026-03-30 10:00"),
+                                  department=case.department, window=case.window, staff=case.accepted_by)
+    assert "数据截至" not in page(client, h.supervisor, "stats_dashboard", MARCH)  # within the share: read at once
+    assert RollupMark.objects.get(name="ratings").last_id == again.pk
     RollupMark.objects.all().delete()  # no rollups (a migration started them over): more cases than a page's share
     with django_capture_on_commit_callbacks(execute=True):
         html = page(client, h.supervisor, "stats_scores", MARCH)
