@@ -982,10 +982,37 @@ def _hall() -> dict[str, list[Probe]]:
     }
 
 
+def _open311() -> dict[str, list[Probe]]:
+    """Open311 GeoReport v2 (govhall/hotline/open311.py): the reads are
+    public (never a caller's number); a POST needs an api_key, so a session
+    of any login is refused (403) and nothing is written."""
+    def fmt(value, **more):
+        return lambda w: {"fmt": value, **more}
+
+    base = "open311/v2/"
+    return {
+        base + r"^discovery\.(?P<fmt>json|xml)$": [Probe("discovery", "GET", public(), fmt("json"))],
+        base + r"^services\.(?P<fmt>json|xml)$": [
+            Probe("services", "GET", public(), fmt("xml"), query="?jurisdiction_id=D1")],
+        base + r"^services/(?P<service_code>[^/]+?)\.(?P<fmt>json|xml)$": [
+            Probe("unknown", "GET", public(HIDDEN), fmt("json", service_code="none"), query="?jurisdiction_id=D1")],
+        base + r"^requests\.(?P<fmt>json|xml)$": [
+            Probe("list", "GET", public(), fmt("json"), query="?jurisdiction_id=D1", absent=("13912340000",)),
+            Probe("create", "POST", public(DENIED), fmt("json"),
+                  data=lambda w, p: {"service_code": "0101", "description": "路灯不亮", "lat": "30.1", "long": "106.1",
+                                     "attribute[type]": "help"}),
+        ],
+        base + r"^requests/(?P<service_request_id>[^/]+?)\.(?P<fmt>json|xml)$": [
+            Probe("unknown", "GET", public(HIDDEN), fmt("xml", service_request_id="D1-H20260302-99999"),
+                  query="?jurisdiction_id=D1")],
+        base + "^(?P<rest>.*)$": [Probe("unknown", "GET", public(HIDDEN), path="/open311/v2/no-such-address.json")],
+    }
+
+
 def entries() -> dict[str, list[Probe]]:
     table = {}
     for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint(), _agency(),
-                 _green(), _hotline(), _hall()):
+                 _green(), _hotline(), _hall(), _open311()):
         overlap = set(table) & set(part)
         assert not overlap, f"patterns in two parts of the table: {sorted(overlap)}"
         table.update(part)
