@@ -164,10 +164,12 @@ def version_history(item: Item) -> QuerySet[ItemVersion]:
 # --- search -------------------------------------------------------------------
 
 class _IndexCache:
-    """A search index kept per process, rebuilt when its stamp changes."""
+    """A search index kept per process, rebuilt when its stamp changes
+    (``build``: the index's class; the hotline's knowledge search has its own)."""
 
-    def __init__(self):
+    def __init__(self, build=SearchIndex):
         self.lock = threading.Lock()
+        self.build = build
         self.value: tuple[tuple, SearchIndex] | None = None
 
     def get(self, stamp: tuple, documents) -> SearchIndex:
@@ -176,7 +178,7 @@ class _IndexCache:
             with self.lock:
                 cached = self.value  # built meanwhile by another thread (the warm-up)?
                 if cached is None or cached[0] != stamp:
-                    cached = (stamp, SearchIndex(documents()))
+                    cached = (stamp, self.build(documents()))
                     self.value = cached
         return cached[1]
 

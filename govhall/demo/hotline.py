@@ -11,6 +11,7 @@ from datetime import timedelta
 from govhall.core import clock
 from govhall.core.actors import SYSTEM
 from govhall.hotline import services as hotline
+from govhall.hotline.knowledge_data import ANSWERS
 from govhall.hotline.models import OrderChannel, OrderType, UnitKind, Urgency
 from govhall.org.models import Center, Department, User
 
@@ -46,6 +47,7 @@ def demo_hotline_load(*, district: Center) -> None:
     for code, name in UTILITIES:
         units[code] = hotline.member_unit_create(actor=SYSTEM, hotline_center=district, code=code, name=name,
                                                  kind=UnitKind.UTILITY, level=2, superior=units["RX-SW"])
+    demo_knowledge_load(units=units)
     _orders(categories, units)
 
 
@@ -109,3 +111,52 @@ def _orders(categories, units) -> None:
     # Registered, waiting for dispatch; one at a town.
     order(0.1, OrderType.HELP, "路灯坏了一排，晚上很黑。", "0102", "13700000008", "吴女士",
           channel=OrderChannel.PORTAL, address="协兴镇牌坊村")
+
+
+def demo_knowledge_load(*, units: dict) -> int:
+    """The knowledge base (知识库): the written answers on common matters
+    (hotline.knowledge_data) and, from the published catalog, what callers
+    ask most about each item (materials; where and how long), each reviewed
+    by its source unit and published by the office, through the services.
+    A few stay in draft or in review, two end soon (the expiry warnings).
+    The published items' service guides are knowledge of their own besides."""
+    from govhall.catalog.models import ItemVersion, VersionStatus
+    from govhall.hotline import knowledge as kb
+
+    office = User.objects.get(username="rexianban")
+    handler = User.objects.get(username="unit_zhujian")
+    now = clock.now()
+    today = clock.to_local_date(now)
+    count = 0
+
+    def entry(unit, question, answer, keywords="", days=None, stop=""):
+        nonlocal count
+        version = kb.knowledge_create(actor=office, source_unit=unit, question=question, answer=answer,
+                                      keywords=keywords, valid_from=today - timedelta(days=60),
+                                      valid_until=today + timedelta(days=days) if days else None,
+                                      at=now - timedelta(days=40))
+        count += 1
+        if stop == "draft":
+            return
+        kb.knowledge_submit(actor=office, version=version, at=now - timedelta(days=39))
+        if stop == "review":
+            return
+        reviewer = handler if unit.code == "RX-ZJ" else SYSTEM
+        kb.knowledge_review(actor=reviewer, version=version, approve=True, at=now - timedelta(days=38))
+        kb.knowledge_publish(actor=office, version=version, at=now - timedelta(days=37))
+
+    for unit_code, question, answer, keywords, days in ANSWERS:
+        entry(units[unit_code], question, answer, keywords, days)
+    by_department = {unit.department_id: unit for unit in units.values() if unit.department_id}
+    published = (ItemVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("item")
+                 .prefetch_related("materials").order_by("item__code"))
+    for n, version in enumerate(published):
+        unit = by_department.get(version.item.department_id, units["RX-SP"])
+        materials = "；".join(m.name for m in version.materials.all()) or "无需提交材料"
+        entry(unit, f"{version.name}要带什么材料？", f"办理“{version.name}”需提交：{materials}。",
+              version.group, stop="review" if n == 0 else "")
+        limit = "即办" if version.immediate else f"承诺 {version.promised_days or '—'} 个工作日办结"
+        entry(unit, f"{version.name}在哪里办、多久能办好？",
+              f"{version.location or '区政务服务中心'}办理，{version.office_hours or '工作日办公'}；{limit}。",
+              version.group, stop="draft" if n == 1 else "")
+    return count

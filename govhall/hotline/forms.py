@@ -1,6 +1,7 @@
 """Forms of the hotline's screens: they parse input; the services decide."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from govhall.evaluation.models import Level
@@ -27,6 +28,8 @@ class IntakeForm(forms.Form):
     co_units = forms.ModelMultipleChoiceField(label=_("协办单位"), queryset=MemberUnit.objects.none(), required=False)
     answer = forms.CharField(label=_("直接答复内容"), max_length=4000, required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))
+    # The knowledge chosen among the suggestions ("k<version id>" or "g<item version id>").
+    knowledge = forms.CharField(max_length=20, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, units, categories, center, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,6 +38,10 @@ class IntakeForm(forms.Form):
         self.fields["co_units"].queryset = units
         self.fields["town"].queryset = Center.objects.filter(level=CenterLevel.TOWN, path__startswith=center.path)
         self.fields["caller_phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        # The knowledge base's suggestions follow what the operator types (htmx).
+        self.fields["content"].widget.attrs.update({
+            "hx-get": reverse("hotline_knowledge_suggest"), "hx-trigger": "keyup changed delay:500ms, change",
+            "hx-target": "#knowledge-suggest", "hx-swap": "outerHTML"})
 
 
 class DispatchForm(forms.Form):

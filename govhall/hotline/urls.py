@@ -1,10 +1,18 @@
 from django.urls import path
 
-from govhall.hotline import views
+from govhall.hotline import knowledge_views, views
 
 urlpatterns = [
     path("workbench/hotline/intake/", views.intake, name="hotline_intake"),
     path("workbench/hotline/intake/history/", views.history, name="hotline_history"),
+    path("workbench/hotline/intake/knowledge/", knowledge_views.suggest, name="hotline_knowledge_suggest"),
+    path("workbench/hotline/intake/knowledge/pick/", knowledge_views.pick, name="hotline_knowledge_pick"),
+    path("workbench/hotline/knowledge/", knowledge_views.knowledge_list, name="hotline_knowledge_list"),
+    path("workbench/hotline/knowledge/new/", knowledge_views.knowledge_new, name="hotline_knowledge_new"),
+    path("workbench/hotline/knowledge/<int:pk>/", knowledge_views.knowledge_detail, name="hotline_knowledge"),
+    path("workbench/hotline/knowledge/<int:pk>/edit/", knowledge_views.knowledge_edit, name="hotline_knowledge_edit"),
+    path("workbench/hotline/knowledge/<int:pk>/<slug:act>/", knowledge_views.knowledge_act,
+         name="hotline_knowledge_act"),
     path("workbench/hotline/", views.order_list, name="hotline_orders"),
     path("workbench/hotline/unit/", views.unit_list, name="hotline_unit_orders"),
     path("workbench/hotline/<str:number>/", views.order_detail, name="hotline_order"),

@@ -26,6 +26,8 @@ from govhall.hotline.forms import (
     IntakeForm,
     ReopenForm,
 )
+from govhall.hotline.knowledge import EXPIRY_WARNING_DAYS, knowledge_expiring
+from govhall.hotline.knowledge_search import knowledge_source
 from govhall.hotline.models import AT_UNIT, OrderChannel, OrderState, OrderType
 from govhall.hotline.policy import ACT_LABELS, OPERATORS, Act, order_actions_for
 from govhall.hotline.selectors import (
@@ -83,7 +85,9 @@ def intake(request):
                     services.workorder_dispatch(actor=user, order=order, main_unit=data["main_unit"],
                                                 co_units=data["co_units"], client_address=client_address(request))
                 elif step == "close_direct":
+                    entry, guide = knowledge_source(data["knowledge"])
                     services.workorder_close_direct(actor=user, order=order, answer=data["answer"],
+                                                    knowledge=entry, guide=guide,
                                                     client_address=client_address(request))
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -126,6 +130,7 @@ def order_list(request):
     return render(request, "hotline/list.html", {
         "page": page, "state": state, "type": kind, "overdue": overdue, "now": now,
         "states": OrderState.choices, "types": OrderType.choices, "is_operator": user.role in OPERATORS,
+        "expiring": knowledge_expiring(user=user, at=now), "warning_days": EXPIRY_WARNING_DAYS,
         "query": urlencode({k: v for k, v in (("state", state), ("type", kind), ("overdue", "1" if overdue else ""))
                             if v}) + "&",
     })
@@ -145,6 +150,8 @@ def unit_list(request):
             "due_at", "pk")
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
     return render(request, "hotline/unit_list.html", {"page": page, "now": now, "show_all": show_all,
+                                                      "expiring": knowledge_expiring(user=user, at=now),
+                                                      "warning_days": EXPIRY_WARNING_DAYS,
                                                       "query": "all=1&" if show_all else ""})
 
 

@@ -925,6 +925,35 @@ def _hotline() -> dict[str, list[Probe]]:
     }
 
 
+def _knowledge() -> dict[str, list[Probe]]:
+    """The hotline's knowledge base (hotline/knowledge*.py): read by the
+    hotline's operators, member units' handlers (their unit's entries) and
+    everywhere roles; written by operators and units; withdrawn by the
+    office or the source unit (``unit_b``'s unit is the entry's source)."""
+    readers = frozenset({"hotline", "unit_b"}) | EVERYWHERE
+    writers = frozenset({"hotline", "unit_b"})
+
+    def entry(**more):
+        return lambda w: {"pk": w.knowledge["published"].entry_id, **more}
+
+    return {
+        "workbench/hotline/intake/knowledge/": [
+            Probe("suggest", "GET", staff_page(only=readers), query="?content=家里停水了")],
+        "workbench/hotline/intake/knowledge/pick/": [
+            Probe("pick", "GET", staff_page(only=readers), query=lambda w: f"?key=k{w.knowledge['published'].pk}")],
+        "workbench/hotline/knowledge/": [Probe("list", "GET", staff_page(only=readers))],
+        "workbench/hotline/knowledge/new/": [Probe("form", "GET", staff_page(only=writers))],
+        "workbench/hotline/knowledge/<int:pk>/": [Probe("entry", "GET", staff_object(readers), entry())],
+        "workbench/hotline/knowledge/<int:pk>/edit/": [
+            Probe("form", "GET", staff_object(readers, may=writers), entry())],
+        "workbench/hotline/knowledge/<int:pk>/<slug:act>/": [
+            Probe("withdraw", "POST", staff_object(readers, OK(302, "audit"), may={"unit_b"}), entry(act="withdraw"),
+                  data=lambda w, p: {"version": w.knowledge["published"].pk, "note": "不再适用"})],
+        "api/hotline/knowledge/": [
+            Probe("search", "GET", api_logged_in(may=readers), query="?q=家里停水了")],
+    }
+
+
 def _hall() -> dict[str, list[Probe]]:
     """The hall (govhall/hall): the kiosk, ticket and display pages for
     everyone; the calling panel for staff placed at a window (a window's
@@ -1012,7 +1041,7 @@ def _open311() -> dict[str, list[Probe]]:
 def entries() -> dict[str, list[Probe]]:
     table = {}
     for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint(), _agency(),
-                 _green(), _hotline(), _hall(), _open311()):
+                 _green(), _hotline(), _hall(), _open311(), _knowledge()):
         overlap = set(table) & set(part)
         assert not overlap, f"patterns in two parts of the table: {sorted(overlap)}"
         table.update(part)

@@ -82,6 +82,7 @@ class World:
     joints: dict = field(default_factory=dict)  # label → joint.JointCase
     orders: dict = field(default_factory=dict)  # label → hotline.WorkOrder (_hotline)
     tickets: dict = field(default_factory=dict)  # label → hall.Ticket (_hall)
+    knowledge: dict = field(default_factory=dict)  # label → hotline.KnowledgeVersion (_knowledge)
 
 
 def _user(username, role, **kw):
@@ -271,6 +272,7 @@ def build_world() -> World:
     world.departments = {"a": h.dept_a.code, "c": h.dept_c.code}
     world.joint_themes, world.joints = build_joint(h, people, items)  # last: the cases' numbers stay
     world.orders = _hotline(h, people)
+    world.knowledge = _knowledge(h)
     world.tickets = _hall(h)
     return world
 
@@ -294,6 +296,20 @@ def _hall(h) -> dict:
     hall.ticket_issue(actor=SYSTEM, category=b, source="kiosk", at=REQUESTS_AT - timedelta(minutes=45))
     called = hall.ticket_call_next(actor=on_duty, window=h.window_b, at=REQUESTS_AT - timedelta(minutes=40))
     return {"waiting": waiting, "called": called}
+
+
+def _knowledge(h) -> dict:
+    """A published knowledge entry of the district's hotline whose source
+    is department B's member unit (``unit_b`` handles it)."""
+    from govhall.hotline import knowledge as kb
+    from govhall.hotline.models import MemberUnit
+
+    unit = MemberUnit.objects.get(code=f"U-{h.dept_b.code}")
+    version = kb.knowledge_create(actor=SYSTEM, source_unit=unit, question="小区停水怎么办？", answer="拨打供水服务电话。",
+                                  center=h.district)
+    kb.knowledge_submit(actor=SYSTEM, version=version)
+    kb.knowledge_review(actor=SYSTEM, version=version, approve=True)
+    return {"published": kb.knowledge_publish(actor=SYSTEM, version=version)}
 
 
 def _hotline(h, people) -> dict:
