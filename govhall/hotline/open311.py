@@ -306,10 +306,10 @@ def api_key_user(key: str | None):
 
     key = (key or "").strip()
     if not key:
-        raise Open311Error(403, _field_error("api_key", _("缺少 api_key。")))
+        raise Open311Error(403, _field_error("api_key", _("缺少此参数。")))
     token = Token.objects.select_related("user__center").filter(key=key[:40]).first()
     if token is None or not token.user.is_active:
-        raise Open311Error(403, _field_error("api_key", _("api_key 无效。")))
+        raise Open311Error(403, _field_error("api_key", _("无效，或其账号已停用。")))
     return token.user
 
 
