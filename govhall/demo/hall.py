@@ -9,17 +9,36 @@ Everything runs through the real services, on the loader's clock: the
 morning ends now, whatever the hour (at night it is squeezed into the hours
 since midnight)."""
 
+import base64
+import math
 import random
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from govhall.calendars.selectors import work_calendar
 from govhall.core import clock
 from govhall.core.actors import SYSTEM
 from govhall.hall import services as hall
-from govhall.hall.models import ServiceCategory, TicketPriority, TicketSource
+from govhall.hall.models import (
+    PRIORITY_RANK,
+    ServiceCategory,
+    Ticket,
+    TicketCounter,
+    TicketPriority,
+    TicketSource,
+    TicketState,
+    WindowCategory,
+)
 from govhall.org import services as org
-from govhall.org.models import Center, Department, User, Window
+from govhall.org.models import (
+    Attendance,
+    AttendanceStatus,
+    Center,
+    Department,
+    User,
+    Window,
+)
 
 DISTRICT, TOWN = "511602", "511602101"
 # (center, letter, name, departments (short names), windows, minutes per service)
@@ -132,3 +151,158 @@ def _morning(rng, *, now, opening, categories, staff, clerks, rate, waiting) -> 
         hall.ticket_issue(actor=SYSTEM, category=category, source=TicketSource.KIOSK, at=min(at, now))
         issued += 1
     return issued
+
+
+# --- a month of history (the statistics and the staffing view) ------------------------
+
+MONTH_DAYS = 30  # calendar days of history before today
+MONTH_SEED = 20261207
+# Numbers a day per category on an ordinary day (Tuesday–Thursday): the busy
+# social insurance, business and tax queues, and — as in the street-center
+# report — categories with one or two visitors a day at a window of their own.
+DAILY = {
+    (DISTRICT, "A"): 42, (DISTRICT, "B"): 3, (DISTRICT, "C"): 9, (DISTRICT, "D"): 30, (DISTRICT, "E"): 38,
+    (DISTRICT, "F"): 58, (DISTRICT, "G"): 1.5, (TOWN, "A"): 12, (TOWN, "B"): 7,
+}
+WEEKDAY_FACTOR = {0: 1.3, 1: 1.0, 2: 1.0, 3: 0.95, 4: 0.85, 5: 0.6, 6: 0.6}  # Mondays busiest, Fridays quieter
+# How the day's numbers spread over the opening hours (start of each half hour → weight):
+# the morning peak 9–11, the lunch dip, a smaller afternoon peak 14–16.
+HALF_HOURS = {
+    (9, 0): 1.3, (9, 30): 1.8, (10, 0): 2.0, (10, 30): 1.9, (11, 0): 1.4, (11, 30): 0.9, (12, 0): 0.4,
+    (12, 30): 0.3, (13, 0): 0.4, (13, 30): 0.8, (14, 0): 1.2, (14, 30): 1.3, (15, 0): 1.2, (15, 30): 1.0,
+    (16, 0): 0.8, (16, 30): 0.4,
+}
+
+
+def demo_hall_month_load(*, now: datetime | None = None, centers: tuple[str, ...] = (DISTRICT, TOWN),
+                         daily: dict | None = None) -> int:
+    """The working days of the last month at the sample centers' windows,
+    loaded as data (``bulk_create``): past tickets are history, not acts —
+    they write no audit events, as imported records would not. Each day is
+    played by a small queue simulation (arrivals by weekday and half hour,
+    the windows calling their categories' earliest number, gamma-distributed
+    service times, a few no-shows and recalls); a window is open while its
+    clerk is signed in (the attendance history), closed on his leave.
+    Deterministic for a given day; returns the number of tickets. ``centers``
+    and ``daily`` (numbers a day per (center code, letter)) serve the bench."""
+    now = now or clock.now()
+    today = clock.to_local_date(now)
+    calendar = work_calendar()
+    rng = random.Random(MONTH_SEED)
+    links = list(WindowCategory.objects.filter(category__center__code__in=centers, window__active=True)
+                 .select_related("category__center", "window"))
+    clerks = {}
+    for link in links:
+        clerks.setdefault(link.window, User.objects.filter(window=link.window, role="clerk", is_active=True)
+                          .order_by("username").first())
+    first = today - timedelta(days=MONTH_DAYS)
+    shifts = {}
+    for row in (Attendance.objects.filter(staff__in=[c for c in clerks.values() if c], date__gte=first,
+                                          date__lt=today).values("staff_id", "date", "status", "check_in",
+                                                                 "check_out")):
+        shifts[(row["staff_id"], row["date"])] = row
+    tickets, counters = [], []
+    day = first
+    while day < today:
+        if calendar.is_workday(day):
+            for center_code in centers:
+                center_links = [link for link in links if link.category.center.code == center_code]
+                tickets += _day_played(rng, day=day, links=center_links, clerks=clerks, shifts=shifts,
+                                       counters=counters, daily=daily or DAILY)
+        day += timedelta(days=1)
+    TicketCounter.objects.bulk_create(counters, batch_size=500)
+    Ticket.objects.bulk_create(tickets, batch_size=500)
+    return len(tickets)
+
+
+def _local(day, hour: int, minute: float) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, 0))) + timedelta(minutes=minute)
+
+
+def _day_played(rng, *, day, links, clerks, shifts, counters, daily) -> list:
+    """One center's day: the numbers taken and how each window called them."""
+    open_windows = {}  # window → (clerk, opens, closes)
+    for window in {link.window for link in links}:
+        clerk = clerks.get(window)
+        shift = shifts.get((clerk.pk, day)) if clerk else None
+        if shift is None:
+            opens, closes = _local(day, 8, 45 + rng.uniform(0, 10)), _local(day, 17, rng.uniform(0, 30))
+        elif shift["status"] != AttendanceStatus.PRESENT or shift["check_in"] is None:
+            continue  # on leave or a trip: the window is closed
+        else:
+            opens, closes = shift["check_in"], shift["check_out"] or _local(day, 17, 30)
+        open_windows[window] = (clerk, opens, closes)
+    categories = {}
+    for link in links:
+        if link.window in open_windows:
+            categories.setdefault(link.category, []).append(link.window)
+    arrivals = []  # (moment, category, priority)
+    factor = WEEKDAY_FACTOR[day.weekday()]
+    total_weight = sum(HALF_HOURS.values())
+    for category in sorted(categories, key=lambda c: c.code):
+        expected = daily.get((category.center.code, category.code), 5) * factor * rng.uniform(0.85, 1.15)
+        for (hour, minute), weight in HALF_HOURS.items():
+            for _ in range(_poisson(rng, expected * weight / total_weight)):
+                priority = "care" if rng.random() < 0.06 else "none"
+                arrivals.append((_local(day, hour, minute + rng.uniform(0, 30)), category, priority))
+    arrivals.sort(key=lambda a: a[0])
+    free = {window: opens for window, (_clerk, opens, _closes) in open_windows.items()}
+    sequence: dict = {}
+    waiting: list = []  # (rank, moment, index) of arrivals not yet called
+    pending = list(range(len(arrivals)))
+    rows = [None] * len(arrivals)
+    for index, (moment, category, priority) in enumerate(arrivals):
+        sequence[category] = sequence.get(category, 0) + 1
+        number = sequence[category]
+        rows[index] = Ticket(
+            center_id=category.center_id, category=category, day=day, sequence=number,
+            number=f"{category.code}{number:03d}", code=base64.urlsafe_b64encode(rng.randbytes(9)).decode(),
+            source="kiosk", priority=priority, rank=PRIORITY_RANK[priority], issued_at=moment, queue_at=moment,
+            state=TicketState.WAITING)
+    # The windows call in the order they come free: each takes its categories' first number in line.
+    while pending or waiting:
+        window = min(free, key=lambda w: (free[w], w.number)) if free else None
+        if window is None:
+            break
+        clock_at = free[window]
+        while pending and arrivals[pending[0]][0] <= clock_at:
+            index = pending.pop(0)
+            waiting.append(index)
+        serves = {c for c, ws in categories.items() if window in ws}
+        mine = [i for i in waiting if arrivals[i][1] in serves]
+        if not mine:
+            later_ones = [i for i in pending if arrivals[i][1] in serves]
+            if not later_ones:
+                del free[window]  # nothing more for this window today
+                continue
+            free[window] = max(clock_at, arrivals[later_ones[0]][0])
+            continue
+        index = min(mine, key=lambda i: (rows[i].rank, arrivals[i][0]))
+        waiting.remove(index)
+        ticket, clerk = rows[index], open_windows[window][0]
+        ticket.window, ticket.called_at, ticket.called_by = window, clock_at, clerk
+        ticket.announced_at = clock_at
+        if rng.random() < 0.04:  # nobody came: recalled, then no-show
+            ticket.recalls, ticket.announced_at = 1, clock_at + timedelta(minutes=1)
+            ticket.state, ticket.done_at = TicketState.NO_SHOW, clock_at + timedelta(minutes=2)
+        else:
+            mean = ticket.category.service_minutes
+            ticket.served_at = clock_at + timedelta(minutes=rng.uniform(0.3, 1.0))
+            ticket.done_at = ticket.served_at + timedelta(minutes=max(1.5, rng.gammavariate(3, mean / 3)))
+            ticket.state = TicketState.DONE
+        free[window] = ticket.done_at + timedelta(minutes=rng.uniform(0.2, 0.8))
+    for index in waiting + pending:  # never called (the window closed): the number lapsed
+        rows[index].state = TicketState.CANCELLED
+    for category, last in sequence.items():
+        counters.append(TicketCounter(category=category, day=day, last=last))
+    return rows
+
+
+def _poisson(rng, mean: float) -> int:
+    """A Poisson draw (Knuth; the means here are small)."""
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1

@@ -3,6 +3,8 @@ display (叫号屏, polled every 2 s), the clerk's calling panel and the
 categories page of center managers. Views parse input and call the
 services; what a screen shows comes from the selectors."""
 
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +21,8 @@ from govhall.core import clock
 from govhall.core.actors import SYSTEM
 from govhall.core.client import client_address, rate_limited
 from govhall.core.errors import DomainError
-from govhall.hall import selectors, services
+from govhall.hall import selectors, services, staffing
+from govhall.hall import stats as hall_stats
 from govhall.hall.models import (
     ServiceCategory,
     Ticket,
@@ -288,3 +291,106 @@ def window_categories(request, window_id: int):
     else:
         messages.success(request, _("窗口 {number} 的服务类别已保存。").format(number=window.number))
     return redirect("hall_categories")
+
+
+# --- statistics and staffing (center managers) ---------------------------------------
+
+# The longest period the statistics pages compute.
+STATS_MAX_DAYS = 366
+
+
+def _stats_centers(user):
+    """The centers whose hall statistics ``user`` sees: a center manager's
+    center and those below it; everything for supervisors (read only) and
+    system administrators. Nobody else."""
+    if user.role == Role.CENTER_MANAGER and user.center_id:
+        return Center.objects.filter(path__startswith=user.center.path)
+    if user.role in (Role.SYSTEM_ADMIN, Role.SUPERVISOR) or user.is_superuser:
+        return Center.objects.all()
+    raise PermissionDenied
+
+
+class HallPeriodForm(forms.Form):
+    center = forms.ModelChoiceField(label=gettext_lazy("中心"), queryset=Center.objects.none(), empty_label=None)
+    first = forms.DateField(label=gettext_lazy("开始日期"))
+    last = forms.DateField(label=gettext_lazy("结束日期"))
+
+    def __init__(self, data, *, centers, user):
+        today = clock.today()
+        own = user.center_id if centers.filter(pk=user.center_id).exists() else None
+        initial = {"center": own or getattr(centers.order_by("path").first(), "pk", None),
+                   "first": today - timedelta(days=29), "last": today}
+        data = {**initial, **{k: v for k, v in data.items() if v != ""}} if data else initial
+        super().__init__(data)
+        self.fields["center"].queryset = centers.order_by("path")
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first"), data.get("last")
+        if first and last:
+            if first > last:
+                self.add_error("last", _("结束日期不能早于开始日期。"))
+            elif (last - first).days >= STATS_MAX_DAYS:
+                self.add_error("first", _("统计期间最长一年。"))
+        return data
+
+
+class StaffingForm(HallPeriodForm):
+    target = forms.FloatField(label=gettext_lazy("目标平均等候（分钟）"), min_value=1, max_value=120)
+    idle = forms.IntegerField(label=gettext_lazy("空闲线：利用率低于（%）"), min_value=1, max_value=99)
+    pool = forms.MultipleChoiceField(label=gettext_lazy("模拟合并为综合窗口的类别"), required=False,
+                                     widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, data, *, centers, user):
+        super().__init__({"target": 10, "idle": 30, **(data or {})}, centers=centers, user=user)
+        center = self._center()
+        self.fields["pool"].choices = [(str(c.pk), str(c)) for c in
+                                       ServiceCategory.objects.filter(center=center).order_by("code")] if center else []
+
+    def _center(self):
+        try:
+            return self.fields["center"].queryset.filter(pk=int(self.data.get("center"))).first()
+        except (TypeError, ValueError):
+            return None
+
+    def clean_pool(self):
+        pool = self.cleaned_data["pool"]
+        if len(pool) == 1:
+            raise forms.ValidationError(_("合并模拟须至少选择两个类别。"))
+        return pool
+
+
+def _period_form(request, form_class):
+    centers = _stats_centers(request.user)
+    query = {key: (request.GET.getlist(key) if key == "pool" else request.GET.get(key)) for key in request.GET}
+    return form_class(query or None, centers=centers, user=request.user)
+
+
+@login_required
+def stats(request):
+    """Waiting and service times per category, window and hour; window
+    utilization (排队统计), for center managers."""
+    form = _period_form(request, HallPeriodForm)
+    context = {"form": form}
+    if form.is_valid():
+        data = form.cleaned_data
+        context["stats"] = hall_stats.hall_stats(center_id=data["center"].pk, first=data["first"], last=data["last"],
+                                                 at=clock.now())
+        context["center"] = data["center"]
+    return render(request, "hall/stats.html", context, status=200 if form.is_valid() else 400)
+
+
+@login_required
+def staffing_view(request):
+    """Windows needed per hour and category for a target wait (Erlang C),
+    idle and overloaded windows, and a merge simulation (窗口配置分析)."""
+    form = _period_form(request, StaffingForm)
+    context = {"form": form}
+    if form.is_valid():
+        data = form.cleaned_data
+        period = hall_stats.hall_stats(center_id=data["center"].pk, first=data["first"], last=data["last"],
+                                       at=clock.now())
+        pool = list(ServiceCategory.objects.filter(center=data["center"], pk__in=[int(p) for p in data["pool"]]))
+        plan = staffing.staffing_plan(period, target_minutes=data["target"], idle=data["idle"] / 100, pool=pool)
+        context.update(center=data["center"], stats=period, plan=plan, chart=plan.chart())
+    return render(request, "hall/staffing.html", context, status=200 if form.is_valid() else 400)
