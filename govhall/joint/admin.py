@@ -20,7 +20,7 @@ class ReadOnly:
 
 class StageInline(ReadOnly, admin.TabularInline):
     model = Stage
-    fields = ["order", "name", "lead_department"]
+    fields = ["order", "name", "lead_department", "stage_days"]
     extra = 0
 
 
@@ -40,7 +40,7 @@ class ThemeAdmin(ReadOnly, admin.ModelAdmin):
 
 class JointStageInline(ReadOnly, admin.TabularInline):
     model = JointStage
-    fields = ["stage", "state", "started_on", "ended_on"]
+    fields = ["stage", "state", "started_on", "ended_on", "due_date", "light"]
     extra = 0
 
 

@@ -464,6 +464,10 @@ def test_the_admin_shows_a_joint_case_read_only_and_masked(joint_hall, client):
     page = client.get(f"/admin/joint/jointcase/{jc.pk}/change/")
     assert page.status_code == 200
     assert jc.number in page.content.decode() and "91510100MA6123456W" not in page.content.decode()
+    # each stage with its own deadline and light (分阶段时限), as stored for supervision
+    assert "阶段办理期限" in page.content.decode()
+    theme_page = client.get(f"/admin/joint/theme/{jc.theme_id}/change/").content.decode()
+    assert "阶段办理时限（工作日）" in theme_page
 
 
 # --- stages that fail, finish or are re-applied for while the case stands stopped ---
