@@ -18,6 +18,7 @@ ALIASES = {
     "worker": ["db_worker", "--no-reload"],
     "verify-audit": ["verify_audit"],
     "stats-rollup": ["stats_rollup"],
+    "hotline-suggest": ["hotline_suggest"],
 }
 
 

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from govhall.api import case_actions, cases, catalog, joint, ratings
 from govhall.hall import api as hall
+from govhall.hotline.suggest_api import DispatchSuggest
 from govhall.hotline.knowledge_api import KnowledgeSearch
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     # "api_case_act" with an action's name gives that action's own address).
     path("cases/<str:number>/actions/<str:action>/", case_actions.action_unknown, name="api_case_act"),
     path("cases/<str:number>/rating/", ratings.CaseRating.as_view(), name="api_case_rating"),
+    path("hotline/suggest/", DispatchSuggest.as_view(), name="api_hotline_suggest"),
     path("hotline/knowledge/", KnowledgeSearch.as_view(), name="api_hotline_knowledge"),
     path("joint/cases/", joint.JointCaseList.as_view(), name="api_joint_cases"),
     path("joint/cases/<str:number>/", joint.JointCaseDetail.as_view(), name="api_joint_case"),

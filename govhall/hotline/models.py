@@ -416,7 +416,8 @@ class SuggestModel(models.Model):
     unit_top1 = models.FloatField(_("单位首选准确率"), null=True, blank=True)
     unit_top3 = models.FloatField(_("单位前三准确率"), null=True, blank=True)
     folds = models.PositiveSmallIntegerField(_("交叉验证折数"), default=0)
-    file = models.CharField(_("模型文件"), max_length=200, blank=True)
+    # A FileField so that the media sweep sees the file as named by a row.
+    file = models.FileField(_("模型文件"), upload_to="hotline/suggest/", max_length=200, blank=True)
     trained_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     seconds = models.FloatField(_("训练耗时（秒）"), default=0)

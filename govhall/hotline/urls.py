@@ -1,10 +1,14 @@
 from django.urls import path
 
-from govhall.hotline import knowledge_views, views
+from govhall.hotline import knowledge_views, suggest_views, views
 
 urlpatterns = [
     path("workbench/hotline/intake/", views.intake, name="hotline_intake"),
     path("workbench/hotline/intake/history/", views.history, name="hotline_history"),
+    path("workbench/hotline/intake/suggest/", suggest_views.panel, name="hotline_suggest_panel"),
+    path("workbench/hotline/intake/suggest/pick/", suggest_views.pick, name="hotline_suggest_pick"),
+    path("workbench/hotline/suggest/", suggest_views.model_page, name="hotline_suggest"),
+    path("workbench/hotline/suggest/train/", suggest_views.train, name="hotline_suggest_train"),
     path("workbench/hotline/intake/knowledge/", knowledge_views.suggest, name="hotline_knowledge_suggest"),
     path("workbench/hotline/intake/knowledge/pick/", knowledge_views.pick, name="hotline_knowledge_pick"),
     path("workbench/hotline/knowledge/", knowledge_views.knowledge_list, name="hotline_knowledge_list"),

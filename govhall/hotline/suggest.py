@@ -1,0 +1,259 @@
+"""Dispatch suggestions (派单建议, issue 15 item 5): the classifier core.
+
+Pure functions over plain data, no database: ``train`` learns a category
+head and a unit head from (text, category code, unit code) samples,
+``predict`` ranks the top three of each with a confidence,
+``cross_validate`` measures top-1/top-3 accuracy by stratified k-fold on the
+same samples, and ``Rules`` is the cold start: keywords taken from the
+category tree, the member units' names and the catalog's items and
+departments. ``hotline/suggest_services.py`` feeds them from the database
+and keeps the trained model in storage.
+
+The model: character 1–3-gram TF-IDF (Chinese needs no word segmentation at
+that length; sublinear term frequency) and a multinomial logistic regression,
+whose probabilities are the confidences shown. Measured against a linear SVM
+with calibrated probabilities and a word (jieba) TF-IDF in bench/bench_suggest.py.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import joblib
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+TOP = 3
+# Below this many labelled samples a head is not trained: the rules answer.
+MIN_SAMPLES = 20
+FOLDS = 5
+# Stored with the model; a model of another format is not loaded (retrain).
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Sample:
+    text: str
+    category: str = ""  # a category code, or "" when unknown
+    unit: str = ""  # a member unit code, or "" when unknown
+
+
+@dataclass(frozen=True)
+class Ranked:
+    code: str
+    confidence: float  # 0..1
+
+
+@dataclass
+class Suggestions:
+    categories: list[Ranked] = field(default_factory=list)
+    units: list[Ranked] = field(default_factory=list)
+    source: str = "rules"  # "model": learned from the center's history; "rules": keyword cold start
+
+
+@dataclass
+class Accuracy:
+    top1: float
+    top3: float
+    n: int
+    folds: int
+
+
+def _clean(text: str) -> str:
+    # Digits and phone-like runs say nothing about the matter; whitespace neither.
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "0", text or "")).strip()
+
+
+def pipeline() -> Pipeline:
+    """The text classifier (bench/bench_suggest.py compares others through ``make``)."""
+    return Pipeline([
+        ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1,
+                                  preprocessor=_clean, max_features=200_000)),
+        # newton-cg: a few iterations where lbfgs takes dozens on these wide sparse features (10× faster here).
+        ("clf", LogisticRegression(C=10.0, solver="newton-cg", max_iter=200)),
+    ])
+
+
+class Head:
+    """One trained classifier (categories or units), or the constant answer
+    when the history knows a single label."""
+
+    def __init__(self, labels: Sequence[str], texts: Sequence[str], make: Callable[[], Pipeline] | None = None):
+        counts = Counter(labels)
+        self.classes = sorted(counts)
+        self.pipeline = None
+        if len(self.classes) > 1:
+            self.pipeline = (make or pipeline)().fit(list(texts), list(labels))
+            self.classes = list(self.pipeline.classes_)
+
+    def rank(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities, one row per text, columns in ``self.classes`` order."""
+        if self.pipeline is None:
+            return np.ones((len(texts), 1))
+        return self.pipeline.predict_proba(list(texts))
+
+    def top(self, text: str, k: int = TOP) -> list[Ranked]:
+        row = self.rank([text])[0]
+        order = np.argsort(-row)[:k]
+        return [Ranked(self.classes[i], round(float(row[i]), 4)) for i in order]
+
+
+@dataclass
+class Model:
+    """The two heads learned from one center's history."""
+
+    categories: Head | None
+    units: Head | None
+    n: int
+    format: int = FORMAT
+
+    def predict(self, text: str, k: int = TOP) -> Suggestions:
+        return Suggestions(categories=self.categories.top(text, k) if self.categories else [],
+                           units=self.units.top(text, k) if self.units else [], source="model")
+
+    def dumps(self) -> bytes:
+        buffer = io.BytesIO()
+        joblib.dump(self, buffer, compress=3)
+        return buffer.getvalue()
+
+
+def loads(data: bytes) -> Model | None:
+    """A model written by ``Model.dumps`` (only files govhall wrote itself are
+    read: joblib is pickle), or None when its format is not this one."""
+    model = joblib.load(io.BytesIO(data))
+    return model if isinstance(model, Model) and model.format == FORMAT else None
+
+
+def _pairs(samples: Iterable[Sample], attr: str) -> tuple[list[str], list[str]]:
+    texts, labels = [], []
+    for sample in samples:
+        label = getattr(sample, attr)
+        if label and sample.text.strip():
+            texts.append(sample.text)
+            labels.append(label)
+    return texts, labels
+
+
+def train(samples: Sequence[Sample], *, min_samples: int = MIN_SAMPLES) -> Model | None:
+    """Learn both heads; a head with fewer than ``min_samples`` labelled
+    samples is left out (None: neither head could be learned)."""
+    heads = {}
+    for attr in ("category", "unit"):
+        texts, labels = _pairs(samples, attr)
+        heads[attr] = Head(labels, texts) if len(texts) >= min_samples else None
+    if heads["category"] is None and heads["unit"] is None:
+        return None
+    return Model(categories=heads["category"], units=heads["unit"], n=len(samples))
+
+
+def _splitter(labels: Sequence[str], folds: int):
+    """Stratified k-fold when every class has at least two samples (k at most
+    the smallest class), otherwise a shuffled k-fold."""
+    smallest = min(Counter(labels).values())
+    if smallest >= 2:
+        return StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=0)
+    return KFold(n_splits=min(folds, len(labels)), shuffle=True, random_state=0)
+
+
+def cross_validate(samples: Sequence[Sample], attr: str, *, folds: int = FOLDS,
+                   make: Callable[[], Pipeline] | None = None) -> Accuracy | None:
+    """Top-1 and top-3 accuracy of the ``attr`` head ("category" or "unit")
+    over k folds: each sample is ranked by a model that never saw it. None
+    with fewer than ``MIN_SAMPLES`` labelled samples."""
+    texts, labels = _pairs(samples, attr)
+    if len(texts) < MIN_SAMPLES:
+        return None
+    texts_a, labels_a = np.array(texts, dtype=object), np.array(labels, dtype=object)
+    splitter = _splitter(labels, folds)
+    hit1 = hit3 = 0
+    for train_idx, test_idx in splitter.split(texts_a, labels_a):
+        head = Head(list(labels_a[train_idx]), list(texts_a[train_idx]), make)
+        probabilities = head.rank(list(texts_a[test_idx]))
+        best = np.argsort(-probabilities, axis=1)[:, :TOP]
+        for row, truth in zip(best, labels_a[test_idx], strict=True):
+            ranked = [head.classes[i] for i in row]
+            hit1 += ranked[0] == truth
+            hit3 += truth in ranked
+    return Accuracy(top1=round(hit1 / len(texts), 4), top3=round(hit3 / len(texts), 4), n=len(texts),
+                    folds=splitter.get_n_splits())
+
+
+# --- cold start: keyword rules ------------------------------------------------------
+
+# Words in names that point at no matter: they match every call.
+_GENERIC = re.compile(r"(有限责任公司|有限公司|公司|委员会|管理局|管理处|管理所|办公室|服务中心|中心|人民政府|政府|"
+                      r"街道办事处|街道|办事处|局|厅|处|所|站|镇|乡|县|区|市|省|其他|综合|一般|事项|申请|办理|服务)$")
+_SPLIT = re.compile(r"[\s、，,／/（）()·\-—]+")
+
+
+def _keywords(name: str) -> set[str]:
+    """The words of a name worth finding in a caller's words: the name, the
+    name without its generic ending ("自来水公司" → "自来水"), and its parts
+    split at punctuation and "和/与/及", each at least two characters."""
+    found = set()
+    for part in [name, *_SPLIT.split(name), *re.split(r"[和与及的]", name)]:
+        part = part.strip()
+        for _ in range(3):  # "住房和城乡建设局" → "城乡建设"
+            stripped = _GENERIC.sub("", part)
+            if stripped == part:
+                break
+            part = stripped
+        if len(part) >= 2:
+            found.add(part)
+    return found
+
+
+@dataclass
+class Rules:
+    """Keyword → (kind, code, weight) from the center's reference data. A
+    match scores its weight times its length (longer words say more); the
+    scores are turned into confidences that stay modest (rules guess)."""
+
+    keywords: dict[str, list[tuple[str, str, float]]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, kind: str, code: str, name: str, weight: float = 1.0, *, parts: Iterable[str] = ()) -> None:
+        """``name``'s keywords for ``code``; ``parts``: the name's words (a
+        segmenter's), counted at half the weight ("建筑工程施工许可证核发" →
+        "施工", "许可证" …)."""
+        found = _keywords(name)
+        for word in found:
+            self.keywords[word].append((kind, code, weight))
+        for word in set(parts) - found:
+            if len(word) >= 2 and not _GENERIC.fullmatch(word):
+                self.keywords[word].append((kind, code, weight / 2))
+
+    def predict(self, text: str, k: int = TOP) -> Suggestions:
+        scores: dict[str, Counter] = {"category": Counter(), "unit": Counter()}
+        for word, targets in self.keywords.items():
+            if word in text:
+                # A word that names many units says little about any of them.
+                spread = {kind: len({code for k_, code, _ in targets if k_ == kind}) for kind in scores}
+                best: dict[tuple[str, str], float] = {}
+                for kind, code, weight in targets:
+                    best[kind, code] = max(best.get((kind, code), 0.0), weight * len(word) / spread[kind])
+                for (kind, code), score in best.items():
+                    scores[kind][code] += score
+        return Suggestions(categories=_confidences(scores["category"], k), units=_confidences(scores["unit"], k),
+                           source="rules")
+
+
+def _confidences(scores: Counter, k: int) -> list[Ranked]:
+    if not scores:
+        return []
+    # A share of the total, damped by a pseudo-score: one weak match is not 100 %.
+    total = sum(scores.values()) + 4.0
+    return [Ranked(code, round(score / total, 4)) for code, score in scores.most_common(k)]
+
+
+def merge(model: Suggestions, rules: Suggestions, k: int = TOP) -> Suggestions:
+    """The model's ranking, with a head the model lacks (too little history
+    for it) filled from the rules."""
+    return Suggestions(categories=model.categories or rules.categories[:k], units=model.units or rules.units[:k],
+                       source=model.source)

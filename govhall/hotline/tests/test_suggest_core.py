@@ -1,0 +1,71 @@
+"""The classifier core on made-up calls: no database."""
+
+from govhall.hotline import suggest
+from govhall.hotline.suggest import Rules, Sample
+
+WATER = ["小区停水三天了", "自来水管爆裂漏水", "水压太低楼上没水", "自来水浑浊发黄", "停水也不通知",
+         "水表坏了要换", "供水管道破裂路面积水", "家里水龙头没有水", "水费收得太高", "自来水有异味"]
+ROADS = ["路灯不亮晚上很黑", "道路坑洼不平", "人行道砖松动", "马路上井盖丢失", "路面塌陷危险",
+         "公交站台破损", "红绿灯坏了", "桥梁护栏断了", "道路施工不封闭", "路灯白天一直亮着"]
+SCHOOL = ["孩子入学报名问题", "学校乱收补课费", "幼儿园收费太高", "老师体罚学生", "学区划分不合理",
+          "校车超载", "学校食堂卫生差", "转学手续怎么办", "课外培训机构跑路", "中考加分政策咨询"]
+
+
+def samples() -> list[Sample]:
+    return ([Sample(text, "0101", "U-W") for text in WATER] + [Sample(text, "0201", "U-B") for text in ROADS]
+            + [Sample(text, "0301", "U-E") for text in SCHOOL])
+
+
+def test_it_ranks_the_obvious_unit_first_with_a_confidence():
+    model = suggest.train(samples())
+    result = model.predict("我们小区又停水了，自来水一直没来")
+    assert result.source == "model"
+    assert [r.code for r in result.units][:1] == ["U-W"]
+    assert result.categories[0].code == "0101"
+    assert len(result.units) == 3 and 0.5 < result.units[0].confidence <= 1
+    assert result.units[0].confidence > result.units[1].confidence
+    assert pytest_approx_sum(result.units) <= 1.0001
+
+
+def pytest_approx_sum(ranked):
+    return sum(r.confidence for r in ranked)
+
+
+def test_it_reports_its_own_cross_validated_accuracy():
+    accuracy = suggest.cross_validate(samples(), "unit")
+    assert accuracy.n == 30 and accuracy.folds == 5
+    assert accuracy.top1 >= 0.7 and accuracy.top3 == 1.0
+    # Labels that have nothing to do with the words: chance level, not a perfect score.
+    noisy = [Sample(s.text, unit=f"U{i % 3}") for i, s in enumerate(samples())]
+    assert suggest.cross_validate(noisy, "unit").top1 < 0.5
+
+
+def test_too_little_history_trains_nothing():
+    assert suggest.train(samples()[:5]) is None
+    assert suggest.cross_validate(samples()[:5], "unit") is None
+
+
+def test_a_single_known_unit_is_a_constant_answer():
+    rows = [Sample(s.text, s.category, "U-W") for s in samples()]
+    model = suggest.train(rows)
+    assert [(r.code, r.confidence) for r in model.predict("路灯不亮").units] == [("U-W", 1.0)]
+
+
+def test_a_model_survives_storage_round_trip():
+    model = suggest.train(samples())
+    again = suggest.loads(model.dumps())
+    assert again.predict("学校乱收费").units[0].code == model.predict("学校乱收费").units[0].code == "U-E"
+
+
+def test_rules_cold_start_from_names():
+    rules = Rules()
+    rules.add("unit", "U-W", "自来水公司")
+    rules.add("unit", "U-B", "住房和城乡建设局")
+    rules.add("unit", "U-E", "教育局", weight=1)
+    rules.add("category", "0101", "供水")
+    result = rules.predict("家里自来水停了，供水什么时候恢复")
+    assert result.source == "rules"
+    assert result.units[0].code == "U-W" and result.units[0].confidence < 1
+    assert result.categories[0].code == "0101"
+    assert rules.predict("城乡建设规划").units[0].code == "U-B"
+    assert rules.predict("今天天气不错").units == []
