@@ -201,6 +201,22 @@ except ValueError as error:
 GOVHALL_PROGRESS_QUERIES_PER_MINUTE = env_int("GOVHALL_PROGRESS_QUERIES_PER_MINUTE", 10)
 # Numbers one client may take per minute at the public kiosk page (docs/hall.md).
 GOVHALL_KIOSK_TICKETS_PER_MINUTE = env_int("GOVHALL_KIOSK_TICKETS_PER_MINUTE", 20)
+# Appointments (预约, docs/hall.md "Appointments"): days ahead one may book;
+# the check-in window around a slot's start; the no-show rule (this many
+# no-shows within this many days block booking for the block days after the
+# last of them); the day-before reminder's local time.
+GOVHALL_APPOINTMENT_DAYS = env_int("GOVHALL_APPOINTMENT_DAYS", 7)
+GOVHALL_APPOINTMENT_CHECKIN_EARLY_MINUTES = env_int("GOVHALL_APPOINTMENT_CHECKIN_EARLY_MINUTES", 30)
+GOVHALL_APPOINTMENT_CHECKIN_LATE_MINUTES = env_int("GOVHALL_APPOINTMENT_CHECKIN_LATE_MINUTES", 15)
+GOVHALL_APPOINTMENT_NO_SHOW_LIMIT = env_int("GOVHALL_APPOINTMENT_NO_SHOW_LIMIT", 3)
+GOVHALL_APPOINTMENT_NO_SHOW_DAYS = env_int("GOVHALL_APPOINTMENT_NO_SHOW_DAYS", 30)
+GOVHALL_APPOINTMENT_BLOCK_DAYS = env_int("GOVHALL_APPOINTMENT_BLOCK_DAYS", 30)
+GOVHALL_APPOINTMENT_REMIND_AT = time.fromisoformat(env_str("GOVHALL_APPOINTMENT_REMIND_AT", "17:00"))
+if (GOVHALL_APPOINTMENT_DAYS < 1 or GOVHALL_APPOINTMENT_CHECKIN_EARLY_MINUTES < 0
+        or GOVHALL_APPOINTMENT_CHECKIN_LATE_MINUTES < 0 or GOVHALL_APPOINTMENT_NO_SHOW_LIMIT < 1
+        or GOVHALL_APPOINTMENT_NO_SHOW_DAYS < 1 or GOVHALL_APPOINTMENT_BLOCK_DAYS < 0):
+    raise ImproperlyConfigured("GOVHALL_APPOINTMENT_*: days and the no-show limit must be at least 1, "
+                               "minutes and block days 0 or more")
 # The load run's floor, /bench-floor/ (govhall/core/benchfloor.py): routed only
 # in the load environment of `make load`, never in production.
 GOVHALL_BENCH_FLOOR = env_bool("GOVHALL_BENCH_FLOOR", False)

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from govhall.api import case_actions, cases, catalog, joint, ratings
 from govhall.hall import api as hall
+from govhall.hall import appointments_api
 from govhall.hotline.suggest_api import DispatchSuggest
 from govhall.hotline.knowledge_api import KnowledgeSearch
 
@@ -32,4 +33,8 @@ urlpatterns = [
     path("joint/cases/<str:number>/", joint.JointCaseDetail.as_view(), name="api_joint_case"),
     path("hall/tickets/", hall.TicketIssue.as_view(), name="api_hall_tickets"),
     path("hall/tickets/<str:code>/", hall.TicketStatus.as_view(), name="api_hall_ticket"),
+    path("hall/slots/", appointments_api.SlotList.as_view(), name="api_hall_slots"),
+    path("hall/appointments/", appointments_api.AppointmentBook.as_view(), name="api_hall_appointments"),
+    path("hall/appointments/<str:code>/cancel/", appointments_api.AppointmentCancel.as_view(),
+         name="api_hall_appointment_cancel"),
 ]

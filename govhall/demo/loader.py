@@ -224,6 +224,9 @@ def _load(size: int) -> list[DemoLogin]:
     # Supervision catches up with the history: lights, late steps, events checked.
     supervise_scan(at=clock.now())
     _demo_alerts_handle()
+    from govhall.demo.appointments import demo_appointments_load
+
+    demo_appointments_load()  # the hall's slot patterns and the sample applicants' bookings
     return demo_logins()
 
 

@@ -23,4 +23,11 @@ class HallConfig(AppConfig):
             "ticket_start_service": (_("开始办理"), _("{number}")),
             "ticket_link_case": (_("关联办件"), _("{number} → {case}")),
             "ticket_done": (_("办结离柜"), _("{number}")),
+            "hall_slot_pattern_set": (_("设置预约时段"), _("{code}：星期 {weekdays}，{slots} 个时段")),
+            "appointment_book": (_("预约"), _("{code} {category} {slot}")),
+            "appointment_cancel": (_("取消预约"), _("{code} {category} {slot}")),
+            "appointment_check_in": (_("预约签到"), _("{code} → {number}")),
+            "appointment_no_show": (_("预约爽约"), _("{code} {category} {slot}")),
+            "appointment_remind": (_("预约短信提醒"), _("{code}（{when}）")),
+            "appointment_remind_failed": (_("预约短信发送失败"), _("{code}：{error}")),
         })

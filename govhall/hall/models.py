@@ -185,3 +185,117 @@ class TicketCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["category", "day"], name="hall_ticket_counter_category_day")]
+
+
+# --- appointments (预约, docs/hall.md "Appointments") ------------------------------
+
+class SlotPattern(models.Model):
+    """One bookable slot of a category's weekly pattern (预约时段): on
+    ``weekday`` (0 Monday … 6 Sunday) from ``start`` to ``end``, for
+    ``capacity`` people. The days come from it on the working days of the
+    booking window (``Slot`` rows exist once someone books)."""
+
+    category = models.ForeignKey(ServiceCategory, verbose_name=_("取号类别"), on_delete=models.CASCADE,
+                                 related_name="slot_patterns")
+    weekday = models.PositiveSmallIntegerField(_("星期"))
+    start = models.TimeField(_("开始时间"))
+    end = models.TimeField(_("结束时间"))
+    capacity = models.PositiveSmallIntegerField(_("可预约人数"))
+
+    class Meta:
+        verbose_name = _("预约时段模板")
+        verbose_name_plural = _("预约时段模板")
+        ordering = ["category", "weekday", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "weekday", "start"], name="hall_slot_pattern_unique"),
+            models.CheckConstraint(condition=Q(weekday__lte=6) & Q(capacity__gte=1) & Q(end__gt=models.F("start")),
+                                   name="hall_slot_pattern_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.code} {self.weekday} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class Slot(models.Model):
+    """A slot of one day, made when it is first booked: its capacity as the
+    pattern said then, and how many active bookings it holds. ``booked``
+    only moves by a guarded UPDATE (``booked < capacity``), so concurrent
+    bookings never overfill it; the check constraint backs that."""
+
+    category = models.ForeignKey(ServiceCategory, verbose_name=_("取号类别"), on_delete=models.PROTECT,
+                                 related_name="slots")
+    day = models.DateField(_("日期"))
+    start = models.DateTimeField(_("开始时间"))
+    end = models.DateTimeField(_("结束时间"))
+    capacity = models.PositiveSmallIntegerField(_("可预约人数"))
+    booked = models.PositiveSmallIntegerField(_("已预约人数"), default=0)
+
+    class Meta:
+        verbose_name = _("预约时段")
+        verbose_name_plural = _("预约时段")
+        ordering = ["start"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "start"], name="hall_slot_unique"),
+            models.CheckConstraint(condition=Q(booked__lte=models.F("capacity")), name="hall_slot_not_overbooked"),
+        ]
+        indexes = [models.Index(fields=["category", "day"], name="hall_slot_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.category.code} {self.start:%Y-%m-%d %H:%M}"
+
+
+class AppointmentState(models.TextChoices):
+    BOOKED = "booked", _("已预约")
+    CANCELLED = "cancelled", _("已取消")
+    CHECKED_IN = "checked_in", _("已签到")
+    NO_SHOW = "no_show", _("爽约")
+
+
+# Bookings that hold a place (one per applicant, category and day).
+ACTIVE_APPOINTMENTS = (AppointmentState.BOOKED, AppointmentState.CHECKED_IN)
+
+
+class Appointment(models.Model):
+    """An applicant's booking of a slot (预约). ``code`` is what he shows or
+    types at the kiosk to check in (预约码); the check-in issues a ticket of
+    appointment priority (``ticket``)."""
+
+    applicant = models.ForeignKey(User, verbose_name=_("预约人"), on_delete=models.PROTECT, related_name="appointments")
+    category = models.ForeignKey(ServiceCategory, verbose_name=_("取号类别"), on_delete=models.PROTECT,
+                                 related_name="appointments")
+    slot = models.ForeignKey(Slot, verbose_name=_("预约时段"), on_delete=models.PROTECT, related_name="appointments")
+    day = models.DateField(_("日期"))
+    code = models.CharField(_("预约码"), max_length=12, unique=True)
+    phone = models.CharField(_("手机号码"), max_length=20)
+    state = models.CharField(_("状态"), max_length=16, choices=AppointmentState.choices,
+                             default=AppointmentState.BOOKED)
+    booked_at = models.DateTimeField(_("预约时间"))
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    no_show_at = models.DateTimeField(_("记为爽约时间"), null=True, blank=True)
+    reminded_day_at = models.DateTimeField(_("前一天提醒时间"), null=True, blank=True)
+    reminded_hour_at = models.DateTimeField(_("一小时前提醒时间"), null=True, blank=True)
+    ticket = models.OneToOneField(Ticket, verbose_name=_("签到所取号"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="appointment")
+
+    class Meta:
+        verbose_name = _("预约")
+        verbose_name_plural = _("预约")
+        ordering = ["slot__start", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["applicant", "category", "day"],
+                                    condition=Q(state__in=["booked", "checked_in"]),
+                                    name="hall_appointment_one_active_per_day"),
+        ]
+        indexes = [
+            # The sweeps: bookings still open by slot time.
+            models.Index(fields=["state", "day"], name="hall_appointment_state_idx"),
+            models.Index(fields=["applicant", "state"], name="hall_appointment_applicant_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.day:%Y-%m-%d}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)

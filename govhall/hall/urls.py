@@ -1,12 +1,20 @@
 from django.urls import path
 
-from govhall.hall import views
+from govhall.hall import appointments_views, views
 
 urlpatterns = [
     path("hall/<str:center>/kiosk/", views.kiosk, name="hall_kiosk"),
     path("hall/<str:center>/display/", views.display, name="hall_display"),
     path("hall/<str:center>/display/calls/", views.display_calls, name="hall_display_calls"),
     path("hall/ticket/<str:code>/", views.ticket_page, name="hall_ticket"),
+    path("hall/<str:center>/kiosk/checkin/", appointments_views.kiosk_check_in, name="hall_kiosk_check_in"),
+    path("appointments/", appointments_views.portal_appointment_book, name="portal_appointment_book"),
+    path("my/appointments/", appointments_views.portal_my_appointments, name="portal_my_appointments"),
+    path("my/appointments/<str:code>/cancel/", appointments_views.portal_appointment_cancel,
+         name="portal_appointment_cancel"),
+    path("workbench/hall/appointments/", appointments_views.manage, name="hall_appointments_manage"),
+    path("workbench/hall/appointments/<int:category_id>/pattern/", appointments_views.manage_pattern,
+         name="hall_appointments_pattern"),
     path("workbench/hall/", views.panel, name="hall_panel"),
     path("workbench/hall/<int:window_id>/queue/", views.panel_queue, name="hall_panel_queue"),
     path("workbench/hall/<int:window_id>/call/", views.panel_call, name="hall_call"),

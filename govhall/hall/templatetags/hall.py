@@ -23,6 +23,7 @@ def hall_links(context):
     if user.role == Role.CENTER_MANAGER and user.center_id:
         code = user.center.code
         links.append((_("取号类别设置"), reverse("hall_categories"), _("取号类别及叫号窗口，综合窗口可服务多个类别")))
+        links.append((_("预约管理"), reverse("hall_appointments_manage"), _("各类别每周预约时段和人数，当天的预约和签到")))
         links.append((_("排队统计"), reverse("hall_stats"), _("各类别、窗口、时段的等候和办理时间，窗口利用率")))
         links.append((_("窗口配置分析"), reverse("hall_staffing"), _("按排队论测算各时段所需窗口，空闲窗口与合并综合窗口的效果")))
         links.append((_("叫号屏"), reverse("hall_display", args=[code]), _("大厅电视：各窗口当前叫号和最近号码，可语音播报")))
