@@ -212,3 +212,10 @@ def test_the_command_imports_and_trains_or_fails_with_the_row(line, school, tmp_
     with pytest.raises(CommandError, match="第 2 行“主办单位”"):
         call_command("hotline_suggest", center=line.hall.district.code, path=str(bad))
     assert HistoryOrder.objects.count() == 30
+
+
+def test_the_hotline_list_links_the_model_page_for_the_office(line, client):
+    client.force_login(line.office)
+    assert "/workbench/hotline/suggest/" in client.get("/workbench/hotline/").content.decode()
+    client.force_login(line.operator)
+    assert "/workbench/hotline/suggest/" not in client.get("/workbench/hotline/").content.decode()
