@@ -292,3 +292,21 @@ def test_the_sample_halls_appointments(hall):
     assert states == [("A", "booked"), ("C", "booked"), ("D", "no_show"), ("F", "booked"), ("F", "cancelled")]
     now_slot = Appointment.objects.get(category__code="A")
     assert appts.appointment_check_in(actor=SYSTEM, appointment=now_slot, at=now).priority == "appointment"
+
+
+class FailingGateway:
+    def send(self, phone, text):
+        raise TimeoutError(f"gateway timed out sending to {phone}")
+
+
+def test_a_failed_reminder_is_audited_with_the_phone_masked(booking, settings, django_capture_on_commit_callbacks):
+    settings.GOVHALL_SMS_BACKEND = f"{__name__}.FailingGateway"
+    appointment = book(booking, booking.applicant, 10, day=TUESDAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert appts.appointment_reminders_send(at=at_day(TUESDAY, 9, 0)) == 1
+    failure = AuditEvent.objects.get(action="appointment_remind_failed")
+    assert failure.data["code"] == appointment.code and "139****5678" in failure.data["error"]
+    assert "13912345678" not in str(failure.data)
+    # Claimed once: the sweep does not send it again.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert appts.appointment_reminders_send(at=at_day(TUESDAY, 9, 5)) == 0
