@@ -1038,10 +1038,32 @@ def _open311() -> dict[str, list[Probe]]:
     }
 
 
+def _suggest() -> dict[str, list[Probe]]:
+    """Dispatch suggestions (hotline/suggest*.py): the intake panel, the
+    pick and the API for the hotline's operators; the model page (accuracy,
+    retraining, history import) for the center's managers, the hotline
+    office and administrators, each for their own center."""
+    operators = frozenset({"hotline"})
+    managers = frozenset({"manager", "town_manager", "manager_c", "sysadmin"})
+    return {
+        "workbench/hotline/intake/suggest/": [
+            Probe("panel", "GET", staff_page(only=operators), query="?content=家里停水了")],
+        "workbench/hotline/intake/suggest/pick/": [
+            Probe("pick", "GET", staff_page(only=operators),
+                  query=lambda w: f"?field=main_unit&value={w.orders['order_b'].main_unit_id}")],
+        "workbench/hotline/suggest/": [Probe("page", "GET", staff_page(only=managers))],
+        # too little history: a training row and its audit event, no model file
+        "workbench/hotline/suggest/train/": [Probe("train", "POST", staff_page(OK(302, "audit"), only=managers))],
+        "api/hotline/suggest/": [
+            Probe("suggest", "POST", api_logged_in(may=operators), data=lambda w, p: {"text": "家里停水了"},
+                  json=True)],
+    }
+
+
 def entries() -> dict[str, list[Probe]]:
     table = {}
     for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint(), _agency(),
-                 _green(), _hotline(), _hall(), _open311(), _knowledge()):
+                 _green(), _hotline(), _hall(), _open311(), _knowledge(), _suggest()):
         overlap = set(table) & set(part)
         assert not overlap, f"patterns in two parts of the table: {sorted(overlap)}"
         table.update(part)
