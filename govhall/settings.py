@@ -335,6 +335,7 @@ SPECTACULAR_SETTINGS = {
         "RatingLevelEnum": "govhall.evaluation.models.Level",
         "RatingChannelEnum": "govhall.evaluation.models.RatingChannel",
         "FollowUpStateEnum": "govhall.evaluation.models.FollowUpState",
+        "SuggestionSourceEnum": "govhall.hotline.suggest_api.SOURCE_CHOICES",
         "JointStateEnum": "govhall.joint.models.JointState",
         "JointStageStateEnum": "govhall.joint.models.StageState",
         "TicketStateEnum": "govhall.hall.models.TicketState",

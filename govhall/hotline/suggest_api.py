@@ -13,6 +13,8 @@ from govhall.api.serializers import ErrorSerializer
 from govhall.hotline.suggest_services import TEXT_MAX, suggestions_for
 
 TAGS = ["hotline 12345热线"]
+# Named in the schema as SuggestionSourceEnum (settings.SPECTACULAR_SETTINGS).
+SOURCE_CHOICES = [("model", "依据本中心已办结工单和历史工单训练的模型"), ("rules", "历史不足时依据分类、单位和事项名称的关键词")]
 
 
 class SuggestRequestSerializer(serializers.Serializer):
@@ -29,8 +31,7 @@ class RankedSerializer(serializers.Serializer):
 class SuggestResponseSerializer(serializers.Serializer):
     categories = RankedSerializer(many=True, help_text="最可能的分类，至多 3 个，按置信度从高到低")
     units = RankedSerializer(many=True, help_text="最可能的主办单位，至多 3 个，按置信度从高到低")
-    source = serializers.ChoiceField([("model", "依据本中心已办结工单和历史工单训练的模型"),
-                                      ("rules", "历史不足时依据分类、单位和事项名称的关键词")])
+    source = serializers.ChoiceField(SOURCE_CHOICES)
 
 
 class DispatchSuggest(APIView):
