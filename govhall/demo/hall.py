@@ -10,8 +10,10 @@ morning ends now, whatever the hour (at night it is squeezed into the hours
 since midnight)."""
 
 import base64
+import heapq
 import math
 import random
+from collections import deque
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
@@ -247,9 +249,10 @@ def _day_played(rng, *, day, links, clerks, shifts, counters, daily) -> list:
                 arrivals.append((_local(day, hour, minute + rng.uniform(0, 30)), category, priority))
     arrivals.sort(key=lambda a: a[0])
     free = {window: opens for window, (_clerk, opens, _closes) in open_windows.items()}
+    serves = {window: [c.pk for c, ws in categories.items() if window in ws] for window in free}
     sequence: dict = {}
-    waiting: list = []  # (rank, moment, index) of arrivals not yet called
-    pending = list(range(len(arrivals)))
+    upcoming: dict[int, deque] = {c.pk: deque() for c in categories}  # per category: not yet arrived
+    waiting: dict[int, list] = {c.pk: [] for c in categories}  # per category: a heap of (rank, moment, index)
     rows = [None] * len(arrivals)
     for index, (moment, category, priority) in enumerate(arrivals):
         sequence[category] = sequence.get(category, 0) + 1
@@ -259,26 +262,24 @@ def _day_played(rng, *, day, links, clerks, shifts, counters, daily) -> list:
             number=f"{category.code}{number:03d}", code=base64.urlsafe_b64encode(rng.randbytes(9)).decode(),
             source="kiosk", priority=priority, rank=PRIORITY_RANK[priority], issued_at=moment, queue_at=moment,
             state=TicketState.WAITING)
+        upcoming[category.pk].append(index)
     # The windows call in the order they come free: each takes its categories' first number in line.
-    while pending or waiting:
-        window = min(free, key=lambda w: (free[w], w.number)) if free else None
-        if window is None:
-            break
+    while free:
+        window = min(free, key=lambda w: (free[w], w.number))
         clock_at = free[window]
-        while pending and arrivals[pending[0]][0] <= clock_at:
-            index = pending.pop(0)
-            waiting.append(index)
-        serves = {c for c, ws in categories.items() if window in ws}
-        mine = [i for i in waiting if arrivals[i][1] in serves]
-        if not mine:
-            later_ones = [i for i in pending if arrivals[i][1] in serves]
+        for pk in serves[window]:
+            while upcoming[pk] and arrivals[upcoming[pk][0]][0] <= clock_at:
+                index = upcoming[pk].popleft()
+                heapq.heappush(waiting[pk], (rows[index].rank, arrivals[index][0], index))
+        ready = [pk for pk in serves[window] if waiting[pk]]
+        if not ready:
+            later_ones = [arrivals[upcoming[pk][0]][0] for pk in serves[window] if upcoming[pk]]
             if not later_ones:
                 del free[window]  # nothing more for this window today
-                continue
-            free[window] = max(clock_at, arrivals[later_ones[0]][0])
+            else:
+                free[window] = min(later_ones)
             continue
-        index = min(mine, key=lambda i: (rows[i].rank, arrivals[i][0]))
-        waiting.remove(index)
+        _rank, _moment, index = heapq.heappop(waiting[min(ready, key=lambda pk: waiting[pk][0])])
         ticket, clerk = rows[index], open_windows[window][0]
         ticket.window, ticket.called_at, ticket.called_by = window, clock_at, clerk
         ticket.announced_at = clock_at
@@ -291,8 +292,9 @@ def _day_played(rng, *, day, links, clerks, shifts, counters, daily) -> list:
             ticket.done_at = ticket.served_at + timedelta(minutes=max(1.5, rng.gammavariate(3, mean / 3)))
             ticket.state = TicketState.DONE
         free[window] = ticket.done_at + timedelta(minutes=rng.uniform(0.2, 0.8))
-    for index in waiting + pending:  # never called (the window closed): the number lapsed
-        rows[index].state = TicketState.CANCELLED
+    for row in rows:  # never called (no window open for it): the number lapsed
+        if row.state == TicketState.WAITING:
+            row.state = TicketState.CANCELLED
     for category, last in sequence.items():
         counters.append(TicketCounter(category=category, day=day, last=last))
     return rows

@@ -169,26 +169,61 @@ def _aggregate(tickets: QuerySet[Ticket], *keys, **named) -> dict:
     return out
 
 
-def _wait_p90(tickets: QuerySet[Ticket], key: str, **named) -> dict:
-    """The 90th percentile of the wait per group, in whole minutes (rounded
-    down): a histogram of the waits by minute from the database, the
-    percentile (nearest rank) from the histogram."""
-    rows = (tickets.filter(CALLED).annotate(**named, minute=Floor(WAIT / 60.0)).values(key, "minute")
+def _wait_histogram(tickets: QuerySet[Ticket], *keys, **named) -> dict:
+    """The waits by whole minute per group: {group: {minute: tickets}}."""
+    rows = (tickets.filter(CALLED).annotate(**named, minute=Floor(WAIT / 60.0)).values(*keys, *named, "minute")
             .order_by().annotate(n=Count("pk")))
-    histograms: dict = defaultdict(list)
+    names = (*keys, *named)
+    histograms: dict = defaultdict(lambda: defaultdict(int))
     for row in rows:
-        histograms[row[key]].append((int(row["minute"]), row["n"]))
+        key = tuple(row[n] for n in names)
+        histograms[key if len(key) > 1 else key[0]][int(row["minute"])] += row["n"]
+    return histograms
+
+
+def _p90(histograms: dict, group=lambda key: key) -> dict:
+    """The 90th percentile of the wait per ``group`` of the histograms' keys,
+    in whole minutes (rounded down; nearest rank)."""
+    merged: dict = defaultdict(lambda: defaultdict(int))
+    for key, bars in histograms.items():
+        for minute, n in bars.items():
+            merged[group(key)][minute] += n
     result = {}
-    for group, bars in histograms.items():
-        bars.sort()
-        total, seen = sum(n for _, n in bars), 0
-        rank = -(-9 * total // 10)  # ceil(0.9 · total): the nearest rank
-        for minute, n in bars:
-            seen += n
+    for key, bars in merged.items():
+        rank, seen = -(-9 * sum(bars.values()) // 10), 0  # ceil(0.9 · total): the nearest rank
+        for minute in sorted(bars):
+            seen += bars[minute]
             if seen >= rank:
-                result[group] = minute
+                result[key] = minute
                 break
     return result
+
+
+def _combine(cells: dict, group) -> dict:
+    """The figures per ``group`` of the cells' keys, added up from the cells
+    (per category and hour): sums, and means weighted by the tickets they
+    are taken over."""
+    combined: dict = {}
+    for key, cell in cells.items():
+        row = combined.setdefault(group(key), Row(key=group(key)))
+        for name, weight in (("wait_seconds", "called"), ("service_seconds", "served"),
+                             ("holding_seconds", "served")):
+            value = getattr(cell, name)
+            if value is not None:
+                row.extra[name] = row.extra.get(name, 0.0) + value * getattr(cell, weight)
+                row.extra[weight + "_" + name] = row.extra.get(weight + "_" + name, 0) + getattr(cell, weight)
+        row.arrivals += cell.arrivals
+        row.called += cell.called
+        row.served += cell.served
+        row.no_shows += cell.no_shows
+        row.busy_seconds += cell.busy_seconds
+    for row in combined.values():
+        for name, weight in (("wait_seconds", "called"), ("service_seconds", "served"),
+                             ("holding_seconds", "served")):
+            count = row.extra.pop(weight + "_" + name, 0)
+            total = row.extra.pop(name, None)
+            setattr(row, name, total / count if count else None)
+    return combined
 
 
 def _staffed_seconds(*, center_id: int, first: date, last: date, at: datetime) -> dict[tuple[int, date], float]:
@@ -217,27 +252,29 @@ def hall_stats(*, center_id: int, first: date, last: date, at: datetime) -> Hall
     hour = local_hour()
     open_days = tickets.values("day").distinct().count()
 
-    categories = _aggregate(tickets, "category_id")
-    p90 = _wait_p90(tickets, "category_id")
+    category_hours = _aggregate(tickets, "category_id", hour=hour)
+    waits = _wait_histogram(tickets, "category_id", hour=hour)
+
+    categories = _combine(category_hours, lambda key: key[0])
+    p90 = _p90(waits, group=lambda key: key[0])
     names = {c.pk: str(c) for c in ServiceCategory.objects.filter(center_id=center_id)}
     for pk, row in categories.items():
         row.label, row.wait_p90_minutes = names.get(pk, ""), p90.get(pk)
         row.extra["per_day"] = row.arrivals / max(open_days, 1)
 
     windows = _aggregate(tickets.filter(window__isnull=False), "window_id")
-    p90 = _wait_p90(tickets.filter(window__isnull=False), "window_id")
+    p90 = _p90(_wait_histogram(tickets.filter(window__isnull=False), "window_id"))
     _window_utilization(windows, tickets, center_id=center_id, first=first, last=last, at=at)
     labels = {w.pk: str(w) for w in Window.objects.filter(center_id=center_id)}
     for pk, row in windows.items():
         row.label, row.wait_p90_minutes = labels.get(pk, ""), p90.get(pk)
 
-    hours = _aggregate(tickets, hour=hour)
-    p90 = _wait_p90(tickets, "hour", hour=hour)
+    hours = _combine(category_hours, lambda key: key[1])
+    p90 = _p90(waits, group=lambda key: key[1])
     for h in set(OPENING_HOURS) | set(hours):
         row = hours.setdefault(h, Row(key=h))
         row.label, row.wait_p90_minutes = f"{h:02d}:00", p90.get(h)
 
-    category_hours = _aggregate(tickets, "category_id", hour=hour)
     # Windows that called a category's tickets in an hour, counted per day.
     window_days = (tickets.filter(CALLED).annotate(hour=local_hour("called_at"))
                    .values("category_id", "hour", "window_id").order_by()
