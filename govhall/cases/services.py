@@ -279,10 +279,11 @@ def _new_case(*, actor, item_version, center, channel, applicant_name, applicant
         if not item_version.online:
             raise DomainError(_("该事项不支持网上申请，请到窗口办理。"), field="item")
         case.applicant = agency_for(actor, case, _local_date(at)).applicant_account
-    from govhall.catalog.application_form import delivery_clean, form_data_clean
+    from govhall.catalog.application_form import delivery_clean, delivery_offered, form_data_clean
 
     case.form_data = form_data_clean(item_version, form_data)
-    case.delivery_method, case.delivery_address = delivery_clean(item_version, delivery_method, delivery_address)
+    case.delivery_method, case.delivery_address = delivery_clean(delivery_offered(item_version), delivery_method,
+                                                                 delivery_address)
     case.number = _next_number(center, _local_date(at))
     case = statements.insert(case)
     checks_keep(case, [])  # a new case has no material checks: none read for its guards

@@ -160,11 +160,17 @@ def _answer(f: dict, value: Any):
     refuse(_("未知的字段类型。"))
 
 
-def delivery_clean(version, method: Any, address: Any) -> tuple[str, str]:
-    """How the applicant wants the result: one of the methods the item
-    offers (empty: not stated, the clerk asks at delivery), and the address
-    when by mail (required then; not kept otherwise). Raises DomainError
-    naming ``delivery_method`` or ``delivery_address``."""
+def delivery_offered(*versions) -> list[str]:
+    """The delivery methods every one of ``versions`` offers, in the
+    catalog's order (a joint case's results are delivered together, 统一出件)."""
+    return [m for m in DeliveryMethod.values if all(m in (v.delivery_methods or []) for v in versions)]
+
+
+def delivery_clean(offered: list[str], method: Any, address: Any) -> tuple[str, str]:
+    """How the applicant wants the result: one of the ``offered`` methods
+    (``delivery_offered``; empty: not stated, the clerk asks at delivery),
+    and the address when by mail (required then; not kept otherwise).
+    Raises DomainError naming ``delivery_method`` or ``delivery_address``."""
     from govhall.core.errors import DomainError
 
     method = "" if method is None else method
@@ -173,7 +179,6 @@ def delivery_clean(version, method: Any, address: Any) -> tuple[str, str]:
     method = method.strip()
     if not method:
         return "", ""
-    offered = [m for m in DeliveryMethod.values if m in (version.delivery_methods or [])]
     if method not in offered:
         raise DomainError(_("该事项的办理结果可以：%(list)s。")
                           % {"list": "、".join(str(DeliveryMethod(m).label) for m in offered) or "—"},

@@ -4,9 +4,11 @@ once — a field by its key, a material by its name — with the items that
 share it."""
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from django.utils.translation import gettext as _
 
+from govhall.catalog.application_form import delivery_offered
 from govhall.core.errors import DomainError
 
 # What must agree when two items ask under the same key: the answer is one.
@@ -17,10 +19,12 @@ _SHAPE = ("type", "options", "min", "max", "max_length")
 class CombinedForm:
     """``fields``: each key once (required when any item requires it), with
     ``items``, the names of the items asking; ``materials``: each name once
-    (required when an item requires it from the applicant), with ``items``."""
+    (required when an item requires it from the applicant), with ``items``;
+    ``delivery_methods``: the ones every item offers (one delivery for all)."""
 
     fields: list[dict]
     materials: list[dict]
+    delivery_methods: list[str] = dataclass_field(default_factory=list)
 
 
 def theme_form(versions: list, *, check: bool = False) -> CombinedForm:
@@ -50,4 +54,5 @@ def theme_form(versions: list, *, check: bool = False) -> CombinedForm:
             known["required"] = known["required"] or material.handed_in_required
             known["exempt"] = known["exempt"] and material.exempt
             known["items"].append(version.name)
-    return CombinedForm(fields=list(fields.values()), materials=list(materials.values()))
+    return CombinedForm(fields=list(fields.values()), materials=list(materials.values()),
+                        delivery_methods=delivery_offered(*versions))

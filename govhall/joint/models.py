@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from govhall.cases.models import ApplicantKind, Case, Channel
-from govhall.catalog.models import Item, ItemVersion
+from govhall.catalog.models import DeliveryMethod, Item, ItemVersion
 from govhall.core.masking import mask_id_number, mask_phone
 from govhall.org.models import Center, Department, Window
 
@@ -143,6 +143,10 @@ class JointCase(models.Model):
     # the names of the shared materials handed in once for all sub-cases.
     form_data = models.JSONField(_("一表制申请内容"), default=dict, blank=True)
     materials = models.JSONField(_("共享材料"), default=list, blank=True)
+    # How the applicant wants the results, asked once for the unified
+    # delivery (统一出件) and given to every sub-case (blank: not stated).
+    delivery_method = models.CharField(_("领取方式"), max_length=16, blank=True)
+    delivery_address = models.CharField(_("邮寄地址"), max_length=200, blank=True)
     state = models.CharField(_("状态"), max_length=16, choices=JointState.choices, default=JointState.RUNNING)
     received_on = models.DateField(_("收件日"))
     # The whole's deadline (art. 42) and its light, stored by every change
@@ -185,6 +189,10 @@ class JointCase(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.applicant_phone)
+
+    @property
+    def delivery_label(self) -> str:
+        return str(DeliveryMethod(self.delivery_method).label) if self.delivery_method else ""
 
 
 class StageState(models.TextChoices):

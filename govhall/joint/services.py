@@ -24,7 +24,7 @@ from govhall.cases.deadlines import received_on
 from govhall.cases.models import ApplicantKind, Case, CaseCounter, Channel
 from govhall.cases.selectors import case_materials, suspension_ground_get, version_kept, version_published_kept
 from govhall.cases.states import DECIDED, FINISHED, State
-from govhall.catalog.application_form import field_key, form_data_clean
+from govhall.catalog.application_form import delivery_clean, delivery_offered, field_key, form_data_clean
 from govhall.catalog.models import Item, VersionStatus
 from govhall.core import clock, identity
 from govhall.core.actors import SYSTEM, Actor, is_system, person
@@ -379,13 +379,14 @@ def theme_versions(theme: Theme) -> list:
 def joint_submit(*, actor: Actor, theme: Theme, applicant_name: str, applicant_id_number: str, applicant_phone: str,
                  applicant_kind: str = ApplicantKind.PERSON, form_data: dict | None = None,
                  materials: list[str] | None = None, files: dict | None = None, applicant: User | None = None,
-                 at: datetime | None = None) -> JointCase:
+                 delivery_method: str = "", delivery_address: str = "", at: datetime | None = None) -> JointCase:
     """Receive a combined application (一表制): at the comprehensive window
     by a clerk of the theme's center or a center below it (一窗受理:
     ``materials``, the shared materials' names ticked as seen), or online by
     the applicant as himself (``files``: {material name: (filename, bytes)},
     each uploaded once for every item that asks for it). The answers are
-    every item's form fields, each key asked once. The stages without
+    every item's form fields, each key asked once; the delivery method one
+    that every item offers (one delivery for all, 统一出件). The stages without
     dependencies start at once: one sub-case per item (牵头受理、抄告相关、
     同步审批). Refused, naming the field, before anything is written."""
     at = _now(at)
@@ -419,6 +420,7 @@ def joint_submit(*, actor: Actor, theme: Theme, applicant_name: str, applicant_i
         raise DomainError(_("主题中有事项暂无已发布的版本，不能申请。"), field="theme")
     form = theme_form(versions)
     answers = _combined_answers(versions, form_data, form)
+    method, address = delivery_clean(delivery_offered(*versions), delivery_method, delivery_address)
     names, uploads = _handed_in(form, materials, files if online else None)
     day = received_on(at)
     number = f"{center.code}-LB{_day(at):%Y%m%d}-{counter_next(CaseCounter, center=center, day=_day(at)):05d}"
@@ -426,7 +428,7 @@ def joint_submit(*, actor: Actor, theme: Theme, applicant_name: str, applicant_i
                       theme=theme, center=center, window=window, received_by=person(actor), applicant=applicant,
                       applicant_kind=applicant_kind, applicant_name=name, applicant_id_number=id_number,
                       applicant_phone=phone, channel=channel, form_data=answers, materials=names,
-                      received_on=day, created_at=at, updated_at=at)
+                      delivery_method=method, delivery_address=address, received_on=day, created_at=at, updated_at=at)
     _watch(joint, at)
     joint.save()
     if alerts.whole_warned(joint, ""):  # a whole of a day or two: yellow from the start
@@ -501,6 +503,7 @@ def _sub_case_open(joint: JointCase, joint_stage: JointStage, stage_item: StageI
                              applicant_name=joint.applicant_name, applicant_id_number=joint.applicant_id_number,
                              applicant_phone=joint.applicant_phone, applicant_kind=joint.applicant_kind,
                              applicant=joint.applicant, form_data={k: v for k, v in joint.form_data.items() if k in own},
+                             delivery_method=joint.delivery_method, delivery_address=joint.delivery_address,
                              green_channel=joint.green_channel, at=at)
     if joint.channel == Channel.ONLINE:
         stored = {m.name: m for m in joint.uploads.all()}

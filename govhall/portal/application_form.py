@@ -11,7 +11,7 @@ on the field it names (``place_error``).
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from govhall.catalog.application_form import DEFAULT_LENGTH, DELIVERY_ADDRESS_MAX
+from govhall.catalog.application_form import DEFAULT_LENGTH, DELIVERY_ADDRESS_MAX, delivery_offered
 from govhall.catalog.models import DeliveryMethod, FormFieldType
 from govhall.core.forms import DayInput
 
@@ -47,6 +47,22 @@ def _field(f: dict) -> forms.Field:
     return forms.CharField(widget=forms.TextInput(attrs={"maxlength": limit}), **common)
 
 
+def delivery_fields(offered: list[str]) -> dict[str, forms.Field]:
+    """The fields asking how the result is wanted, among the ``offered``
+    methods (none offered: nothing asked); the address when mail is one."""
+    if not offered:
+        return {}
+    methods = [DeliveryMethod(m) for m in offered]
+    fields = {"delivery_method": forms.CharField(
+        label=_("办理结果领取方式"), required=False, initial=methods[0].value,
+        widget=forms.RadioSelect(choices=[(m.value, m.label) for m in methods]))}
+    if DeliveryMethod.MAIL in methods:
+        fields["delivery_address"] = forms.CharField(
+            label=_("邮寄地址（选择邮寄送达时填写，含收件人和电话）"), required=False,
+            widget=forms.TextInput(attrs={"maxlength": DELIVERY_ADDRESS_MAX}))
+    return fields
+
+
 class ApplicationForm(forms.Form):
     """The item's questions, then how the applicant wants the result."""
 
@@ -55,15 +71,7 @@ class ApplicationForm(forms.Form):
         self.version = version
         for f in version.form_fields or []:
             self.fields[field_name(f["key"])] = _field(f)
-        offered = [m for m in DeliveryMethod if m.value in (version.delivery_methods or [])]
-        if offered:
-            self.fields["delivery_method"] = forms.CharField(
-                label=_("办理结果领取方式"), required=False, initial=offered[0].value,
-                widget=forms.RadioSelect(choices=[(m.value, m.label) for m in offered]))
-            if DeliveryMethod.MAIL in offered:
-                self.fields["delivery_address"] = forms.CharField(
-                    label=_("邮寄地址（选择邮寄送达时填写，含收件人和电话）"), required=False,
-                    widget=forms.TextInput(attrs={"maxlength": DELIVERY_ADDRESS_MAX}))
+        self.fields.update(delivery_fields(delivery_offered(version)))
 
     @property
     def question_fields(self):

@@ -50,7 +50,8 @@ def portal_joint_apply(request, code: str):
     if request.method == "POST" and form.is_valid() and answers.is_valid():
         try:
             joint = joint_services.joint_submit(actor=user, theme=theme, **form.cleaned_data,
-                                                form_data=answers.form_data(), files=answers.uploads())
+                                                form_data=answers.form_data(), files=answers.uploads(),
+                                                **answers.delivery())
         except DomainError as error:
             if not answers.place_error(error):
                 form.add_error(error.field if error.field in form.fields else None, error.message)

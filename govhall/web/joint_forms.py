@@ -10,7 +10,7 @@ from govhall.cases.models import ApplicantKind
 from govhall.joint.forms import CombinedForm
 from govhall.joint.models import WHOLE_DAYS_DEFAULT, WHOLE_EXTENSION_MAX, FindingOutcome, JointEventKind
 from govhall.portal.application_form import _field as question_field
-from govhall.portal.application_form import field_name
+from govhall.portal.application_form import delivery_fields, field_name
 from govhall.web.catalog_forms import OptionsField, RowForm
 
 
@@ -71,6 +71,8 @@ class CombinedAnswersForm(forms.Form):
         for f in combined.fields:
             self.fields[field_name(f["key"])] = question_field(f)
             self.fields[field_name(f["key"])].help_text = _("用于：%(items)s") % {"items": "、".join(f["items"])}
+        if materials:  # a new application: how the results are wanted, once for all (统一出件)
+            self.fields.update(delivery_fields(combined.delivery_methods))
         self.material_names = [m["name"] for m in combined.materials] if materials else []
         if materials and online:
             for index, m in enumerate(combined.materials):
@@ -92,8 +94,16 @@ class CombinedAnswersForm(forms.Form):
     def material_fields(self):
         return [self[name] for name in self.fields if name == "materials" or name.startswith("file-")]
 
+    @property
+    def delivery_fields(self):
+        return [self[name] for name in ("delivery_method", "delivery_address") if name in self.fields]
+
     def form_data(self) -> dict:
         return {f["key"]: self.cleaned_data.get(field_name(f["key"])) for f in self.combined.fields}
+
+    def delivery(self) -> dict:
+        """``joint_submit``'s ``delivery_method`` and ``delivery_address``."""
+        return {name: self.cleaned_data.get(name) or "" for name in ("delivery_method", "delivery_address")}
 
     def materials(self) -> list[str]:
         return list(self.cleaned_data.get("materials") or [])

@@ -8,7 +8,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from govhall.catalog.application_form import delivery_clean, form_data_clean, form_data_rows
+from govhall.catalog.application_form import delivery_clean, delivery_offered, form_data_clean, form_data_rows
 from govhall.catalog.exchange import (
     ImportRefused, catalog_export_json, catalog_export_xlsx, catalog_import_json, catalog_import_xlsx,
 )
@@ -159,15 +159,25 @@ def test_a_required_answer_is_required_whatever_the_channel_sends():
 
 
 def test_delivery_by_mail_needs_an_address_and_only_offered_methods_are_taken():
-    assert delivery_clean(Version, "mail", " 建设路 8 号 ") == ("mail", "建设路 8 号")
-    assert delivery_clean(Version, "window", "建设路 8 号") == ("window", "")
-    assert delivery_clean(Version, "", "") == ("", "")
+    offered = delivery_offered(Version)
+    assert delivery_clean(offered, "mail", " 建设路 8 号 ") == ("mail", "建设路 8 号")
+    assert delivery_clean(offered, "window", "建设路 8 号") == ("window", "")
+    assert delivery_clean(offered, "", "") == ("", "")
     for method, address, name in (("mail", "", "delivery_address"), ("electronic", "", "delivery_method"),
                                   (["mail"], "", "delivery_method"), ("mail", "x" * 201, "delivery_address"),
                                   ("mail", "建设路\x00", "delivery_address")):
         with pytest.raises(DomainError) as refused:
-            delivery_clean(Version, method, address)
+            delivery_clean(offered, method, address)
         assert refused.value.field == name
+
+
+def test_several_items_offer_the_methods_each_of_them_offers():
+    """A joint case's results are delivered together: only what every item offers."""
+    class Electronic:
+        delivery_methods = ["electronic", "window"]
+
+    assert delivery_offered(Version) == ["window", "mail"]
+    assert delivery_offered(Version, Electronic) == ["window"]
 
 
 def test_the_demo_asks_real_questions_for_its_online_items():

@@ -133,6 +133,24 @@ def test_the_clerk_receives_a_combined_application_and_the_stage_starts(client, 
     assert "9151**********456W" in page  # the identity number masked
 
 
+def test_the_delivery_method_is_asked_once_for_the_unified_delivery(client, joint_hall):
+    """统一出件: the combined form asks how the results are wanted once,
+    among the methods every item offers; each sub-case carries the answer."""
+    hall = joint_hall
+    client.force_login(hall.clerk)
+    page = client.get(reverse("joint_receive", args=["startup"])).content.decode()
+    assert page.count('name="delivery_method"') == 2  # 窗口领取 and 电子送达, offered by every item
+    assert 'value="mail"' not in page
+    refused = receive_startup(client, hall, delivery_method="mail")
+    assert refused.status_code == 400 and "该事项的办理结果可以：窗口领取、电子送达" in refused.content.decode()
+    assert not JointCase.objects.exists()
+    answer = receive_startup(client, hall, delivery_method="electronic")
+    joint = JointCase.objects.get()
+    assert joint.delivery_method == "electronic"
+    assert {case.delivery_method for case in sub_cases(joint)} == {"electronic"}
+    assert "电子送达" in client.get(answer["Location"]).content.decode()
+
+
 def test_combined_form_refusals_name_the_field_and_write_nothing(client, joint_hall):
     hall = joint_hall
     answer = receive_startup(client, hall, materials=STARTUP_MATERIALS[1:])
