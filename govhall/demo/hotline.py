@@ -12,7 +12,14 @@ from govhall.core import clock
 from govhall.core.actors import SYSTEM
 from govhall.hotline import services as hotline
 from govhall.hotline.knowledge_data import ANSWERS
-from govhall.hotline.models import OrderChannel, OrderType, UnitKind, Urgency
+from govhall.hotline.models import (
+    KnowledgeState,
+    KnowledgeVersion,
+    OrderChannel,
+    OrderType,
+    UnitKind,
+    Urgency,
+)
 from govhall.org.models import Center, Department, User
 
 CATEGORIES = [
@@ -68,8 +75,8 @@ def _orders(categories, units) -> None:
 
     # Answered on the line from what the operator knows.
     direct = order(12, OrderType.CONSULT, "社保卡丢了在哪里补办？要带什么材料？", "020101", "13700000001", "刘女士")
-    hotline.workorder_close_direct(actor=operator, order=direct, answer="持身份证到区政务服务中心人社窗口或合作银行网点补办，当场可领临时卡。",
-                                   at=at(12))
+    used = KnowledgeVersion.objects.get(question="社保卡丢了怎么补办？", state=KnowledgeState.PUBLISHED)
+    hotline.workorder_close_direct(actor=operator, order=direct, answer=used.answer, knowledge=used, at=at(12))
     # Called back satisfied.
     done = order(9, OrderType.COMPLAINT, "小区电梯三天两头停运，物业不管。", "010201", "13700000002", "陈先生",
                  address="浙江路 88 号金色家园 3 栋")
@@ -154,9 +161,9 @@ def demo_knowledge_load(*, units: dict) -> int:
         unit = by_department.get(version.item.department_id, units["RX-SP"])
         materials = "；".join(m.name for m in version.materials.all()) or "无需提交材料"
         entry(unit, f"{version.name}要带什么材料？", f"办理“{version.name}”需提交：{materials}。",
-              version.group, stop="review" if n == 0 else "")
+              version.item.group, stop="review" if n == 0 else "")
         limit = "即办" if version.immediate else f"承诺 {version.promised_days or '—'} 个工作日办结"
         entry(unit, f"{version.name}在哪里办、多久能办好？",
               f"{version.location or '区政务服务中心'}办理，{version.office_hours or '工作日办公'}；{limit}。",
-              version.group, stop="draft" if n == 1 else "")
+              version.item.group, stop="draft" if n == 1 else "")
     return count

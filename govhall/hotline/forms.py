@@ -38,9 +38,10 @@ class IntakeForm(forms.Form):
         self.fields["co_units"].queryset = units
         self.fields["town"].queryset = Center.objects.filter(level=CenterLevel.TOWN, path__startswith=center.path)
         self.fields["caller_phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
-        # The knowledge base's suggestions follow what the operator types (htmx).
+        # The knowledge base's suggestions follow what the operator types (htmx;
+        # "input": Chinese typed through an input method or pasted sends no keyup).
         self.fields["content"].widget.attrs.update({
-            "hx-get": reverse("hotline_knowledge_suggest"), "hx-trigger": "keyup changed delay:500ms, change",
+            "hx-get": reverse("hotline_knowledge_suggest"), "hx-trigger": "input changed delay:500ms, change",
             "hx-target": "#knowledge-suggest", "hx-swap": "outerHTML"})
 
 

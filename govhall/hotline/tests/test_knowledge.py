@@ -19,6 +19,7 @@ from govhall.hotline.knowledge_search import (
     KnowledgeDoc,
     KnowledgeIndex,
     knowledge_index,
+    knowledge_index_forget,
     knowledge_source,
     knowledge_suggest,
 )
@@ -27,6 +28,14 @@ from govhall.hotline.models import KnowledgeState, OrderState, OrderType
 from .conftest import MONDAY, new_order
 
 DAY = MONDAY.date()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_index():
+    """Each test's database is its own: no index of another test's survives."""
+    knowledge_index_forget()
+    yield
+    knowledge_index_forget()
 
 
 def publish(line, question="小区停水怎么办？", answer="计划停水提前公告，抢修一般 8 小时内恢复。", *, unit=None,

@@ -11,7 +11,7 @@ import pytest
 from govhall.hotline.models import OrderState, WorkOrder
 from govhall.web.tests.browser import BROWSER, browser, log_in, page  # noqa: F401  (fixtures)
 
-from .test_knowledge import publish
+from .test_knowledge import _fresh_index, publish  # noqa: F401  (fixture)
 
 pytestmark = BROWSER
 SHOTS = Path("/tmp")

@@ -9,7 +9,7 @@ import time_machine
 from govhall.hotline.models import KnowledgeState, OrderState, OrderType, WorkOrder
 
 from .conftest import MONDAY
-from .test_knowledge import publish
+from .test_knowledge import _fresh_index, publish  # noqa: F401  (fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +31,8 @@ def test_the_operator_types_picks_a_suggestion_and_closes_with_it(line, client):
     assert response.status_code == 302
     order = WorkOrder.objects.get()
     assert (order.state, order.knowledge_id) == (OrderState.CLOSED, version.pk)
+    detail = client.get(f"/workbench/hotline/{order.number}/").content.decode()
+    assert "答复依据" in detail and version.question in detail
 
 
 def test_a_bad_knowledge_key_is_a_form_error_and_registers_nothing(line, client):
