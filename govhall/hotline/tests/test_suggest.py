@@ -219,3 +219,13 @@ def test_the_hotline_list_links_the_model_page_for_the_office(line, client):
     assert "/workbench/hotline/suggest/" in client.get("/workbench/hotline/").content.decode()
     client.force_login(line.operator)
     assert "/workbench/hotline/suggest/" not in client.get("/workbench/hotline/").content.decode()
+
+
+def test_the_daily_task_retrains_every_hotline(line, school):
+    from govhall.hotline.suggest_tasks import hotline_centers, suggest_train_all_task
+
+    import_json(line, school)
+    assert list(hotline_centers()) == [line.hall.district]
+    suggest_train_all_task.enqueue(reschedule=False)
+    row = SuggestModel.objects.get()
+    assert (row.center, row.trained_by, row.orders) == (line.hall.district, None, 30) and row.file
