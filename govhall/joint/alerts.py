@@ -20,12 +20,16 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
+from govhall.calendars.selectors import work_calendar
 from govhall.joint.models import JointState, JointStage, PreReviewOpinion, StageState
 from govhall.supervision.engine import Finding, alert_raise, alerts_clear
-from govhall.supervision.models import Alert, Severity
-from govhall.timing import Light
+from govhall.supervision.models import ACTIVE_STATES, Alert, Severity
+from govhall.timing import CalendarRangeError, Light
 
 WARNED = frozenset({Light.YELLOW, Light.RED})
+# A pre-review opinion still missing this many working days after its day
+# turns its alert red (绿色通道: tighter watch than a case's).
+PRE_REVIEW_RED_AFTER = 1
 WHOLE_RULE, STAGE_RULE, PRE_REVIEW_RULE = "joint.deadline", "joint.stage_deadline", "joint.prereview_late"
 ENDED = frozenset({JointState.DELIVERED, JointState.ENDED})
 
@@ -115,14 +119,25 @@ def stage_alerts_sync(joint_stage, joint, *, light_before: str, at: datetime) ->
 
 # --- green-channel pre-review -------------------------------------------------------------
 
+def _pre_review_severity(due_on: date, today: date) -> str:
+    """Yellow once the opinion's day has passed; red once PRE_REVIEW_RED_AFTER
+    more working days have passed too (yellow where the calendar ends)."""
+    try:
+        red_after = work_calendar().add_workdays(due_on, PRE_REVIEW_RED_AFTER)
+    except CalendarRangeError:
+        return Severity.YELLOW
+    return Severity.RED if today > red_after else Severity.YELLOW
+
+
 def pre_reviews_late_scan(*, today: date, at: datetime) -> int:
     """Each opinion of a pre-review not given once its working day has
     passed raises one yellow ``joint.prereview_late`` alert against its
-    department — once per opinion, never again after it was closed (the
-    alerts already raised are read by subject). Cleared when the opinion
-    comes (``opinion_given``). Reads the opinions still missing past their
-    day, and a case only for a pre-review opened on a case (to tie the alert
-    to it). Returns how many opinions it looked at."""
+    department, escalated to red when it is still missing
+    PRE_REVIEW_RED_AFTER working days later — once per opinion, never again
+    after it was closed (the alerts already raised are read by subject).
+    Cleared when the opinion comes (``opinion_given``). Reads the opinions
+    still missing past their day, and a case only for a pre-review opened on
+    a case (to tie the alert to it). Returns how many opinions it looked at."""
     from govhall.cases.models import Case
 
     late = list(PreReviewOpinion.objects.filter(given_at__isnull=True, pre_review__due_on__lt=today)
@@ -130,9 +145,13 @@ def pre_reviews_late_scan(*, today: date, at: datetime) -> int:
     if not late:
         return 0
     subjects = {opinion.pk: pre_review_subject(opinion) for opinion in late}
-    alerted = set(Alert.objects.filter(rule=PRE_REVIEW_RULE, subject__in=subjects.values())
-                  .values_list("subject", flat=True))
-    due = [opinion for opinion in late if subjects[opinion.pk] not in alerted]
+    alerted: dict[str, set[str]] = {}  # subject → severities of its active alerts (empty: only closed ones)
+    for subject, state, severity in (Alert.objects.filter(rule=PRE_REVIEW_RULE, subject__in=subjects.values())
+                                     .values_list("subject", "state", "severity")):
+        alerted.setdefault(subject, set()).update({severity} if state in ACTIVE_STATES else set())
+    severities = {opinion.pk: _pre_review_severity(opinion.pre_review.due_on, today) for opinion in late}
+    due = [opinion for opinion in late if subjects[opinion.pk] not in alerted
+           or alerted[subjects[opinion.pk]] == {Severity.YELLOW} and severities[opinion.pk] == Severity.RED]
     case_ids = [o.pre_review.case_id for o in due if o.pre_review.case_id]
     cases = Case.objects.select_related("window").in_bulk(case_ids) if case_ids else {}
     for opinion in due:
@@ -141,7 +160,7 @@ def pre_reviews_late_scan(*, today: date, at: datetime) -> int:
         target = case if case is not None else review.joint_case
         message = (f"{target.number}的联合预审意见应于{review.due_on}前提出，"
                    f"{opinion.department.name}尚未提出。")
-        alert_raise(Finding(PRE_REVIEW_RULE, subjects[opinion.pk], Severity.YELLOW, message,
+        alert_raise(Finding(PRE_REVIEW_RULE, subjects[opinion.pk], severities[opinion.pk], message,
                             {"number": target.number, "due_on": review.due_on.isoformat()}),
                     department=opinion.department, case=case, window=target.window, at=at)
     return len(late)

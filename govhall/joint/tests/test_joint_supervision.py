@@ -175,8 +175,9 @@ def test_a_stage_applied_for_again_runs_on_with_the_days_it_had_left(joint_hall)
 
 # --- pre-review ---------------------------------------------------------------------------
 
-def test_a_late_pre_review_opinion_alerts_its_department_once_and_is_cleared_when_given(joint_hall):
-    hall = joint_hall
+def late_pre_review(hall):
+    """A pre-review opened on Fri 03-06 (due Mon 03-09): department G gives
+    its opinion in time, department E does not."""
     jc = receive_construction(hall)
     g, e = hall.departments["G"], hall.departments["E"]
     green.joint_green_channel_set(actor=hall.manager, joint_case=jc, green=True, reason="重点项目",
@@ -185,17 +186,40 @@ def test_a_late_pre_review_opinion_alerts_its_department_once_and_is_cleared_whe
     opinions = {o.department_id: o for o in review.opinions.all()}
     green.pre_review_opinion_give(actor=hall.people.reviewer_g, opinion=opinions[g.pk], verdict="pass",
                                   at=at("2026-03-09 16:00"))
+    return jc, e, opinions[e.pk]
+
+
+def test_a_late_pre_review_opinion_alerts_its_department_once_and_is_cleared_when_given(joint_hall):
+    hall = joint_hall
+    jc, e, opinion = late_pre_review(hall)
     supervise_scan(at=at("2026-03-09 18:00"))  # due Mon 03-09: not late yet
     assert not Alert.objects.filter(rule="joint.prereview_late").exists()
     supervise_scan(at=at("2026-03-10 09:00"))
     alert = Alert.objects.get(rule="joint.prereview_late")
     assert (alert.department, alert.severity, alert.case) == (e, "yellow", None) and jc.number in alert.message
-    supervise_scan(at=at("2026-03-11 09:00"))
+    supervise_scan(at=at("2026-03-10 18:00"))
     assert Alert.objects.filter(rule="joint.prereview_late").count() == 1
-    green.pre_review_opinion_give(actor=hall.people.reviewer_e, opinion=opinions[e.pk], verdict="pass",
-                                  at=at("2026-03-11 10:00"))
+    alert.refresh_from_db()
+    assert alert.severity == "yellow"  # one more working day (Tue 03-10) before red
+    green.pre_review_opinion_give(actor=hall.people.reviewer_e, opinion=opinion, verdict="pass",
+                                  at=at("2026-03-10 19:00"))
     alert.refresh_from_db()
     assert alert.state == AlertState.CLEARED
+
+
+def test_a_pre_review_opinion_missing_a_further_working_day_turns_red_and_stays_for_the_supervisor(joint_hall):
+    hall = joint_hall
+    _jc, e, opinion = late_pre_review(hall)
+    supervise_scan(at=at("2026-03-10 09:00"))
+    supervise_scan(at=at("2026-03-11 09:00"))
+    alert = Alert.objects.get(rule="joint.prereview_late")
+    assert (alert.department, alert.severity, alert.escalated_at) == (e, "red", at("2026-03-11 09:00"))
+    supervise_scan(at=at("2026-03-12 09:00"))
+    assert Alert.objects.filter(rule="joint.prereview_late").count() == 1
+    green.pre_review_opinion_give(actor=hall.people.reviewer_e, opinion=opinion, verdict="pass",
+                                  at=at("2026-03-12 10:00"))
+    alert.refresh_from_db()
+    assert alert.state == AlertState.OPEN  # red: answered with a correction and closed by a supervisor
 
 
 # --- the scan reads no sub-case -----------------------------------------------------------
