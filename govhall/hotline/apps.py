@@ -15,3 +15,9 @@ class HotlineConfig(AppConfig):
             "hotline_category_create": (_("新增12345工单分类"), _("{code} {name}")),
             "hotline_unit_create": (_("新增12345成员单位"), _("{code} {name}")),
         })
+        # Supervision's scan reaches the hotline's time rules through this hook
+        # (supervision imports nothing of the hotline).
+        from govhall.hotline import receivers
+        from govhall.supervision.signals import time_scan
+
+        time_scan.connect(receivers.hotline_time_scan, dispatch_uid="hotline_time_scan")

@@ -16,7 +16,7 @@ from govhall.core.actors import is_system, person
 from govhall.core.counters import counter_next
 from govhall.core.errors import Conflict, DomainError
 from govhall.evaluation.models import Level
-from govhall.hotline import limits
+from govhall.hotline import alerts, limits
 from govhall.hotline.events import order_event_build, order_event_store
 from govhall.hotline.models import (
     AssignmentRole,
@@ -194,11 +194,13 @@ def workorder_dispatch(*, actor, order: WorkOrder, main_unit: MemberUnit, co_uni
         raise DomainError(_("主办单位不能同时为协办单位。"), field="co_units")
     due, kind = limits.due_at(order.type, at)
     _assign(order, [(main_unit, AssignmentRole.MAIN), *((unit, AssignmentRole.CO) for unit in co_units)], at)
-    return _transition(order, actor=actor, act=Act.DISPATCH, to_state=OrderState.DISPATCHED, at=at,
-                       client_address=client_address,
-                       changes={"main_unit": main_unit, "due_at": due, "due_kind": kind},
-                       data={"main_unit": main_unit.code, "co_units": [unit.code for unit in co_units],
-                             "due_at": due.isoformat(), "due_kind": kind})
+    order = _transition(order, actor=actor, act=Act.DISPATCH, to_state=OrderState.DISPATCHED, at=at,
+                        client_address=client_address,
+                        changes={"main_unit": main_unit, "due_at": due, "due_kind": kind},
+                        data={"main_unit": main_unit.code, "co_units": [unit.code for unit in co_units],
+                              "due_at": due.isoformat(), "due_kind": kind})
+    alerts.order_dispatched(order, at=at)
+    return order
 
 
 # --- the unit's acts ------------------------------------------------------------
@@ -213,6 +215,7 @@ def workorder_sign(*, actor, order: WorkOrder, at: datetime | None = None,
     if assignment.signed_at is not None:
         raise DomainError(_("本单位已签收该工单。"), field="state")
     WorkOrderAssignment.objects.filter(pk=assignment.pk).update(signed_at=at)
+    alerts.unit_signed(assignment, at=at)
     main = assignment.role == AssignmentRole.MAIN
     return _transition(order, actor=actor, act=Act.SIGN if main else "co_sign",
                        to_state=OrderState.SIGNED if main else order.state, at=at, client_address=client_address,
@@ -232,6 +235,7 @@ def workorder_reply(*, actor, order: WorkOrder, reply: str, at: datetime | None 
         raise DomainError(_("本单位已答复该工单。"), field="state")
     reply = _text(reply, "reply")
     WorkOrderAssignment.objects.filter(pk=assignment.pk).update(replied_at=at, reply=reply)
+    alerts.unit_replied(assignment, at=at)
     main = assignment.role == AssignmentRole.MAIN
     return _transition(order, actor=actor, act=Act.REPLY if main else "co_reply",
                        to_state=OrderState.REPLIED if main else order.state, at=at, client_address=client_address,
@@ -248,6 +252,7 @@ def workorder_return(*, actor, order: WorkOrder, reason: str, at: datetime | Non
     reason = _text(reason, "reason")
     WorkOrderAssignment.objects.filter(pk=assignment.pk).update(returned_at=at, return_reason=reason)
     WorkOrderAssignment.objects.filter(order=order, active=True).update(active=False)
+    alerts.unit_returned(assignment, at=at)
     return _transition(order, actor=actor, act=Act.RETURN, to_state=OrderState.RETURNED, at=at,
                        client_address=client_address, changes={"main_unit": None, "due_at": None, "due_kind": ""},
                        data={"unit": assignment.unit.code, "reason": reason})
@@ -333,11 +338,13 @@ def workorder_reopen(*, actor, order: WorkOrder, reason: str, rating=None, at: d
     unit = order.main_unit
     due, kind = limits.due_at(order.type, at)
     _assign(order, [(unit, AssignmentRole.MAIN)], at)
-    return _transition(order, actor=actor, act=Act.REOPEN, to_state=OrderState.DISPATCHED, at=at,
-                       client_address=client_address,
-                       changes={"reopen_count": order.reopen_count + 1, "solved": False, "rating": rating,
-                                "callback_note": reason, "due_at": due, "due_kind": kind},
-                       data={"unit": unit.code, "reason": reason, "rating": rating, "due_at": due.isoformat()})
+    order = _transition(order, actor=actor, act=Act.REOPEN, to_state=OrderState.DISPATCHED, at=at,
+                        client_address=client_address,
+                        changes={"reopen_count": order.reopen_count + 1, "solved": False, "rating": rating,
+                                 "callback_note": reason, "due_at": due, "due_kind": kind},
+                        data={"unit": unit.code, "reason": reason, "rating": rating, "due_at": due.isoformat()})
+    alerts.order_reopened(order, reason=reason, at=at)
+    return order
 
 
 # --- setup: categories and member units ---------------------------------------

@@ -51,6 +51,20 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          _("联办阶段临近或超过阶段办理时限")),
     Rule("joint.prereview_late", Severity.YELLOW, TIME, "绿色通道联合预审制度（一个工作日内反馈预审意见）",
          _("联合预审意见未在一个工作日内提出")),
+    # The 12345 hotline (docs/hotline.md, "Supervision"): checked by the hotline
+    # app's receiver of ``signals.time_scan`` and by its services at each act.
+    Rule("hotline.sign_late", Severity.YELLOW, TIME,
+         "《国务院办公厅关于进一步优化地方政务服务便民热线的指导意见》（国办发〔2020〕53号）工单签收时限",
+         _("12345工单未在签收时限内签收")),
+    Rule("hotline.reply_late", Severity.YELLOW, TIME,
+         "《国务院办公厅关于进一步优化地方政务服务便民热线的指导意见》（国办发〔2020〕53号）工单办理时限",
+         _("12345工单临近或超过答复时限")),
+    Rule("hotline.reopened", Severity.YELLOW, EVENT,
+         "《国务院办公厅关于进一步优化地方政务服务便民热线的指导意见》（国办发〔2020〕53号）回访不满意重办",
+         _("12345工单因来电人不满意重办")),
+    Rule("hotline.admin_complaint", Severity.YELLOW, EVENT,
+         "国办发〔2020〕53号；《国务院办公厅关于建立政务服务“好差评”制度提高政务服务水平的意见》（国办发〔2019〕51号）",
+         _("12345热线收到对行政审批服务的投诉")),
     # The daily verification of the audit chains (supervision/chains.py).
     Rule("case.chain_broken", Severity.RED, TIME, "GB/T 22239-2019 8.1.4.3 c)（审计记录的保护）；办件事件链（DESIGN 3.6）",
          _("办件事件链校验未通过（事件被修改、删除或插入）")),
