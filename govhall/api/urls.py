@@ -4,8 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from govhall.api import case_actions, cases, catalog, joint, ratings
 from govhall.hall import api as hall
 from govhall.hall import appointments_api
-from govhall.hotline.suggest_api import DispatchSuggest
 from govhall.hotline.knowledge_api import KnowledgeSearch
+from govhall.hotline.suggest_api import DispatchSuggest
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
