@@ -183,8 +183,9 @@ def demo_hall_month_load(*, now: datetime | None = None, centers: tuple[str, ...
     they write no audit events, as imported records would not. Each day is
     played by a small queue simulation (arrivals by weekday and half hour,
     the windows calling their categories' earliest number, gamma-distributed
-    service times, a few no-shows and recalls); a window is open while its
-    clerk is signed in (the attendance history), closed on his leave.
+    service times, a few no-shows and recalls); a window opens when its
+    clerk signs in (the attendance history), stays closed on his leave, and
+    calls until its queue is empty.
     Deterministic for a given day; returns the number of tickets. ``centers``
     and ``daily`` (numbers a day per (center code, letter)) serve the bench."""
     now = now or clock.now()
@@ -223,17 +224,17 @@ def _local(day, hour: int, minute: float) -> datetime:
 
 def _day_played(rng, *, day, links, clerks, shifts, counters, daily) -> list:
     """One center's day: the numbers taken and how each window called them."""
-    open_windows = {}  # window → (clerk, opens, closes)
+    open_windows = {}  # window → (clerk, opens)
     for window in {link.window for link in links}:
         clerk = clerks.get(window)
         shift = shifts.get((clerk.pk, day)) if clerk else None
         if shift is None:
-            opens, closes = _local(day, 8, 45 + rng.uniform(0, 10)), _local(day, 17, rng.uniform(0, 30))
+            opens = _local(day, 8, 45 + rng.uniform(0, 10))
         elif shift["status"] != AttendanceStatus.PRESENT or shift["check_in"] is None:
             continue  # on leave or a trip: the window is closed
         else:
-            opens, closes = shift["check_in"], shift["check_out"] or _local(day, 17, 30)
-        open_windows[window] = (clerk, opens, closes)
+            opens = shift["check_in"]
+        open_windows[window] = (clerk, opens)
     categories = {}
     for link in links:
         if link.window in open_windows:
@@ -248,7 +249,7 @@ def _day_played(rng, *, day, links, clerks, shifts, counters, daily) -> list:
                 priority = "care" if rng.random() < 0.06 else "none"
                 arrivals.append((_local(day, hour, minute + rng.uniform(0, 30)), category, priority))
     arrivals.sort(key=lambda a: a[0])
-    free = {window: opens for window, (_clerk, opens, _closes) in open_windows.items()}
+    free = {window: opens for window, (_clerk, opens) in open_windows.items()}
     serves = {window: [c.pk for c, ws in categories.items() if window in ws] for window in free}
     sequence: dict = {}
     upcoming: dict[int, deque] = {c.pk: deque() for c in categories}  # per category: not yet arrived
