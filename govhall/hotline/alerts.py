@@ -32,8 +32,8 @@ from govhall.hotline.models import (
     OrderType,
     WorkOrderAssignment,
 )
-from govhall.supervision.engine import Finding, alert_raise, alerts_clear
-from govhall.supervision.models import ACTIVE_STATES, Alert, Severity
+from govhall.supervision.engine import Finding, alert_raise, alerts_clear, subjects_to_raise
+from govhall.supervision.models import Alert, Severity
 
 SIGN_RULE, REPLY_RULE = "hotline.sign_late", "hotline.reply_late"
 REOPEN_RULE, ADMIN_RULE = "hotline.reopened", "hotline.admin_complaint"
@@ -55,18 +55,6 @@ def _local(moment: datetime) -> str:
 
 # --- the scan -----------------------------------------------------------------------------
 
-def _to_raise(rule: str, wanted: dict[str, str]) -> set[str]:
-    """Of ``wanted`` (subject → severity), the subjects whose alert is to be
-    raised or escalated: none yet, or an active yellow one now red. A
-    subject whose alert was answered or closed is not raised again."""
-    alerted: dict[str, set[str]] = {}  # subject → severities of its active alerts (empty: only inactive ones)
-    for subject, state, severity in (Alert.objects.filter(rule=rule, subject__in=list(wanted))
-                                     .values_list("subject", "state", "severity")):
-        alerted.setdefault(subject, set()).update({severity} if state in ACTIVE_STATES else set())
-    return {subject for subject, severity in wanted.items() if subject not in alerted
-            or alerted[subject] == {Severity.YELLOW} and severity == Severity.RED}
-
-
 def _main_assignments():
     return (WorkOrderAssignment.objects.filter(active=True, role=AssignmentRole.MAIN)
             .select_related("order", "unit__department"))
@@ -83,7 +71,7 @@ def signs_late_scan(*, at: datetime) -> int:
         .order_by("pk"))
     if not late:
         return 0
-    due = _to_raise(SIGN_RULE, {sign_subject(a): Severity.YELLOW for a in late})
+    due = subjects_to_raise(SIGN_RULE, {sign_subject(a): Severity.YELLOW for a in late})
     for assignment in late:
         if sign_subject(assignment) not in due:
             continue
@@ -110,7 +98,7 @@ def replies_late_scan(*, at: datetime) -> int:
                   if at >= limits.reply_near_from(a.order.due_kind, a.order.due_at)}
     if not severities:
         return len(near)
-    due = _to_raise(REPLY_RULE, severities)
+    due = subjects_to_raise(REPLY_RULE, severities)
     for assignment in near:
         subject = reply_subject(assignment)
         if subject not in due:

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from govhall.calendars.selectors import work_calendar
 from govhall.joint.models import JointState, JointStage, PreReviewOpinion, StageState
-from govhall.supervision.engine import Finding, alert_raise, alerts_clear
-from govhall.supervision.models import ACTIVE_STATES, Alert, Severity
+from govhall.supervision.engine import Finding, alert_raise, alerts_clear, subjects_to_raise
+from govhall.supervision.models import Severity
 from govhall.timing import CalendarRangeError, Light
 
 WARNED = frozenset({Light.YELLOW, Light.RED})
@@ -145,13 +145,9 @@ def pre_reviews_late_scan(*, today: date, at: datetime) -> int:
     if not late:
         return 0
     subjects = {opinion.pk: pre_review_subject(opinion) for opinion in late}
-    alerted: dict[str, set[str]] = {}  # subject → severities of its active alerts (empty: only closed ones)
-    for subject, state, severity in (Alert.objects.filter(rule=PRE_REVIEW_RULE, subject__in=subjects.values())
-                                     .values_list("subject", "state", "severity")):
-        alerted.setdefault(subject, set()).update({severity} if state in ACTIVE_STATES else set())
     severities = {opinion.pk: _pre_review_severity(opinion.pre_review.due_on, today) for opinion in late}
-    due = [opinion for opinion in late if subjects[opinion.pk] not in alerted
-           or alerted[subjects[opinion.pk]] == {Severity.YELLOW} and severities[opinion.pk] == Severity.RED]
+    to_raise = subjects_to_raise(PRE_REVIEW_RULE, {subjects[pk]: severities[pk] for pk in subjects})
+    due = [opinion for opinion in late if subjects[opinion.pk] in to_raise]
     case_ids = [o.pre_review.case_id for o in due if o.pre_review.case_id]
     cases = Case.objects.select_related("window").in_bulk(case_ids) if case_ids else {}
     for opinion in due:

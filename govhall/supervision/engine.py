@@ -105,6 +105,20 @@ def alert_raise(finding: Finding, *, department, at: datetime, case: Case | None
     return None
 
 
+def subjects_to_raise(rule: str, wanted: dict[str, str]) -> set[str]:
+    """Of ``wanted`` (subject → severity found by a time rule), the subjects
+    whose alert is to be raised or escalated, in one read: those with no
+    alert yet, and those whose active alert is yellow while the finding is
+    red. A subject whose alert was answered, closed or cleared is not raised
+    again (an app's scan looks at each condition once)."""
+    alerted: dict[str, set[str]] = {}  # subject → severities of its active alerts (empty: only inactive ones)
+    for subject, state, severity in (Alert.objects.filter(rule=rule, subject__in=list(wanted))
+                                     .values_list("subject", "state", "severity")):
+        alerted.setdefault(subject, set()).update({severity} if state in ACTIVE_STATES else set())
+    return {subject for subject, severity in wanted.items() if subject not in alerted
+            or alerted[subject] == {Severity.YELLOW} and severity == Severity.RED}
+
+
 # A yellow alert nobody has answered yet can still be cleared.
 CLEARABLE_STATES = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
 
