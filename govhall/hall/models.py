@@ -299,3 +299,38 @@ class Appointment(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+
+# --- duty roster (排班, docs/hall.md "Duty roster") --------------------------------
+
+class HalfDay(models.TextChoices):
+    MORNING = "am", _("上午")
+    AFTERNOON = "pm", _("下午")
+
+
+class RosterEntry(models.Model):
+    """Who staffs ``window`` on ``day`` in the morning or the afternoon
+    (排班): one clerk per window and half-day, one window per clerk and
+    half-day. Set per week by the center's managers (``hall.roster``)."""
+
+    center = models.ForeignKey(Center, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="+")
+    window = models.ForeignKey(Window, verbose_name=_("窗口"), on_delete=models.CASCADE, related_name="roster_entries")
+    staff = models.ForeignKey(User, verbose_name=_("工作人员"), on_delete=models.PROTECT, related_name="roster_entries")
+    day = models.DateField(_("日期"))
+    half = models.CharField(_("时段"), max_length=2, choices=HalfDay.choices)
+    set_by = models.ForeignKey(User, verbose_name=_("排班人"), null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    set_at = models.DateTimeField(_("排班时间"))
+
+    class Meta:
+        verbose_name = _("排班")
+        verbose_name_plural = _("排班")
+        ordering = ["day", "half", "window__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["window", "day", "half"], name="hall_roster_one_per_window"),
+            models.UniqueConstraint(fields=["staff", "day", "half"], name="hall_roster_one_window_per_staff"),
+        ]
+        indexes = [models.Index(fields=["center", "day"], name="hall_roster_center_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.get_half_display()} {self.window} {self.staff}"

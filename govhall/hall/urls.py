@@ -20,6 +20,7 @@ urlpatterns = [
     path("workbench/hall/<int:window_id>/call/", views.panel_call, name="hall_call"),
     path("workbench/hall/categories/", views.categories, name="hall_categories"),
     path("workbench/hall/stats/", views.stats, name="hall_stats"),
+    path("workbench/hall/roster/", views.roster, name="hall_roster"),
     path("workbench/hall/staffing/", views.staffing_view, name="hall_staffing"),
     path("workbench/hall/windows/<int:window_id>/categories/", views.window_categories, name="hall_window_categories"),
     path("workbench/hall/tickets/<int:ticket_id>/<str:action>/", views.panel_act, name="hall_act"),

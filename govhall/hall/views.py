@@ -3,7 +3,8 @@ display (叫号屏, polled every 2 s), the clerk's calling panel and the
 categories page of center managers. Views parse input and call the
 services; what a screen shows comes from the selectors."""
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 from django import forms
 from django.conf import settings
@@ -20,10 +21,12 @@ from django.views.decorators.http import require_POST
 from govhall.core import clock
 from govhall.core.actors import SYSTEM
 from govhall.core.client import client_address, rate_limited
-from govhall.core.errors import DomainError
+from govhall.core.errors import DomainError, NotPermitted
+from govhall.hall import roster as hall_roster
 from govhall.hall import selectors, services, staffing
 from govhall.hall import stats as hall_stats
 from govhall.hall.models import (
+    HalfDay,
     ServiceCategory,
     Ticket,
     TicketPriority,
@@ -392,5 +395,96 @@ def staffing_view(request):
                                        at=clock.now())
         pool = list(ServiceCategory.objects.filter(center=data["center"], pk__in=[int(p) for p in data["pool"]]))
         plan = staffing.staffing_plan(period, target_minutes=data["target"], idle=data["idle"] / 100, pool=pool)
-        context.update(center=data["center"], stats=period, plan=plan, chart=plan.chart())
+        rostered = hall_roster.rostered_windows_per_category(center_id=data["center"].pk, first=data["first"],
+                                                             last=data["last"], open_days=period.open_days)
+        context.update(center=data["center"], stats=period, plan=plan, chart=plan.chart(),
+                       plan_rows=[(p, rostered.get(p.category.pk, 0.0)) for p in plan.plans])
     return render(request, "hall/staffing.html", context, status=200 if form.is_valid() else 400)
+
+
+# --- duty roster (排班) ---------------------------------------------------------------
+
+ROSTER_CELL = re.compile(r"^c-(\d+)-(\d{4}-\d{2}-\d{2})-(am|pm)$")
+
+
+def _roster_cells(post) -> dict:
+    """The grid's posted cells: ``c-<window>-<day>-<half>`` → staff id or None."""
+    cells = {}
+    for key, value in post.items():
+        match = ROSTER_CELL.match(key)
+        if not match:
+            continue
+        try:
+            day = date.fromisoformat(match[2])
+        except ValueError as error:
+            raise DomainError(_("日期格式不正确。"), field="day") from error
+        if value and not value.isdigit():
+            raise DomainError(_("请选择本中心的窗口工作人员。"), field="staff")
+        cells[(int(match[1]), day, match[3])] = int(value) if value else None
+    return cells
+
+
+def _roster_week(value) -> date:
+    try:
+        return hall_roster.week_start(date.fromisoformat(value)) if value else hall_roster.week_start(clock.today())
+    except ValueError:
+        return hall_roster.week_start(clock.today())
+
+
+@login_required
+def roster(request):
+    """The duty roster (排班): the week's grid window × day × half-day, which
+    the center's managers edit and its clerks read; today's rostered clerks
+    with their attendance and the A/B backups covering absent ones."""
+    try:
+        centers = hall_roster.roster_centers(request.user).order_by("path")
+    except NotPermitted as error:
+        raise PermissionDenied from error
+    params = request.POST if request.method == "POST" else request.GET
+    chosen = params.get("center", "")
+    if chosen and not chosen.isdigit():
+        raise Http404
+    # Another center's roster is not found.
+    center = get_object_or_404(centers, pk=int(chosen)) if chosen else (
+        centers.filter(pk=request.user.center_id).first() or centers.first())
+    if center is None:
+        raise PermissionDenied
+    monday = _roster_week(params.get("week"))
+    editable = hall_roster.roster_editable(request.user, center)
+    posted, status = None, 200
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        try:
+            if request.POST.get("action") == "copy":
+                hall_roster.roster_week_copy(actor=request.user, center=center, monday=monday)
+            else:
+                posted = _roster_cells(request.POST)
+                hall_roster.roster_week_set(actor=request.user, center=center, monday=monday, cells=posted)
+        except DomainError as error:
+            messages.error(request, error.message)
+            status = 400
+        else:
+            messages.success(request, _("排班已保存。"))
+            return redirect(f"{reverse('hall_roster')}?center={center.pk}&week={monday.isoformat()}")
+    days = hall_roster.week_days(monday)
+    week = hall_roster.roster_week(center, monday)
+    halves = [(half, label) for half, label in HalfDay.choices]
+    grid = []
+    for window in Window.objects.filter(center=center, active=True).order_by("number"):
+        row = []
+        for day in days:
+            for half, label in halves:
+                entry = week.get((window.pk, day, half))
+                staff_id = posted.get((window.pk, day, half)) if posted is not None else (
+                    entry.staff_id if entry else None)
+                row.append({"key": f"c-{window.pk}-{day.isoformat()}-{half}", "entry": entry, "staff_id": staff_id,
+                            "label": f"{window.number} {day:%m-%d} {label}"})
+        grid.append((window, row))
+    today = clock.today()
+    return render(request, "hall/roster.html", {
+        "center": center, "centers": centers, "monday": monday, "days": days, "halves": halves, "grid": grid,
+        "editable": editable, "staff": list(hall_roster.rosterable_staff(center)) if editable else [],
+        "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
+        "today": today, "today_rows": hall_roster.roster_day(center, on=today),
+    }, status=status)

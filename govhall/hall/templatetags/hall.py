@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from govhall.core import clock
+from govhall.hall.roster import ROSTER_ROLES
 from govhall.hall.services import user_may_call
 from govhall.org.roles import Role
 
@@ -20,6 +21,8 @@ def hall_links(context):
         return {"links": links}
     if user_may_call(user, on=clock.today()):
         links.append((_("窗口叫号"), reverse("hall_panel"), _("叫号、重呼、过号、转窗口，开始和结束办理")))
+    if user.role in ROSTER_ROLES or (user.role == Role.CENTER_MANAGER and user.center_id):
+        links.append((_("窗口排班"), reverse("hall_roster"), _("各窗口每天上午、下午的值守人员，今日签到和B岗接替")))
     if user.role == Role.CENTER_MANAGER and user.center_id:
         code = user.center.code
         links.append((_("取号类别设置"), reverse("hall_categories"), _("取号类别及叫号窗口，综合窗口可服务多个类别")))

@@ -982,6 +982,19 @@ def _hall() -> dict[str, list[Probe]]:
             return outcome if persona in {"manager", "sysadmin"} else HIDDEN
         return expect
 
+    roster_readers = at_window | managers | {"chief_b", "supervisor"}
+
+    def roster_district(outcome):
+        def expect(persona):
+            if persona == ANONYMOUS:
+                return LOGIN
+            if persona not in roster_readers:
+                return DENIED
+            if persona in {"manager", "sysadmin"}:
+                return outcome
+            return DENIED if persona in {"clerk", "clerk_b", "chief_b", "supervisor"} else HIDDEN
+        return expect
+
     def center(w):
         return {"center": w.hall.district.code}
 
@@ -1000,6 +1013,13 @@ def _hall() -> dict[str, list[Probe]]:
             Probe("recall", "POST", window_b(OK(302)),
                   lambda w: {"ticket_id": w.tickets["called"].pk, "action": "recall"})],
         "workbench/hall/categories/": [Probe("page", "GET", staff_page(only=managers))],
+        # The duty roster: read by managers (their centers), supervisors,
+        # administrators and window clerks (their own center); set by the
+        # district's managers and administrators — another center is not found.
+        "workbench/hall/roster/": [
+            Probe("page", "GET", staff_page(only=roster_readers)),
+            Probe("week", "POST", roster_district(OK(302, "audit")),
+                  data=lambda w, p: {"center": w.hall.district.pk, "week": "2026-03-09"})],
         "workbench/hall/windows/<int:window_id>/categories/": [
             Probe("window_b", "POST", district_window(OK(302, "audit")), lambda w: {"window_id": w.hall.window_b.pk},
                   data=lambda w, p: {"categories": [w.tickets["called"].category_id]})],
