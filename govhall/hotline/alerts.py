@@ -32,11 +32,20 @@ from govhall.hotline.models import (
     OrderType,
     WorkOrderAssignment,
 )
-from govhall.supervision.engine import Finding, alert_raise, alerts_clear, subjects_to_raise
+from govhall.supervision.engine import (
+    Finding,
+    alert_raise,
+    alerts_clear,
+    subjects_to_raise,
+)
 from govhall.supervision.models import Alert, Severity
 
 SIGN_RULE, REPLY_RULE = "hotline.sign_late", "hotline.reply_late"
 REOPEN_RULE, ADMIN_RULE = "hotline.reopened", "hotline.admin_complaint"
+REPEATED_RULE = "hotline.repeated_complaints"
+# How many complaints dispatched to one unit (as main unit) within a calendar
+# month raise ``hotline.repeated_complaints`` (``GOVHALL_HOTLINE_REPEATED_COMPLAINTS``).
+REPEATED_COMPLAINTS = 3
 
 
 def sign_subject(assignment) -> str:
@@ -170,12 +179,42 @@ def concerns_admin_service(order) -> bool:
     return False
 
 
+def _repeated_complaints(order, *, at: datetime) -> None:
+    """The complaint dispatched now makes ``REPEATED_COMPLAINTS`` (or more)
+    complaints dispatched to its main unit this calendar month: one yellow
+    ``hotline.repeated_complaints`` alert on the unit's department, once per
+    unit and month (subject ``hotline:unit:<unit>:complaints:<yyyy-mm>``).
+    One count of the unit's main assignments of the month."""
+    from django.utils import timezone
+
+    unit = order.main_unit
+    if order.type != OrderType.COMPLAINT or unit.department_id is None:
+        return
+    local = timezone.localtime(at)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    threshold = getattr(settings, "GOVHALL_HOTLINE_REPEATED_COMPLAINTS", REPEATED_COMPLAINTS)
+    count = (WorkOrderAssignment.objects.filter(unit=unit, role=AssignmentRole.MAIN, dispatched_at__gte=month_start,
+                                                dispatched_at__lte=at, order__type=OrderType.COMPLAINT)
+             .values("order").distinct().count())
+    if count < threshold:
+        return
+    subject = f"hotline:unit:{unit.pk}:complaints:{local:%Y-%m}"
+    if Alert.objects.filter(rule=REPEATED_RULE, subject=subject).exists():
+        return
+    alert_raise(Finding(REPEATED_RULE, subject, Severity.YELLOW,
+                        f"{unit.name}本月已被投诉{count}次（最近一次：12345工单{order.number}）。",
+                        {"unit": unit.code, "month": f"{local:%Y-%m}", "complaints": count, "order": order.number}),
+                department=unit.department, at=at)
+
+
 def order_dispatched(order, *, at: datetime) -> None:
-    """A complaint about an administrative service (行政投诉), at its
-    dispatch: one ``hotline.admin_complaint`` alert on the main unit's
-    department (the named case's when the unit has none), tied to the case
-    when the order names one. Once per order: a re-dispatch raises nothing
-    more, nor does it after the alert was closed."""
+    """At an order's dispatch: repeated complaints about its main unit
+    (above); and a complaint about an administrative service (行政投诉):
+    one ``hotline.admin_complaint`` alert on the main unit's department (the
+    named case's when the unit has none), tied to the case when the order
+    names one. Once per order: a re-dispatch raises nothing more, nor does
+    it after the alert was closed."""
+    _repeated_complaints(order, at=at)
     if not concerns_admin_service(order):
         return
     subject = f"hotline:{order.pk}:admin"

@@ -45,7 +45,8 @@ def signed(line, order, when: str):
 
 
 def test_the_rules_are_registered_with_their_basis():
-    for code in ("hotline.sign_late", "hotline.reply_late", "hotline.reopened", "hotline.admin_complaint"):
+    for code in ("hotline.sign_late", "hotline.reply_late", "hotline.reopened", "hotline.admin_complaint",
+                 "hotline.repeated_complaints"):
         assert "国办发〔2020〕53号" in RULES[code].basis
 
 
@@ -211,3 +212,28 @@ def test_supervision_s_scan_reaches_the_hotline(line):
     dispatched(line, when="2026-03-02 10:00")
     result = supervise_scan(at=at("2026-03-02 17:30"))
     assert result.others >= 1 and len(alerts("hotline.sign_late")) == 1
+
+
+def test_the_third_complaint_about_a_unit_in_a_month_raises_once(line):
+    dispatched(line, when="2026-02-27 10:00")  # last month
+    dispatched(line, when="2026-03-02 10:00")
+    dispatched(line, type=OrderType.CONSULT, when="2026-03-03 10:00")  # no complaint
+    dispatched(line, when="2026-03-04 10:00", unit=line.unit_b)  # another unit
+    order = new_order(line, when=at("2026-03-05 09:00"))
+    hotline.workorder_dispatch(actor=line.operator, order=order, main_unit=line.unit_b, at=at("2026-03-05 09:00"))
+    hotline.workorder_return(actor=line.handler_b, order=order, reason="非本单位职责", at=at("2026-03-05 10:00"))
+    hotline.workorder_dispatch(actor=line.operator, order=order, main_unit=line.unit_a, at=at("2026-03-05 11:00"))
+    assert not alerts("hotline.repeated_complaints")  # two complaints of March for unit A so far
+    third = dispatched(line, when="2026-03-10 10:00")
+    [alert] = alerts("hotline.repeated_complaints")
+    assert (alert.department, alert.severity, alert.data["complaints"]) == (line.hall.dept_a, "yellow", 3)
+    assert third.number in alert.message and alert.subject.endswith(":2026-03")
+    dispatched(line, when="2026-03-11 10:00")
+    assert len(alerts("hotline.repeated_complaints")) == 1
+
+
+def test_the_threshold_of_repeated_complaints_is_a_setting(line, settings):
+    settings.GOVHALL_HOTLINE_REPEATED_COMPLAINTS = 1
+    dispatched(line, when="2026-03-02 10:00", unit=line.water)  # a utility: no department to answer
+    dispatched(line, when="2026-03-02 10:00")
+    assert [a.department for a in alerts("hotline.repeated_complaints")] == [line.hall.dept_a]
