@@ -1,11 +1,10 @@
 """The hall (DESIGN 3.13): service categories people take a number for, the
 windows that serve them, and the tickets (取号 → 叫号 → 办理 → 离柜).
 
-Designed for the whole of issue 16; this increment builds categories,
-window mappings and tickets. Appointments (time slots with capacity, a
-booking checked in at the hall becomes a priority ticket of source
-``appointment``), the duty roster and the staffing statistics come next and
-read these tables (docs/hall.md, "What comes next").
+Designed for the whole of issue 16: categories, window mappings and
+tickets; appointments (time slots with capacity, a booking checked in at
+the hall becomes a priority ticket of source ``appointment``); the duty
+roster (排班) of windows per day and half-day (docs/hall.md).
 """
 
 from django.db import models

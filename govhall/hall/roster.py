@@ -14,14 +14,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from govhall.core import clock
 from govhall.core.actors import Actor, person
 from govhall.core.audit import audit_record
-from govhall.core.errors import DomainError, NotPermitted
+from govhall.core.errors import Conflict, DomainError, NotPermitted
 from govhall.hall import selectors
 from govhall.hall.appointments import is_open_day
 from govhall.hall.models import HalfDay, RosterEntry, WindowCategory
@@ -73,6 +73,8 @@ def _cell_order(item) -> tuple:
 def _replace_week(*, actor: Actor, center: Center, monday: date, cells: dict[Cell, int | None],
                   at: datetime) -> list[RosterEntry]:
     """Validate ``cells`` and make them the week's roster of ``center``."""
+    # Two managers saving the same center's week one after the other, not interleaved.
+    Center.objects.select_for_update().filter(pk=center.pk).first()
     days = set(week_days(monday))
     windows = {w.pk: w for w in Window.objects.filter(center=center, active=True)}
     wanted = {cell: staff_id for cell, staff_id in cells.items() if staff_id}
@@ -101,11 +103,17 @@ def _replace_week(*, actor: Actor, center: Center, monday: date, cells: dict[Cel
                 name=entry.staff.display_name, day=entry.day.isoformat(), half=entry.get_half_display(),
                 window=entry.window.number), field="staff")
     RosterEntry.objects.filter(center=center, day__gte=monday, day__lt=monday + timedelta(days=7)).delete()
-    return RosterEntry.objects.bulk_create([
-        RosterEntry(center=center, window_id=window_id, staff_id=staff_id, day=day, half=half,
-                    set_by=person(actor), set_at=at)
-        for (window_id, day, half), staff_id in sorted(wanted.items(), key=_cell_order)
-    ])
+    try:
+        # A clerk rostered at the same moment by another center's manager
+        # trips the unique constraint: refused, nothing written.
+        with transaction.atomic():
+            return RosterEntry.objects.bulk_create([
+                RosterEntry(center=center, window_id=window_id, staff_id=staff_id, day=day, half=half,
+                            set_by=person(actor), set_at=at)
+                for (window_id, day, half), staff_id in sorted(wanted.items(), key=_cell_order)
+            ])
+    except IntegrityError as error:
+        raise Conflict(_("排班刚被他人修改，请刷新后重试。"), field="staff") from error
 
 
 @transaction.atomic
