@@ -13,7 +13,7 @@ from govhall.api.errors import validation_response
 from govhall.api.serializers import ErrorSerializer
 from govhall.core import clock
 from govhall.core.client import client_address
-from govhall.core.errors import NotFound
+from govhall.core.errors import NotFound, NotPermitted
 from govhall.hall import appointments as appts
 from govhall.hall.models import Appointment, AppointmentState, ServiceCategory
 
@@ -106,8 +106,11 @@ class AppointmentCancel(APIView):
                               404: ErrorSerializer, 409: ErrorSerializer})
     def post(self, request, code: str):
         """Cancel one's booking before its slot starts (取消预约); the place is free again.
-        403: another person's booking."""
-        appointment = (Appointment.objects.filter(code=code[:12].upper())
+        403: not an applicant; 404: no booking of his with that code (another person's
+        booking is not revealed, as on the portal)."""
+        if not getattr(request.user, "is_applicant", False):
+            raise NotPermitted("请以办事人身份登录后取消预约。")
+        appointment = (Appointment.objects.filter(code=code[:12].upper(), applicant=request.user)
                        .select_related("slot", "category", "category__center").first())
         if appointment is None:
             raise NotFound("没有该预约。", field="code")

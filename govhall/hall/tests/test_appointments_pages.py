@@ -127,7 +127,12 @@ def test_the_api_lists_slots_books_and_cancels(booking, morning):
     assert again.status_code == 409 and again.json()["field"] == "start"
     other = APIClient()
     other.force_authenticate(booking.other)
-    assert other.post(reverse("api_hall_appointment_cancel", args=[body["code"]])).status_code == 403
+    # Another applicant's booking is not found (its code is not confirmed), staff are refused.
+    assert other.post(reverse("api_hall_appointment_cancel", args=[body["code"]])).status_code == 404
+    staff = APIClient()
+    staff.force_authenticate(booking.clerk)
+    assert staff.post(reverse("api_hall_appointment_cancel", args=[body["code"]])).status_code == 403
+    assert Appointment.objects.get(code=body["code"]).state == AppointmentState.BOOKED
     cancelled = api.post(reverse("api_hall_appointment_cancel", args=[body["code"]]))
     assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
     schema = APIClient().get(reverse("api_schema")).content.decode()
