@@ -960,27 +960,29 @@ def _hall() -> dict[str, list[Probe]]:
     queue and tickets for its own clerks: another window's are not found);
     the categories page for center managers and administrators (a window of
     another center is not found); the API's numbers for anyone logged in,
-    a ticket's status by its code for everyone."""
+    a ticket's status by its code for everyone. Appointments: booking and
+    one's own bookings for applicants, the kiosk's check-in for everyone,
+    slot patterns for the center's managers; statistics and staffing for
+    managers (their center and below), supervisors and administrators."""
     at_window = frozenset({"clerk", "town_clerk", "clerk_b", "clerk_c"})
     managers = frozenset({"manager", "town_manager", "manager_c", "sysadmin"})
 
-    def window_b(outcome):
+    def scoped(kind, owners, outcome):
+        """For ``kind`` of persona (the others 403): ``outcome`` for
+        ``owners``, the rest of the kind 404."""
         def expect(persona):
             if persona == ANONYMOUS:
                 return LOGIN
-            if persona not in at_window:
+            if persona not in kind:
                 return DENIED
-            return outcome if persona == "clerk_b" else HIDDEN
+            return outcome if persona in owners else HIDDEN
         return expect
 
+    def window_b(outcome):
+        return scoped(at_window, {"clerk_b"}, outcome)
+
     def district_window(outcome):
-        def expect(persona):
-            if persona == ANONYMOUS:
-                return LOGIN
-            if persona not in managers:
-                return DENIED
-            return outcome if persona in {"manager", "sysadmin"} else HIDDEN
-        return expect
+        return scoped(managers, {"manager", "sysadmin"}, outcome)
 
     roster_readers = at_window | managers | {"chief_b", "supervisor"}
 
@@ -998,7 +1000,68 @@ def _hall() -> dict[str, list[Probe]]:
     def center(w):
         return {"center": w.hall.district.code}
 
-    return {
+    # Hall statistics and staffing: center managers (their center and
+    # below), supervisors (read only) and administrators; the district's
+    # figures named in the query are outside the town's and the other
+    # district's managers' choice (the form's center field refuses, 400).
+    stats_readers = managers | {"supervisor"}
+
+    def stats_district(persona):
+        outcome = staff_page(only=stats_readers)(persona)
+        return REFUSED if outcome == SHOWN and persona in {"town_manager", "manager_c"} else outcome
+
+    def stats_query(w):
+        return f"?center={w.hall.district.pk}&first=2026-03-02&last=2026-03-03"
+
+    # Appointments: applicants book and cancel their own (another's code is
+    # not found: 404); staff are refused (403); the district's slot pattern
+    # is set by its managers and administrators (another center's not found).
+    def own_booking(outcome):
+        return scoped(APPLICANTS, {"applicant"}, outcome)
+
+    def api_own_booking(persona):
+        return DENIED if persona == ANONYMOUS else own_booking(OK(200, "audit"))(persona)
+
+    def booking_code(w):
+        return {"code": w.appointments["booked"].code}
+
+    def category_a(w):
+        return w.appointments["booked"].category_id
+
+    appointments = {
+        "appointments/": [
+            Probe("page", "GET", applicant_page(), query=lambda w: f"?category={category_a(w)}"),
+            Probe("book", "POST", applicant_page(OK(302, "audit")),
+                  data=lambda w, p: {"category": category_a(w), "start": "2026-03-05T09:00:00+08:00"})],
+        "my/appointments/": [Probe("page", "GET", applicant_page())],
+        "my/appointments/<str:code>/cancel/": [Probe("cancel", "POST", own_booking(OK(302, "audit")), booking_code)],
+        # Not yet the booking's check-in time (it is the next day's): 400, nothing issued.
+        "hall/<str:center>/kiosk/checkin/": [
+            Probe("page", "GET", public(), center),
+            Probe("early", "POST", public(REFUSED), center,
+                  data=lambda w, p: {"code": w.appointments["booked"].code})],
+        "workbench/hall/appointments/": [
+            Probe("page", "GET", staff_page(only=managers), query=lambda w: f"?category={category_a(w)}")],
+        "workbench/hall/appointments/<int:category_id>/pattern/": [
+            Probe("category_a", "POST", district_window(OK(302, "audit")), lambda w: {"category_id": category_a(w)},
+                  data=lambda w, p: {"weekdays": ["0", "1", "2"], "periods": "14:00-17:00", "minutes": 30,
+                                     "capacity": 2})],
+        "workbench/hall/stats/": [
+            Probe("page", "GET", staff_page(only=stats_readers)),
+            Probe("district", "GET", stats_district, query=stats_query)],
+        "workbench/hall/staffing/": [
+            Probe("page", "GET", staff_page(only=stats_readers)),
+            Probe("district", "GET", stats_district, query=stats_query)],
+        "api/hall/slots/": [Probe("slots", "GET", public(), query="?center=D1&category=A")],
+        "api/hall/appointments/": [
+            Probe("book", "POST", api_logged_in(OK(201, "audit"), may=APPLICANTS),
+                  data=lambda w, p: {"center": "D1", "category": "A", "start": "2026-03-05T09:00:00+08:00"},
+                  json=True)],
+        "api/hall/appointments/<str:code>/cancel/": [
+            Probe("cancel", "POST", api_own_booking, booking_code, json=True)],
+    }
+
+    return appointments | {
         "hall/<str:center>/kiosk/": [Probe("kiosk", "GET", public(), center)],
         "hall/<str:center>/display/": [Probe("display", "GET", public(), center)],
         "hall/<str:center>/display/calls/": [Probe("calls", "GET", public(), center)],

@@ -83,6 +83,7 @@ class World:
     orders: dict = field(default_factory=dict)  # label → hotline.WorkOrder (_hotline)
     tickets: dict = field(default_factory=dict)  # label → hall.Ticket (_hall)
     knowledge: dict = field(default_factory=dict)  # label → hotline.KnowledgeVersion (_knowledge)
+    appointments: dict = field(default_factory=dict)  # label → hall.Appointment (_appointments)
 
 
 def _user(username, role, **kw):
@@ -274,6 +275,7 @@ def build_world() -> World:
     world.orders = _hotline(h, people)
     world.knowledge = _knowledge(h)
     world.tickets = _hall(h)
+    world.appointments = _appointments(h)
     return world
 
 
@@ -296,6 +298,21 @@ def _hall(h) -> dict:
     hall.ticket_issue(actor=SYSTEM, category=b, source="kiosk", at=REQUESTS_AT - timedelta(minutes=45))
     called = hall.ticket_call_next(actor=on_duty, window=h.window_b, at=REQUESTS_AT - timedelta(minutes=40))
     return {"waiting": waiting, "called": called}
+
+
+def _appointments(h) -> dict:
+    """Category A of the district open to booking (weekdays, half-hour
+    slots in the morning), and the applicant's booking of Wednesday 4 March
+    at 09:00, made when the hall is built (still to come on the morning of
+    the requests: he may cancel it, the kiosk cannot check it in yet)."""
+    from govhall.hall import appointments as appts
+    from govhall.hall.models import ServiceCategory
+
+    category = ServiceCategory.objects.get(center=h.district, code="A")
+    rows = appts.pattern_rows(weekdays=range(5), periods="09:00-12:00", minutes=30, capacity=4)
+    appts.slot_pattern_set(actor=SYSTEM, category=category, rows=rows, at=BUILT)
+    booked = appts.appointment_book(actor=h.applicant, category=category, start=at("2026-03-04 09:00"), at=BUILT)
+    return {"booked": booked}
 
 
 def _knowledge(h) -> dict:
