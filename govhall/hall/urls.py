@@ -3,6 +3,7 @@ from django.urls import path
 from govhall.hall import appointments_views, views
 
 urlpatterns = [
+    path("hall/<str:center>/guide/", views.guide, name="hall_guide"),
     path("hall/<str:center>/kiosk/", views.kiosk, name="hall_kiosk"),
     path("hall/<str:center>/display/", views.display, name="hall_display"),
     path("hall/<str:center>/display/calls/", views.display_calls, name="hall_display_calls"),

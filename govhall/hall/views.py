@@ -52,6 +52,23 @@ class KioskForm(forms.Form):
     phone = forms.CharField(label=gettext_lazy("手机号码（选填，用于叫号提醒）"), max_length=20, required=False)
 
 
+# Items a touch-screen search lists (a screen, not a results page to scroll).
+GUIDE_RESULTS = 8
+
+
+def guide(request, center: str):
+    """The hall's touch-screen guide (导办屏): big buttons — take a number,
+    check in a booking, find an item, check a case's progress — and the
+    item search on the screen itself: where to go, when, and what to bring.
+    Public and read-only."""
+    from govhall.catalog.selectors import version_search_published
+
+    center = _center(center)
+    query = request.GET.get("q", "").strip()[:50]
+    results = version_search_published(query=query, limit=GUIDE_RESULTS) if query else []
+    return render(request, "hall/guide.html", {"center": center, "query": query, "results": results})
+
+
 def kiosk(request, center: str):
     """The touch screen of the hall (自助取号): one big button per category.
     Public; a client may take only a few numbers a minute."""

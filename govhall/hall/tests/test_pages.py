@@ -6,6 +6,7 @@ import time_machine
 from django.core.cache import caches
 from django.urls import reverse
 
+from govhall.core.actors import SYSTEM
 from govhall.hall.models import Ticket, TicketState
 from govhall.hall.tests.conftest import issue, later
 from govhall.org import services as org
@@ -160,3 +161,23 @@ def test_only_managers_of_the_center_set_categories(client, floor):
     answer = client.post(reverse("hall_window_categories", args=[floor.window_b.pk]), {"categories": []})
     assert answer.status_code == 404
     assert floor.window_b.hall_categories.count() == 1
+
+
+def test_the_touch_screen_guide_leads_to_a_number_a_check_in_and_progress_and_finds_an_item(client, floor):
+    """导办屏: big buttons for the hall's public services, and the item search
+    on the screen itself, saying where to go (the colloquial 开饭店 finds the
+    food business licence)."""
+    from govhall.catalog.services import item_create
+    from govhall.catalog.tests.factories import complete_spec
+
+    item_create(actor=SYSTEM, spec=complete_spec("A", status="published"))
+    url = reverse("hall_guide", args=[floor.district.code])
+    page = client.get(url).content.decode()
+    for target in (reverse("hall_kiosk", args=[floor.district.code]),
+                   reverse("hall_kiosk_check_in", args=[floor.district.code]), reverse("portal_progress")):
+        assert f'href="{target}"' in page
+    assert 'data-testid="guide-results"' not in page
+    found = client.get(url, {"q": "开饭店"}).content.decode()
+    assert "食品经营许可" in found and "区政务服务中心二楼 15号窗口" in found
+    assert "没有找到相关事项" in client.get(url, {"q": "宇宙飞船"}).content.decode()
+    assert client.get(reverse("hall_guide", args=["no-such-center"])).status_code == 404

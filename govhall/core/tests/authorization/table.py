@@ -1062,6 +1062,7 @@ def _hall() -> dict[str, list[Probe]]:
     }
 
     return appointments | {
+        "hall/<str:center>/guide/": [Probe("guide", "GET", public(), center)],
         "hall/<str:center>/kiosk/": [Probe("kiosk", "GET", public(), center)],
         "hall/<str:center>/display/": [Probe("display", "GET", public(), center)],
         "hall/<str:center>/display/calls/": [Probe("calls", "GET", public(), center)],
