@@ -25,7 +25,8 @@ def test_every_periodic_task_is_enqueued_once(db, database_queue):
     out = io.StringIO()
     call_command("schedule", stdout=out)
     expected = ["govhall.core.tasks.media_sweep_task", "govhall.stats.tasks.rollup_task", "govhall.supervision.tasks.audit_verify_task",
-                "govhall.supervision.tasks.supervise_task"]
+                "govhall.supervision.tasks.supervise_task", "govhall.hall.tasks.appointment_sweep_task",
+                "govhall.hotline.suggest_tasks.suggest_train_all_task"]
     if connection.vendor == "postgresql":  # the event table's partitions
         expected.append("govhall.cases.tasks.event_partitions_task")
     assert waiting() == sorted(expected)
