@@ -73,6 +73,8 @@ class CombinedAnswersForm(forms.Form):
             self.fields[field_name(f["key"])].help_text = _("用于：%(items)s") % {"items": "、".join(f["items"])}
         if materials:  # a new application: how the results are wanted, once for all (统一出件)
             self.fields.update(delivery_fields(combined.delivery_methods))
+            if "delivery_method" in self.fields:  # not stated unless chosen: the clerk asks at delivery
+                self.fields["delivery_method"].initial = None
         self.material_names = [m["name"] for m in combined.materials] if materials else []
         if materials and online:
             for index, m in enumerate(combined.materials):

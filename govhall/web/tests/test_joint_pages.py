@@ -140,6 +140,8 @@ def test_the_delivery_method_is_asked_once_for_the_unified_delivery(client, join
     client.force_login(hall.clerk)
     page = client.get(reverse("joint_receive", args=["startup"])).content.decode()
     assert page.count('name="delivery_method"') == 2  # 窗口领取 and 电子送达, offered by every item
+    delivery = page.split('class="stack joint-delivery"')[1].split("</fieldset>")[0]
+    assert "checked" not in delivery  # none chosen for the applicant: not stated unless asked
     assert 'value="mail"' not in page
     refused = receive_startup(client, hall, delivery_method="mail")
     assert refused.status_code == 400 and "该事项的办理结果可以：窗口领取、电子送达" in refused.content.decode()
