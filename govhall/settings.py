@@ -331,6 +331,7 @@ SPECTACULAR_SETTINGS = {
         "SpecStatusEnum": "govhall.api.serializers.SPEC_STATUS_CHOICES",
         "ThemeKindEnum": "govhall.catalog.models.ThemeKind",
         "DeliveryMethodEnum": "govhall.catalog.models.DeliveryMethod",
+        "MaterialSourceEnum": "govhall.catalog.models.MaterialSource",
         "FormFieldTypeEnum": "govhall.catalog.models.FormFieldType",
         "RatingLevelEnum": "govhall.evaluation.models.Level",
         "RatingChannelEnum": "govhall.evaluation.models.RatingChannel",
