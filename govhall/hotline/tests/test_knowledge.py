@@ -39,11 +39,12 @@ def _fresh_index():
 
 
 def publish(line, question="小区停水怎么办？", answer="计划停水提前公告，抢修一般 8 小时内恢复。", *, unit=None,
-            keywords="停水 供水", valid_until=None, at=MONDAY):
+            keywords="停水 供水", valid_from=None, valid_until=None, at=MONDAY):
     unit = unit or line.water
     handler = line.handler_water if unit == line.water else line.handler_a
     version = kb.knowledge_create(actor=line.office, source_unit=unit, question=question, answer=answer,
-                                  keywords=keywords, valid_from=DAY - timedelta(days=30), valid_until=valid_until,
+                                  keywords=keywords, valid_from=valid_from or DAY - timedelta(days=30),
+                                  valid_until=valid_until,
                                   at=at)
     kb.knowledge_submit(actor=line.office, version=version, at=at)
     kb.knowledge_review(actor=handler, version=version, approve=True, at=at)
