@@ -193,8 +193,10 @@ def _repeated_complaints(order, *, at: datetime) -> None:
     local = timezone.localtime(at)
     month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     threshold = getattr(settings, "GOVHALL_HOTLINE_REPEATED_COMPLAINTS", REPEATED_COMPLAINTS)
+    # A duplicate merged into another order is one matter with it: not counted again.
     count = (WorkOrderAssignment.objects.filter(unit=unit, role=AssignmentRole.MAIN, dispatched_at__gte=month_start,
-                                                dispatched_at__lte=at, order__type=OrderType.COMPLAINT)
+                                                dispatched_at__lte=at, order__type=OrderType.COMPLAINT,
+                                                order__parent__isnull=True)
              .values("order").distinct().count())
     if count < threshold:
         return

@@ -127,6 +127,9 @@ class OrderState(models.TextChoices):
     REPLIED = "replied", _("待回访")
     RETURNED = "returned", _("已退单")
     CLOSED = "closed", _("已办结")
+    # Merged into a parent order about the same matter (docs/hotline.md,
+    # "Merging"): final; the child follows its parent.
+    MERGED = "merged", _("已合并")
 
 
 OPEN_STATES = frozenset({OrderState.REGISTERED, OrderState.DISPATCHED, OrderState.SIGNED, OrderState.REPLIED,
@@ -170,6 +173,10 @@ class WorkOrder(models.Model):
     main_unit = models.ForeignKey(MemberUnit, verbose_name=_("主办单位"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="main_orders")
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    # Merging (合并): a duplicate order points at the order it was merged into.
+    parent = models.ForeignKey("self", verbose_name=_("合并至工单"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    merge_reason = models.CharField(_("合并理由"), max_length=500, blank=True)
     # The operator's direct answer (直接办结) and what it was taken from: a
     # knowledge entry's version, or a published item's service guide.
     direct_answer = models.TextField(_("直接答复内容"), blank=True)
@@ -252,6 +259,56 @@ class WorkOrderAssignment(models.Model):
             models.UniqueConstraint(fields=["order"], condition=Q(active=True, role="main"),
                                     name="hotline_one_active_main_unit"),
         ]
+
+
+class EscalationKind(models.TextChoices):
+    SIGN = "sign", _("逾期未签收")
+    REPLY = "reply", _("逾期未答复")
+
+
+class Escalation(models.Model):
+    """督办: one part of an order (an assignment) not signed or not replied
+    by its limit, escalated to its unit's superior unit — once per part and
+    kind, whatever the number of scans (docs/hotline.md, "Escalation")."""
+
+    order = models.ForeignKey(WorkOrder, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="escalations")
+    assignment = models.ForeignKey(WorkOrderAssignment, verbose_name=_("承办单位"), on_delete=models.PROTECT,
+                                   related_name="escalations")
+    kind = models.CharField(_("督办原因"), max_length=8, choices=EscalationKind.choices)
+    superior = models.ForeignKey(MemberUnit, verbose_name=_("督办单位"), on_delete=models.PROTECT,
+                                 related_name="escalations")
+    raised_at = models.DateTimeField(_("督办时间"))
+    # The superior's urging note (督办意见), which the late unit reads on the order page.
+    note = models.CharField(_("督办意见"), max_length=500, blank=True)
+    noted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("督办人"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    noted_at = models.DateTimeField(_("督办意见时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("督办")
+        verbose_name_plural = _("督办")
+        ordering = ["order", "raised_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["assignment", "kind"], name="hotline_escalation_once")]
+
+
+class WorkOrderAttachment(models.Model):
+    """A file on a work order (photos, PDFs), checked as case materials are
+    (core/uploads.py) and kept through Django's storage with its checksum."""
+
+    order = models.ForeignKey(WorkOrder, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to="hotline/attachments/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=50)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("工单附件")
+        verbose_name_plural = _("工单附件")
+        ordering = ["order", "uploaded_at", "pk"]
 
 
 class WorkOrderEvent(ChainedEvent):

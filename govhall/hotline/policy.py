@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from govhall.core.actors import is_system
 from govhall.core.errors import DomainError, NotPermitted
-from govhall.hotline.models import OrderState, WorkOrder
+from govhall.hotline.models import AT_UNIT, OPEN_STATES, OrderState, WorkOrder
 from govhall.org.roles import Role
 
 # The hotline's own staff: they take calls, dispatch, call back and close.
@@ -32,6 +32,9 @@ class Act:
     EXTENSION_DECIDE = "extension_decide"
     CLOSE = "close"
     REOPEN = "reopen"
+    MERGE = "merge"
+    ESCALATION_NOTE = "escalation_note"
+    ATTACH = "attach"
 
 
 ACT_LABELS = {
@@ -40,6 +43,9 @@ ACT_LABELS = {
     Act.EXTENSION_ASK: gettext_lazy("申请延期"), Act.EXTENSION_DECIDE: gettext_lazy("审批延期"),
     Act.CLOSE: gettext_lazy("回访办结"), Act.REOPEN: gettext_lazy("重办"),
     "co_sign": gettext_lazy("协办签收"), "co_reply": gettext_lazy("协办答复"),
+    Act.MERGE: gettext_lazy("合并"), "merge_child": gettext_lazy("并入重复工单"),
+    "escalate": gettext_lazy("督办"), Act.ESCALATION_NOTE: gettext_lazy("督办意见"),
+    Act.ATTACH: gettext_lazy("上传附件"),
 }
 
 
@@ -62,6 +68,14 @@ POLICY: dict[str, Rule] = {
     Act.EXTENSION_DECIDE: Rule(OFFICE, frozenset({S.SIGNED})),
     Act.CLOSE: Rule(OPERATORS, frozenset({S.REPLIED})),
     Act.REOPEN: Rule(OPERATORS, frozenset({S.REPLIED})),
+    # A duplicate is merged into its parent from any open state (the parent's
+    # checks are the service's: same center, open, no parent of its own).
+    Act.MERGE: Rule(OPERATORS, OPEN_STATES),
+    # The superior unit's urging note: that it is the superior of an
+    # escalation of the order is the service's check.
+    Act.ESCALATION_NOTE: Rule(UNIT, AT_UNIT),
+    # Files: the hotline's staff, or a handler of a unit the order is dispatched to.
+    Act.ATTACH: Rule(OPERATORS | UNIT, OPEN_STATES, unit="any"),
 }
 
 
@@ -77,7 +91,7 @@ def actor_check(act: str, *, actor, center) -> None:
         return
     if not actor.is_active or actor.role not in rule.roles:
         raise NotPermitted(_("您的角色不能对工单执行“%(act)s”。") % {"act": ACT_LABELS[act]})
-    if rule.roles & OPERATORS and not _in_center(actor, center):
+    if actor.role in OPERATORS and not _in_center(actor, center):
         raise NotPermitted(_("该工单不属于您所在的热线中心。"))
 
 
@@ -88,7 +102,8 @@ def order_action_check(act: str, *, actor, order: WorkOrder, assignment=None) ->
     rule = POLICY[act]
     actor_check(act, actor=actor, center=order.center)
     # A unit's own act (never the system's): the actor's unit must hold the order.
-    if rule.unit and (is_system(actor) or assignment is None or (rule.unit == "main" and assignment.role != "main")):
+    by_unit = rule.unit and (is_system(actor) or actor.role not in OPERATORS)
+    if by_unit and (is_system(actor) or assignment is None or (rule.unit == "main" and assignment.role != "main")):
         raise NotPermitted(_("该工单未派给您所在的单位主办。") if rule.unit == "main"
                            else _("该工单未派给您所在的单位。"))
     if order.state not in rule.states:

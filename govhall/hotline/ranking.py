@@ -98,7 +98,9 @@ def unit_ranking(*, center, month: date, at: datetime | None = None) -> list[Uni
     start, end = _month_bounds(month)
     judged = min(at, end) if at is not None else end
     units = {unit.pk: UnitFigures(unit) for unit in MemberUnit.objects.filter(hotline_center=center)}
-    main = WorkOrderAssignment.objects.filter(role=AssignmentRole.MAIN, unit_id__in=list(units))
+    # A duplicate merged into another order is one matter with its parent: counted once, as the parent.
+    main = WorkOrderAssignment.objects.filter(role=AssignmentRole.MAIN, unit_id__in=list(units),
+                                              order__parent__isnull=True)
     for assignment in main.filter(dispatched_at__gte=start, dispatched_at__lt=end).select_related("order"):
         figures = units[assignment.unit_id]
         figures.dispatched += 1
@@ -119,8 +121,8 @@ def unit_ranking(*, center, month: date, at: datetime | None = None) -> list[Uni
         units[unit_id].satisfied += rating in SATISFIED
     codes = {figures.unit.code: figures for figures in units.values()}
     reopens: dict[str, int] = defaultdict(int)
-    for data in WorkOrderEvent.objects.filter(order__center=center, action=Act.REOPEN, at__gte=start,
-                                              at__lt=end).values_list("data", flat=True):
+    for data in WorkOrderEvent.objects.filter(order__center=center, order__parent__isnull=True, action=Act.REOPEN,
+                                              at__gte=start, at__lt=end).values_list("data", flat=True):
         reopens[data.get("unit")] += 1
     for code, count in reopens.items():
         if code in codes:

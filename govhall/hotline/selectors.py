@@ -5,7 +5,7 @@ dispatched to their unit(s), anybody else none."""
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from govhall.hotline.models import (
     AT_UNIT,
@@ -54,7 +54,8 @@ def order_list_visible(*, user, state: str = "", type: str = "", overdue_at: dat
     """The orders ``user`` may see, filtered (``overdue_at``: only those held
     by a unit past their time limit at that moment; ``unit_active``: for a
     unit handler, only those their unit holds now)."""
-    orders = WorkOrder.objects.filter(order_scope(user)).select_related("category", "main_unit")
+    orders = (WorkOrder.objects.filter(order_scope(user)).select_related("category", "main_unit")
+              .annotate(merged_count=Count("children")).order_by("-created_at", "-pk"))
     if state:
         orders = orders.filter(state=state)
     if type:
@@ -84,6 +85,11 @@ def unit_assignment(*, user, order: WorkOrder) -> WorkOrderAssignment | None:
 
 def order_assignments(order: WorkOrder) -> list[WorkOrderAssignment]:
     return list(order.assignments.select_related("unit"))
+
+
+def order_children(order: WorkOrder) -> list[WorkOrder]:
+    """The duplicates merged into ``order`` (its children), oldest first."""
+    return list(order.children.order_by("created_at", "pk"))
 
 
 def order_events(order: WorkOrder) -> QuerySet[WorkOrderEvent]:

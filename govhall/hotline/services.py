@@ -19,6 +19,7 @@ from govhall.evaluation.models import Level
 from govhall.hotline import alerts, limits
 from govhall.hotline.events import order_event_build, order_event_store
 from govhall.hotline.models import (
+    OPEN_STATES,
     AssignmentRole,
     Category,
     Extension,
@@ -344,6 +345,41 @@ def workorder_reopen(*, actor, order: WorkOrder, reason: str, rating=None, at: d
                                  "callback_note": reason, "due_at": due, "due_kind": kind},
                         data={"unit": unit.code, "reason": reason, "rating": rating, "due_at": due.isoformat()})
     alerts.order_reopened(order, reason=reason, at=at)
+    return order
+
+
+# --- merging duplicates -----------------------------------------------------------
+
+@transaction.atomic
+def workorder_merge(*, actor, order: WorkOrder, parent: WorkOrder | None, reason: str, at: datetime | None = None,
+                    client_address: str | None = None) -> WorkOrder:
+    """合并: ``order`` is a duplicate of ``parent`` (one matter): it is closed
+    as 已合并 and follows its parent — its units no longer hold it (its
+    assignments end, its clock stops) and the parent counts it. One event
+    in each chain: "merge" on the child, "merge_child" on the parent."""
+    at = _now(at)
+    order_action_check(Act.MERGE, actor=actor, order=order)
+    if parent is None:
+        raise DomainError(_("请填写要合并到的工单编号。"), field="parent")
+    if parent.pk == order.pk:
+        raise DomainError(_("工单不能合并到自身。"), field="parent")
+    if parent.center_id != order.center_id:
+        raise DomainError(_("只能合并到同一热线中心的工单。"), field="parent")
+    if parent.state not in OPEN_STATES:
+        raise DomainError(_("目标工单已办结或已合并，不能作为合并目标。"), field="parent")
+    if order.children.exists():
+        raise DomainError(_("该工单已有并入的重复工单，不能再合并到其他工单。"), field="state")
+    reason = _text(reason, "reason")
+    main = _main_assignment(order)
+    WorkOrderAssignment.objects.filter(order=order, active=True).update(active=False)
+    if main is not None:
+        alerts.unit_returned(main, at=at)  # its yellow sign and reply alerts end with its part
+    order = _transition(order, actor=actor, act=Act.MERGE, to_state=OrderState.MERGED, at=at,
+                        client_address=client_address,
+                        changes={"parent": parent, "merge_reason": reason, "closed_at": at},
+                        data={"parent": parent.number, "reason": reason})
+    _transition(parent, actor=actor, act="merge_child", to_state=parent.state, at=at, client_address=client_address,
+                data={"child": order.number, "reason": reason, "children": parent.children.count()})
     return order
 
 

@@ -34,6 +34,7 @@ from govhall.hotline.selectors import (
     caller_history,
     categories_active,
     order_assignments,
+    order_children,
     order_events,
     order_get_visible,
     order_list_visible,
@@ -172,6 +173,7 @@ def order_detail(request, number: str, *, forms=None, status=200):
     forms = forms or {}
     context = {
         "order": order, "assignment": assignment, "assignments": order_assignments(order),
+        "children": order_children(order),
         "events": order_events(order), "actions": actions, "labels": ACT_LABELS, "now": clock.now(),
         "dispatch_form": forms.get(Act.DISPATCH) or DispatchForm(units=units_for_dispatch(center=order.center)),
         "extension_form": forms.get(Act.EXTENSION_ASK) or ExtensionAskForm(),
@@ -209,6 +211,12 @@ def _act(act, request, order):
             services.workorder_reopen(actor=user, order=order, reason=form.cleaned_data["reason"],
                                       rating=form.cleaned_data["rating"], client_address=address)
         return form
+    if act == Act.MERGE:
+        number = request.POST.get("parent", "").strip()
+        parent = order_get_visible(user=user, number=number) if number else None
+        services.workorder_merge(actor=user, order=order, parent=parent, reason=request.POST.get("reason", ""),
+                                 client_address=address)
+        return None
     if act == Act.SIGN:
         services.workorder_sign(actor=user, order=order, client_address=address)
     elif act == Act.EXTENSION_DECIDE:
