@@ -69,15 +69,20 @@ def _main_assignments():
             .select_related("order", "unit__department"))
 
 
+def sign_late(at: datetime) -> Q:
+    """The assignments dispatched before their sign limit, passed at ``at``
+    (by the order's kind of limit); unsigned is the caller's condition."""
+    return (Q(order__due_kind=DueKind.HOURS, dispatched_at__lt=limits.sign_late_before(DueKind.HOURS, at))
+            | Q(order__due_kind=DueKind.WORKDAYS, dispatched_at__lt=limits.sign_late_before(DueKind.WORKDAYS, at)))
+
+
 def signs_late_scan(*, at: datetime) -> int:
     """The main units that have not signed their order within the sign
     limit: one yellow ``hotline.sign_late`` alert each. Reads only the
     dispatched orders whose sign limit has passed. Returns how many."""
     late = list(_main_assignments().filter(
         order__state=OrderState.DISPATCHED, signed_at__isnull=True, unit__department__isnull=False,
-    ).filter(Q(order__due_kind=DueKind.HOURS, dispatched_at__lt=limits.sign_late_before(DueKind.HOURS, at))
-             | Q(order__due_kind=DueKind.WORKDAYS, dispatched_at__lt=limits.sign_late_before(DueKind.WORKDAYS, at)))
-        .order_by("pk"))
+    ).filter(sign_late(at)).order_by("pk"))
     if not late:
         return 0
     due = subjects_to_raise(SIGN_RULE, {sign_subject(a): Severity.YELLOW for a in late})

@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from govhall.hotline.models import (
     AT_UNIT,
     Category,
+    Escalation,
     MemberUnit,
     UnitKind,
     WorkOrder,
@@ -45,7 +46,9 @@ def order_scope(user) -> Q:
         return Q(center__path__startswith=user.center.path)
     if user.role == Role.MEMBER_UNIT_HANDLER:
         units = unit_ids_for(user)
-        return Q(Exists(WorkOrderAssignment.objects.filter(order=OuterRef("pk"), unit_id__in=units)))
+        # The orders dispatched to their units, and those escalated to them as the late unit's superior.
+        return Q(Exists(WorkOrderAssignment.objects.filter(order=OuterRef("pk"), unit_id__in=units))) | Q(
+            Exists(Escalation.objects.filter(order=OuterRef("pk"), superior_id__in=units)))
     return Q(pk__in=[])
 
 
@@ -85,6 +88,17 @@ def unit_assignment(*, user, order: WorkOrder) -> WorkOrderAssignment | None:
 
 def order_assignments(order: WorkOrder) -> list[WorkOrderAssignment]:
     return list(order.assignments.select_related("unit"))
+
+
+def order_escalations(order: WorkOrder) -> list[Escalation]:
+    return list(order.escalations.select_related("assignment__unit", "superior", "noted_by"))
+
+
+def escalations_to(*, user) -> QuerySet[Escalation]:
+    """The escalations (督办) to the units ``user`` handles of orders still
+    held by the late unit, oldest first (the 督办 section of their work list)."""
+    return (Escalation.objects.filter(superior_id__in=unit_ids_for(user), order__state__in=sorted(AT_UNIT))
+            .select_related("order", "assignment__unit").order_by("raised_at", "pk"))
 
 
 def order_children(order: WorkOrder) -> list[WorkOrder]:

@@ -22,6 +22,7 @@ from govhall.hotline.models import (
     OPEN_STATES,
     AssignmentRole,
     Category,
+    Escalation,
     Extension,
     MemberUnit,
     OrderChannel,
@@ -381,6 +382,58 @@ def workorder_merge(*, actor, order: WorkOrder, parent: WorkOrder | None, reason
     _transition(parent, actor=actor, act="merge_child", to_state=parent.state, at=at, client_address=client_address,
                 data={"child": order.number, "reason": reason, "children": parent.children.count()})
     return order
+
+
+# --- escalation to the superior unit (督办) -----------------------------------------
+
+@transaction.atomic
+def workorder_escalate(*, assignment: WorkOrderAssignment, kind: str, at: datetime | None = None):
+    """督办 by the system: ``assignment``'s unit is late (``kind``: not signed
+    or not replied by its limit); the order is escalated to the unit's
+    superior unit, once per part and kind. Returns the escalation, or None
+    when the unit has no superior or the part was escalated already."""
+    from govhall.core.actors import SYSTEM
+
+    at = _now(at)
+    superior = assignment.unit.superior
+    if superior is None or Escalation.objects.filter(assignment=assignment, kind=kind).exists():
+        return None
+    order = WorkOrder.objects.get(pk=assignment.order_id)  # its head now: one scan escalates several parts
+    escalation = Escalation.objects.create(order=order, assignment=assignment, kind=kind, superior=superior,
+                                           raised_at=at)
+    _transition(order, actor=SYSTEM, act="escalate", to_state=order.state, at=at,
+                data={"unit": assignment.unit.code, "superior": superior.code, "kind": kind,
+                      "role": assignment.role})
+    return escalation
+
+
+@transaction.atomic
+def workorder_escalation_note(*, actor, escalation: Escalation, note: str, at: datetime | None = None,
+                              client_address: str | None = None) -> Escalation:
+    """督办意见: a handler of the superior unit writes its urging note on an
+    escalation of an order still held by the late unit; once per
+    escalation. The late unit reads it on the order page."""
+    from govhall.core.errors import NotPermitted
+    from govhall.hotline.selectors import unit_ids_for
+
+    at = _now(at)
+    order = escalation.order
+    order_action_check(Act.ESCALATION_NOTE, actor=actor, order=order)
+    if escalation.superior_id not in unit_ids_for(actor):
+        raise NotPermitted(_("只有被督办单位的上级单位可以填写督办意见。"))
+    if escalation.note:
+        raise DomainError(_("该督办已有督办意见。"), field="note")
+    note = _text(note, "note")
+    updated = Escalation.objects.filter(pk=escalation.pk, note="").update(note=note, noted_by=person(actor),
+                                                                          noted_at=at)
+    if updated != 1:
+        raise Conflict(_("该工单刚被他人处理，请刷新后重试。"))
+    escalation.note, escalation.noted_by, escalation.noted_at = note, person(actor), at
+    _transition(order, actor=actor, act=Act.ESCALATION_NOTE, to_state=order.state, at=at,
+                client_address=client_address,
+                data={"superior": escalation.superior.code, "unit": escalation.assignment.unit.code,
+                      "kind": escalation.kind, "note": note})
+    return escalation
 
 
 # --- setup: categories and member units ---------------------------------------

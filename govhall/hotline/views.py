@@ -33,12 +33,15 @@ from govhall.hotline.policy import ACT_LABELS, OPERATORS, Act, order_actions_for
 from govhall.hotline.selectors import (
     caller_history,
     categories_active,
+    escalations_to,
     order_assignments,
     order_children,
+    order_escalations,
     order_events,
     order_get_visible,
     order_list_visible,
     unit_assignment,
+    unit_ids_for,
     units_for_dispatch,
 )
 from govhall.org.roles import CENTER_ROLES, GLOBAL_ROLES, STAFF_ROLES, Role
@@ -151,9 +154,18 @@ def unit_list(request):
             "due_at", "pk")
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
     return render(request, "hotline/unit_list.html", {"page": page, "now": now, "show_all": show_all,
+                                                      "escalations": escalations_to(user=user),
                                                       "expiring": knowledge_expiring(user=user, at=now),
                                                       "warning_days": EXPIRY_WARNING_DAYS,
                                                       "query": "all=1&" if show_all else ""})
+
+
+def _int(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return number if 0 < number < 2**63 else 0
 
 
 def _visible(request, number: str):
@@ -173,7 +185,8 @@ def order_detail(request, number: str, *, forms=None, status=200):
     forms = forms or {}
     context = {
         "order": order, "assignment": assignment, "assignments": order_assignments(order),
-        "children": order_children(order),
+        "children": order_children(order), "escalations": order_escalations(order),
+        "superior_of": set(unit_ids_for(request.user)),
         "events": order_events(order), "actions": actions, "labels": ACT_LABELS, "now": clock.now(),
         "dispatch_form": forms.get(Act.DISPATCH) or DispatchForm(units=units_for_dispatch(center=order.center)),
         "extension_form": forms.get(Act.EXTENSION_ASK) or ExtensionAskForm(),
@@ -216,6 +229,13 @@ def _act(act, request, order):
         parent = order_get_visible(user=user, number=number) if number else None
         services.workorder_merge(actor=user, order=order, parent=parent, reason=request.POST.get("reason", ""),
                                  client_address=address)
+        return None
+    if act == Act.ESCALATION_NOTE:
+        escalation = order.escalations.filter(pk=_int(request.POST.get("escalation"))).first()
+        if escalation is None:
+            raise Http404
+        services.workorder_escalation_note(actor=user, escalation=escalation, note=request.POST.get("note", ""),
+                                           client_address=address)
         return None
     if act == Act.SIGN:
         services.workorder_sign(actor=user, order=order, client_address=address)
