@@ -82,6 +82,7 @@ def portal_appointment_book(request):
     days = appts.bookable_slots(category, at=at) if category else []
     return render(request, "hall/appointment_book.html", {
         "categories": categories, "category": category, "days": days, "form": form,
+        "online_centers": selectors.centers_taking_numbers(),
         "blocked_until": appts.blocked_until(user, at=at),
         "checkin_early": settings.GOVHALL_APPOINTMENT_CHECKIN_EARLY_MINUTES,
         "checkin_late": settings.GOVHALL_APPOINTMENT_CHECKIN_LATE_MINUTES,

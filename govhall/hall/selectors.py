@@ -75,6 +75,12 @@ def categories_public(*, center_id: int) -> QuerySet[ServiceCategory]:
             .distinct().order_by("code"))
 
 
+def centers_taking_numbers() -> QuerySet[Center]:
+    """The centers whose kiosk (and online page) offer at least one category."""
+    return Center.objects.filter(pk__in=ServiceCategory.objects.filter(active=True, windows__isnull=False)
+                                 .values("center_id")).order_by("path")
+
+
 def category_list_managed(*, user: User) -> QuerySet[ServiceCategory]:
     """Categories in a manager's centers (their center and below); all for
     supervisors and system administrators."""

@@ -7,8 +7,10 @@ import re
 import secrets
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govhall.core import clock, identity
@@ -165,6 +167,61 @@ def ticket_issue(*, actor: Actor, category: ServiceCategory, source: str, priori
     audit_record(actor=actor, action="ticket_issue", target=ticket, client_address=client_address,
                  data={"number": ticket.number, "source": source, "priority": priority})
     return ticket
+
+
+# Tickets still in the queue or at a window: one of these per person,
+# category and day from the portal (docs/hall.md, "Numbers from the portal").
+OPEN_STATES = frozenset({TicketState.WAITING}) | AT_WINDOW
+
+
+def online_hours_check(category: ServiceCategory, *, at: datetime) -> None:
+    """Numbers are taken online only on the hall's working days (govhall's
+    work calendar) within office hours (GOVHALL_OFFICE_START–END): outside
+    them nobody would call the number."""
+    from govhall.hall.appointments import is_open_day
+
+    local = timezone.localtime(at)
+    start, end = settings.GOVHALL_OFFICE_START, settings.GOVHALL_OFFICE_END
+    hours = f"{start:%H:%M}–{end:%H:%M}"
+    if not is_open_day(local.date()):
+        raise DomainError(_("今天不是工作日，{center}不办公，不能网上取号；请在工作日 {hours} 取号。").format(
+            center=category.center.name, hours=hours), field="category")
+    if not start <= local.time() < end:
+        raise DomainError(_("网上取号时间为工作日 {hours}，现在不在取号时间内。").format(hours=hours),
+                          field="category")
+
+
+@transaction.atomic
+def ticket_issue_online(*, actor: Actor, category: ServiceCategory, phone: str = "", care: bool = False,
+                        at: datetime | None = None, client_address: str | None = None) -> Ticket:
+    """Take a number from the portal (网上取号): a logged-in applicant (his
+    account, and the phone he gives), or someone not logged in who gives a
+    phone number. Only within the hall's working hours, and one open number
+    (waiting, called or being served) per person, category and day — the
+    person is the account when logged in, else the phone. Then the same
+    ``ticket_issue`` as the kiosk (source ``portal``)."""
+    at = at or clock.now()
+    applicant = person(actor)
+    if applicant is not None and not applicant.is_applicant:
+        raise NotPermitted(_("工作人员请在工作台或取号机取号。"))
+    # Spaces dropped, so that the same phone typed twice is the same person.
+    phone = re.sub(r"\s+", "", phone or "")
+    phone = identity.phone(phone, field="phone") if phone else ""
+    if applicant is None and not phone:
+        raise DomainError(_("未登录时请填写手机号码，用于核对和叫号提醒。"), field="phone")
+    online_hours_check(category, at=at)
+    # Two requests of one person at once give one number: the category's row
+    # is locked on PostgreSQL; SQLite serializes writing transactions.
+    ServiceCategory.objects.select_for_update().filter(pk=category.pk).first()
+    mine = Ticket.objects.filter(category=category, day=_day(at), state__in=OPEN_STATES)
+    mine = mine.filter(issued_by=applicant) if applicant is not None else mine.filter(phone=phone, issued_by=None)
+    existing = mine.order_by("pk").first()
+    if existing is not None:
+        raise Conflict(_("您今天已取得“{category}”的号 {number}，办理完或过号后才能再取。").format(
+            category=category.name, number=existing.number), field="category")
+    return ticket_issue(actor=actor, category=category, source=TicketSource.PORTAL,
+                        priority=TicketPriority.CARE if care else TicketPriority.NONE, phone=phone, at=at,
+                        client_address=client_address)
 
 
 def _require_at_window(actor: Actor, window: Window, *, at: datetime) -> None:

@@ -5,6 +5,7 @@ from govhall.hall import appointments_views, views
 urlpatterns = [
     path("hall/<str:center>/guide/", views.guide, name="hall_guide"),
     path("hall/<str:center>/kiosk/", views.kiosk, name="hall_kiosk"),
+    path("hall/<str:center>/online/", views.online_ticket, name="hall_online_ticket"),
     path("hall/<str:center>/display/", views.display, name="hall_display"),
     path("hall/<str:center>/display/calls/", views.display_calls, name="hall_display_calls"),
     path("hall/ticket/<str:code>/", views.ticket_page, name="hall_ticket"),

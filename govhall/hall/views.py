@@ -69,6 +69,27 @@ def guide(request, center: str):
     return render(request, "hall/guide.html", {"center": center, "query": query, "results": results})
 
 
+def _take_number(request, form, categories, *, scope: str, issue) -> tuple[Ticket | None, int]:
+    """A posted request for a number (the kiosk, the online page): the
+    client's rate limit, the chosen category among ``categories``, then
+    ``issue(category, cleaned_data)``. The ticket, or None and the status
+    with the error on ``form``."""
+    if rate_limited(scope=scope, key=client_address(request) or "unknown",
+                    limit=settings.GOVHALL_KIOSK_TICKETS_PER_MINUTE, seconds=60):
+        form.add_error(None, _("取号过于频繁，请一分钟后再试。"))
+        return None, 429
+    if not form.is_valid():
+        return None, 400
+    category = next((c for c in categories if c.pk == form.cleaned_data["category"]), None)
+    try:
+        if category is None:
+            raise DomainError(_("请选择本中心的取号类别。"), field="category")
+        return issue(category, form.cleaned_data), 302
+    except DomainError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return None, error.status
+
+
 def kiosk(request, center: str):
     """The touch screen of the hall (自助取号): one big button per category.
     Public; a client may take only a few numbers a minute."""
@@ -77,29 +98,52 @@ def kiosk(request, center: str):
     form = KioskForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        if rate_limited(scope="kiosk", key=client_address(request) or "unknown",
-                        limit=settings.GOVHALL_KIOSK_TICKETS_PER_MINUTE, seconds=60):
-            form.add_error(None, _("取号过于频繁，请一分钟后再试。"))
-            status = 429
-        elif form.is_valid():
-            category = next((c for c in categories if c.pk == form.cleaned_data["category"]), None)
-            try:
-                if category is None:
-                    raise DomainError(_("请选择本中心的取号类别。"), field="category")
-                ticket = services.ticket_issue(
-                    actor=SYSTEM, category=category, source=TicketSource.KIOSK,
-                    priority=TicketPriority.CARE if form.cleaned_data["care"] else TicketPriority.NONE,
-                    phone=form.cleaned_data["phone"], client_address=client_address(request))
-            except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
-                return redirect("hall_ticket", code=ticket.code)
-        if status == 200:
-            status = 400
+        ticket, status = _take_number(request, form, categories, scope="kiosk", issue=lambda category, data: (
+            services.ticket_issue(
+                actor=SYSTEM, category=category, source=TicketSource.KIOSK,
+                priority=TicketPriority.CARE if data["care"] else TicketPriority.NONE,
+                phone=data["phone"], client_address=client_address(request))))
+        if ticket is not None:
+            return redirect("hall_ticket", code=ticket.code)
     counts = selectors.waiting_counts(center_id=center.pk, on=clock.today())
     return render(request, "hall/kiosk.html", {
         "center": center, "form": form,
         "categories": [(c, counts.get(c.pk, 0)) for c in categories],
+    }, status=status)
+
+
+class OnlineTicketForm(forms.Form):
+    category = forms.IntegerField(label=gettext_lazy("取号类别"))
+    care = forms.BooleanField(label=gettext_lazy("老年人、残疾人等优先（关怀通道）"), required=False)
+    phone = forms.CharField(label=gettext_lazy("手机号码"), max_length=20, required=False)
+
+
+def online_ticket(request, center: str):
+    """Take a number from the portal (网上取号), phone-sized: a logged-in
+    applicant, or someone who gives a phone number; within the hall's hours,
+    one open number per person, category and day (services.ticket_issue_online)."""
+    center = _center(center)
+    user = request.user if request.user.is_authenticated else None
+    if user is not None and not user.is_applicant and request.method == "POST":
+        raise PermissionDenied(_("工作人员请在工作台或取号机取号。"))
+    categories = list(selectors.categories_public(center_id=center.pk))
+    initial = {"phone": user.phone} if user is not None and user.is_applicant else {}
+    form = OnlineTicketForm(request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        ticket, status = _take_number(request, form, categories, scope="online_ticket", issue=lambda category, data: (
+            services.ticket_issue_online(actor=user or SYSTEM, category=category, phone=data["phone"],
+                                         care=data["care"], client_address=client_address(request))))
+        if ticket is not None:
+            return redirect("hall_ticket", code=ticket.code)
+    today = clock.today()
+    counts = selectors.waiting_counts(center_id=center.pk, on=today)
+    mine = list(Ticket.objects.filter(center=center, day=today, issued_by=user, state__in=services.OPEN_STATES)
+                .select_related("category").order_by("pk")) if user is not None and user.is_applicant else []
+    return render(request, "hall/online_ticket.html", {
+        "center": center, "form": form, "mine": mine,
+        "categories": [(c, counts.get(c.pk, 0)) for c in categories],
+        "office_start": settings.GOVHALL_OFFICE_START, "office_end": settings.GOVHALL_OFFICE_END,
     }, status=status)
 
 

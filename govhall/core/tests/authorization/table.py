@@ -1064,6 +1064,9 @@ def _hall() -> dict[str, list[Probe]]:
     return appointments | {
         "hall/<str:center>/guide/": [Probe("guide", "GET", public(), center)],
         "hall/<str:center>/kiosk/": [Probe("kiosk", "GET", public(), center)],
+        # Numbers from the portal: the page for everyone (a number needs an
+        # applicant's account or a phone, within the hall's hours).
+        "hall/<str:center>/online/": [Probe("online", "GET", public(), center)],
         "hall/<str:center>/display/": [Probe("display", "GET", public(), center)],
         "hall/<str:center>/display/calls/": [Probe("calls", "GET", public(), center)],
         "hall/ticket/<str:code>/": [Probe("ticket", "GET", public(), lambda w: {"code": w.tickets["waiting"].code})],
