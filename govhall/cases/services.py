@@ -34,7 +34,8 @@ from govhall.cases.selectors import (
 )
 from govhall.cases.signals import case_changed
 from govhall.cases.states import (
-    CLOCK_RUNNING, CREATE_DRAFT, GREEN_OFF, GREEN_ON, OPEN, PAUSED, Action, State, SuspensionGround, target_state,
+    BEFORE_DECISION, CLOCK_RUNNING, CREATE_DRAFT, GREEN_OFF, GREEN_ON, NOTE_ACTIONS, OPEN, PAUSED, Action, State, SuspensionGround,
+    target_state,
 )
 from govhall.catalog.models import ItemVersion, VersionStatus
 from govhall.core import clock, identity, statements
@@ -1021,18 +1022,48 @@ def case_green_channel_set(*, actor: Actor, case: Case, green: bool, reason: str
         raise DomainError(_("办件已办结，不能再设置绿色通道。"), field="state")
     if case.green_channel == bool(green):
         raise DomainError(_("该办件已是绿色通道。") if green else _("该办件不是绿色通道。"), field="green_channel")
-    event = event_build(case=case, actor=actor, action=GREEN_ON if green else GREEN_OFF, from_state=case.state,
-                        to_state=case.state, data={"reason": reason}, client_address=client_address, at=at)
-    today = _local_date(at)
+    _event_append(case, actor=actor, action=GREEN_ON if green else GREEN_OFF, data={"reason": reason}, at=at,
+                  client_address=client_address, green_channel=bool(green), watch_on=_local_date(at))
+    return case
+
+
+def _event_append(case: Case, *, actor, action: str, data: dict, at: datetime, client_address: str | None = None,
+                  **changes) -> None:
+    """An event of the case's chain that is not a transition (the state
+    stays): the event and the chain head with ``changes`` in one guarded
+    update on (id, version), as a transition's. Conflict when someone else
+    changed the case first."""
+    event = event_build(case=case, actor=actor, action=action, from_state=case.state, to_state=case.state,
+                        data=data, client_address=client_address, at=at)
     updated = statements.update(Case, where={"id": case.pk, "version": case.version}, increment="version",
-                                values={"green_channel": bool(green), "watch_on": today, "updated_at": at,
-                                        "event_seq": event.seq, "event_hash": event.hash})
+                                values={**changes, "updated_at": at, "event_seq": event.seq, "event_hash": event.hash})
     if updated != 1:
         raise Conflict(_("该办件刚被他人处理，请刷新后重试。"))
     statements.insert(event)
     case.version += 1
-    case.green_channel, case.watch_on, case.updated_at = bool(green), today, at
+    for field, value in {**changes, "updated_at": at}.items():
+        setattr(case, field, value)
     case.event_seq, case.event_hash, case.event_written = event.seq, event.hash, event
+
+
+@transaction.atomic
+def case_note_record(*, actor: Actor, case: Case, action: str, data: dict, at: datetime | None = None,
+                     client_address: str | None = None) -> Case:
+    """Record in an open case's chain an act on it that is not a transition
+    of its lifecycle — a department's findings of a joint inspection,
+    drawing review or acceptance (govhall.joint) — so that the case's
+    history and ``verify-audit`` show it. ``action`` must be one registered
+    with its label (``states.event_labels_register``); the caller checked
+    that the actor may act for the case's department (the joint event's
+    participants). Refused once the case is decided or ended: what feeds
+    a decision comes before it."""
+    if action not in NOTE_ACTIONS:
+        raise DomainError(_("未登记的办件记录类型。"), field="action")
+    if case.state not in BEFORE_DECISION:
+        raise DomainError(_("办件已作出决定或已结束，不能再记录。"), field="state")
+    at = _now(at)
+    _event_append(case, actor=actor, action=action, data={**_behalf(actor, case, at), **data}, at=at,
+                  client_address=client_address)
     return case
 
 

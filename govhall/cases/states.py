@@ -120,6 +120,17 @@ CREATE_DRAFT = "create_draft"
 # A center manager flags a case as green channel (绿色通道) or takes the flag off.
 GREEN_ON, GREEN_OFF = "green_on", "green_off"
 _EXTRA_LABELS = {CREATE_DRAFT: _("保存草稿"), GREEN_ON: _("设为绿色通道"), GREEN_OFF: _("取消绿色通道")}
+# Events other apps record in a case's chain (``services.case_note_record``),
+# registered with their labels by those apps (govhall.joint: a joint
+# event's findings).
+NOTE_ACTIONS: set[str] = set()
+
+
+def event_labels_register(labels: dict) -> None:
+    """Register the actions (and their labels) another app records in case
+    chains through ``services.case_note_record``."""
+    NOTE_ACTIONS.update(labels)
+    _EXTRA_LABELS.update(labels)
 
 
 def event_label(action: str) -> str:

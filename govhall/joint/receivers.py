@@ -99,7 +99,12 @@ def _settled_sql() -> tuple[str, str]:
 
 
 def register_labels() -> None:
+    from govhall.cases.states import event_labels_register
     from govhall.core.audit import register_action_labels
+    from govhall.joint.services import JOINT_FINDING
+
+    # A department's findings of a joint event, in its sub-case's chain.
+    event_labels_register({JOINT_FINDING: _("联合活动意见")})
 
     register_action_labels({
         "joint_theme_create": (_("创建并联审批主题"), _("{code}：{name}")),

@@ -864,6 +864,9 @@ def joint_stage_watch_refresh(*, today, at: datetime | None = None) -> int:
 # --- joint events (联合踏勘、联合审图、联合验收) -------------------------------------------
 
 PLACE_MAX = JointEvent._meta.get_field("place").max_length
+# A department's findings of a joint event, an event of its sub-case's chain
+# (its label registered by ``receivers.register_labels``).
+JOINT_FINDING = "joint_finding"
 
 
 def _require_department_staff(actor: Actor, department: Department, message: str) -> None:
@@ -957,6 +960,13 @@ def joint_finding_record(*, actor: Actor, finding: JointFinding, outcome: str, t
     else:
         text = cases._optional_text(text, "text", limit=cases.limits.TEXT_MAX)
     event = finding.event
+    # The findings feed the sub-case: an event of its own chain (its
+    # history, verify-audit), before the special procedure they end.
+    label = FindingOutcome(outcome).label
+    cases.case_note_record(actor=actor, case=case, action=JOINT_FINDING, at=at, data={
+        "joint_case": event.joint_case.number, "event": event.pk, "kind": event.kind,
+        "scheduled_on": event.scheduled_on.isoformat(), "place": event.place, "outcome": outcome, "text": text,
+        "opinion": f"{JointEventKind(event.kind).label}：{label}" + (f"，{text}" if text else "")})
     resumed = False
     if event.ground and case.state == State.SUSPENDED:
         pause = case.pauses.filter(ended_on__isnull=True).first()

@@ -88,3 +88,57 @@ def test_a_joint_event_is_scheduled_by_the_lead_department_with_a_lawful_ground(
     event = schedule(jc, [land, environment], organizer, kind="drawing_review", ground="")
     land.case.refresh_from_db()
     assert event.ground == "" and land.case.request_action == ""
+
+
+def test_a_departments_findings_are_an_event_of_its_sub_cases_own_chain(joint_hall, client):
+    from govhall.cases.events import chain_verify
+    from govhall.cases.selectors import case_events
+    from govhall.cases.states import event_label
+    from govhall.joint.services import JOINT_FINDING
+
+    hall = joint_hall
+    jc, land, environment, organizer = inspection_ready(hall)
+    event = schedule(jc, [land, environment], organizer)
+    environment.case.refresh_from_db()
+    cases.case_suspend(actor=hall.head, case=environment.case, at=at("2026-03-05 10:00"))
+    finding = JointFinding.objects.get(event=event, sub_case=environment)
+    joint.joint_finding_record(actor=hall.reviewer, finding=finding, outcome="correction",
+                               text="补充雨水排放方案", at=at("2026-03-09 10:00"))
+    case = environment.case
+    case.refresh_from_db()
+    events = list(case_events(case))
+    # The finding is in the sub-case's chain, before the resume it brings.
+    assert [e.action for e in events][-2:] == [JOINT_FINDING, Action.RESUME]
+    noted = events[-2]
+    assert noted.actor == hall.reviewer and noted.from_state == noted.to_state == State.SUSPENDED
+    assert noted.data["joint_case"] == jc.number and noted.data["outcome"] == "correction"
+    assert noted.data["text"] == "补充雨水排放方案" and "联合踏勘" in noted.data["opinion"]
+    assert event_label(JOINT_FINDING) == "联合活动意见"
+    assert chain_verify(case) is None  # the chain holds, the head moved with the event
+    # The joint event's own record stays.
+    finding.refresh_from_db()
+    assert finding.outcome == FindingOutcome.CORRECTION and AuditEvent.objects.filter(
+        action="joint_finding_record", target_id=str(jc.pk)).count() == 1
+    # The case page's history shows it.
+    client.force_login(hall.reviewer)
+    page = client.get(f"/workbench/cases/{case.pk}/")
+    assert page.status_code == 200
+    assert "联合活动意见" in page.content.decode() and "补充雨水排放方案" in page.content.decode()
+
+
+def test_findings_for_a_sub_case_already_decided_are_refused_and_nothing_is_written(joint_hall):
+    hall = joint_hall
+    jc, land, environment, organizer = inspection_ready(hall)
+    event = schedule(jc, [land, environment], organizer, ground="")
+    case = environment.case
+    cases.case_terminate(actor=hall.head, case=case, reason="申请人要求终止", at=at("2026-03-05 10:00"))
+    seq = case.event_seq
+    finding = JointFinding.objects.get(event=event, sub_case=environment)
+    with pytest.raises(DomainError) as refused:
+        joint.joint_finding_record(actor=hall.reviewer, finding=finding, outcome="passed",
+                                   at=at("2026-03-06 10:00"))
+    assert refused.value.field == "state"
+    case.refresh_from_db()
+    finding.refresh_from_db()
+    assert case.event_seq == seq and finding.outcome == ""
+
