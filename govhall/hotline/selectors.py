@@ -101,6 +101,10 @@ def escalations_to(*, user) -> QuerySet[Escalation]:
             .select_related("order", "assignment__unit").order_by("raised_at", "pk"))
 
 
+def order_attachments(order: WorkOrder) -> list:
+    return list(order.attachments.select_related("uploaded_by"))
+
+
 def order_children(order: WorkOrder) -> list[WorkOrder]:
     """The duplicates merged into ``order`` (its children), oldest first."""
     return list(order.children.order_by("created_at", "pk"))

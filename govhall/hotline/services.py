@@ -31,6 +31,7 @@ from govhall.hotline.models import (
     Urgency,
     WorkOrder,
     WorkOrderAssignment,
+    WorkOrderAttachment,
     WorkOrderCounter,
 )
 from govhall.hotline.policy import Act, actor_check, order_action_check
@@ -434,6 +435,53 @@ def workorder_escalation_note(*, actor, escalation: Escalation, note: str, at: d
                 data={"superior": escalation.superior.code, "unit": escalation.assignment.unit.code,
                       "kind": escalation.kind, "note": note})
     return escalation
+
+
+# --- attachments ------------------------------------------------------------------
+
+# At most this many files in one upload (the intake screen or the order page).
+ATTACHMENTS_MAX = 10
+
+
+@transaction.atomic
+def workorder_attach(*, actor, order: WorkOrder, files, at: datetime | None = None,
+                     client_address: str | None = None) -> list[WorkOrderAttachment]:
+    """附件: photos and PDFs (``files``: (filename, content) pairs) on an open
+    order, by the hotline's staff or a handler of a unit the order is
+    dispatched to. Every file is checked as case materials are (size, type,
+    content: ``core.uploads.upload_check`` with the materials' limits)
+    before any is stored; each is stored through Django's storage with its
+    SHA-256 and writes one event."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from govhall.cases.services import MATERIAL_MAX_BYTES
+    from govhall.core.uploads import SCANS, upload_check
+
+    at = _now(at)
+    assignment = _unit_of(actor, order)
+    order_action_check(Act.ATTACH, actor=actor, order=order, assignment=assignment)
+    files = list(files)
+    if not files:
+        raise DomainError(_("请选择要上传的文件。"), field="file")
+    if len(files) > ATTACHMENTS_MAX:
+        raise DomainError(_("一次最多上传 %(n)d 个文件。") % {"n": ATTACHMENTS_MAX}, field="file")
+    uploads = [upload_check(filename=name, content=content, allowed=SCANS, max_bytes=MATERIAL_MAX_BYTES)
+               for name, content in files]
+    records = []
+    for (name, content), upload in zip(files, uploads, strict=True):
+        digest = hashlib.sha256(content).hexdigest()
+        record = WorkOrderAttachment(order=order, original_name=str(name)[:200], content_type=upload.content_type,
+                                     size=len(content), sha256=digest, uploaded_by=person(actor), uploaded_at=at)
+        record.file.save(f"{order.number}-{digest[:12]}{upload.suffix}", ContentFile(content), save=False)
+        record.save()
+        records.append(record)
+        order = _transition(order, actor=actor, act=Act.ATTACH, to_state=order.state, at=at,
+                            client_address=client_address,
+                            data={"file": record.pk, "name": record.original_name, "size": record.size,
+                                  "sha256": digest})
+    return records
 
 
 # --- setup: categories and member units ---------------------------------------

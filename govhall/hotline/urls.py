@@ -20,5 +20,6 @@ urlpatterns = [
     path("workbench/hotline/", views.order_list, name="hotline_orders"),
     path("workbench/hotline/unit/", views.unit_list, name="hotline_unit_orders"),
     path("workbench/hotline/<str:number>/", views.order_detail, name="hotline_order"),
+    path("workbench/hotline/<str:number>/files/<int:file_id>/", views.order_file, name="hotline_order_file"),
     path("workbench/hotline/<str:number>/<slug:act>/", views.order_act, name="hotline_order_act"),
 ]

@@ -35,6 +35,7 @@ from govhall.hotline.selectors import (
     categories_active,
     escalations_to,
     order_assignments,
+    order_attachments,
     order_children,
     order_escalations,
     order_events,
@@ -85,6 +86,10 @@ def intake(request):
                     town=data["town"], latitude=data["latitude"], longitude=data["longitude"],
                     urgency=data["urgency"], related_case_number=data["related_case_number"],
                     client_address=client_address(request))
+                files = _uploads(request, "attachments")
+                if files:
+                    services.workorder_attach(actor=user, order=order, files=files,
+                                              client_address=client_address(request))
                 if step == "dispatch":
                     services.workorder_dispatch(actor=user, order=order, main_unit=data["main_unit"],
                                                 co_units=data["co_units"], client_address=client_address(request))
@@ -168,6 +173,14 @@ def _int(value) -> int:
     return number if 0 < number < 2**63 else 0
 
 
+def _uploads(request, name: str) -> list[tuple[str, bytes]]:
+    """The files posted under ``name``, each read to one byte over the
+    materials' limit (the service refuses what is larger)."""
+    from govhall.cases.services import MATERIAL_MAX_BYTES
+
+    return [(upload.name, upload.read(MATERIAL_MAX_BYTES + 1)) for upload in request.FILES.getlist(name)]
+
+
 def _visible(request, number: str):
     if request.user.role not in STAFF_ROLES:
         raise PermissionDenied  # a workbench page, as the cases' (applicants: 403)
@@ -186,6 +199,7 @@ def order_detail(request, number: str, *, forms=None, status=200):
     context = {
         "order": order, "assignment": assignment, "assignments": order_assignments(order),
         "children": order_children(order), "escalations": order_escalations(order),
+        "attachments": order_attachments(order),
         "superior_of": set(unit_ids_for(request.user)),
         "events": order_events(order), "actions": actions, "labels": ACT_LABELS, "now": clock.now(),
         "dispatch_form": forms.get(Act.DISPATCH) or DispatchForm(units=units_for_dispatch(center=order.center)),
@@ -230,6 +244,9 @@ def _act(act, request, order):
         services.workorder_merge(actor=user, order=order, parent=parent, reason=request.POST.get("reason", ""),
                                  client_address=address)
         return None
+    if act == Act.ATTACH:
+        services.workorder_attach(actor=user, order=order, files=_uploads(request, "file"), client_address=address)
+        return None
     if act == Act.ESCALATION_NOTE:
         escalation = order.escalations.filter(pk=_int(request.POST.get("escalation"))).first()
         if escalation is None:
@@ -253,6 +270,19 @@ def _act(act, request, order):
             raise Http404
         call()
     return None
+
+
+@login_required
+def order_file(request, number: str, file_id: int):
+    """An attachment of an order, for whoever may see the order (others:
+    403 for non-staff, 404 otherwise), served as case materials are."""
+    from govhall.cases.files import material_response
+
+    order = _visible(request, number)
+    record = order.attachments.filter(pk=file_id).first() if file_id < 2**63 else None
+    if record is None:
+        raise Http404
+    return material_response(record, download=request.GET.get("download") == "1")
 
 
 @login_required

@@ -922,6 +922,13 @@ def _hotline() -> dict[str, list[Probe]]:
                   lambda w: {"number": w.orders["order_b"].number, "act": "return"},
                   data=lambda w, p: {"text": "不属本单位职责"}),
         ],
+        # An order's attachment: for whoever sees the order; through another order, none.
+        "workbench/hotline/<str:number>/files/<int:file_id>/": [
+            Probe("file_b", "GET", staff_object(seen_b), lambda w: {
+                "number": w.orders["order_b"].number, "file_id": w.orders["order_b"].attachments.get().pk}),
+            Probe("other-file", "GET", staff_object(seen_a, HIDDEN), lambda w: {
+                "number": w.orders["order_a"].number, "file_id": w.orders["order_b"].attachments.get().pk}),
+        ],
     }
 
 

@@ -336,6 +336,8 @@ def _hotline(h, people) -> dict:
     from govhall.hotline import services as hotline
     from govhall.hotline.models import OrderChannel, OrderType, UnitKind
 
+    # A category of the tree (the category pages rename it).
+    hotline.category_create(actor=SYSTEM, code="01", name="城乡建设")
     orders = {}
     for label, department in (("order_b", h.dept_b), ("order_a", h.dept_a)):
         unit = hotline.member_unit_create(actor=SYSTEM, hotline_center=h.district, code=f"U-{department.code}",
@@ -344,4 +346,6 @@ def _hotline(h, people) -> dict:
                                          channel=OrderChannel.PHONE, content=f"工单 {label}",
                                          caller_phone="13912340000")
         orders[label] = hotline.workorder_dispatch(actor=people["hotline"], order=order, main_unit=unit)
+    # A photo's place: one PDF on order_b (its file page is probed).
+    hotline.workorder_attach(actor=people["hotline"], order=orders["order_b"], files=[("现场.pdf", sample_pdf())])
     return orders
