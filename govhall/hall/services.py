@@ -361,6 +361,9 @@ def ticket_transfer(*, actor: Actor, ticket: Ticket, category: ServiceCategory |
             raise DomainError(_("只能转往本中心启用的窗口。"), field="window")
         if window.pk == ticket.window_id:
             raise DomainError(_("不能转回本窗口。"), field="window")
+        if not selectors.window_category_ids(window):
+            raise DomainError(_("窗口 {number} 未设置服务类别，没有人在该窗口叫号，不能转往。").format(
+                number=window.number), field="window")
     elif target.pk == ticket.category_id:
         raise DomainError(_("转往的类别与原类别相同。"), field="category")
     elif not _served(target):

@@ -11,7 +11,7 @@ from govhall.hall import services as hall_services
 from govhall.hall.models import Ticket, TicketState
 from govhall.hall.tests.conftest import MORNING, issue, later
 from govhall.org import services as org
-from govhall.org.models import AttendanceStatus
+from govhall.org.models import AttendanceStatus, WindowKind
 
 pytestmark = pytest.mark.django_db
 
@@ -137,8 +137,14 @@ def test_transfer_names_the_field_at_fault(floor):
     unserved = hall_services.category_create(actor=SYSTEM, center=floor.district, code="U", name="无窗口类别")
     with pytest.raises(DomainError) as no_window:
         hall_services.ticket_transfer(actor=floor.clerk, ticket=ticket, category=unserved, at=later(3))
-    assert (nothing.value.field, same_window.value.field, foreign_category.value.field, no_window.value.field) == (
-        "category", "window", "category", "category")
+    # A window that calls no category: nobody there would call the person.
+    idle = org.window_create(actor=SYSTEM, center=floor.district, number="09", name="空窗口",
+                             kind=WindowKind.COMPREHENSIVE)
+    with pytest.raises(DomainError) as idle_window:
+        hall_services.ticket_transfer(actor=floor.clerk, ticket=ticket, window=idle, at=later(3))
+    assert "09" in idle_window.value.message
+    assert (nothing.value.field, same_window.value.field, foreign_category.value.field, no_window.value.field,
+            idle_window.value.field) == ("category", "window", "category", "category", "window")
     assert Ticket.objects.get(pk=ticket.pk).state == TicketState.CALLED  # nothing half-done
 
 
