@@ -37,14 +37,22 @@ class RatingChannel(models.TextChoices):
     SMS = "sms", _("短信链接")
     WINDOW = "window", _("窗口评价器")
     API = "api", _("接口")
+    # The 12345 hotline's call-back: the operator records the caller's level.
+    CALLBACK = "callback", _("热线回访")
 
 
 class Rating(models.Model):
-    """The applicant's rating of a delivered case, once. Department, window
-    and accepting staff are copied from the case when it is rated, so that
-    statistics never join through the case."""
+    """The applicant's rating of a delivered case, once; or the caller's
+    rating of a 12345 work order, recorded at its call-back (exactly one of
+    ``case`` and ``work_order``). Department, window and accepting staff are
+    copied from the case when it is rated, so that statistics never join
+    through the case; a work order's department is its main unit's, empty
+    when that unit is not a department (docs/evaluation.md)."""
 
-    case = models.OneToOneField(Case, verbose_name=_("办件"), on_delete=models.PROTECT, related_name="rating")
+    case = models.OneToOneField(Case, verbose_name=_("办件"), null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="rating")
+    work_order = models.OneToOneField("hotline.WorkOrder", verbose_name=_("工单"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="evaluation_rating")
     level = models.PositiveSmallIntegerField(_("评价等级"), choices=Level.choices)
     comment = models.CharField(_("评价内容"), max_length=COMMENT_MAX_LENGTH, blank=True)
     channel = models.CharField(_("评价渠道"), max_length=8, choices=RatingChannel.choices)
@@ -52,8 +60,8 @@ class Rating(models.Model):
     # The applicant's account; empty when rated through the SMS link or the window device.
     rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("评价人账户"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey(Department, verbose_name=_("实施部门"), on_delete=models.PROTECT,
-                                   related_name="ratings")
+    department = models.ForeignKey(Department, verbose_name=_("实施部门"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="ratings")
     window = models.ForeignKey(Window, verbose_name=_("收件窗口"), null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="ratings")
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("受理人"), null=True, blank=True,
@@ -74,10 +82,18 @@ class Rating(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="rating_level_1_to_5"),
+            models.CheckConstraint(condition=Q(case__isnull=False, work_order__isnull=True)
+                                   | Q(case__isnull=True, work_order__isnull=False),
+                                   name="rating_case_or_work_order"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.get_level_display()}"
+        return f"{self.subject_number} {self.get_level_display()}"
+
+    @property
+    def subject_number(self) -> str:
+        """The rated case's or work order's number."""
+        return self.case.number if self.case_id else self.work_order.number
 
     @property
     def is_bad(self) -> bool:
@@ -104,8 +120,10 @@ class FollowUp(models.Model):
     back, record the result. Each step keeps its text, who and when."""
 
     rating = models.OneToOneField(Rating, verbose_name=_("评价"), on_delete=models.PROTECT, related_name="followup")
-    department = models.ForeignKey(Department, verbose_name=_("责任部门"), on_delete=models.PROTECT,
-                                   related_name="followups")
+    # Empty for a work order whose main unit is not a department: the
+    # hotline office handles it (docs/evaluation.md).
+    department = models.ForeignKey(Department, verbose_name=_("责任部门"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="followups")
     state = models.CharField(_("状态"), max_length=12, choices=FollowUpState.choices, default=FollowUpState.OPEN)
     # The supervision scan asks "which open ones are past this day?"
     due_date = models.DateField(_("整改期限"), db_index=True)
@@ -138,7 +156,7 @@ class FollowUp(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rating.case_id} {self.get_state_display()}"
+        return f"{self.rating.subject_number} {self.get_state_display()}"
 
     @property
     def is_open(self) -> bool:

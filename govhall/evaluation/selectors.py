@@ -1,6 +1,6 @@
 """Reads of ratings and follow-ups, each with the reader's scope (DESIGN 5)."""
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from govhall.cases.models import Case, CaseEvent
 from govhall.cases.states import Action as CaseAction
@@ -31,8 +31,14 @@ def rating_list_pending_at_window(*, clerk: User, limit: int = WINDOW_PENDING_LI
 def followup_list_for_staff(*, user: User, state: str = "") -> QuerySet[FollowUp]:
     """Follow-ups of the departments (or centers) the user may see, the
     earliest deadline first."""
-    qs = (FollowUp.objects.filter(scope_q(user, department_id="department_id", center_path="department__center__path"))
-          .select_related("rating", "rating__case", "rating__case__item_version", "department"))
+    # A work order's follow-up without a department is seen with its hotline's center.
+    visible = (Q(department__isnull=False) & scope_q(user, department_id="department_id",
+                                                     center_path="department__center__path")
+               | Q(department__isnull=True) & scope_q(user, department_id="department_id",
+                                                      center_path="rating__work_order__center__path"))
+    qs = (FollowUp.objects.filter(visible)
+          .select_related("rating", "rating__case", "rating__case__item_version", "rating__work_order",
+                          "rating__work_order__category", "department"))
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("due_date", "pk")

@@ -93,12 +93,41 @@ def followup_due_date(rated_at: datetime):
                           % {"day": day.isoformat()}, field="due_date") from None
 
 
+def _subject_key(rating: Rating) -> str:
+    return "case" if rating.case_id else "work_order"
+
+
 def _followup_open(rating: Rating, *, actor, at: datetime) -> FollowUp:
     followup = FollowUp.objects.create(rating=rating, department_id=rating.department_id, state=FollowUpState.OPEN,
                                        due_date=followup_due_date(at), opened_at=at)
     audit_record(actor=actor, action="followup_open", target=followup,
-                 data={"case": rating.case.number, "level": rating.level, "due_date": followup.due_date.isoformat()})
+                 data={_subject_key(rating): rating.subject_number, "level": rating.level,
+                       "due_date": followup.due_date.isoformat()})
     return followup
+
+
+def rating_record_for_work_order(*, actor, order, level: int, comment: str = "", at: datetime) -> Rating:
+    """The caller's rating of a 12345 work order, recorded by the operator at
+    the call-back. Called only by ``hotline.services.workorder_close``,
+    inside its transaction (which checked the operator and the order's
+    state). The department is the main unit's when the unit is a
+    department, else empty (its follow-up is then the hotline office's);
+    a bad rating opens a follow-up as a case's does."""
+    level, comment = _clean(level, comment)
+    unit = order.main_unit
+    rating = Rating(work_order=order, level=level, comment=comment, channel=RatingChannel.CALLBACK, rated_at=at,
+                    rated_by=None, department_id=unit.department_id if unit is not None else None)
+    try:
+        with transaction.atomic():
+            rating.save()
+    except IntegrityError:
+        raise Conflict(_("该工单已经评价过。")) from None
+    audit_record(actor=actor, action="rating_create", target=rating,
+                 data={"work_order": order.number, "level": level, "level_label": str(Level(level).label),
+                       "channel": RatingChannel.CALLBACK})
+    if level in BAD_LEVELS:
+        _followup_open(rating, actor=actor, at=at)
+    return rating
 
 
 @transaction.atomic
@@ -193,13 +222,24 @@ def rating_invite_send(*, case: Case) -> bool:
 # --- follow-ups of bad ratings ------------------------------------------------------
 
 def _is_department_staff(actor: User, followup: FollowUp) -> bool:
-    return actor.role in DEPARTMENT_FOLLOWUP_ROLES and actor.department_id == followup.department_id
+    return (followup.department_id is not None and actor.role in DEPARTMENT_FOLLOWUP_ROLES
+            and actor.department_id == followup.department_id)
+
+
+def _followup_center_path(followup: FollowUp) -> str:
+    """The path of the center answerable for the follow-up: the department's,
+    or (a work order's rating with no department) the hotline's."""
+    if followup.department_id is not None:
+        return followup.department.center.path
+    return followup.rating.work_order.center.path
 
 
 def _is_center_manager(actor: User, followup: FollowUp) -> bool:
-    """A manager of the department's center or of a center above it."""
-    return (actor.role == Role.CENTER_MANAGER and actor.center_id is not None
-            and followup.department.center.path.startswith(actor.center.path))
+    """A manager of the department's center or of a center above it; for a
+    work order's rating also the hotline office of its hotline (or above)."""
+    roles = {Role.CENTER_MANAGER} | ({Role.HOTLINE_OFFICE} if followup.rating.work_order_id else set())
+    return (actor.role in roles and actor.center_id is not None
+            and _followup_center_path(followup).startswith(actor.center.path))
 
 
 # step → (the state it starts from, the state it leads to, who may take it)
@@ -242,7 +282,8 @@ def _step(followup: FollowUp, step: str, *, actor: User, at: datetime, text_fiel
     for field, value in changes.items():
         setattr(followup, field, value)
     audit_record(actor=actor, action=f"followup_{step}", target=followup,
-                 data={"case": followup.rating.case.number, "from": source, "to": target, text_field: text})
+                 data={_subject_key(followup.rating): followup.rating.subject_number, "from": source, "to": target,
+                       text_field: text})
     return followup
 
 

@@ -25,6 +25,7 @@ from govhall.evaluation.models import FollowUpState, Level, RatingChannel
 from govhall.evaluation.selectors import (
     followup_get_for_staff, followup_list_for_staff, rating_get_for_case, rating_list_pending_at_window,
 )
+from govhall.hotline.selectors import order_get_visible
 from govhall.org.roles import STAFF_ROLES
 
 
@@ -174,8 +175,13 @@ def _followup_page(request, followup, *, form=None, status=200):
     if step and form is None:
         form = STEP_FORMS[step](prefix=step)
     return render(request, "evaluation/followup_detail.html", {
-        "followup": followup, "rating": followup.rating, "case": followup.rating.case, "today": clock.today(),
-        "can_open_case": case_get_for_staff(user=request.user, case_id=followup.rating.case_id) is not None,
+        "followup": followup, "rating": followup.rating, "case": followup.rating.case,
+        "order": followup.rating.work_order, "today": clock.today(),
+        "can_open_case": (followup.rating.case_id is not None
+                          and case_get_for_staff(user=request.user, case_id=followup.rating.case_id) is not None),
+        "can_open_order": (followup.rating.work_order_id is not None
+                           and order_get_visible(user=request.user, number=followup.rating.work_order.number)
+                           is not None),
         "step": step, "step_label": services.STEP_LABELS.get(step, ""), "form": form,
     }, status=status)
 

@@ -16,6 +16,7 @@ from govhall.core.actors import is_system, person
 from govhall.core.counters import counter_next
 from govhall.core.errors import Conflict, DomainError
 from govhall.evaluation.models import Level
+from govhall.evaluation.services import rating_record_for_work_order
 from govhall.hotline import alerts, limits
 from govhall.hotline.events import order_event_build, order_event_store
 from govhall.hotline.models import (
@@ -316,16 +317,22 @@ def _rating(rating) -> int | None:
 def workorder_close(*, actor, order: WorkOrder, solved: bool, rating=None, note: str = "",
                     at: datetime | None = None, client_address: str | None = None) -> WorkOrder:
     """回访办结: the operator called back; whether it was solved and the
-    caller's five-level rating are recorded, and the order is closed."""
+    caller's five-level rating are recorded, and the order is closed. The
+    rating is the evaluation app's ``Rating`` of the order (a bad one opens
+    its follow-up), made in this transaction; ``WorkOrder.rating`` keeps a
+    copy of the level for the hotline's own figures."""
     at = _now(at)
     order_action_check(Act.CLOSE, actor=actor, order=order)
     if not isinstance(solved, bool):
         raise DomainError(_("请选择是否解决。"), field="solved")
     rating, note = _rating(rating), _text(note, "note", required=False)
-    return _transition(order, actor=actor, act=Act.CLOSE, to_state=OrderState.CLOSED, at=at,
-                       client_address=client_address,
-                       changes={"solved": solved, "rating": rating, "callback_note": note, "closed_at": at},
-                       data={"solved": solved, "rating": rating, "note": note})
+    order = _transition(order, actor=actor, act=Act.CLOSE, to_state=OrderState.CLOSED, at=at,
+                        client_address=client_address,
+                        changes={"solved": solved, "rating": rating, "callback_note": note, "closed_at": at},
+                        data={"solved": solved, "rating": rating, "note": note})
+    if rating is not None:
+        rating_record_for_work_order(actor=actor, order=order, level=rating, comment=note, at=at)
+    return order
 
 
 @transaction.atomic

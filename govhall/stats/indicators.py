@@ -100,8 +100,10 @@ class Scope:
         return q
 
     def ratings(self) -> Q:
-        """On ratings: department, window and staff as copied onto the rating."""
-        q = Q()
+        """On ratings: department, window and staff as copied onto the rating.
+        Cases' ratings only: the hotline's work orders are rated in the same
+        table but measured by the hotline's own figures (docs/evaluation.md)."""
+        q = Q(case__isnull=False)
         if self.center is not None:
             q &= Q(case__center__path__startswith=self.center.path)
         if self.department is not None:

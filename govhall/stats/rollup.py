@@ -562,7 +562,8 @@ def cells_recompute(days: Iterable[date]) -> int:
             for row in rows:
                 _add(cells, (row.pop("day"), *(row.pop(k) for k in ("c", "d", "w", "s", "i"))), row)
         moments = _moments(first, last)
-        ratings = (Rating.objects.filter(rated_at__gte=moments["gte"], rated_at__lt=moments["lt"]).order_by()
+        ratings = (Rating.objects.filter(case__isnull=False, rated_at__gte=moments["gte"], rated_at__lt=moments["lt"])
+                   .order_by()
                    .values("level", day=_local_day("rated_at"), c=F("case__center_id"), d=F("department_id"),
                            w=F("window_id"), s=F("staff_id"), i=F("case__item_version__item_id"))
                    .annotate(n=Count("pk")))
@@ -927,7 +928,7 @@ def _rebuild() -> RefreshResult:
             if edge["lo"] is not None:
                 days |= _days(edge["lo"], edge["hi"] + (ONE_DAY if name == "last" and model is OverdueSpan else
                                                         timedelta(0)))
-    rated = Rating.objects.aggregate(lo=Min("rated_at"), hi=Max("rated_at"))
+    rated = Rating.objects.filter(case__isnull=False).aggregate(lo=Min("rated_at"), hi=Max("rated_at"))
     if rated["lo"] is not None:
         days |= _days(to_local_date(rated["lo"]), to_local_date(rated["hi"]))
     result.days = cells_recompute(days)

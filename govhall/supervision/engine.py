@@ -397,15 +397,21 @@ def _scan_followups(today: date, at: datetime) -> int:
         from govhall.evaluation.models import OPEN_FOLLOWUP_STATES, FollowUp
     except ImportError:  # the evaluation app is not installed
         return 0
-    late = FollowUp.objects.filter(state__in=OPEN_FOLLOWUP_STATES, due_date__lt=today).select_related(
-        "rating__case", "department")
+    # A work order's follow-up without a department (its main unit is a town
+    # or a utility) is the hotline office's: it has no department to alert,
+    # its list shows it overdue (docs/evaluation.md).
+    late = FollowUp.objects.filter(state__in=OPEN_FOLLOWUP_STATES, due_date__lt=today,
+                                   department__isnull=False).select_related(
+        "rating__case", "rating__work_order", "department")
     raised = 0
     for followup in late:
         case = followup.rating.case
+        subject = f"办件{case.number}" if case is not None else f"工单{followup.rating.work_order.number}"
         finding = Finding("review.followup_late", f"followup:{followup.pk}", Severity.RED,
-                          f"办件{case.number}的差评整改期限为{followup.due_date}，尚未办结。",
+                          f"{subject}的差评整改期限为{followup.due_date}，尚未办结。",
                           {"due_date": followup.due_date.isoformat()})
-        if alert_raise(finding, department=followup.department, case=case, window=case.window, staff=None, at=at):
+        if alert_raise(finding, department=followup.department, case=case, window=case.window if case else None,
+                       staff=None, at=at):
             raised += 1
     return raised
 
