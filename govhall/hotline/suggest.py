@@ -22,13 +22,14 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import joblib
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.pipeline import Pipeline
+# scikit-learn, numpy and joblib are imported where they are used: importing them
+# takes about a second, which every process would pay at its first request (the
+# URL configuration reaches this module), whether or not it ever suggests.
+if TYPE_CHECKING:
+    import numpy as np
+    from sklearn.pipeline import Pipeline
 
 TOP = 3
 # Below this many labelled samples a head is not trained: the rules answer.
@@ -73,6 +74,10 @@ def _clean(text: str) -> str:
 
 def pipeline() -> Pipeline:
     """The text classifier (bench/bench_suggest.py compares others through ``make``)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
     return Pipeline([
         ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1,
                                   preprocessor=_clean, max_features=200_000)),
@@ -95,11 +100,15 @@ class Head:
 
     def rank(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, one row per text, columns in ``self.classes`` order."""
+        import numpy as np
+
         if self.pipeline is None:
             return np.ones((len(texts), 1))
         return self.pipeline.predict_proba(list(texts))
 
     def top(self, text: str, k: int = TOP) -> list[Ranked]:
+        import numpy as np
+
         row = self.rank([text])[0]
         order = np.argsort(-row)[:k]
         return [Ranked(self.classes[i], round(float(row[i]), 4)) for i in order]
@@ -119,6 +128,8 @@ class Model:
                            units=self.units.top(text, k) if self.units else [], source="model")
 
     def dumps(self) -> bytes:
+        import joblib
+
         buffer = io.BytesIO()
         joblib.dump(self, buffer, compress=3)
         return buffer.getvalue()
@@ -127,6 +138,8 @@ class Model:
 def loads(data: bytes) -> Model | None:
     """A model written by ``Model.dumps`` (only files govhall wrote itself are
     read: joblib is pickle), or None when its format is not this one."""
+    import joblib
+
     model = joblib.load(io.BytesIO(data))
     return model if isinstance(model, Model) and model.format == FORMAT else None
 
@@ -156,6 +169,8 @@ def train(samples: Sequence[Sample], *, min_samples: int = MIN_SAMPLES) -> Model
 def _splitter(labels: Sequence[str], folds: int):
     """Stratified k-fold when every class has at least two samples (k at most
     the smallest class), otherwise a shuffled k-fold."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
     smallest = min(Counter(labels).values())
     if smallest >= 2:
         return StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=0)
@@ -170,6 +185,8 @@ def cross_validate(samples: Sequence[Sample], attr: str, *, folds: int = FOLDS,
     texts, labels = _pairs(samples, attr)
     if len(texts) < MIN_SAMPLES:
         return None
+    import numpy as np
+
     texts_a, labels_a = np.array(texts, dtype=object), np.array(labels, dtype=object)
     splitter = _splitter(labels, folds)
     hit1 = hit3 = 0
