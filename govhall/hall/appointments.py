@@ -11,6 +11,7 @@ moment never both get it, on SQLite and PostgreSQL alike (a check
 constraint backs it). Each change runs in one transaction, checks the
 actor and writes one audit event; the moment is passed in as ``at``."""
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -18,8 +19,9 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from govhall.calendars.selectors import work_calendar
 from govhall.core import clock, identity
@@ -310,10 +312,16 @@ def checkin_window(appointment: Appointment) -> tuple[datetime, datetime]:
             start + timedelta(minutes=settings.GOVHALL_APPOINTMENT_CHECKIN_LATE_MINUTES))
 
 
+def month_day(moment: datetime | date) -> str:
+    """A day without the year in the reader's language: 12月7日, December 7
+    (the format is translated, msgctxt "date format")."""
+    return formats.date_format(moment, pgettext("date format", "n月j日"))
+
+
 def _when(moment: datetime, *, at: datetime) -> str:
     """A moment for a person: "09:30" today, "12月7日 09:30" another day."""
     local = timezone.localtime(moment)
-    day = "" if local.date() == clock.to_local_date(at) else f"{local.month}月{local.day}日 "
+    day = "" if local.date() == clock.to_local_date(at) else f"{month_day(local)} "
     return f"{day}{local:%H:%M}"
 
 
@@ -325,10 +333,17 @@ def appointment_find(*, center, code: str, phone: str = "") -> Appointment:
         raise DomainError(_("请输入预约码。"), field="code")
     if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
         raise DomainError(_("预约码为 8 位字母和数字。"), field="code")
-    appointment = (Appointment.objects.filter(code=code, category__center=center)
-                   .select_related("slot", "category", "category__center").first())
-    if appointment is None or ((phone or "").strip() and phone.strip() != appointment.phone):
-        raise NotFound(_("没有找到该预约，请核对预约码和手机号码。"), field="code")
+    appointment = (Appointment.objects.filter(code=code).select_related("slot", "category", "category__center")
+                   .first())
+    if appointment is None:
+        raise NotFound(_("没有预约码为 {code} 的预约，请核对预约码（见“我的预约”或预约短信）。").format(code=code),
+                       field="code")
+    if appointment.category.center_id != center.pk:
+        raise NotFound(_("预约码 {code} 是{center}的预约，请到该中心签到。").format(
+            code=code, center=appointment.category.center.name), field="code")
+    phone = re.sub(r"\s+", "", phone or "")
+    if phone and phone != appointment.phone:
+        raise NotFound(_("手机号码与该预约登记的号码不一致；请核对，或不填手机号码只凭预约码签到。"), field="phone")
     return appointment
 
 
@@ -340,18 +355,27 @@ def appointment_check_in(*, actor: Actor, appointment: Appointment, at: datetime
     ``appointment``), called after green channel and care, before everyone
     else."""
     at = at or clock.now()
+    slot = _when(appointment.slot.start, at=at)
+    if appointment.state == AppointmentState.CHECKED_IN:
+        raise Conflict(_("该预约已签到，排队号 {number}，请留意叫号。").format(
+            number=appointment.ticket.number if appointment.ticket_id else "—"), field="code")
+    if appointment.state == AppointmentState.CANCELLED:
+        raise Conflict(_("该预约（{slot}）已取消，不能签到；请现场取号。").format(slot=slot), field="code")
+    if appointment.state == AppointmentState.NO_SHOW:
+        raise Conflict(_("该预约（{slot}）已过期，记为爽约；请现场取号。").format(slot=slot), field="code")
     if appointment.state != AppointmentState.BOOKED:
         raise Conflict(_("该预约当前为“{state}”，不能签到。").format(state=appointment.get_state_display()),
                        field="code")
     opens, closes = checkin_window(appointment)
     if at < opens:
-        raise DomainError(_("签到时间为预约时段开始前 {early} 分钟至开始后 {late} 分钟，请于 {opens} 后再来签到。").format(
-            early=settings.GOVHALL_APPOINTMENT_CHECKIN_EARLY_MINUTES,
-            late=settings.GOVHALL_APPOINTMENT_CHECKIN_LATE_MINUTES,
-            opens=_when(opens, at=at)), field="code")
+        raise DomainError(_("该预约时段为 {slot}，签到时间为开始前 {early} 分钟至开始后 {late} 分钟，请于 {opens} 后再来签到。")
+                          .format(slot=slot, early=settings.GOVHALL_APPOINTMENT_CHECKIN_EARLY_MINUTES,
+                                  late=settings.GOVHALL_APPOINTMENT_CHECKIN_LATE_MINUTES,
+                                  opens=_when(opens, at=at)), field="code")
     if at > closes:
-        raise DomainError(_("已超过签到时间（预约时段开始后 {late} 分钟），请现场取号。").format(
-            late=settings.GOVHALL_APPOINTMENT_CHECKIN_LATE_MINUTES), field="code")
+        raise DomainError(_("该预约时段为 {slot}，签到已于 {closes} 截止（开始后 {late} 分钟），请现场取号。").format(
+            slot=slot, closes=_when(closes, at=at), late=settings.GOVHALL_APPOINTMENT_CHECKIN_LATE_MINUTES),
+            field="code")
     ticket = ticket_issue(actor=actor, category=appointment.category, source=TicketSource.APPOINTMENT,
                           priority=TicketPriority.APPOINTMENT, phone=appointment.phone, at=at,
                           client_address=client_address)
@@ -386,7 +410,7 @@ def _reminder_text(appointment: Appointment) -> str:
     start = timezone.localtime(appointment.slot.start)
     return _("【{center}】您已预约 {date} {time} 的“{category}”，请在开始前 {early} 分钟至开始后 {late} 分钟内到大厅"
              "自助取号机凭预约码 {code} 签到取号。如不能前来，请在网上取消预约。").format(
-        center=appointment.category.center.name, date=f"{start.month}月{start.day}日", time=start.strftime("%H:%M"),
+        center=appointment.category.center.name, date=month_day(start), time=start.strftime("%H:%M"),
         category=appointment.category.name, code=appointment.code,
         early=settings.GOVHALL_APPOINTMENT_CHECKIN_EARLY_MINUTES,
         late=settings.GOVHALL_APPOINTMENT_CHECKIN_LATE_MINUTES)

@@ -310,3 +310,44 @@ def test_a_failed_reminder_is_audited_with_the_phone_masked(booking, settings, d
     # Claimed once: the sweep does not send it again.
     with django_capture_on_commit_callbacks(execute=True):
         assert appts.appointment_reminders_send(at=at_day(TUESDAY, 9, 5)) == 0
+
+
+def test_the_kiosk_says_exactly_what_is_wrong_with_a_code(booking):
+    """A wrong, foreign, cancelled, used or expired code each get their own
+    message, naming the field (docs/hall.md "Check-in at the hall")."""
+    today = book(booking, booking.applicant, 9, 0, day=MORNING.date())
+    with pytest.raises(NotFound) as unknown:
+        appts.appointment_find(center=booking.district, code="ABCDEFGH")
+    assert unknown.value.field == "code" and "ABCDEFGH" in unknown.value.message
+    with pytest.raises(NotFound) as elsewhere:
+        appts.appointment_find(center=booking.town, code=today.code)
+    assert elsewhere.value.field == "code" and booking.district.name in elsewhere.value.message
+    with pytest.raises(NotFound) as phone:
+        appts.appointment_find(center=booking.district, code=today.code, phone="13900000000")
+    assert phone.value.field == "phone"
+    assert appts.appointment_find(center=booking.district, code=today.code, phone="139 1234 5678") == today
+    # Another day's booking, too early: the slot's day and the opening are named.
+    tuesday = book(booking, booking.other, 10, 0)
+    with pytest.raises(DomainError) as early:
+        appts.appointment_check_in(actor=SYSTEM, appointment=tuesday, at=later(0))
+    assert "3月3日 10:00" in early.value.message and "3月3日 09:30" in early.value.message
+    # Too late: when it closed.
+    with pytest.raises(DomainError) as late:
+        appts.appointment_check_in(actor=SYSTEM, appointment=today, at=later(20))
+    assert "09:15" in late.value.message and "现场取号" in late.value.message
+    # Used: its number; cancelled and expired say so.
+    ticket = appts.appointment_check_in(actor=SYSTEM, appointment=today, at=later(10))
+    with pytest.raises(Conflict) as used:
+        appts.appointment_check_in(actor=SYSTEM, appointment=today, at=later(11))
+    assert ticket.number in used.value.message
+    appts.appointment_cancel(actor=booking.other, appointment=tuesday, at=later(12))
+    with pytest.raises(Conflict) as cancelled:
+        appts.appointment_check_in(actor=SYSTEM, appointment=tuesday, at=later(13))
+    assert "已取消" in cancelled.value.message
+    gone = book(booking, booking.third, 9, 30, day=MORNING.date())
+    assert appts.appointment_no_shows_mark(at=later(61)) == 1
+    gone.refresh_from_db()
+    with pytest.raises(Conflict) as expired:
+        appts.appointment_check_in(actor=SYSTEM, appointment=gone, at=later(62))
+    assert "爽约" in expired.value.message and expired.value.field == "code"
+
