@@ -143,13 +143,18 @@ def _footer(font: str, report: Report):
     return draw
 
 
+def a4_document(out, title: str) -> SimpleDocTemplate:
+    """An A4 document with the report's margins (the hotline bulletin's too)."""
+    return SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                             bottomMargin=MARGIN, title=title, author="govhall")
+
+
 def report_pdf(report: Report) -> bytes:
     """The report's PDF bytes."""
     font = pdf_font_name()
     s = _styles(font)
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                            bottomMargin=MARGIN, title=report.title, author="govhall")
+    doc = a4_document(out, report.title)
     story: list = [
         Paragraph(escape(report.title), s["title"]),
         Paragraph(escape(_("统计期间：%(start)s 至 %(end)s　范围：%(scope)s　制表日期：%(made)s") % {
