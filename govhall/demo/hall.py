@@ -5,9 +5,14 @@ taken at the kiosk, called, served and finished through the hall
 services, a few still at the windows and a queue still waiting, so that the
 kiosk, the display and the calling panel show a working hall.
 
-Everything runs through the real services, on the loader's clock: the
-morning ends now, whatever the hour (at night it is squeezed into the hours
-since midnight)."""
+Everything runs through the real services, on the loader's clock, and
+only within the hall's hours (GOVHALL_OFFICE_START–END of a working day):
+loaded during them, the sample ends now; in the evening it ends at closing
+time (the last numbers still waiting, the clerks still signed in); before
+opening or on a day the hall is closed there is no sample day at all — the
+last working day is in the month's history (``demo_hall_month_load``).
+The duty roster of the sample windows covers the month and the next week
+(``demo_roster_load``)."""
 
 import base64
 import heapq
@@ -16,12 +21,15 @@ import random
 from collections import deque
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from govhall.calendars.selectors import work_calendar
 from govhall.core import clock
 from govhall.core.actors import SYSTEM
+from govhall.hall import roster as hall_roster
 from govhall.hall import services as hall
+from govhall.hall.appointments import is_open_day
 from govhall.hall.models import (
     PRIORITY_RANK,
     ServiceCategory,
@@ -64,6 +72,17 @@ ARRIVALS_PER_HOUR = {DISTRICT: 36, TOWN: 8}
 WAITING_AT_THE_END = {DISTRICT: 9, TOWN: 2}
 
 
+def sample_day_end(now: datetime) -> datetime | None:
+    """Where today's sample ends: now during office hours, closing time in
+    the evening of a working day; None before opening or on a day the hall
+    is closed (nothing is played outside the hall's hours)."""
+    local = timezone.localtime(now)
+    if not is_open_day(local.date()) or local.time() < settings.GOVHALL_OFFICE_START:
+        return None
+    closing = timezone.make_aware(datetime.combine(local.date(), settings.GOVHALL_OFFICE_END))
+    return min(now, closing)
+
+
 def demo_hall_load(*, now: datetime | None = None) -> int:
     """Categories, window mappings, today's sign-ins and tickets; returns
     the number of tickets."""
@@ -91,13 +110,17 @@ def demo_hall_load(*, now: datetime | None = None) -> int:
     for window, window_categories in served.items():
         hall.window_categories_set(actor=manager[window.center.code], window=window, categories=window_categories)
 
-    midnight = timezone.make_aware(datetime.combine(clock.to_local_date(now), time(0, 1)))
-    opening = max(midnight, now - timedelta(minutes=MORNING_MINUTES))
+    end = sample_day_end(now)
+    if end is None:
+        return 0  # the hall is closed now: no numbers, nobody signed in
+    now = end
+    office = timezone.make_aware(datetime.combine(clock.to_local_date(now), settings.GOVHALL_OFFICE_START))
+    opening = max(office, now - timedelta(minutes=MORNING_MINUTES))
     clerks = {}
     for window in served:
         clerk = User.objects.filter(window=window, role="clerk", is_active=True).order_by("username").first()
         if clerk is not None:
-            org.attendance_check_in(staff=clerk, at=opening - (opening - midnight) / 10)
+            org.attendance_check_in(staff=clerk, at=office - timedelta(minutes=12))
             clerks[window] = clerk
     count = 0
     for center_code, center_categories in categories.items():
@@ -309,3 +332,40 @@ def _poisson(rng, mean: float) -> int:
         if p <= limit:
             return k
         k += 1
+
+
+# --- the duty roster ---------------------------------------------------------------
+
+ROSTER_WEEKS_AHEAD = 1  # the current week and the next
+
+
+def demo_roster_load(*, now: datetime | None = None) -> int:
+    """The duty roster (排班) of the sample centers' windows that call a
+    category: each window's clerk, mornings and afternoons, from the week
+    the month's history begins to the week after this one — set a week at a
+    time by the center's manager through ``roster_week_set``, as a manager
+    would. Returns the number of entries."""
+    now = now or clock.now()
+    today = clock.to_local_date(now)
+    first = hall_roster.week_start(today - timedelta(days=MONTH_DAYS))
+    last = hall_roster.week_start(today) + timedelta(days=7 * ROSTER_WEEKS_AHEAD)
+    count = 0
+    for center in Center.objects.filter(code__in=[DISTRICT, TOWN]).order_by("path"):
+        manager = User.objects.filter(role="manager", center=center).order_by("username").first() or SYSTEM
+        clerks = {}
+        for window in (Window.objects.filter(center=center, active=True, hall_categories__isnull=False)
+                       .distinct().order_by("number")):
+            clerk = User.objects.filter(window=window, role="clerk", is_active=True).order_by("username").first()
+            if clerk is not None:
+                clerks[window.pk] = clerk.pk
+        if not clerks:
+            continue
+        monday = first
+        while monday <= last:
+            cells = {(window_id, day, half): staff_id for window_id, staff_id in clerks.items()
+                     for day in hall_roster.week_days(monday) for half in hall_roster.HALVES}
+            count += len(hall_roster.roster_week_set(actor=manager, center=center, monday=monday, cells=cells,
+                                                     at=min(now, timezone.make_aware(
+                                                         datetime.combine(monday - timedelta(days=3), time(16))))))
+            monday += timedelta(days=7)
+    return count

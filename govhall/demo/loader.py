@@ -217,10 +217,11 @@ def _load(size: int) -> list[DemoLogin]:
     LAST_LOAD.cases, LAST_LOAD.failures = result.cases, list(result.failures)
     _demo_attendance_load()
     # This morning at the hall's windows (signs today's clerks in: after the attendance history).
-    from govhall.demo.hall import demo_hall_load, demo_hall_month_load
+    from govhall.demo.hall import demo_hall_load, demo_hall_month_load, demo_roster_load
 
     demo_hall_load()
     demo_hall_month_load()  # the month before (statistics, staffing): its windows' attendance history
+    demo_roster_load()  # the duty roster of those windows: the month, this week and the next
     # Supervision catches up with the history: lights, late steps, events checked.
     supervise_scan(at=clock.now())
     _demo_alerts_handle()
