@@ -1,7 +1,8 @@
 """The whole's deadline and light of a joint case (行政许可法 art. 42),
 through the cases' bridge to govhall.timing: N working days from the day the
 combined application was received (art. 82), the days while the joint case
-stood stopped left out as a pause, the one extension added. A stage with a
+stood stopped or a sub-case stood under a special procedure (art. 45) left
+out as pauses, the one extension added. A stage with a
 time limit of its own (分阶段审批时限) is counted the same way from the day
 it started (``stage_watch``)."""
 
@@ -25,7 +26,19 @@ class WholeWatch:
 
 
 def _pauses(joint) -> list[tuple[date, date | None]]:
-    return [(date.fromisoformat(start), date.fromisoformat(end) if end else None) for start, end in joint.pauses]
+    """The periods the whole's clock stood: while the joint case stood
+    stopped, and while a current sub-case stood under a special procedure
+    (art. 45) — the two merged where they overlap, so no day is left out twice."""
+    periods = sorted((date.fromisoformat(start), date.fromisoformat(end) if end else None)
+                     for start, end in [*joint.pauses, *joint.procedure_pauses])
+    merged: list[tuple[date, date | None]] = []
+    for start, end in periods:
+        if merged and (merged[-1][1] is None or start <= merged[-1][1]):
+            last_start, last_end = merged[-1]
+            merged[-1] = (last_start, None if last_end is None or end is None else max(last_end, end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def whole_watch(joint, *, today: date, running: bool) -> WholeWatch:
@@ -33,8 +46,9 @@ def whole_watch(joint, *, today: date, running: bool) -> WholeWatch:
     (``running``), its light on ``today`` by the configured scheme, with the
     day it next changes — the values the row keeps for supervision."""
     days = joint.theme.whole_days
-    deadline = promised_deadline(accepted_on=joint.received_on, promised_days=days,
-                                 extension_days=joint.extension_days, pauses=_pauses(joint))
+    start = joint.received_on
+    deadline = promised_deadline(accepted_on=start, promised_days=days, extension_days=joint.extension_days,
+                                 pauses=[(max(begin, start), end) for begin, end in _pauses(joint)])
     # The base of the yellow threshold: the whole's days with its extension,
     # as a case's after an extension.
     return _watch(deadline, base=days + joint.extension_days, today=today, running=running, green=joint.green_channel)

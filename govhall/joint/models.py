@@ -156,6 +156,14 @@ class JointCase(models.Model):
     # [[start, end or null], …]: while stopped (a sub-case not granted) the
     # whole's clock does not run.
     pauses = models.JSONField(_("整体计时暂停"), default=list, blank=True)
+    # [[start, end or null], …]: while a current sub-case stands under a
+    # special procedure (art. 45: its time is not counted in the periods of
+    # the section, art. 42's included), the whole's clock stands too — from
+    # the first such sub-case's suspension to the last one's end
+    # (``procedures_open``: how many stand suspended now). Kept apart from
+    # the stopped periods; the two are merged when counting (deadlines._pauses).
+    procedure_pauses = models.JSONField(_("子件特别程序期间"), default=list, blank=True)
+    procedures_open = models.PositiveSmallIntegerField(_("特别程序中的子件数"), default=0)
     due_date = models.DateField(_("整体办理期限"), null=True, blank=True)
     deadline_provisional = models.BooleanField(_("期限依据临时日历"), default=False)
     light = models.CharField(_("亮灯"), max_length=8, blank=True)

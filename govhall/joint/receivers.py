@@ -11,12 +11,14 @@ import functools
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from govhall.cases.states import Action
+from govhall.cases.states import Action, State
 
 SETTLING = frozenset({Action.APPROVE, Action.DENY, Action.REJECT, Action.WITHDRAW, Action.TERMINATE})
 
 
-def sub_case_changed(*, case, action, at, **kwargs) -> None:
+def sub_case_changed(*, case, action, at, from_state=None, data=None, **kwargs) -> None:
+    if action == Action.SUSPEND or (from_state == State.SUSPENDED and case.state != State.SUSPENDED):
+        _procedure_changed(case, action, at, data or {})
     if action not in SETTLING:
         return
     settled = _stage_settled(case.pk)
@@ -26,6 +28,27 @@ def sub_case_changed(*, case, action, at, **kwargs) -> None:
 
     joint_case_id, joint_stage_id, granted = settled
     sub_case_settled(case=case, at=at, joint_case_id=joint_case_id, joint_stage_id=joint_stage_id, granted=granted)
+
+
+def _procedure_changed(case, action, at, data: dict) -> None:
+    """A special procedure of a case began (its head's approval) or ended
+    (resumed, or the case withdrawn or terminated while in it): when the
+    case is a current sub-case, the whole's clock follows (one indexed read
+    otherwise; only these rare acts pay it)."""
+    from datetime import date
+
+    from govhall.cases.deadlines import received_on
+    from govhall.joint.models import SubCase
+    from govhall.joint.services import sub_case_procedure
+
+    joint_case_id = (SubCase.objects.filter(case_id=case.pk, replaced=False)
+                     .values_list("joint_case_id", flat=True).first())
+    if joint_case_id is None:
+        return
+    started = action == Action.SUSPEND
+    day = data.get("started_on" if started else "ended_on")
+    sub_case_procedure(case=case, joint_case_id=joint_case_id, started=started, at=at,
+                       day=date.fromisoformat(day) if day else received_on(at))
 
 
 def joint_time_scan(*, today, at, **kwargs) -> int:
@@ -124,4 +147,6 @@ def register_labels() -> None:
         "joint_stage_deliver": (_("已完成阶段的结果出件"), _("{number}")),
         "joint_event_schedule": (_("安排联合活动"), _("{number}：{kind_name}，{scheduled_on}")),
         "joint_finding_record": (_("记录联合活动意见"), _("{number}：{case}")),
+        "joint_procedure_pause": (_("整体计时暂停（子件特别程序）"), _("{number}：{case}")),
+        "joint_procedure_resume": (_("整体计时恢复（子件特别程序结束）"), _("{number}：{case}，整体期限 {due_date}")),
     })

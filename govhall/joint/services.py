@@ -37,6 +37,7 @@ from govhall.joint import alerts
 from govhall.joint.deadlines import stage_watch, whole_watch
 from govhall.joint.forms import CombinedForm, theme_form
 from govhall.joint.models import (
+    JOINT_OPEN,
     WHOLE_DAYS_DEFAULT,
     WHOLE_EXTENSION_MAX,
     FindingOutcome,
@@ -673,6 +674,42 @@ def sub_case_settled(*, case: Case, at: datetime, joint_case_id: int, joint_stag
         joint.state = JointState.READY
         _save(joint, at, "state")
         audit_record(actor=SYSTEM, action="joint_ready", target=joint, data={"number": joint.number})
+
+
+def sub_case_procedure(*, case: Case, joint_case_id: int, started: bool, day, at: datetime) -> None:
+    """A current sub-case's special procedure began on ``day`` (its head's
+    approval, ``started``) or ended on it (the case's receiver found it,
+    inside that transaction). Art. 45 leaves the time a special procedure
+    needs out of every period of its section, art. 42's 45 days of joint
+    handling included: the whole's clock — and a running stage's — stands
+    from the first current sub-case's suspension until the last one's end
+    (docs/joint.md, "Deadlines"). Stored on the joint case's row with the
+    deadline and light it gives, so the scan reads no sub-case."""
+    joint = _locked(JointCase(pk=joint_case_id))
+    if joint.state not in JOINT_OPEN:
+        return
+    periods = list(joint.procedure_pauses)
+    if started:
+        joint.procedures_open += 1
+        if joint.procedures_open > 1:  # the whole already stands for another sub-case
+            JointCase.objects.filter(pk=joint.pk).update(procedures_open=joint.procedures_open)
+            return
+        periods.append([day.isoformat(), None])
+    else:
+        if joint.procedures_open == 0:  # suspended before this rule (the migration counted it) or not current
+            return
+        joint.procedures_open -= 1
+        if joint.procedures_open:
+            JointCase.objects.filter(pk=joint.pk).update(procedures_open=joint.procedures_open)
+            return
+        start = periods[-1][0]
+        periods[-1] = [start, max(day.isoformat(), start)]
+    joint.procedure_pauses = periods
+    _save(joint, at, "procedure_pauses", "procedures_open")
+    _stages_rewatch(joint, at)
+    audit_record(actor=SYSTEM, action="joint_procedure_pause" if started else "joint_procedure_resume", target=joint,
+                 data={"number": joint.number, "case": case.number, "day": day.isoformat(),
+                       "due_date": _iso(joint.due_date)})
 
 
 @transaction.atomic

@@ -141,16 +141,16 @@ def receive_construction(hall, when=None, **changes):
     return joint.joint_submit(**kwargs)
 
 
-def inspection_ready(hall):
+def inspection_ready(hall, *, received=None, accepted="2026-03-03 10:00"):
     """The construction project's first stage with 建设用地规划许可 (自然资源局,
     the stage's lead) and 环境影响评价 (department A) accepted, a ground the
     center registered for on-site inspection, and a reviewer of the lead."""
-    jc = receive_construction(hall)
+    jc = receive_construction(hall, received)
     links = {link.stage_item.item.code: link for link in SubCase.objects.filter(joint_case=jc)
              .select_related("case", "stage_item__item")}
     land, environment = links[hall.items["land"].code], links[hall.items["environment"].code]
     for link in (land, environment):
-        accept_checked(actor=SYSTEM, case=link.case, at=at("2026-03-03 10:00"))
+        accept_checked(actor=SYSTEM, case=link.case, at=at(accepted))
     cases.suspension_ground_add(actor=hall.manager, center=hall.district, code="onsite_survey", name="现场踏勘",
                                 legal_basis="《示例省优化营商环境条例》第三十条")
     organizer = org.user_create(actor=SYSTEM, username="reviewer_c", password="x", role=Role.REVIEWER,

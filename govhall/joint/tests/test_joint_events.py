@@ -10,6 +10,7 @@ import pytest
 
 from govhall.cases import services as cases
 from govhall.cases.states import Action, State
+from govhall.core.actors import SYSTEM
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.core.models import AuditEvent
 from govhall.joint import services as joint
@@ -142,3 +143,63 @@ def test_findings_for_a_sub_case_already_decided_are_refused_and_nothing_is_writ
     finding.refresh_from_db()
     assert case.event_seq == seq and finding.outcome == ""
 
+
+def test_a_sub_cases_special_procedure_stands_the_whole_clock_across_a_holiday(joint_hall, client):
+    """Art. 45 leaves a special procedure's time out of art. 42's 45 days:
+    the whole stands from the first participating sub-case's suspension to
+    the last one's end, the overlap counted once, and shows no light then."""
+    from govhall.calendars.selectors import work_calendar
+    from govhall.cases.deadlines import promised_deadline
+
+    hall = joint_hall
+    jc, land, environment, organizer = inspection_ready(hall, received=at("2026-03-30 10:00"),
+                                                        accepted="2026-03-31 10:00")
+    from govhall.org import services as org
+    from govhall.org.models import Action as Grant
+
+    org.authorization_grant(actor=SYSTEM, staff=organizer, department=hall.departments["C"], action=Grant.REVIEW)
+    before = jc.due_date
+    assert before == promised_deadline(accepted_on=date(2026, 3, 30), promised_days=45).due
+    event = schedule(jc, [land, environment], organizer, scheduled_on=date(2026, 4, 2), at=at("2026-04-01 10:00"))
+    for link in (land, environment):
+        link.case.refresh_from_db()
+    cases.case_suspend(actor=hall.head, case=environment.case, at=at("2026-04-02 10:00"))
+    jc.refresh_from_db()
+    assert jc.procedure_pauses == [["2026-04-02", None]] and jc.procedures_open == 1
+    assert (jc.due_date, jc.light, jc.watch_on) == (None, "", None)  # a legal pause never shows as overdue
+    client.force_login(organizer)
+    assert "子件依法按特别程序办理，整体计时暂停" in client.get(f"/workbench/joint/{jc.number}/").content.decode()
+    cases.case_suspend(actor=SYSTEM, case=land.case, at=at("2026-04-03 10:00"))  # 自然资源局's own approval
+    # Environment's findings end its procedure on 7 April (after 清明, 4–6
+    # April): land still stands in its own, so the whole still stands.
+    joint.joint_finding_record(actor=hall.reviewer, finding=JointFinding.objects.get(event=event, sub_case=environment),
+                               outcome="passed", at=at("2026-04-07 10:00"))
+    jc.refresh_from_db()
+    assert jc.procedure_pauses == [["2026-04-02", None]] and jc.procedures_open == 1 and jc.due_date is None
+    joint.joint_finding_record(actor=organizer, finding=JointFinding.objects.get(event=event, sub_case=land),
+                               outcome="passed", at=at("2026-04-08 10:00"))
+    jc.refresh_from_db()
+    assert jc.procedure_pauses == [["2026-04-02", "2026-04-08"]] and jc.procedures_open == 0
+    # The days of (2 April, 8 April] left out: 3 April, 7 and 8 April, the
+    # holiday not being a working day anyway.
+    assert work_calendar().workdays_between(before, jc.due_date) == 3
+    assert jc.due_date == promised_deadline(accepted_on=date(2026, 3, 30), promised_days=45,
+                                            pauses=[(date(2026, 4, 2), date(2026, 4, 8))]).due
+    assert jc.light and jc.watch_on is not None
+    actions = list(AuditEvent.objects.filter(target_type="joint.jointcase", target_id=str(jc.pk),
+                                             action__startswith="joint_procedure").order_by("pk").values_list("action", flat=True))
+    assert actions == ["joint_procedure_pause", "joint_procedure_resume"]
+
+
+def test_a_sub_case_ended_in_its_special_procedure_lets_the_whole_clock_run_again(joint_hall):
+    hall = joint_hall
+    jc, _land, environment, organizer = inspection_ready(hall)
+    schedule(jc, [environment], organizer)
+    environment.case.refresh_from_db()
+    case = cases.case_suspend(actor=hall.head, case=environment.case, at=at("2026-03-05 10:00"))
+    jc.refresh_from_db()
+    assert jc.procedures_open == 1 and jc.due_date is None
+    cases.case_terminate(actor=hall.head, case=case, reason="申请人要求终止", at=at("2026-03-10 10:00"))
+    jc.refresh_from_db()
+    assert jc.procedure_pauses == [["2026-03-05", "2026-03-10"]] and jc.procedures_open == 0
+    assert jc.due_date is not None
