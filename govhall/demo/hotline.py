@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from govhall.core import clock
 from govhall.core.actors import SYSTEM
+from govhall.demo.hotline_history import DAYS, demo_hotline_history_load
 from govhall.hotline import services as hotline
 from govhall.hotline.knowledge_data import ANSWERS
 from govhall.hotline.models import (
@@ -20,6 +21,7 @@ from govhall.hotline.models import (
     UnitKind,
     Urgency,
 )
+from govhall.hotline.suggest_services import suggest_model_train
 from govhall.org.models import Center, Department, User
 
 CATEGORIES = [
@@ -29,9 +31,15 @@ CATEGORIES = [
     ("04", "政务服务", [("0401", "办事效率", [])]),
 ]
 DEPARTMENT_UNITS = [("区住建局", "RX-ZJ"), ("区人社局", "RX-RS"), ("区市监局", "RX-SJ"), ("区行政审批局", "RX-SP"),
-                    ("区水务局", "RX-SW")]
+                    ("区水务局", "RX-SW"), ("区公安分局", "RX-GA"), ("区卫健局", "RX-WJ"), ("区综合执法局", "RX-ZF"),
+                    ("区民政局", "RX-MZ")]
+# The other departments of the district are member units too (code RX-D<nn>
+# from the department's code): each catalog item's knowledge belongs to the
+# unit of the department that implements it.
 TOWN_UNITS = [("511602001", "RX-ZJL", "浙江路街道办事处"), ("511602101", "RX-XX", "协兴镇人民政府")]
 UTILITIES = [("RX-WATER", "广安自来水有限公司"), ("RX-POWER", "国网广安区供电公司"), ("RX-GAS", "广安燃气有限公司")]
+# Other organizations (其他单位): the housing provident fund's office answers for the fund.
+OTHERS = [("RX-GJJ", "广安市住房公积金管理中心广安区管理部")]
 
 
 def demo_hotline_load(*, district: Center) -> None:
@@ -43,19 +51,55 @@ def demo_hotline_load(*, district: Center) -> None:
             for code3, name3 in leaves:
                 categories[code3] = hotline.category_create(actor=SYSTEM, code=code3, name=name3, parent=mid)
     units = {}
-    for short_name, code in DEPARTMENT_UNITS:
-        department = Department.objects.get(center=district, short_name=short_name)
+    codes = dict(DEPARTMENT_UNITS)
+    for department in Department.objects.filter(center=district).order_by("code"):
+        code = codes.get(department.short_name) or f"RX-D{department.code.rsplit('-', 1)[-1]}"
         units[code] = hotline.member_unit_create(actor=SYSTEM, hotline_center=district, code=code, name=department.name,
                                                  kind=UnitKind.DEPARTMENT, department=department)
+    handlers = _handlers(district)
     for center_code, code, name in TOWN_UNITS:
         units[code] = hotline.member_unit_create(actor=SYSTEM, hotline_center=district, code=code, name=name,
-                                                 kind=UnitKind.TOWN, level=2,
-                                                 center=Center.objects.get(code=center_code))
+                                                 kind=UnitKind.TOWN, level=2, center=Center.objects.get(code=center_code))
     for code, name in UTILITIES:
         units[code] = hotline.member_unit_create(actor=SYSTEM, hotline_center=district, code=code, name=name,
-                                                 kind=UnitKind.UTILITY, level=2, superior=units["RX-SW"])
+                                                 kind=UnitKind.UTILITY, level=2, superior=units["RX-SW"],
+                                                 members=[handlers[code]] if code in handlers else [])
+    for code, name in OTHERS:
+        units[code] = hotline.member_unit_create(actor=SYSTEM, hotline_center=district, code=code, name=name,
+                                                 kind=UnitKind.OTHER, level=2)
     demo_knowledge_load(units=units)
+    operator, office = User.objects.get(username="hotline"), User.objects.get(username="rexianban")
+    demo_hotline_history_load(categories=categories, units=units, handlers=handlers, operator=operator, office=office)
     _orders(categories, units)
+    # The dispatch suggestions learn from the history's closed orders (the intake page shows them).
+    suggest_model_train(actor=SYSTEM, center=district)
+
+
+# The handlers of the units the history's orders go to (unit_zhujian, a
+# featured login, handles the housing bureau's): username, name, unit.
+HANDLERS = [("unit_renshe", "罗敏", "RX-RS"), ("unit_shijian", "彭涛", "RX-SJ"), ("unit_shenpi", "田甜", "RX-SP"),
+            ("unit_water", "曾强", "RX-WATER")]
+# A utility's handler belongs to the department that oversees it (a member
+# unit handler's login needs one): the water company's to the 区水务局.
+HANDLER_DEPARTMENTS = {"RX-WATER": "区水务局"}
+
+
+def _handlers(district: Center) -> dict[str, User]:
+    from django.contrib.auth.hashers import make_password
+
+    from govhall.demo.loader import DEMO_PASSWORD
+    from govhall.org import services as org
+    from govhall.org.roles import Role
+
+    password_hash = make_password(DEMO_PASSWORD)
+    handlers = {"RX-ZJ": User.objects.get(username="unit_zhujian")}
+    for username, full_name, code in HANDLERS:
+        short_name = HANDLER_DEPARTMENTS.get(code) or next(name for name, unit in DEPARTMENT_UNITS if unit == code)
+        department = Department.objects.get(center=district, short_name=short_name)
+        handlers[code] = org.user_create(actor=SYSTEM, username=username, password_hash=password_hash,
+                                         role=Role.MEMBER_UNIT_HANDLER, full_name=full_name, center=district,
+                                         department=department)
+    return handlers
 
 
 def _orders(categories, units) -> None:
@@ -134,23 +178,24 @@ def demo_knowledge_load(*, units: dict) -> int:
     handler = User.objects.get(username="unit_zhujian")
     now = clock.now()
     today = clock.to_local_date(now)
+    start = DAYS + 10  # in force before the first order of the history
     count = 0
 
     def entry(unit, question, answer, keywords="", days=None, stop=""):
         nonlocal count
         version = kb.knowledge_create(actor=office, source_unit=unit, question=question, answer=answer,
-                                      keywords=keywords, valid_from=today - timedelta(days=60),
+                                      keywords=keywords, valid_from=today - timedelta(days=start + 20),
                                       valid_until=today + timedelta(days=days) if days else None,
-                                      at=now - timedelta(days=40))
+                                      at=now - timedelta(days=start))
         count += 1
         if stop == "draft":
             return
-        kb.knowledge_submit(actor=office, version=version, at=now - timedelta(days=39))
+        kb.knowledge_submit(actor=office, version=version, at=now - timedelta(days=start - 1))
         if stop == "review":
             return
         reviewer = handler if unit.code == "RX-ZJ" else SYSTEM
-        kb.knowledge_review(actor=reviewer, version=version, approve=True, at=now - timedelta(days=38))
-        kb.knowledge_publish(actor=office, version=version, at=now - timedelta(days=37))
+        kb.knowledge_review(actor=reviewer, version=version, approve=True, at=now - timedelta(days=start - 2))
+        kb.knowledge_publish(actor=office, version=version, at=now - timedelta(days=start - 3))
 
     for unit_code, question, answer, keywords, days in ANSWERS:
         entry(units[unit_code], question, answer, keywords, days)

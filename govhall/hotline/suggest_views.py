@@ -23,7 +23,7 @@ from govhall.hotline.suggest_import import (
     describe,
     history_import,
 )
-from govhall.hotline.suggest_tasks import suggest_train_task
+from govhall.hotline.suggest_tasks import suggest_train_pending, suggest_train_task
 
 
 class HistoryForm(forms.Form):
@@ -94,7 +94,8 @@ def model_page(request):
         status = 400
     return render(request, "hotline/suggest.html", {
         "center": center, "form": form, "errors": errors, "trainings": suggest_services.suggest_models_for(center),
-        "history": suggest_services.history_count(center)}, status=status)
+        "history": suggest_services.history_count(center), "pending": suggest_train_pending(center.pk)},
+        status=status)
 
 
 @login_required
@@ -102,6 +103,9 @@ def model_page(request):
 def train(request):
     """Retrain now: the task worker does it (at once where tasks run inline)."""
     center = _manager_center(request)
+    if suggest_train_pending(center.pk) is not None:
+        messages.info(request, _("重新训练已在进行或排队中，无需重复提交。"))
+        return redirect("hotline_suggest")
     suggest_train_task.enqueue(center_id=center.pk, user_id=request.user.pk)
     messages.success(request, _("已提交重新训练，完成后此页显示新的准确率。"))
     return redirect("hotline_suggest")

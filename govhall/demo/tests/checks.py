@@ -197,6 +197,7 @@ def check_joint_approval() -> None:
     sub-cases are real cases of their departments, in their work lists."""
     from itertools import pairwise
 
+    from govhall.catalog.application_form import delivery_offered
     from govhall.joint.models import (
         JointCase,
         JointState,
@@ -218,6 +219,10 @@ def check_joint_approval() -> None:
     stage = company.stages.get()  # one stage: registration, seal, tax and social insurance together
     assert {si.item.department.short_name for si in stage.items.select_related("item__department")} == {
         "区行政审批局", "区公安分局", "广安区税务局", "区人社局"}
+    # The results delivered together at the window or by mail, as real
+    # centers do (统一出件): every item of the theme offers both.
+    offered = delivery_offered(*(si.item.current for si in stage.items.select_related("item__current")))
+    assert {"window", "mail"} <= set(offered)
     stages = list(construction.stages.order_by("order").prefetch_related("depends_on"))
     assert [s.name for s in stages] == ["立项用地规划许可", "工程建设许可", "施工许可", "竣工验收"]
     for before, after in pairwise(stages):
@@ -227,6 +232,7 @@ def check_joint_approval() -> None:
         assert s.items.values("item__department").distinct().count() >= 2, s.name  # several departments
 
     joints = {j.pk: j for j in JointCase.objects.select_related("theme")}
+    assert sorted(j.delivery_method for j in joints.values() if j.theme.code == "kaiban-qiye") == ["mail", "window"]
     assert Counter((j.theme.code, j.state) for j in joints.values()) == Counter({
         ("kaiban-qiye", JointState.DELIVERED): 1, ("kaiban-qiye", JointState.RUNNING): 1,
         ("gongcheng-jianshe", JointState.RUNNING): 1, ("gongcheng-jianshe", JointState.STOPPED): 1})
@@ -292,3 +298,57 @@ def check_joint_inspection_and_times(joints: dict) -> None:
         received = events.get(action="joint_submit")
         assert received.at == joint.created_at  # the simulated moment of receipt
         assert all(clock.to_local_date(e.at) < today for e in events)  # none at the load time
+
+
+def check_hotline_history() -> None:
+    """Three months of work orders through the services (issue 15 item 10):
+    every fate in the chains, the hot topics, the knowledge entries' source
+    units, and a trained dispatch-suggestion model the intake page uses."""
+    from datetime import timedelta
+
+    from django.db.models import Count
+
+    from govhall.demo.hotline import DEPARTMENT_UNITS
+    from govhall.hotline.knowledge_data import ANSWERS
+    from govhall.hotline.models import (
+        KnowledgeVersion,
+        SuggestModel,
+        WorkOrder,
+        WorkOrderEvent,
+    )
+    from govhall.hotline.suggest_services import suggestions_for
+
+    orders = WorkOrder.objects.all()
+    assert orders.count() >= 500
+    assert orders.filter(created_at__lte=clock.now() - timedelta(days=85)).exists()
+    days = Counter(clock.to_local_date(at) for at in orders.values_list("created_at", flat=True))
+    assert len(days) >= 85 and max(days.values()) >= 15  # every day, busier on the hot days
+    acts = Counter(WorkOrderEvent.objects.values_list("action", flat=True))
+    for act in ("close_direct", "dispatch", "sign", "reply", "return", "extension_ask", "extension_decide", "close",
+                "reopen"):
+        assert acts[act] >= 1, act
+    twice = WorkOrderEvent.objects.filter(action="dispatch").values("order").annotate(n=Count("pk")).filter(n=2)
+    assert twice.exists()  # returned, then dispatched again
+    closed = orders.filter(state="closed")
+    assert closed.filter(rating__gte=4).count() > closed.filter(rating__lte=2).count() > 0
+    assert closed.filter(reopen_count=1, rating__isnull=False).exists()  # reopened, answered again, called back
+    assert closed.filter(knowledge__isnull=False).count() >= 20
+    assert orders.filter(content__contains="协兴镇牌坊村", category__code="010101").count() >= 30
+    assert orders.filter(content__contains="滨河花园").count() >= 60
+    # Each knowledge entry's source unit owns the matter.
+    codes = {question: code for code, question, *_rest in ANSWERS}
+    for version in KnowledgeVersion.objects.select_related("entry__source_unit__department"):
+        unit = version.entry.source_unit
+        if version.question in codes:
+            assert unit.code == codes[version.question], version.question
+    units = {code for _name, code in DEPARTMENT_UNITS}
+    assert {"RX-GA", "RX-WJ", "RX-MZ"} <= units
+    for version in ItemVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("item"):
+        questions = [f"{version.name}要带什么材料？", f"{version.name}在哪里办、多久能办好？"]
+        for entry in KnowledgeVersion.objects.filter(question__in=questions).select_related("entry__source_unit"):
+            assert entry.entry.source_unit.department_id == version.item.department_id, entry.question
+    # The model learned from the closed orders: the intake page suggests from it.
+    model = SuggestModel.objects.get()
+    assert model.file and model.orders == closed.count() and model.unit_top1 is not None
+    answer = suggestions_for(actor=User.objects.get(username="hotline"), text="我们小区停水一整天了，什么时候来水")
+    assert answer.source == "model" and answer.units[0].code == "RX-WATER"

@@ -62,12 +62,14 @@ def test_the_sample_hall():
     from govhall.demo.tests.checks import (
         check_every_login_has_work,
         check_every_step_is_staffed,
+        check_hotline_history,
         check_joint_approval,
         check_the_default_plan,
         check_the_heads_wait,
         check_the_town_works,
     )
 
+    check_hotline_history()
     check_every_step_is_staffed()
     check_every_login_has_work(output)
     check_the_heads_wait()

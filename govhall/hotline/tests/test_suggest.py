@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook
 
 from govhall.core.actors import SYSTEM
@@ -155,6 +156,29 @@ def test_the_accuracy_page_shows_the_figures_and_retrains_on_demand(line, school
     client.force_login(line.operator)
     assert client.get("/workbench/hotline/suggest/").status_code == 403
     assert client.post("/workbench/hotline/suggest/train/").status_code == 403
+
+
+def test_the_retrain_button_shows_the_queued_then_running_training(line, school, client, settings):
+    """With the task worker (the database backend), the page says the
+    retraining waits or runs, the button is disabled, and a second click
+    enqueues nothing."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    import_json(line, school)
+    client.force_login(line.office)
+    page = client.get("/workbench/hotline/suggest/").content.decode()
+    assert "train-pending" not in page and "立即重新训练" in page
+    assert client.post("/workbench/hotline/suggest/train/").status_code == 302
+    page = client.get("/workbench/hotline/suggest/").content.decode()
+    assert "重新训练已排队" in page and "训练中…" in page and "disabled" in page
+    assert client.post("/workbench/hotline/suggest/train/").status_code == 302
+    waiting = DBTaskResult.objects.filter(task_path="govhall.hotline.suggest_tasks.suggest_train_task")
+    assert waiting.count() == 1 and not SuggestModel.objects.exists()
+    waiting.update(status="RUNNING", started_at=timezone.now())
+    assert "正在重新训练" in client.get("/workbench/hotline/suggest/").content.decode()
+    waiting.update(status="SUCCESSFUL")
+    assert "立即重新训练" in client.get("/workbench/hotline/suggest/").content.decode()
 
 
 def test_the_import_form_reports_row_errors(line, school, client):
