@@ -25,6 +25,8 @@ from govhall.stats.figures import format_value
 from govhall.stats.report_pdf import BLUE, WIDTH, _footer, _styles, _table, a4_document
 from govhall.stats.report_xlsx import FORMATS, _header, _title
 
+VOLUMES = frozenset({"channel", "type", "category", "town"})
+
 
 @dataclass
 class Table:
@@ -36,6 +38,7 @@ class Table:
     rows: list[list]
     note: str = ""
     chart: tuple[int, str] | None = None  # (value column, chart title) of a bar chart
+    name: str = ""  # its short name: the sheet's, and the volume tables' subheading
 
     def text(self, value, kind: str) -> str:
         if kind == "text":
@@ -56,13 +59,14 @@ def ranking_formula() -> str:
     )
 
 
-def _volume(key: str, title: str, counts: list[Count], total: int, head: str) -> Table:
+def _volume(key: str, name: str, counts: list[Count], total: int, head: str) -> Table:
     return Table(
         key,
-        title,
+        _("二、工单量分布"),
         [(head, "text", 22), (_("工单量"), "count", 10), (_("占比"), "rate", 10)],
         [[c.label, c.count, c.share(total)] for c in counts],
-        chart=(2, title),
+        chart=(2, _("%(name)s（件）") % {"name": name}),
+        name=name,
     )
 
 
@@ -92,6 +96,7 @@ def bulletin_tables(b: Bulletin) -> list[Table]:
                 _("非常满意、满意、基本满意 ÷ 全部评价"),
             ],
         ],
+        name=_("总体情况"),
     )
     units = Table(
         "units",
@@ -126,6 +131,7 @@ def bulletin_tables(b: Bulletin) -> list[Table]:
         note=_(
             "按时签收率 = 按时签收 ÷（已签收 + 超时未签收）；按时答复率只计主办单位。"
         ),
+        name=_("成员单位按时签收与答复"),
     )
     keywords = Table(
         "keywords",
@@ -141,6 +147,7 @@ def bulletin_tables(b: Bulletin) -> list[Table]:
             [t.label, t.count, t.previous, yes if t.rising else "", _examples(t)]
             for t in b.keywords
         ],
+        name=_("热点词"),
     )
     clusters = Table(
         "clusters",
@@ -159,6 +166,7 @@ def bulletin_tables(b: Bulletin) -> list[Table]:
         note=_(
             "相似：两件工单分词后的 TF-IDF 向量余弦相似度不低于 0.5；聚类至少 3 件。"
         ),
+        name=_("相似诉求聚类"),
     )
     ranking = Table(
         "ranking",
@@ -186,15 +194,14 @@ def bulletin_tables(b: Bulletin) -> list[Table]:
         ],
         note=ranking_formula(),
         chart=(7, _("成员单位得分")),
+        name=_("成员单位排名"),
     )
     return [
         overview,
-        _volume("channel", _("二、来源渠道"), b.by_channel, b.total, _("渠道")),
-        _volume("type", _("二、诉求类型"), b.by_type, b.total, _("类型")),
-        _volume(
-            "category", _("二、诉求分类（一级）"), b.by_category, b.total, _("分类")
-        ),
-        _volume("town", _("二、所属镇街"), b.by_town, b.total, _("镇街")),
+        _volume("channel", _("来源渠道"), b.by_channel, b.total, _("渠道")),
+        _volume("type", _("诉求类型"), b.by_type, b.total, _("类型")),
+        _volume("category", _("诉求分类（一级）"), b.by_category, b.total, _("分类")),
+        _volume("town", _("所属镇街"), b.by_town, b.total, _("镇街")),
         units,
         keywords,
         clusters,
@@ -210,8 +217,20 @@ def bulletin_xlsx(b: Bulletin) -> bytes:
     book = Workbook()
     book.remove(book.active)
     for table in bulletin_tables(b):
-        sheet = book.create_sheet(table.title.split("、", 1)[-1][:31])
-        _title(sheet, b, b.title if table.key == "overview" else table.title)
+        sheet = book.create_sheet(table.name[:31])
+        heading = _("%(section)s：%(name)s") % {
+            "section": table.title,
+            "name": table.name,
+        }
+        _title(
+            sheet,
+            b,
+            b.title
+            if table.key == "overview"
+            else heading
+            if table.key in VOLUMES
+            else table.title,
+        )
         _header(sheet, 4, [c[0] for c in table.columns], [c[2] for c in table.columns])
         for row_number, row in enumerate(table.rows, start=5):
             for column, (value, (_head, kind, _width)) in enumerate(
@@ -310,14 +329,11 @@ def bulletin_pdf(b: Bulletin) -> bytes:
     ]
     heading = ""
     for table in bulletin_tables(b):
-        section = table.title.split("、", 1)[0]
-        if table.key in {"channel", "type", "category", "town"}:
-            if section != heading:
-                story.append(Paragraph(escape(_("二、工单量分布")), s["h2"]))
-            story.append(Paragraph(escape(table.title.split("、", 1)[-1]), s["body"]))
-        else:
+        if table.title != heading:
             story.append(Paragraph(escape(table.title), s["h2"]))
-        heading = section
+        if table.key in VOLUMES:
+            story.append(Paragraph(escape(table.name), s["body"]))
+        heading = table.title
         wide = {"text": 1.0, "count": 0.55, "rate": 0.6, "score": 0.55}
         shares = [
             wide[kind]
@@ -348,8 +364,6 @@ def bulletin_pdf(b: Bulletin) -> bytes:
                 for row in table.rows
                 if row[column - 1] is not None
             ]
-            if table.key != "ranking":
-                title = _("%(title)s（件）") % {"title": title.split("、", 1)[-1]}
             if pairs:
                 story += [
                     Spacer(1, 2 * mm),
