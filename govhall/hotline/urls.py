@@ -1,6 +1,7 @@
 from django.urls import path
 
 from govhall.hotline import knowledge_views, suggest_views, views
+from govhall.hotline.bulletin_views import bulletin_page
 
 urlpatterns = [
     path("workbench/hotline/intake/", views.intake, name="hotline_intake"),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("workbench/hotline/suggest/train/", suggest_views.train, name="hotline_suggest_train"),
     path("workbench/hotline/intake/knowledge/", knowledge_views.suggest, name="hotline_knowledge_suggest"),
     path("workbench/hotline/intake/knowledge/pick/", knowledge_views.pick, name="hotline_knowledge_pick"),
+    path("workbench/hotline/bulletin/", bulletin_page, name="hotline_bulletin"),
     path("workbench/hotline/knowledge/", knowledge_views.knowledge_list, name="hotline_knowledge_list"),
     path("workbench/hotline/knowledge/new/", knowledge_views.knowledge_new, name="hotline_knowledge_new"),
     path("workbench/hotline/knowledge/<int:pk>/", knowledge_views.knowledge_detail, name="hotline_knowledge"),

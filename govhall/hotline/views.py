@@ -19,6 +19,7 @@ from govhall.core import clock
 from govhall.core.client import client_address
 from govhall.core.errors import DomainError
 from govhall.hotline import services
+from govhall.hotline.bulletin import orders_filter
 from govhall.hotline.forms import (
     CloseForm,
     DispatchForm,
@@ -135,13 +136,16 @@ def order_list(request):
     overdue = request.GET.get("overdue") == "1"
     now = clock.now()
     orders = order_list_visible(user=user, state=state, type=kind, overdue_at=now if overdue else None)
+    # The operation bulletin's links: its figures' orders (hotline/bulletin.py).
+    orders, bulletin = orders_filter(orders, request.GET)
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
     return render(request, "hotline/list.html", {
         "page": page, "state": state, "type": kind, "overdue": overdue, "now": now,
         "states": OrderState.choices, "types": OrderType.choices, "is_operator": user.role in OPERATORS,
         "expiring": knowledge_expiring(user=user, at=now), "warning_days": EXPIRY_WARNING_DAYS,
-        "query": urlencode({k: v for k, v in (("state", state), ("type", kind), ("overdue", "1" if overdue else ""))
-                            if v}) + "&",
+        "bulletin": bulletin,
+        "query": urlencode({**bulletin, **{k: v for k, v in (("state", state), ("type", kind),
+                                                             ("overdue", "1" if overdue else "")) if v}}) + "&",
     })
 
 

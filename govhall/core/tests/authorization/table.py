@@ -911,6 +911,10 @@ def _hotline() -> dict[str, list[Probe]]:
         "workbench/hotline/": [Probe("list", "GET", staff_page(only=readers), words_seen_by=numbers)],
         "workbench/hotline/unit/": [
             Probe("list", "GET", staff_page(only=frozenset({"unit_b"})), words_seen_by=numbers)],
+        # the operation bulletin: the center's managers (their center) and supervisors; operators 403
+        "workbench/hotline/bulletin/": [
+            Probe("page", "GET", staff_page(only=frozenset({"manager", "town_manager", "manager_c", "supervisor"})),
+                  query="?month=2026-03")],
         "workbench/hotline/<str:number>/": [
             Probe("order_b", "GET", staff_object(seen_b), order("order_b")),
             Probe("order_a", "GET", staff_object(seen_a), order("order_a")),
