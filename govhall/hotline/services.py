@@ -523,6 +523,43 @@ def category_create(*, actor, code: str, name: str, parent: Category | None = No
 
 
 @transaction.atomic
+def category_update(*, actor, category: Category, name: str | None = None, active: bool | None = None) -> Category:
+    """Rename a category or (de)activate it. Deactivating takes its
+    descendants with it (no active leaf under an inactive branch); a
+    category is activated only under an active parent. Orders keep their
+    category either way: an inactive one is no longer offered."""
+    from govhall.core.audit import audit_record
+
+    _require_setup(actor)
+    changes = {}
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 60:
+            raise DomainError(_("请填写 1 至 60 个字的分类名称。"), field="name")
+        if name != category.name:
+            changes["name"] = name
+    if active is not None and active != category.active:
+        if active and category.parent_id is not None and not category.parent.active:
+            raise DomainError(_("上级分类已停用，请先启用上级分类。"), field="active")
+        changes["active"] = active
+    if not changes:
+        return category
+    Category.objects.filter(pk=category.pk).update(**changes)
+    descendants = []
+    if changes.get("active") is False:
+        level = [category.pk]
+        while level:
+            level = list(Category.objects.filter(parent_id__in=level, active=True).values_list("pk", flat=True))
+            descendants += level
+        Category.objects.filter(pk__in=descendants).update(active=False)
+    for field, value in changes.items():
+        setattr(category, field, value)
+    audit_record(actor=actor, action="hotline_category_update", target=category,
+                 data={"code": category.code, **changes, "deactivated": len(descendants)})
+    return category
+
+
+@transaction.atomic
 def member_unit_create(*, actor, hotline_center: Center, code: str, name: str, kind: str, level: int = 1,
                        department=None, center: Center | None = None, superior: MemberUnit | None = None,
                        members=()) -> MemberUnit:

@@ -59,11 +59,11 @@ class HistoryRefused(DomainError):
         self.errors = errors
 
 
-def describe(error: tuple[int, str, str]) -> str:
+def describe(error: tuple[int, str, str], labels=None) -> str:
     row, field, message = error
     if not row:
         return message
-    label = LABELS.get(field, field)
+    label = (labels or LABELS).get(field, field)
     return _("第 %(row)d 行“%(field)s”：%(message)s") % {"row": row, "field": label, "message": message}
 
 
@@ -100,15 +100,17 @@ def _rows_csv(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     return [(number, row) for number, row in enumerate(reader, start=2) if any((v or "").strip() for v in row.values())]
 
 
-def _rows_json(data: bytes) -> list[tuple[int, dict[str, Any]]]:
+def _rows_json(data: bytes, *, key: str = "orders", shape: str = "") -> list[tuple[int, dict[str, Any]]]:
+    """The objects of a JSON array (or of the array under ``key``);
+    ``shape``: the message when the file is not that."""
     try:
         payload = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         raise HistoryRefused([(0, "file", _("无法解析该 JSON 文件。"))]) from None
     if isinstance(payload, dict):
-        payload = payload.get("orders")
+        payload = payload.get(key)
     if not isinstance(payload, list) or not all(isinstance(row, dict) for row in payload):
-        raise HistoryRefused([(0, "file", _("JSON 须为工单对象的数组（或含 orders 数组的对象）。"))])
+        raise HistoryRefused([(0, "file", shape or _("JSON 须为工单对象的数组（或含 orders 数组的对象）。"))])
     # JSON rows are numbered from 1 (the array's first element).
     return list(enumerate(payload, start=1))
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from govhall.hotline import knowledge_views, suggest_views, views
+from govhall.hotline import category_views, knowledge_views, suggest_views, views
 from govhall.hotline.bulletin_views import bulletin_page
 
 urlpatterns = [
@@ -19,6 +19,9 @@ urlpatterns = [
     path("workbench/hotline/knowledge/<int:pk>/edit/", knowledge_views.knowledge_edit, name="hotline_knowledge_edit"),
     path("workbench/hotline/knowledge/<int:pk>/<slug:act>/", knowledge_views.knowledge_act,
          name="hotline_knowledge_act"),
+    path("workbench/hotline/categories/", category_views.category_list, name="hotline_categories"),
+    path("workbench/hotline/categories/import/", category_views.category_import, name="hotline_category_import"),
+    path("workbench/hotline/categories/<int:pk>/", category_views.category_edit, name="hotline_category_edit"),
     path("workbench/hotline/", views.order_list, name="hotline_orders"),
     path("workbench/hotline/unit/", views.unit_list, name="hotline_unit_orders"),
     path("workbench/hotline/<str:number>/", views.order_detail, name="hotline_order"),

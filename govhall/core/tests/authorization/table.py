@@ -1158,10 +1158,38 @@ def _suggest() -> dict[str, list[Probe]]:
     }
 
 
+def _categories() -> dict[str, list[Probe]]:
+    """The hotline's category tree (hotline/category_views.py): the tree,
+    add, rename/deactivate and the xlsx/json import, for the hotline office
+    and system administrators (no other persona here may)."""
+    setup = frozenset({"sysadmin"})
+
+    def category(w):
+        from govhall.hotline.models import Category
+
+        return {"pk": Category.objects.get(code="01").pk}
+
+    def upload(w, p):
+        return {"file": SimpleUploadedFile("categories.json", '[{"code": "02", "name": "交通出行"}]'.encode(),
+                                           content_type="application/json")}
+
+    return {
+        "workbench/hotline/categories/": [
+            Probe("tree", "GET", staff_page(only=setup)),
+            Probe("add", "POST", staff_page(OK(302, "audit"), only=setup),
+                  data=lambda w, p: {"new-code": "03", "new-name": "教育"})],
+        "workbench/hotline/categories/import/": [
+            Probe("import", "POST", staff_page(OK(302, "audit"), only=setup), data=upload)],
+        "workbench/hotline/categories/<int:pk>/": [
+            Probe("rename", "POST", staff_page(OK(302, "audit"), only=setup), kwargs=category,
+                  data=lambda w, p: {f"c{category(w)['pk']}-name": "城乡建设管理", f"c{category(w)['pk']}-active": "on"})],
+    }
+
+
 def entries() -> dict[str, list[Probe]]:
     table = {}
     for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint(), _agency(),
-                 _green(), _hotline(), _hall(), _open311(), _knowledge(), _suggest()):
+                 _green(), _hotline(), _hall(), _open311(), _knowledge(), _suggest(), _categories()):
         overlap = set(table) & set(part)
         assert not overlap, f"patterns in two parts of the table: {sorted(overlap)}"
         table.update(part)
