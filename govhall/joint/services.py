@@ -55,6 +55,7 @@ from govhall.joint.models import (
     Theme,
     ThemeStatus,
 )
+from govhall.joint.tracking import contact_record
 from govhall.org import services as org_services
 from govhall.org.models import Center, Department, User, WindowKind
 from govhall.org.selectors import user_department_ids
@@ -436,6 +437,10 @@ def joint_submit(*, actor: Actor, theme: Theme, applicant_name: str, applicant_i
         alerts.whole_alerts_sync(joint, light_before="", at=at)
     for material, (upload, filename, content) in uploads.items():
         _material_store(joint, material, upload, filename, content, at)
+    if not online and not is_system(actor):
+        # The card (审批跟踪卡) is made with the receipt, which is its first
+        # contact: the comprehensive window's, from the moment of receipt.
+        contact_record(actor=actor, target=joint, at=at)
     stages = [JointStage(joint_case=joint, stage=stage) for stage in theme.stages.order_by("order")]
     JointStage.objects.bulk_create(stages)
     audit_record(actor=actor, action="joint_submit", target=joint,

@@ -47,11 +47,17 @@ def card_target(*, user, number: str) -> Case | JointCase:
 def card_scan(*, actor, number: str, at: datetime | None = None) -> tuple[Case | JointCase, ProjectContact]:
     """Open the project of card ``number`` and record the contact."""
     target = card_target(user=actor, number=number)
+    return target, contact_record(actor=actor, target=target, at=at)
+
+
+def contact_record(*, actor, target: Case | JointCase, at: datetime | None = None) -> ProjectContact:
+    """Record a contact of staff ``actor`` with the project: a scan of its
+    card, or the joint application's receipt at the comprehensive window —
+    the card's first contact, made with the card (``joint_submit``)."""
     joint = isinstance(target, JointCase)
-    contact = ProjectContact.objects.create(case=None if joint else target, joint_case=target if joint else None,
-                                            user=person(actor), department_id=actor.department_id,
-                                            window_id=actor.window_id, at=at or clock.now())
-    return target, contact
+    return ProjectContact.objects.create(case=None if joint else target, joint_case=target if joint else None,
+                                         user=person(actor), department_id=actor.department_id,
+                                         window_id=actor.window_id, at=at or clock.now())
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ from govhall.cases import services as cases
 from govhall.cases.models import Case
 from govhall.cases.tests.conftest import at
 from govhall.core.errors import NotFound
+from govhall.joint import services as joint
 from govhall.joint import tracking
 from govhall.joint.models import ProjectContact
-from govhall.joint.tests.builders import decide, receive_construction
+from govhall.joint.tests.builders import STARTUP_MATERIALS, decide, receive_construction
+from govhall.test import sample_pdf
 
 
 def test_a_scan_opens_the_project_and_records_who_where_when(joint_hall):
@@ -20,8 +22,22 @@ def test_a_scan_opens_the_project_and_records_who_where_when(joint_hall):
     assert target == jc
     assert (contact.user, contact.window_id, contact.joint_case) == (h.clerk, h.clerk.window_id, jc)
     tracking.card_scan(actor=h.reviewer, number=jc.number, at=at("2026-03-04 09:00"))
-    assert ProjectContact.objects.filter(joint_case=jc).count() == 2
+    assert ProjectContact.objects.filter(joint_case=jc).count() == 3  # the receipt, two scans
     assert ProjectContact.objects.get(user=h.reviewer).department == h.dept_a
+
+
+def test_the_receipt_at_the_comprehensive_window_is_the_cards_first_contact(joint_hall):
+    h = joint_hall
+    jc = receive_construction(h, when=at("2026-03-02 10:00"))
+    (contact,) = ProjectContact.objects.filter(joint_case=jc)
+    assert (contact.user, contact.window_id, contact.at) == (h.clerk, h.clerk.window_id, at("2026-03-02 10:00"))
+    # Online, the applicant is no staff: the card has no contact until its first scan.
+    files = {name: (f"{index}.pdf", sample_pdf(name)) for index, name in enumerate(STARTUP_MATERIALS)}
+    online = joint.joint_submit(actor=h.applicant, theme=h.startup, applicant_name="张三",
+                                applicant_id_number="110101199003070011", applicant_phone="13912345678",
+                                form_data={"company_name": "示例科技有限公司", "capital": 100}, files=files,
+                                at=at("2026-03-02 11:00"))
+    assert not ProjectContact.objects.filter(joint_case=online).exists()
 
 
 def test_only_green_channel_cases_and_joint_cases_carry_a_card(joint_hall):
