@@ -204,6 +204,8 @@ def order_detail(request, number: str, *, forms=None, status=200):
         "order": order, "assignment": assignment, "assignments": order_assignments(order),
         "children": order_children(order), "escalations": order_escalations(order),
         "attachments": order_attachments(order),
+        # The acts of the 办理 section (files and urging notes have their own sections).
+        "handling": [act for act in actions if act not in {Act.ATTACH, Act.ESCALATION_NOTE}],
         "superior_of": set(unit_ids_for(request.user)),
         "events": order_events(order), "actions": actions, "labels": ACT_LABELS, "now": clock.now(),
         "dispatch_form": forms.get(Act.DISPATCH) or DispatchForm(units=units_for_dispatch(center=order.center)),

@@ -98,6 +98,8 @@ def test_the_superior_sees_the_order_and_writes_its_note_which_the_unit_reads(li
     response = client.post(f"/workbench/hotline/{order.number}/escalation_note/",
                            {"escalation": escalation.pk, "note": "请今日内签收办理"})
     assert response.status_code == 302
+    page = client.get(f"/workbench/hotline/{order.number}/").content.decode()
+    assert "请今日内签收办理" in page and 'id="acts"' not in page  # the superior neither signs nor replies
     escalation.refresh_from_db()
     assert (escalation.note, escalation.noted_by) == ("请今日内签收办理", boss)
     assert order.events.filter(action="escalation_note").get().data["note"] == "请今日内签收办理"
