@@ -112,10 +112,11 @@ def workorder_create(*, actor, type: str, channel: str, content: str, caller_pho
                      anonymous: bool = False, category: Category | None = None, address: str = "",
                      town: Center | None = None, latitude=None, longitude=None, urgency: str = Urgency.NORMAL,
                      related_case_number: str = "", center: Center | None = None, at: datetime | None = None,
-                     client_address: str | None = None) -> WorkOrder:
+                     client_address: str | None = None, applicant=None) -> WorkOrder:
     """Register a work order: the operator during a call (the caller's number
     typed or passed by the telephony system), the portal or the API.
-    ``center``: the hotline's center (an operator's own by default)."""
+    ``center``: the hotline's center (an operator's own by default);
+    ``applicant``: the portal account that filed it (its "我的诉求")."""
     at = _now(at)
     center = center or (None if is_system(actor) else actor.center)
     if center is None:
@@ -144,7 +145,7 @@ def workorder_create(*, actor, type: str, channel: str, content: str, caller_pho
         number=_number(center, day), center=center, type=type, channel=channel, anonymous=anonymous,
         caller_name=caller_name, caller_phone=caller_phone, content=content, category=category, address=address,
         town=town, latitude=latitude, longitude=longitude, urgency=urgency, related_case=related_case,
-        related_case_number=related_case_number, created_by=person(actor), created_at=at, updated_at=at,
+        related_case_number=related_case_number, created_by=applicant or person(actor), created_at=at, updated_at=at,
     )
     order.save()
     # The caller's number is kept masked in the chain: the row has it.

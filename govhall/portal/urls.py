@@ -1,6 +1,6 @@
 from django.urls import path
 
-from govhall.portal import agency_views, joint_views, views
+from govhall.portal import agency_views, hotline_views, joint_views, views
 
 urlpatterns = [
     path("", views.portal_home, name="portal_home"),
@@ -21,6 +21,11 @@ urlpatterns = [
     path("my/joint/<str:number>/", joint_views.portal_my_joint_case, name="portal_my_joint_case"),
     path("my/agency/", agency_views.portal_my_agencies, name="portal_my_agencies"),
     path("my/agency/<int:pk>/revoke/", agency_views.portal_my_agency_revoke, name="portal_my_agency_revoke"),
+    path("hotline/", hotline_views.portal_hotline, name="portal_hotline"),
+    path("hotline/done/", hotline_views.portal_hotline_done, name="portal_hotline_done"),
+    path("hotline/query/", hotline_views.portal_hotline_query, name="portal_hotline_query"),
+    path("my/hotline/", hotline_views.portal_my_orders, name="portal_my_orders"),
+    path("my/hotline/<str:number>/", hotline_views.portal_my_order, name="portal_my_order"),
     path("verify/<str:code>/", views.portal_verify, name="portal_verify"),
     path("verify/<str:code>/notice.pdf", views.portal_verify_pdf, name="portal_verify_pdf"),
 ]

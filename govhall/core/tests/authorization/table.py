@@ -1158,6 +1158,39 @@ def _suggest() -> dict[str, list[Probe]]:
     }
 
 
+def _portal_hotline() -> dict[str, list[Probe]]:
+    """The portal's 12345 form (portal/hotline_views.py): visitors and
+    applicants file and follow orders, staff are sent to the workbench
+    (403); an applicant's own list and orders ("我的诉求")."""
+    def citizens(outcome: Outcome = SHOWN) -> Expect:
+        return lambda persona: outcome if persona in (ANONYMOUS, *APPLICANTS) else DENIED
+
+    def query(order, code):
+        def data(w, p):
+            from govhall.hotline.portal import order_query_code
+
+            return {"number": w.orders[order].number, "query_code": order_query_code(w.orders[code])}
+        return data
+
+    return {
+        "hotline/": [
+            Probe("form", "GET", citizens()),
+            Probe("file", "POST", citizens(OK(302, "orders", "order_events")),
+                  data=lambda w, p: {"type": "consult", "content": "社保卡怎么补办？", "phone": "13900000001"}),
+        ],
+        "hotline/done/": [Probe("none", "GET", public(OK(302)))],
+        "hotline/query/": [
+            Probe("form", "GET", public()),
+            Probe("found", "POST", public(), data=query("order_b", "order_b")),
+            Probe("wrong-code", "POST", public(HIDDEN), data=query("order_b", "order_a")),
+        ],
+        "my/hotline/": [Probe("list", "GET", applicant_page())],
+        # An order taken by telephone is nobody's on the portal.
+        "my/hotline/<str:number>/": [
+            Probe("not-own", "GET", applicant_page(HIDDEN), lambda w: {"number": w.orders["order_b"].number})],
+    }
+
+
 def _categories() -> dict[str, list[Probe]]:
     """The hotline's category tree (hotline/category_views.py): the tree,
     add, rename/deactivate and the xlsx/json import, for the hotline office
@@ -1189,7 +1222,8 @@ def _categories() -> dict[str, list[Probe]]:
 def entries() -> dict[str, list[Probe]]:
     table = {}
     for part in (_portal(), _web(), _cases(), _catalog(), _alerts(), _evaluation(), _api(), _joint(), _agency(),
-                 _green(), _hotline(), _hall(), _open311(), _knowledge(), _suggest(), _categories()):
+                 _green(), _hotline(), _hall(), _open311(), _knowledge(), _suggest(), _categories(),
+                 _portal_hotline()):
         overlap = set(table) & set(part)
         assert not overlap, f"patterns in two parts of the table: {sorted(overlap)}"
         table.update(part)
