@@ -338,8 +338,6 @@ def _hotline(h, people) -> dict:
 
     # A category of the tree (the category pages rename it).
     hotline.category_create(actor=SYSTEM, code="01", name="城乡建设")
-    # A category of the tree (the category pages rename it).
-    hotline.category_create(actor=SYSTEM, code="01", name="城乡建设")
     orders = {}
     for label, department in (("order_b", h.dept_b), ("order_a", h.dept_a)):
         unit = hotline.member_unit_create(actor=SYSTEM, hotline_center=h.district, code=f"U-{department.code}",
