@@ -4,6 +4,8 @@ from govhall.hall import appointments_views, views
 
 urlpatterns = [
     path("hall/<str:center>/guide/", views.guide, name="hall_guide"),
+    path("hall/<str:center>/guide/items/<str:code>/", views.guide_item, name="hall_guide_item"),
+    path("hall/<str:center>/guide/progress/", views.guide_progress, name="hall_guide_progress"),
     path("hall/<str:center>/kiosk/", views.kiosk, name="hall_kiosk"),
     path("hall/<str:center>/online/", views.online_ticket, name="hall_online_ticket"),
     path("hall/<str:center>/display/", views.display, name="hall_display"),

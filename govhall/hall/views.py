@@ -90,6 +90,32 @@ def _take_number(request, form, categories, *, scope: str, issue) -> tuple[Ticke
         return None, error.status
 
 
+def guide_item(request, center: str, code: str):
+    """An item's guide on the touch screen (导办屏): where, when, how long,
+    what to bring and what it costs — in the kiosk's frame, with a big
+    back button to the search (no link leaves the screen)."""
+    from govhall.catalog.selectors import version_get_published
+
+    center = _center(center)
+    version = version_get_published(code=code)
+    if version is None:
+        raise Http404
+    return render(request, "hall/guide_item.html", {
+        "center": center, "version": version, "query": request.GET.get("q", "").strip()[:50],
+        "materials": list(version.materials.all()), "fees": list(version.fees.all()),
+    })
+
+
+def guide_progress(request, center: str):
+    """The progress query (办件进度查询) on the touch screen: the portal's
+    answer (``portal.views.progress_answer``) in the kiosk's frame."""
+    from govhall.portal.views import progress_answer
+
+    center = _center(center)
+    context, status = progress_answer(request)
+    return render(request, "hall/guide_progress.html", {"center": center, **context}, status=status)
+
+
 def kiosk(request, center: str):
     """The touch screen of the hall (自助取号): one big button per category.
     Public; a client may take only a few numbers a minute."""

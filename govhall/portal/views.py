@@ -105,9 +105,11 @@ def _public_timeline(case):
     return [(e.at, event_label(e.action)) for e in case_events(case)]
 
 
-def portal_progress(request):
-    """Progress of a case, or of a joint case, by its number and query code
-    (办件进度查询): one answer for a wrong number and a wrong code."""
+def progress_answer(request) -> tuple[dict, int]:
+    """The progress query's answer to ``request`` (the portal's page and the
+    hall's touch screen): the context — ``case`` or, for a joint case,
+    ``joint`` and its stages — and the status; one answer for a wrong number
+    and a wrong code, rate-limited per client."""
     from govhall.cases.selectors import case_get_public
 
     number = request.POST.get("number", "").strip()[:40]
@@ -125,13 +127,21 @@ def portal_progress(request):
 
                 joint = joint_progress(number=number, query_code=code)
                 if joint is not None:
-                    return render(request, "portal/progress_joint.html", {"number": number, **joint})
+                    return {"number": number, **joint}, 200
                 error, status = _("办件编号或查询码不正确。"), 404
-    return render(request, "portal/progress.html", {
+    return {
         "case": case, "error": error, "number": number,
         "timeline": _public_timeline(case) if case else [],
         "notices": case.notices.order_by("issued_at", "pk") if case else [],
-    }, status=status)
+    }, status
+
+
+def portal_progress(request):
+    """Progress of a case, or of a joint case, by its number and query code
+    (办件进度查询)."""
+    context, status = progress_answer(request)
+    template = "portal/progress_joint.html" if "joint" in context else "portal/progress.html"
+    return render(request, template, context, status=status)
 
 
 def portal_verify(request, code: str):

@@ -63,3 +63,35 @@ def test_a_number_from_the_kiosk_is_called_and_shown_on_the_display(browser, pag
     # The person's ticket page, refreshed, sends him to the window.
     kiosk.reload()
     assert kiosk.get_by_test_id("ticket-place").inner_text() == "请到 01 号窗口"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_touch_screen_guide_keeps_the_person_on_the_screen(page, live_server, open_hall):  # noqa: F811
+    """导办屏: a search, an item's guide on the screen, the big 返回 back to
+    the search, the progress query on the screen — never a portal page."""
+    from govhall.catalog.services import item_create
+    from govhall.catalog.tests.factories import complete_spec
+    from govhall.core.actors import SYSTEM
+
+    item_create(actor=SYSTEM, spec=complete_spec("A", status="published"))
+    guide = f"{live_server.url}/hall/{open_hall.district.code}/guide/"
+    page.set_default_timeout(10_000)
+    page.goto(guide)
+    page.get_by_label(re.compile("您要办什么")).fill("开饭店")
+    page.get_by_role("button", name="查找").click()
+    page.get_by_test_id("guide-item-link").first.click()
+    page.wait_for_url(re.compile(r"/guide/items/[^/]+/"))
+    assert "区政务服务中心二楼 15号窗口" in page.get_by_test_id("guide-item").inner_text()
+    page.screenshot(path=str(SHOTS / "hall-guide-item.png"), full_page=True)
+    page.get_by_test_id("guide-back").click()
+    page.wait_for_url(re.compile(r"/guide/\?q="))
+    assert page.get_by_label(re.compile("您要办什么")).input_value() == "开饭店"
+    page.get_by_test_id("guide-progress").click()
+    page.wait_for_url(re.compile(r"/guide/progress/$"))
+    page.get_by_label("办件编号或联办编号").fill("NO-SUCH")
+    page.get_by_label(re.compile("查询码")).fill("WRONG")
+    page.get_by_role("button", name="查询").click()
+    assert "办件编号或查询码不正确" in page.get_by_role("alert").inner_text()
+    assert page.url.startswith(guide)
+    page.get_by_test_id("guide-back").click()
+    page.wait_for_url(guide)

@@ -174,7 +174,8 @@ def test_the_touch_screen_guide_leads_to_a_number_a_check_in_and_progress_and_fi
     url = reverse("hall_guide", args=[floor.district.code])
     page = client.get(url).content.decode()
     for target in (reverse("hall_kiosk", args=[floor.district.code]),
-                   reverse("hall_kiosk_check_in", args=[floor.district.code]), reverse("portal_progress")):
+                   reverse("hall_kiosk_check_in", args=[floor.district.code]),
+                   reverse("hall_guide_progress", args=[floor.district.code])):
         assert f'href="{target}"' in page
     assert 'data-testid="guide-results"' not in page
     found = client.get(url, {"q": "开饭店"}).content.decode()

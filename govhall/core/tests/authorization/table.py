@@ -1074,6 +1074,10 @@ def _hall() -> dict[str, list[Probe]]:
 
     return appointments | {
         "hall/<str:center>/guide/": [Probe("guide", "GET", public(), center)],
+        # The touch screen's item guide and progress query: public, as the portal's.
+        "hall/<str:center>/guide/items/<str:code>/": [
+            Probe("item", "GET", public(), lambda w: {"center": w.hall.district.code, "code": ITEM_A})],
+        "hall/<str:center>/guide/progress/": [Probe("progress", "GET", public(), center)],
         "hall/<str:center>/kiosk/": [Probe("kiosk", "GET", public(), center)],
         # Numbers from the portal: the page for everyone (a number needs an
         # applicant's account or a phone, within the hall's hours).
