@@ -17,7 +17,9 @@ def test_the_call_centre_helper_worked_example():
     A = 10 erlangs; target: answered within 20 s. Published: 11 agents →
     P(wait) 68.21 %, service level 39 %; 12 → 64 %; 13 → 80 %; 14 agents →
     P(wait) 17.41 %, service level 89 %, ASA 7.8 s; 14 agents are the fewest
-    for 80 % in 20 s."""
+    for 80 % in 20 s. (The inputs are confirmed by a stored copy of the
+    page, its figures were not re-read; the next test checks the same
+    example against a published source to seven digits.)"""
     assert erlang.erlang_c(11, 10) == pytest.approx(0.6821, abs=5e-5)
     assert erlang.service_level(11, 10, 180, 20) == pytest.approx(0.39, abs=5e-3)
     assert erlang.service_level(12, 10, 180, 20) == pytest.approx(0.64, abs=5e-3)
@@ -26,6 +28,25 @@ def test_the_call_centre_helper_worked_example():
     assert erlang.service_level(14, 10, 180, 20) == pytest.approx(0.89, abs=5e-3)
     assert erlang.mean_wait(14, 10, 180) == pytest.approx(7.8, abs=0.05)
     assert erlang.servers_for_service_level(10, 180, 20, 0.8) == 14
+
+
+def test_the_published_values_of_the_erlangc_r_package():
+    """The same worked example as published, to seven digits, by the R
+    package ErlangC's documentation: "ErlangC" 0.1.0, Learn R Programming /
+    RDocumentation, https://rdocumentation.org/packages/ErlangC/versions/0.1.0
+    — ``erlang_c(100 calls, 30 min, 180 s AHT, 20 s target, 14 agents)``:
+    traffic intensity 10, wait probability 0.1741319, service level 0.88835,
+    average speed of answer 7.83593701177724 s, occupancy 0.7142857; and in
+    its ``calculate_agents`` table, 11 agents wait with probability
+    0.6821182. Asserted to the precision printed there."""
+    traffic = 100 / (30 * 60) * 180  # calls per second × seconds per call
+    assert traffic == pytest.approx(10)
+    assert erlang.erlang_c(14, traffic) == pytest.approx(0.1741319, abs=5e-8)
+    assert erlang.service_level(14, traffic, 180, 20) == pytest.approx(0.88835, abs=5e-6)
+    assert erlang.mean_wait(14, traffic, 180) == pytest.approx(7.83593701177724, abs=5e-12)
+    assert traffic / 14 == pytest.approx(0.7142857, abs=5e-8)
+    assert erlang.erlang_c(11, traffic) == pytest.approx(0.6821182, abs=5e-8)
+    assert erlang.servers_for_service_level(traffic, 180, 20, 0.8) == 14
 
 
 def test_exact_closed_forms():
