@@ -58,18 +58,26 @@ _PERSONAL = re.compile(r"(?<![0-9A-Za-z])(?:(\d{17}[\dXx]|\d{15})|((?:\+?86[ -]?
 _CANDIDATE = re.compile(r"[+\d][\d -]{9,}[\dXx]")
 
 
-def _masked(match: re.Match) -> str:
+def _masked(match: re.Match, landlines: bool = True) -> str:
     id_number, mobile, landline = match.groups()
     if id_number:
         return mask_id_number(id_number)
     if mobile:
         return mask_phone(re.sub(r"\D", "", mobile)[-11:])  # +86 138-1234-5678 → 138****5678
-    return mask_phone(landline)
+    return mask_phone(landline) if landlines else landline
 
 
-def mask_personal_data(text: str) -> str:
+def _masked_keeping_landlines(match: re.Match) -> str:
+    return _masked(match, landlines=False)
+
+
+def mask_personal_data(text: str, *, landlines: bool = True) -> str:
     """``text`` with every identity number and phone number masked as lists
-    show them (1101**********0011, 138****5678)."""
+    show them (1101**********0011, 138****5678). ``landlines=False`` keeps
+    landlines with their area code: a public answer quotes an office's or a
+    utility's number (0826-2222110) for everyone to call; short service
+    numbers (95598, 12333, 96xxx) are never a person's and never masked."""
+    masked = _masked if landlines else _masked_keeping_landlines
     slices: list[list[int]] = []  # the runs, with one character of context each side
     for run in _CANDIDATE.finditer(text):
         start, end = max(run.start() - 1, 0), min(run.end() + 1, len(text))
@@ -81,7 +89,7 @@ def mask_personal_data(text: str) -> str:
         return text
     parts, done = [], 0
     for start, end in slices:
-        parts += [text[done:start], _PERSONAL.sub(_masked, text[start:end])]
+        parts += [text[done:start], _PERSONAL.sub(masked, text[start:end])]
         done = end
     return "".join(parts) + text[done:]
 

@@ -1,8 +1,10 @@
 """Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2) on the 12345
 hotline, at /open311/v2/ (docs/hotline.md, "Open311").
 
-- services = the active leaf categories of the category tree (code, name,
-  group = the top-level category's name); one service definition for all
+- services = the active categories of the category tree, at every level
+  (code, name, group = the top-level category's name: an order may carry a
+  category with children, so GET services, POST and GET requests agree on
+  every code); one service definition for all
   of them: the work-order fields the hotline needs as attributes (type,
   urgency, anonymous, related case number);
 - POST requests = ``services.workorder_create`` with channel Open311, acting
@@ -40,6 +42,7 @@ from govhall.core import clock
 from govhall.core.client import client_address, rate_limited
 from govhall.core.errors import DomainError
 from govhall.core.masking import mask_phone
+from govhall.core.observability import mask_personal_data
 from govhall.hotline import services
 from govhall.hotline.limits import limit_for
 from govhall.hotline.models import (
@@ -193,10 +196,13 @@ def jurisdiction(value: str | None, *, default: Center | None = None) -> Center:
 
 # --- services -------------------------------------------------------------------
 
-def leaf_categories() -> QuerySet[Category]:
-    """The services: active categories without an active child."""
-    return (Category.objects.filter(active=True).exclude(children__active=True)
-            .select_related("parent__parent").order_by("code"))
+def service_categories() -> QuerySet[Category]:
+    """The services: every active category. Not only the leaves: the intake,
+    the portal and the API file orders under a category with children too
+    (物业管理 besides 电梯故障), and GeoReport v2 wants each request's
+    service_code to be one of the services list, resolvable as a service
+    definition and accepted by POST requests."""
+    return Category.objects.filter(active=True).select_related("parent__parent").order_by("code")
 
 
 def _ancestors(category: Category) -> list[Category]:
@@ -221,7 +227,7 @@ def service_entry(category: Category) -> dict:
 
 
 def service_get(code: str) -> Category:
-    category = leaf_categories().filter(code=code).first()
+    category = service_categories().filter(code=code).first()
     if category is None:
         raise Open311Error(404, _field_error("service_code", _("没有代码为“%(code)s”的服务。") % {"code": code}))
     return category
@@ -421,12 +427,17 @@ def requests_filter(orders: QuerySet[WorkOrder], params, *, at: datetime) -> Que
     return orders.filter(created_at__gte=start, created_at__lte=end)
 
 
-def _public_text(text: str, order: WorkOrder) -> str | None:
+def _public_text(text: str, order: WorkOrder, *, keep_service_numbers: bool = False) -> str | None:
     """Text shown to anyone: digit runs (phones, identity numbers) masked,
-    the caller's name hidden."""
+    the caller's name hidden. ``keep_service_numbers``: only mobiles and
+    identity numbers masked (core.observability.mask_personal_data), for
+    the answer, which quotes public numbers."""
     if not text:
         return None
-    text = DIGITS.sub(lambda match: mask_phone(match.group()), text)
+    if keep_service_numbers:
+        text = mask_personal_data(text, landlines=False)
+    else:
+        text = DIGITS.sub(lambda match: mask_phone(match.group()), text)
     name = order.caller_name
     if len(name) >= 2:
         text = text.replace(name, name[0] + "*" * (len(name) - 1))
@@ -441,7 +452,10 @@ def _status_notes(order: WorkOrder) -> str:
     if parts is None:
         parts = list(order.assignments.filter(active=True, role=AssignmentRole.MAIN))
     answer = order.direct_answer or (parts[0].reply if parts else "")
-    return _public_text(answer, order) or label
+    # The answer is the hotline's or the unit's words: the service numbers it
+    # quotes (a utility's 96xxx, an office's landline) stay for the public to
+    # call; personal mobiles and identity numbers are masked.
+    return _public_text(answer, order, keep_service_numbers=True) or label
 
 
 def request_entry(order: WorkOrder) -> dict:
@@ -512,7 +526,7 @@ def discovery(request, fmt: str):
 def service_list(request, fmt: str):
     def build():
         jurisdiction(request.GET.get("jurisdiction_id"))
-        return "services", [service_entry(category) for category in leaf_categories()], 200
+        return "services", [service_entry(category) for category in service_categories()], 200
     return _answer(request, fmt, ("GET", "HEAD"), build)
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from govhall.core.actors import SYSTEM
 from govhall.hotline import services as hotline
 from govhall.hotline.events import order_verify
-from govhall.hotline.models import OrderChannel, OrderState, OrderType, WorkOrder
+from govhall.hotline.models import Category, OrderChannel, OrderState, OrderType, WorkOrder
 from govhall.hotline.tests.conftest import MONDAY, new_order
 from govhall.org import services as org
 from govhall.org.roles import Role
@@ -124,14 +124,15 @@ def test_discovery_in_json_and_xml(client, line):
     assert [f.text for f in root.find("endpoints/endpoint/formats")] == ["text/xml", "application/json"]
 
 
-def test_services_are_the_leaf_categories_grouped_by_the_top_level(client, line):
+def test_services_are_the_categories_at_every_level_grouped_by_the_top_level(client, line):
     hotline.category_create(actor=SYSTEM, code="0102", name="燃气", parent=line.category.parent)
     body = answer(client.get(f"{BASE}/services.json", {"jurisdiction_id": "D1"}), "services")
-    assert [(s["service_code"], s["service_name"], s["group"]) for s in body] == [
-        ("0101", "供水", "城乡建设"), ("0102", "燃气", "城乡建设")]
+    assert [(s["service_code"], s["service_name"], s["group"], s["description"]) for s in body] == [
+        ("01", "城乡建设", "城乡建设", "城乡建设"), ("0101", "供水", "城乡建设", "城乡建设 / 供水"),
+        ("0102", "燃气", "城乡建设", "城乡建设 / 燃气")]
     assert body[0]["metadata"] is True and body[0]["type"] == "realtime"
     root = xml(client.get(f"{BASE}/services.xml"))
-    assert root.tag == "services" and [s.tag for s in root] == ["service", "service"]
+    assert root.tag == "services" and [s.tag for s in root] == ["service", "service", "service"]
     assert root.find("service/metadata").text == "true"
     assert [e.tag for e in root.find("service")] == ["service_code", "service_name", "description", "metadata",
                                                      "type", "keywords", "group"]
@@ -157,7 +158,9 @@ def test_service_definition_lists_the_work_order_attributes(client, line):
 
 def test_unknown_service_jurisdiction_and_format_are_404_error_bodies(client, line):
     assert "service_code" in error(client.get(f"{BASE}/services/9999.json"), 404)[0]
-    assert "service_code" in error(client.get(f"{BASE}/services/01.xml"), 404, "xml")[0]  # not a leaf
+    hotline.category_create(actor=SYSTEM, code="0199", name="已停用", parent=line.category.parent)
+    Category.objects.filter(code="0199").update(active=False)
+    assert "service_code" in error(client.get(f"{BASE}/services/0199.xml"), 404, "xml")[0]  # inactive
     assert "jurisdiction_id" in error(client.get(f"{BASE}/services.json", {"jurisdiction_id": "X9"}), 404)[0]
     assert "jurisdiction_id" in error(client.get(f"{BASE}/requests.xml", {"jurisdiction_id": "X9"}), 404, "xml")[0]
     error(client.get(f"{BASE}/services.html"), 404, "xml")
@@ -225,7 +228,7 @@ def test_the_hotline_policy_refuses_a_key_without_intake_rights(client, gateway,
 
 def test_missing_and_unknown_service_and_jurisdiction(client, gateway):
     assert error(post(client, gateway, service_code=None), 400)[0].startswith("service_code")
-    assert error(post(client, gateway, service_code="01"), 404)[0].startswith("service_code")
+    assert error(post(client, gateway, service_code="9999"), 404)[0].startswith("service_code")
     assert error(post(client, gateway, jurisdiction_id="X9"), 404)[0].startswith("jurisdiction_id")
     assert error(post(client, gateway, "xml", service_code="nope"), 404, "xml")[0].startswith("service_code")
     assert not WorkOrder.objects.exists()
@@ -261,12 +264,12 @@ def test_requests_list_shows_only_public_fields(client, line, orders):
     # The town's order is the district's too; an order without a service is not listed.
     assert set(by_id) == {orders[k].number for k in ("complaint", "consult", "report", "town")}
     raw = response.content.decode()
-    assert "13912345678" not in raw and "02812345678" not in raw and "王先生" not in raw
+    assert "13912345678" not in raw and "王先生" not in raw
     complaint, consult, report = (by_id[orders[k].number] for k in ("complaint", "consult", "report"))
     assert (complaint["status"], complaint["status_notes"], complaint["description"]) == ("open", "待派单", None)
     assert complaint["address"] == "滨江路 8 号"
     assert consult["status"] == "closed"
-    assert consult["status_notes"] == "王**您好：报装须带房产证，详询 028****5678。"
+    assert consult["status_notes"] == "王**您好：报装须带房产证，详询 02812345678。"  # an office's number
     assert consult["description"] == "王**咨询供水报装需要哪些材料？"
     assert consult["requested_datetime"] == "2026-03-02T11:00:00+08:00"
     assert consult["updated_datetime"] == "2026-03-02T12:00:00+08:00"
@@ -348,6 +351,38 @@ def test_a_created_request_is_read_back(client, gateway, line):
     body = answer(client.get(f"{BASE}/requests/{number}.json"), "service_requests")
     assert (body[0]["status"], body[0]["description"], body[0]["lat"]) == ("open", "小区路灯不亮已经一周。", 30.123456)
     assert "13800001111" not in json.dumps(body) and "李小明" not in json.dumps(body, ensure_ascii=False)
+
+
+def test_a_category_with_children_is_a_service_posted_and_read_back_alike(client, gateway, line):
+    """The top-level category (with a child) is listed, defined, accepted by
+    POST requests and shown by GET requests under the same code."""
+    codes = [s["service_code"] for s in answer(client.get(f"{BASE}/services.json"), "services")]
+    assert "01" in codes
+    assert answer(client.get(f"{BASE}/services/01.json"), "service_definition")["service_code"] == "01"
+    number = answer(post(client, gateway, service_code="01"), "post_response")[0]["service_request_id"]
+    assert WorkOrder.objects.get(number=number).category == line.category.parent
+    body = answer(client.get(f"{BASE}/requests/{number}.json"), "service_requests")
+    assert (body[0]["service_code"], body[0]["service_name"]) == ("01", "城乡建设")
+    listed = answer(client.get(f"{BASE}/requests.json", {"service_code": "01", **WINDOW}), "service_requests")
+    assert [r["service_request_id"] for r in listed] == [number]
+
+
+def test_status_notes_keep_public_service_numbers_and_mask_personal_ones(client, line):
+    order = new_order(line, type=OrderType.HELP, content="家里停水了。")
+    hotline.workorder_close_direct(
+        actor=line.operator, order=order, at=MONDAY + timedelta(hours=1),
+        answer="王先生您好：抢修电话 96596，营业厅 0826-2222110，电力 95598；"
+               "抢修员手机 13912340000，登记身份证 511602199001010014。")
+    body = answer(client.get(f"{BASE}/requests/{order.number}.json"), "service_requests")
+    assert body[0]["status_notes"] == ("王**您好：抢修电话 96596，营业厅 0826-2222110，电力 95598；"
+                                       "抢修员手机 139****0000，登记身份证 5116**********0014。")
+    root = xml(client.get(f"{BASE}/requests/{order.number}.xml"))
+    assert "0826-2222110" in root.findtext("request/status_notes") and "13912340000" not in root.findtext(
+        "request/status_notes")
+    # The caller's own words still hide every number.
+    words = new_order(line, type=OrderType.CONSULT, content="我的座机 0826-2338001 打不通热线？")
+    shown = answer(client.get(f"{BASE}/requests/{words.number}.json"), "service_requests")[0]["description"]
+    assert "2338001" not in shown
 
 
 def test_calls_are_rate_limited_per_client(client, line, settings):

@@ -31,7 +31,7 @@ def test_the_georeport_client_reads_services_and_requests(live_server, line, ord
 
     client = client_for(live_server)
     services = validate(client.get_service_list(), "services")
-    assert [(s["service_code"], s["group"]) for s in services] == [("0101", "城乡建设")]
+    assert [(s["service_code"], s["group"]) for s in services] == [("01", "城乡建设"), ("0101", "城乡建设")]
     definition = validate(client.get_service_definition("0101"), "service_definition")
     assert definition["attributes"][0]["code"] == "type"
 
@@ -58,8 +58,8 @@ def test_the_georeport_client_reads_services_and_requests(live_server, line, ord
 @pytest.mark.django_db(transaction=True)
 def test_the_georeport_client_reads_xml(live_server, line, orders, gateway):  # noqa: F811
     client = client_for(live_server, "xml")
-    service = client.get_service_list()  # one service: xmltodict gives the element itself
-    assert (service["service_code"], service["metadata"]) == ("0101", "true")
+    services = client.get_service_list()  # the top-level category and its child
+    assert [(s["service_code"], s["metadata"]) for s in services] == [("01", "true"), ("0101", "true")]
     definition = client.get_service_definition("0101")
     assert [a["code"] for a in definition["attributes"]["attribute"]] == [
         "type", "urgency", "anonymous", "related_case_number"]
