@@ -81,6 +81,11 @@ CLUSTER_SIMILARITY = (
 )
 CLUSTER_MIN = 3  # a cluster has at least this many orders
 CLUSTERS_SHOWN = 10
+KEYWORD_CANDIDATES = 200  # the words in most orders (as segmented) that are counted
+COMMON_SHARE = (
+    0.2  # in a large month, words in more orders than this share are not clustered on
+)
+LARGE_MONTH = 200  # orders
 EXAMPLES = 3  # example orders per topic
 CLUSTER_LINK_MAX = 200  # a cluster's link lists at most this many orders (the newest)
 _DIGITS = re.compile(r"^[\d.:：,，%-]+$")
@@ -345,7 +350,9 @@ def _keywords(
     the orders whose content contains them; a word inside a longer one
     shown with as many orders is left out."""
     candidates = Counter(w for order in orders for w in set(_terms(order.content)))
-    counted = {w: [o for o in orders if w in o.content] for w in candidates}
+    # (a word segmented in one order may be contained in more: 路灯 in 路灯不亮)
+    common = [w for w, _n in candidates.most_common(KEYWORD_CANDIDATES)]
+    counted = {w: [o for o in orders if w in o.content] for w in common}
     ranked = sorted(
         (w for w in counted if len(counted[w]) >= KEYWORD_MIN),
         key=lambda w: (-len(counted[w]), -len(w), w),
@@ -383,7 +390,13 @@ def _clusters(orders: list[WorkOrder], previous: list[WorkOrder]) -> list[Topic]
     from scipy.sparse.csgraph import connected_components
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(analyzer=lambda terms: terms)
+    # In a large month the words of more than a fifth of the orders are left
+    # out: they tell little about which orders are alike and would make the
+    # similarity product dense.
+    vectorizer = TfidfVectorizer(
+        analyzer=lambda terms: terms,
+        max_df=COMMON_SHARE if len(docs) >= LARGE_MONTH else 1.0,
+    )
     matrix = vectorizer.fit_transform([t for _o, t in docs])
     linked = (matrix @ matrix.T) >= CLUSTER_SIMILARITY
     _n, labels = connected_components(linked, directed=False)
@@ -493,20 +506,6 @@ def bulletin_build(*, center: Center, period: Period, at: datetime) -> Bulletin:
 
 
 # --- the order list's filters (every figure links to its orders) -----------------------------------
-
-BULLETIN_PARAMS = (
-    "center",
-    "month",
-    "channel",
-    "category",
-    "town",
-    "direct",
-    "unit",
-    "callback",
-    "level",
-    "q",
-    "numbers",
-)
 
 
 def orders_filter(

@@ -31,8 +31,9 @@ def orders_url(params: dict) -> str:
     return reverse("hotline_orders") + "?" + urlencode(params)
 
 
-def _bars(counts, name: str) -> dict:
-    """An ECharts option: one bar per count, a click opens its orders."""
+def _bars(counts, name: str = "") -> dict:
+    """An ECharts option: one bar per count, a click opens its orders
+    (``name``: a title drawn in the chart, for a chart without a heading)."""
     return {
         "tooltip": {},
         "grid": {
@@ -42,7 +43,7 @@ def _bars(counts, name: str) -> dict:
             "bottom": 20,
             "containLabel": False,
         },
-        "title": {"text": name, "textStyle": {"fontSize": 13}},
+        "title": {"text": name, "textStyle": {"fontSize": 13}, "show": bool(name)},
         "xAxis": {"type": "value", "minInterval": 1},
         "yAxis": {
             "type": "category",
@@ -139,9 +140,9 @@ def bulletin_page(request):
             "clusters": [(t, orders_url(t.params)) for t in b.clusters],
             "formula": ranking_formula(),
             "charts": {
-                "channel": _bars(link(b.by_channel), _("来源渠道")),
-                "type": _bars(link(b.by_type), _("诉求类型")),
-                "category": _bars(link(b.by_category), _("诉求分类（一级）")),
+                "channel": _bars(link(b.by_channel)),
+                "type": _bars(link(b.by_type)),
+                "category": _bars(link(b.by_category)),
                 "ranking": _bars(
                     [
                         (f.unit.name, f.score, unit_url[f.unit.pk])

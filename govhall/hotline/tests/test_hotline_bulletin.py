@@ -429,3 +429,53 @@ def test_without_a_hotline_the_center_is_asked_for(db, tmp_path):
         call_command(
             "report", hotline=True, month="2026-03", out=str(tmp_path / "x.pdf")
         )
+
+
+def test_a_large_month_clusters_on_its_distinguishing_words():
+    """In a month of LARGE_MONTH orders or more, a word in more than a fifth
+    of them (小区 here, in every order) is not clustered on (it names no
+    cluster), while the street-light orders still group; keywords count it."""
+    from types import SimpleNamespace
+
+    from govhall.hotline.bulletin import LARGE_MONTH, _clusters, _keywords
+
+    streets = [
+        "和平",
+        "光明",
+        "幸福",
+        "团结",
+        "胜利",
+        "解放",
+        "人民",
+        "中山",
+        "新华",
+        "建国",
+    ]
+    matters = [
+        "垃圾",
+        "噪声",
+        "停车",
+        "漏水",
+        "电梯",
+        "绿化",
+        "油烟",
+        "违建",
+        "井盖",
+        "广告",
+    ]
+    texts = [
+        f"{s}小区{m}" for s in streets for m in matters
+    ] * 2  # 200 orders: 小区 in all
+    texts += ["建设路小区路灯不亮", "建设路小区路灯坏了不亮", "建设路小区的路灯不亮"]
+    orders = [
+        SimpleNamespace(pk=i, number=f"N{i:04d}", content=text, created_at=i)
+        for i, text in enumerate(texts)
+    ]
+    assert len(orders) >= LARGE_MONTH
+    clusters = _clusters(orders, [])
+    lights = [c for c in clusters if "路灯" in c.terms or "建设路" in c.terms]
+    assert len(lights) == 1 and lights[0].count == 3
+    assert all("小区" not in c.terms for c in clusters)
+    keywords = {t.label: t.count for t in _keywords(orders, [], {})}
+    assert keywords["小区"] == 203 and len(keywords) == 10  # then nine words of 20 orders each
+    assert sorted(keywords.values()) == [20] * 9 + [203]
