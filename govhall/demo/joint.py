@@ -119,9 +119,11 @@ class _Joint(Showcase):
     def at(self, back: int, hour: int, minute: int = 0) -> datetime:
         return timezone.make_aware(datetime.combine(self.day(back), time(hour, minute)))
 
-    def submit(self, code: str, clerk: str, answers: dict, at: datetime, *, applicant: str) -> JointCase:
+    def submit(self, code: str, clerk: str, answers: dict, at: datetime, *, applicant: str, delivery: str = "",
+               address: str = "") -> JointCase:
         """The combined application at the comprehensive window, every
-        required shared material seen; the first stage's sub-cases received."""
+        required shared material seen, how the results are wanted (one of
+        the methods every item offers); the first stage's sub-cases received."""
         theme = self.themes[code]
         form = theme_form([si.item.current for si in theme.stage_items.select_related("item__current")])
         asked = {f["key"] for f in form.fields}
@@ -129,7 +131,8 @@ class _Joint(Showcase):
             actor=self.user(clerk), theme=theme, applicant_kind="organization", applicant_name=applicant,
             applicant_id_number=_id_number(self.rng, True), applicant_phone="13908262026",
             form_data={k: v for k, v in answers.items() if k in asked},
-            materials=[m["name"] for m in form.materials if m["required"]], at=at)
+            materials=[m["name"] for m in form.materials if m["required"]], delivery_method=delivery,
+            delivery_address=address, at=at)
         self.history.made.extend(self.stage_cases(made, 1))
         return made
 
@@ -259,7 +262,7 @@ def company_delivered(s: _Joint):
     morning, delivered together (统一出件) in the afternoon and closed."""
     at = s.at(12, 9, 20)
     yield at
-    made = s.submit("kaiban-qiye", "clerk", COMPANY, at, applicant="广安区示例智能科技有限公司")
+    made = s.submit("kaiban-qiye", "clerk", COMPANY, at, applicant="广安区示例智能科技有限公司", delivery="window")
     at = s.at(12, 10, 30)
     yield at
     for case in s.stage_cases(made, 1):
@@ -278,13 +281,14 @@ def company_delivered(s: _Joint):
 
 
 def company_running(s: _Joint):
-    """开办企业一件事 received yesterday afternoon at window 02: the company
-    registered and its seal recorded; the tax and social insurance items
-    wait for acceptance."""
+    """开办企业一件事 received yesterday afternoon at window 02, the results
+    to be mailed: the company registered and its seal recorded; the tax and
+    social insurance items wait for acceptance."""
     at = s.at(1, 14, 5)
     yield at
     made = s.submit("kaiban-qiye", "clerk2", {**COMPANY, "company_name": "广安示例餐饮管理有限公司", "employees": 6},
-                    at, applicant="广安示例餐饮管理有限公司")
+                    at, applicant="广安示例餐饮管理有限公司", delivery="mail",
+                    address="四川省广安市广安区中桥街道建设路 66 号")  # the licence, seals and invoices mailed free
     at = s.at(1, 14, 50)
     yield at
     for name in ("公司设立登记", "公章刻制备案"):
