@@ -6,7 +6,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # bench_stats.py last: it generates up to 1M cases (about half an hour).
-BENCHES = ["bench_timing.py", "bench_search.py", "bench_knowledge.py", "bench_suggest.py", "bench_cases.py", "bench_supervision.py", "bench_joint.py", "bench_audit.py",
+BENCHES = ["bench_timing.py", "bench_search.py", "bench_knowledge.py", "bench_suggest.py", "bench_cases.py", "bench_hotline.py", "bench_supervision.py", "bench_joint.py", "bench_audit.py",
            "bench_hall.py", "bench_startup.py", "bench_stats.py"]
 
 failed = False
