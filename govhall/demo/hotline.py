@@ -139,6 +139,10 @@ def _orders(categories, units) -> None:
                             at=at(2))
     waiting = order(1, OrderType.HELP, "楼道积水严重，老人出行不便，请求帮助。", "0102", phone, "王先生")
     hotline.workorder_dispatch(actor=operator, order=waiting, main_unit=zhujian, at=at(1))
+    # A neighbour calls about the same flooded stairwell: one matter, merged into the first order.
+    duplicate = order(0.5, OrderType.HELP, "金色家园楼道里都是水，老人下不了楼。", "0102", "13700000009", "钱女士")
+    hotline.workorder_merge(actor=operator, order=duplicate, parent=waiting, reason="同一楼道积水，已派单办理。",
+                            at=at(0.45))
     # Signed, with an extension the office approved.
     extended = order(6, OrderType.REPORT, "有人在小区绿地违规搭建彩钢棚。", "0102", "13700000004", address="北辰路 12 号")
     hotline.workorder_dispatch(actor=operator, order=extended, main_unit=zhujian, at=at(6))
