@@ -69,3 +69,17 @@ def test_rules_cold_start_from_names():
     assert result.categories[0].code == "0101"
     assert rules.predict("城乡建设规划").units[0].code == "U-B"
     assert rules.predict("今天天气不错").units == []
+
+
+def test_a_process_that_never_suggests_never_imports_scikit_learn():
+    # Every process loads the URL configuration at its first request; scikit-learn cost it ~1 s
+    # (bench/bench_stats.py's first page) before the classifier imported it where it is used.
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import sys, django; django.setup(); import govhall.urls; "
+             "print(sorted(m for m in ('sklearn', 'scipy', 'joblib') if m in sys.modules))")
+    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                            env={**os.environ, "DJANGO_SETTINGS_MODULE": "govhall.settings"})
+    assert answer.stdout.strip().splitlines()[-1] == "[]"
