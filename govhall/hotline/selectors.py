@@ -5,13 +5,18 @@ dispatched to their unit(s), anybody else none."""
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
+from govhall.hotline.alerts import sign_late
 from govhall.hotline.models import (
     AT_UNIT,
+    AssignmentRole,
     Category,
     Escalation,
+    Extension,
     MemberUnit,
+    OrderState,
     UnitKind,
     WorkOrder,
     WorkOrderAssignment,
@@ -69,6 +74,60 @@ def order_list_visible(*, user, state: str = "", type: str = "", overdue_at: dat
         orders = orders.filter(Exists(WorkOrderAssignment.objects.filter(
             order=OuterRef("pk"), unit_id__in=unit_ids_for(user), active=True)))
     return orders
+
+
+# The office's list by work type (docs/hotline.md, "The office's list"):
+# key → label; each tab is one condition on the order (``office_work``).
+OFFICE_WORK = {
+    "dispatch": gettext_lazy("待派单"),
+    "returned": gettext_lazy("已退单待改派"),
+    "overdue": gettext_lazy("超期"),
+    "extension": gettext_lazy("待审批延期"),
+    "callback": gettext_lazy("待回访"),
+    "close": gettext_lazy("待办结"),
+}
+
+
+def _active_main(**conditions) -> QuerySet[WorkOrderAssignment]:
+    return WorkOrderAssignment.objects.filter(order=OuterRef("pk"), active=True, role=AssignmentRole.MAIN,
+                                              **conditions)
+
+
+def office_work(work: str, *, at: datetime) -> Q:
+    """The condition of one tab of the office's list at ``at``: registered
+    (to dispatch); returned by a unit (to re-dispatch); held by a unit past
+    its reply limit, or dispatched and not signed by the main unit past its
+    sign limit (overdue); an extension asked, for the office to decide;
+    replied and not yet called back (to call back: the call-back closes or
+    reopens it); replied again after its one reopen (to close: a second
+    reopen is refused, so the call-back closes it)."""
+    if work == "dispatch":
+        return Q(state=OrderState.REGISTERED)
+    if work == "returned":
+        return Q(state=OrderState.RETURNED)
+    if work == "overdue":
+        unsigned_late = _active_main(signed_at__isnull=True).filter(sign_late(at))
+        return Q(state__in=sorted(AT_UNIT)) & (Q(due_at__lt=at) | Q(Exists(unsigned_late),
+                                                                     state=OrderState.DISPATCHED))
+    if work == "extension":
+        return Q(Exists(_active_main(extension=Extension.ASKED)), state=OrderState.SIGNED)
+    if work == "callback":
+        return Q(state=OrderState.REPLIED, reopen_count=0)
+    if work == "close":
+        return Q(state=OrderState.REPLIED, reopen_count__gt=0)
+    raise ValueError(work)
+
+
+def office_work_orders(orders: QuerySet[WorkOrder], work: str, *, at: datetime) -> QuerySet[WorkOrder]:
+    """``orders`` (``order_list_visible``'s) in the tab ``work``, by time
+    limit (those without one, registered or returned, oldest first)."""
+    return orders.filter(office_work(work, at=at)).order_by(F("due_at").asc(nulls_last=True), "created_at", "pk")
+
+
+def office_work_counts(*, user, at: datetime) -> dict[str, int]:
+    """How many orders ``user`` may see are in each tab: one query."""
+    return WorkOrder.objects.filter(order_scope(user)).aggregate(
+        **{work: Count("pk", filter=office_work(work, at=at)) for work in OFFICE_WORK})
 
 
 def order_get_visible(*, user, number: str) -> WorkOrder | None:

@@ -32,9 +32,12 @@ from govhall.hotline.knowledge_search import knowledge_source
 from govhall.hotline.models import AT_UNIT, OrderChannel, OrderState, OrderType
 from govhall.hotline.policy import ACT_LABELS, OPERATORS, Act, order_actions_for
 from govhall.hotline.selectors import (
+    OFFICE_WORK,
     caller_history,
     categories_active,
     escalations_to,
+    office_work_counts,
+    office_work_orders,
     order_assignments,
     order_attachments,
     order_children,
@@ -125,7 +128,8 @@ def history(request):
 
 @login_required
 def order_list(request):
-    """The hotline's orders, by state, type and overdue."""
+    """The hotline's orders, by state, type and overdue, and the office's
+    tabs by work type with their counts."""
     user = request.user
     if user.role not in LIST_ROLES and not user.is_superuser:
         raise PermissionDenied
@@ -136,6 +140,12 @@ def order_list(request):
     overdue = request.GET.get("overdue") == "1"
     now = clock.now()
     orders = order_list_visible(user=user, state=state, type=kind, overdue_at=now if overdue else None)
+    # The office's list by work type (a tab), by time limit.
+    work = request.GET.get("work", "")
+    work = work if work in OFFICE_WORK else ""
+    if work:
+        orders = office_work_orders(orders, work, at=now)
+    counts = office_work_counts(user=user, at=now)
     # The operation bulletin's links: its figures' orders (hotline/bulletin.py).
     orders, bulletin = orders_filter(orders, request.GET)
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
@@ -143,9 +153,11 @@ def order_list(request):
         "page": page, "state": state, "type": kind, "overdue": overdue, "now": now,
         "states": OrderState.choices, "types": OrderType.choices, "is_operator": user.role in OPERATORS,
         "expiring": knowledge_expiring(user=user, at=now), "warning_days": EXPIRY_WARNING_DAYS,
-        "bulletin": bulletin,
+        "bulletin": bulletin, "work": work,
+        "tabs": [(key, label, counts[key]) for key, label in OFFICE_WORK.items()],
         "query": urlencode({**bulletin, **{k: v for k, v in (("state", state), ("type", kind),
-                                                             ("overdue", "1" if overdue else "")) if v}}) + "&",
+                                                             ("overdue", "1" if overdue else ""), ("work", work))
+                                           if v}}) + "&",
     })
 
 
@@ -260,6 +272,12 @@ def _act(act, request, order):
         services.workorder_escalation_note(actor=user, escalation=escalation, note=request.POST.get("note", ""),
                                            client_address=address)
         return None
+    if act == Act.CLOSE_DIRECT:
+        # As on the intake page: the answer, and the knowledge entry or service guide it was taken from.
+        entry, guide = knowledge_source(request.POST.get("knowledge", ""))
+        services.workorder_close_direct(actor=user, order=order, answer=request.POST.get("answer", ""),
+                                        knowledge=entry, guide=guide, client_address=address)
+        return None
     if act == Act.SIGN:
         services.workorder_sign(actor=user, order=order, client_address=address)
     elif act == Act.EXTENSION_DECIDE:
@@ -269,9 +287,7 @@ def _act(act, request, order):
         text = request.POST.get("text", "")
         call = {Act.REPLY: lambda: services.workorder_reply(actor=user, order=order, reply=text, client_address=address),
                 Act.RETURN: lambda: services.workorder_return(actor=user, order=order, reason=text,
-                                                              client_address=address),
-                Act.CLOSE_DIRECT: lambda: services.workorder_close_direct(actor=user, order=order, answer=text,
-                                                                          client_address=address)}.get(act)
+                                                              client_address=address)}.get(act)
         if call is None:
             raise Http404
         call()
