@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from govhall.api import case_actions, cases, catalog, joint, ratings
 from govhall.hall import api as hall
 from govhall.hall import appointments_api
+from govhall.hotline import orders_api
 from govhall.hotline.knowledge_api import KnowledgeSearch
 from govhall.hotline.suggest_api import DispatchSuggest
 
@@ -29,6 +30,10 @@ urlpatterns = [
     path("cases/<str:number>/rating/", ratings.CaseRating.as_view(), name="api_case_rating"),
     path("hotline/suggest/", DispatchSuggest.as_view(), name="api_hotline_suggest"),
     path("hotline/knowledge/", KnowledgeSearch.as_view(), name="api_hotline_knowledge"),
+    path("hotline/orders/", orders_api.OrderListCreate.as_view(), name="api_hotline_orders"),
+    path("hotline/orders/<str:number>/", orders_api.OrderDetail.as_view(), name="api_hotline_order"),
+    *[path(f"hotline/orders/<str:number>/actions/{act}/", view.as_view(), name=f"api_hotline_order_act_{act}")
+      for act, view in orders_api.ACTION_VIEWS.items()],
     path("joint/cases/", joint.JointCaseList.as_view(), name="api_joint_cases"),
     path("joint/cases/<str:number>/", joint.JointCaseDetail.as_view(), name="api_joint_case"),
     path("hall/tickets/", hall.TicketIssue.as_view(), name="api_hall_tickets"),

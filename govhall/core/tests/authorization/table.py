@@ -933,7 +933,48 @@ def _hotline() -> dict[str, list[Probe]]:
             Probe("other-file", "GET", staff_object(seen_a, HIDDEN), lambda w: {
                 "number": w.orders["order_a"].number, "file_id": w.orders["order_b"].attachments.get().pk}),
         ],
+        # The API (hotline/orders_api.py): registering for the operators; the list and an order
+        # in the caller's scope (404 outside it, applicants included).
+        "api/hotline/orders/": [
+            Probe("list", "GET", api_logged_in(), words_seen_by=numbers),
+            Probe("register", "POST", api_logged_in(OK(201, "orders", "order_events"), may=operators),
+                  data=lambda w, p: {"type": "consult", "content": "社保卡怎么补办？", "caller_phone": "13900000001"},
+                  json=True),
+        ],
+        "api/hotline/orders/<str:number>/": [
+            Probe("order_b", "GET", api_staff_object(seen_b), order("order_b")),
+            Probe("order_a", "GET", api_staff_object(seen_a), order("order_a")),
+        ],
+        **_hotline_api_acts(order, operators, seen_b),
     }
+
+
+def _hotline_api_acts(order, operators, seen_b) -> dict[str, list[Probe]]:
+    """One row per act of the orders' API, on order_b (dispatched to unit B's
+    unit): the role the policy names may (an act that does not start from
+    "dispatched" is refused on its state, 400, nothing written); whoever
+    else sees the order 403; the others 404."""
+    unit = frozenset({"unit_b"})
+    effect = OK(200, "orders", "order_events")
+    acts = (
+        ("dispatch", operators, REFUSED, {"main_unit": "U-A"}),
+        ("close_direct", operators, REFUSED, {"answer": "已答复"}),
+        ("sign", unit, effect, {}),
+        ("reply", unit, REFUSED, {"reply": "已处理"}),
+        ("return", unit, effect, {"reason": "不属本单位职责"}),
+        ("extension_ask", unit, REFUSED, {"days": 3, "reason": "需现场勘查"}),
+        ("extension_decide", frozenset(), effect, {"approve": True}),  # the hotline office only: no persona here
+        ("close", operators, REFUSED, {"solved": True}),
+        ("reopen", operators, REFUSED, {"reason": "仍未解决"}),
+    )
+    rows = {f"api/hotline/orders/<str:number>/actions/{act}/": [
+        Probe("order_b", "POST", api_staff_object(seen_b, outcome, may=may), order("order_b"),
+              data=lambda w, p, body=body: dict(body), json=True)] for act, may, outcome, body in acts}
+    rows["api/hotline/orders/<str:number>/actions/merge/"] = [
+        Probe("into-a", "POST", api_staff_object(seen_b, OK(200, "orders", "order_events"), may=operators),
+              order("order_b"), data=lambda w, p: {"parent": w.orders["order_a"].number, "reason": "同一事项"},
+              json=True)]
+    return rows
 
 
 def _knowledge() -> dict[str, list[Probe]]:
