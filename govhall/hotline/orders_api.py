@@ -67,6 +67,19 @@ def _text(field: str, **kwargs):
 # --- registering -------------------------------------------------------------------
 
 
+def _coordinate(bound: int, help_text: str):
+    return serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-bound,
+        max_value=bound,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=help_text,
+    )
+
+
 class OrderCreateSerializer(serializers.Serializer):
     type = serializers.ChoiceField(OrderType.choices, help_text="诉求类型")
     content = _text("content", help_text="诉求内容（4000 字以内）")
@@ -102,26 +115,8 @@ class OrderCreateSerializer(serializers.Serializer):
         default="",
         help_text="镇（街道）中心编码，须在本热线中心之下；可不填",
     )
-    latitude = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        min_value=-90,
-        max_value=90,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="纬度（与经度同时填写）",
-    )
-    longitude = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        min_value=-180,
-        max_value=180,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="经度",
-    )
+    latitude = _coordinate(90, "纬度（与经度同时填写）")
+    longitude = _coordinate(180, "经度")
     urgency = serializers.ChoiceField(
         Urgency.choices, default=Urgency.NORMAL, help_text="紧急程度"
     )
