@@ -15,6 +15,7 @@ class EvaluationConfig(AppConfig):
         case_changed.connect(_invite_on_delivery, dispatch_uid="evaluation_invite_on_delivery")
         register_action_labels({
             "rating_create": (_("评价"), _("办件 {case}：{level_label}（{channel}）")),
+            "rating_change": (_("评价变更"), _("工单 {work_order}：{from_label} → {level_label}（{channel}）")),
             "rating_invite_send": (_("发送评价短信"), _("办件 {case}，{phone}")),
             "rating_invite_fail": (_("评价短信发送失败"), _("办件 {case}，{phone}：{error}")),
             "followup_open": (_("差评整改立项"), _("办件 {case}，整改期限 {due_date}")),

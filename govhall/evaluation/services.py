@@ -108,24 +108,41 @@ def _followup_open(rating: Rating, *, actor, at: datetime) -> FollowUp:
 
 def rating_record_for_work_order(*, actor, order, level: int, comment: str = "", at: datetime) -> Rating:
     """The caller's rating of a 12345 work order, recorded by the operator at
-    the call-back. Called only by ``hotline.services.workorder_close``,
-    inside its transaction (which checked the operator and the order's
-    state). The department is the main unit's when the unit is a
-    department, else empty (its follow-up is then the hotline office's);
-    a bad rating opens a follow-up as a case's does."""
+    a call-back: the close (回访办结) or the reopening (重办). Called only by
+    ``hotline.services.workorder_close`` and ``workorder_reopen``, inside
+    their transaction (which checked the operator and the order's state).
+
+    An order has one ``Rating``, the latest call-back's that gave one: the
+    close after a reopening replaces the reopening's level, comment and
+    time (both stay in the order's chain events and in the audit, action
+    ``rating_change``). The department is the main unit's when the unit is
+    a department, else empty (its follow-up is then the hotline office's);
+    a bad rating opens a follow-up as a case's does, unless the order has
+    one already (the reopening's follow-up goes on)."""
     level, comment = _clean(level, comment)
     unit = order.main_unit
-    rating = Rating(work_order=order, level=level, comment=comment, channel=RatingChannel.CALLBACK, rated_at=at,
-                    rated_by=None, department_id=unit.department_id if unit is not None else None)
-    try:
-        with transaction.atomic():
-            rating.save()
-    except IntegrityError:
-        raise Conflict(_("该工单已经评价过。")) from None
-    audit_record(actor=actor, action="rating_create", target=rating,
-                 data={"work_order": order.number, "level": level, "level_label": str(Level(level).label),
-                       "channel": RatingChannel.CALLBACK})
-    if level in BAD_LEVELS:
+    fields = {"level": level, "comment": comment, "channel": RatingChannel.CALLBACK, "rated_at": at,
+              "rated_by": None, "department_id": unit.department_id if unit is not None else None}
+    data = {"work_order": order.number, "level": level, "level_label": str(Level(level).label),
+            "channel": RatingChannel.CALLBACK}
+    rating = Rating.objects.filter(work_order=order).first()
+    if rating is None:
+        rating = Rating(work_order=order, **fields)
+        try:
+            with transaction.atomic():
+                rating.save()
+        except IntegrityError:
+            raise Conflict(_("该工单已经评价过。")) from None
+        audit_record(actor=actor, action="rating_create", target=rating, data=data)
+    else:
+        previous = rating.level
+        rating.work_order = order  # the order's cached rating is this one
+        for name, value in fields.items():
+            setattr(rating, name, value)
+        rating.save(update_fields=list(fields))
+        audit_record(actor=actor, action="rating_change", target=rating,
+                     data={**data, "from": previous, "from_label": str(Level(previous).label)})
+    if level in BAD_LEVELS and not FollowUp.objects.filter(rating=rating).exists():
         _followup_open(rating, actor=actor, at=at)
     return rating
 

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from govhall.cases.models import Case, ChainedEvent
 from govhall.core.masking import mask_phone
-from govhall.evaluation.models import Level
 from govhall.org.models import Center, Department
 
 
@@ -184,10 +183,10 @@ class WorkOrder(models.Model):
                                   on_delete=models.PROTECT, related_name="orders")
     knowledge_guide = models.ForeignKey("catalog.ItemVersion", verbose_name=_("所用办事指南"), null=True, blank=True,
                                         on_delete=models.PROTECT, related_name="+")
-    # The call-back (回访): solved or not, and the caller's five-level rating
-    # (evaluation.Level; the evaluation app rates cases only for now).
+    # The call-back (回访): solved or not. The caller's five-level rating is
+    # the evaluation app's Rating of the order (``evaluation_rating``), the
+    # latest call-back's that gave one (docs/hotline.md, "Rating").
     solved = models.BooleanField(_("是否解决"), null=True, blank=True)
-    rating = models.PositiveSmallIntegerField(_("满意度"), choices=Level.choices, null=True, blank=True)
     callback_note = models.CharField(_("回访记录"), max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")

@@ -209,7 +209,10 @@ class OrderDetailSerializer(OrderSerializer):
         allow_null=True, help_text="回访：是否解决；未回访为 null"
     )
     rating = serializers.ChoiceField(
-        Level.choices, allow_null=True, help_text="回访：满意度；未评为 null"
+        Level.choices,
+        source="evaluation_rating.level",
+        allow_null=True,
+        help_text="回访：满意度（最近一次给出评价的回访）；未评为 null",
     )
     callback_note = serializers.CharField(help_text="回访记录或重办理由")
     parent = serializers.CharField(

@@ -12,16 +12,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from govhall.evaluation.models import Level
+from govhall.evaluation.models import Level, Rating
 from govhall.hotline import limits
 from govhall.hotline.models import (
     AssignmentRole,
     Extension,
     MemberUnit,
     OrderState,
-    WorkOrder,
     WorkOrderAssignment,
     WorkOrderEvent,
 )
@@ -114,11 +114,15 @@ def unit_ranking(*, center, month: date, at: datetime | None = None) -> list[Uni
             figures.overdue_open += 1
     for unit_id in main.filter(replied_at__gte=start, replied_at__lt=end).values_list("unit_id", flat=True):
         units[unit_id].replies += 1
-    for unit_id, rating in (WorkOrder.objects.filter(main_unit_id__in=list(units), state=OrderState.CLOSED,
-                                                     closed_at__gte=start, closed_at__lt=end, rating__isnull=False)
-                            .values_list("main_unit_id", "rating")):
-        units[unit_id].rated += 1
-        units[unit_id].satisfied += rating in SATISFIED
+    # The order's rating is its evaluation Rating (the latest call-back's that gave one).
+    for unit_id, rated, satisfied in (
+            Rating.objects.filter(work_order__main_unit_id__in=list(units), work_order__state=OrderState.CLOSED,
+                                  work_order__closed_at__gte=start, work_order__closed_at__lt=end)
+            .values("work_order__main_unit_id")
+            .annotate(rated=Count("pk"), satisfied=Count("pk", filter=Q(level__in=sorted(SATISFIED))))
+            .values_list("work_order__main_unit_id", "rated", "satisfied").order_by()):
+        units[unit_id].rated = rated
+        units[unit_id].satisfied = satisfied
     codes = {figures.unit.code: figures for figures in units.values()}
     reopens: dict[str, int] = defaultdict(int)
     for data in WorkOrderEvent.objects.filter(order__center=center, order__parent__isnull=True, action=Act.REOPEN,

@@ -132,7 +132,7 @@ def office_work_counts(*, user, at: datetime) -> dict[str, int]:
 
 def order_get_visible(*, user, number: str) -> WorkOrder | None:
     return (WorkOrder.objects.filter(order_scope(user), number=number)
-            .select_related("center", "category", "main_unit", "town", "related_case").first())
+            .select_related("center", "category", "main_unit", "town", "related_case", "evaluation_rating").first())
 
 
 def unit_assignment(*, user, order: WorkOrder) -> WorkOrderAssignment | None:

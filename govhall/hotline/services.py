@@ -320,8 +320,8 @@ def workorder_close(*, actor, order: WorkOrder, solved: bool, rating=None, note:
     """回访办结: the operator called back; whether it was solved and the
     caller's five-level rating are recorded, and the order is closed. The
     rating is the evaluation app's ``Rating`` of the order (a bad one opens
-    its follow-up), made in this transaction; ``WorkOrder.rating`` keeps a
-    copy of the level for the hotline's own figures."""
+    its follow-up), made or replaced in this transaction; the event keeps
+    the level given at this call-back."""
     at = _now(at)
     order_action_check(Act.CLOSE, actor=actor, order=order)
     if not isinstance(solved, bool):
@@ -329,7 +329,7 @@ def workorder_close(*, actor, order: WorkOrder, solved: bool, rating=None, note:
     rating, note = _rating(rating), _text(note, "note", required=False)
     order = _transition(order, actor=actor, act=Act.CLOSE, to_state=OrderState.CLOSED, at=at,
                         client_address=client_address,
-                        changes={"solved": solved, "rating": rating, "callback_note": note, "closed_at": at},
+                        changes={"solved": solved, "callback_note": note, "closed_at": at},
                         data={"solved": solved, "rating": rating, "note": note})
     if rating is not None:
         rating_record_for_work_order(actor=actor, order=order, level=rating, comment=note, at=at)
@@ -340,7 +340,9 @@ def workorder_close(*, actor, order: WorkOrder, solved: bool, rating=None, note:
 def workorder_reopen(*, actor, order: WorkOrder, reason: str, rating=None, at: datetime | None = None,
                      client_address: str | None = None) -> WorkOrder:
     """重办: the caller is not satisfied; once, back to the same main unit
-    with a new time limit."""
+    with a new time limit. A rating given at this call-back is the order's
+    evaluation ``Rating`` (a bad one opens its follow-up) until the close
+    gives another."""
     at = _now(at)
     order_action_check(Act.REOPEN, actor=actor, order=order)
     if order.reopen_count >= 1:
@@ -351,9 +353,11 @@ def workorder_reopen(*, actor, order: WorkOrder, reason: str, rating=None, at: d
     _assign(order, [(unit, AssignmentRole.MAIN)], at)
     order = _transition(order, actor=actor, act=Act.REOPEN, to_state=OrderState.DISPATCHED, at=at,
                         client_address=client_address,
-                        changes={"reopen_count": order.reopen_count + 1, "solved": False, "rating": rating,
+                        changes={"reopen_count": order.reopen_count + 1, "solved": False,
                                  "callback_note": reason, "due_at": due, "due_kind": kind},
                         data={"unit": unit.code, "reason": reason, "rating": rating, "due_at": due.isoformat()})
+    if rating is not None:
+        rating_record_for_work_order(actor=actor, order=order, level=rating, comment=reason, at=at)
     alerts.order_reopened(order, reason=reason, at=at)
     return order
 

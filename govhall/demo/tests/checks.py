@@ -330,8 +330,10 @@ def check_hotline_history() -> None:
     twice = WorkOrderEvent.objects.filter(action="dispatch").values("order").annotate(n=Count("pk")).filter(n=2)
     assert twice.exists()  # returned, then dispatched again
     closed = orders.filter(state="closed")
-    assert closed.filter(rating__gte=4).count() > closed.filter(rating__lte=2).count() > 0
-    assert closed.filter(reopen_count=1, rating__isnull=False).exists()  # reopened, answered again, called back
+    assert (closed.filter(evaluation_rating__level__gte=4).count()
+            > closed.filter(evaluation_rating__level__lte=2).count() > 0)
+    # reopened, answered again, called back
+    assert closed.filter(reopen_count=1, evaluation_rating__isnull=False).exists()
     assert closed.filter(knowledge__isnull=False).count() >= 20
     assert orders.filter(content__contains="协兴镇牌坊村", category__code="010101").count() >= 30
     assert orders.filter(content__contains="滨河花园").count() >= 60

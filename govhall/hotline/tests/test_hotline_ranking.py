@@ -59,3 +59,28 @@ def test_a_month_judged_before_its_end_counts_only_what_is_overdue_by_then(line)
     [figures] = [f for f in unit_ranking(center=line.hall.district, month=date(2026, 3, 1), at=at("2026-03-30 12:00"))
                  if f.unit == line.unit_a]
     assert (figures.dispatched, figures.overdue_open, figures.on_time_rate, figures.score) == (1, 0, None, 100.0)
+
+
+def test_the_satisfaction_counts_each_closed_orders_latest_rating(line):
+    """The order's rating is its evaluation Rating: the latest call-back's that gave one."""
+    def closed(rating, *, day="2026-03-10", reopen_rating=None, reopened=False):
+        order = handled(line, line.unit_a, line.handler_a, dispatched=f"{day} 09:00", replied=f"{day} 10:00")
+        if reopened:
+            hotline.workorder_reopen(actor=line.operator, order=order, reason="仍未解决", rating=reopen_rating,
+                                     at=at(f"{day} 11:00"))
+            hotline.workorder_sign(actor=line.handler_a, order=order, at=at(f"{day} 12:00"))
+            hotline.workorder_reply(actor=line.handler_a, order=order, reply="已解决。", at=at(f"{day} 13:00"))
+        hotline.workorder_close(actor=line.operator, order=order, solved=True, rating=rating, at=at(f"{day} 14:00"))
+
+    closed(5)
+    closed(4, reopened=True, reopen_rating=1)  # satisfied in the end
+    closed(None, reopened=True, reopen_rating=2)  # the reopening's 不满意 stands
+    closed(2)
+    closed(None)  # no rating: left out
+    closed(5, day="2026-04-01")  # next month
+    hotline.workorder_reopen(  # reopened in March with a rating, still open: not closed, left out
+        actor=line.operator, order=handled(line, line.unit_a, line.handler_a, dispatched="2026-03-11 09:00",
+                                           replied="2026-03-11 10:00"),
+        reason="仍未解决", rating=1, at=at("2026-03-11 11:00"))
+    [figures] = [f for f in unit_ranking(center=line.hall.district, month=date(2026, 3, 1)) if f.unit == line.unit_a]
+    assert (figures.rated, figures.satisfied, figures.satisfaction) == (4, 2, 0.5)

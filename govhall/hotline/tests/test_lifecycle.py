@@ -41,7 +41,7 @@ def test_create_dispatch_sign_reply_and_close_after_call_back(line):
     hotline.workorder_close(actor=line.operator, order=order, solved=True, rating=5, note="来电人表示满意",
                             at=MONDAY + timedelta(hours=5))
     order.refresh_from_db()
-    assert (order.state, order.solved, order.rating) == (OrderState.CLOSED, True, 5)
+    assert (order.state, order.solved, order.evaluation_rating.level) == (OrderState.CLOSED, True, 5)
     actions = list(order.events.values_list("action", flat=True))
     assert actions == ["create", "dispatch", "co_sign", "sign", "co_reply", "reply", "close"]
     assert order_verify(order) is None
@@ -99,7 +99,8 @@ def test_an_unsatisfied_caller_has_the_order_reopened_once_to_the_same_unit(line
     order = new_order(line)
     _replied(line, order, line.unit_b, line.handler_b)
     hotline.workorder_reopen(actor=line.operator, order=order, reason="仍未供水", rating=1)
-    assert (order.state, order.main_unit, order.reopen_count, order.rating) == (OrderState.DISPATCHED, line.unit_b, 1, 1)
+    assert (order.state, order.main_unit, order.reopen_count, order.evaluation_rating.level) == (
+        OrderState.DISPATCHED, line.unit_b, 1, 1)
     hotline.workorder_sign(actor=line.handler_b, order=order)
     hotline.workorder_reply(actor=line.handler_b, order=order, reply="已恢复供水。")
     with pytest.raises(DomainError) as error:

@@ -60,7 +60,8 @@ def test_dispatched_signed_answered_called_back_badly_and_reopened(page, live_se
     assert "重办" in page.locator("#events").locator("xpath=..").inner_text()
 
     order = WorkOrder.objects.get(pk=order.pk)
-    assert (order.state, order.reopen_count, order.rating, order.solved) == (OrderState.DISPATCHED, 1, 2, False)
+    assert (order.state, order.reopen_count, order.evaluation_rating.level, order.solved) == (
+        OrderState.DISPATCHED, 1, 2, False)
     assert order.main_unit == line.unit_b
     mains = list(order.assignments.filter(role=AssignmentRole.MAIN).order_by("pk").values_list("unit", "active"))
     assert mains == [(line.unit_b.pk, False), (line.unit_b.pk, True)]

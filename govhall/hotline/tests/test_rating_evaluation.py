@@ -1,19 +1,24 @@
 """The caller's rating at the call-back is the evaluation app's Rating of the
-work order: a bad one opens the evaluation follow-up, the follow-up screens
-list it, and the case indicators do not count it."""
+work order, its one record (the order keeps no copy): the reopening's and
+the close's call-backs make it, the latest rating given wins, a bad one
+opens the evaluation follow-up, the follow-up screens list it, the order
+page and the API show it, and the case indicators do not count it."""
 
 from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from rest_framework.test import APIClient
 
+from govhall.core.audit import AuditEvent
 from govhall.core.errors import NotPermitted
 from govhall.core.masking import mask_phone
 from govhall.evaluation import services as evaluation
-from govhall.evaluation.models import FollowUpState, Rating, RatingChannel
+from govhall.evaluation.models import FollowUp, FollowUpState, Rating, RatingChannel
 from govhall.evaluation.selectors import followup_list_for_staff
 from govhall.hotline import services as hotline
+from govhall.hotline.models import WorkOrder
 from govhall.stats.indicators import Scope, scoped_ratings
 from govhall.supervision.engine import supervise_scan
 from govhall.supervision.models import Alert
@@ -39,8 +44,8 @@ def test_a_good_rating_is_an_evaluation_rating_of_the_order_without_follow_up(li
         None, 5, RatingChannel.CALLBACK, line.hall.dept_b, "满意", CALL_BACK)
     assert rating.subject_number == order.number
     assert not hasattr(rating, "followup") or rating.followup is None
-    order.refresh_from_db()
-    assert order.rating == 5
+    order = WorkOrder.objects.get(pk=order.pk)
+    assert order.evaluation_rating == rating
 
 
 def test_no_rating_given_makes_no_rating(line):
@@ -111,3 +116,56 @@ def test_the_follow_up_pages_show_the_work_order(client, line):
     page = client.get(reverse("followup_detail", args=[followup.pk])).content.decode()
     assert order.number in page and reverse("hotline_order", args=[order.number]) in page
     assert "13912345678" not in page and mask_phone("13912345678") in page
+
+
+def test_a_bad_rating_at_the_reopening_is_the_orders_rating_and_opens_its_follow_up(line):
+    order = _replied(line, line.unit_a, line.handler_a)
+    hotline.workorder_reopen(actor=line.operator, order=order, reason="噪音依旧", rating=2, at=CALL_BACK)
+    rating = Rating.objects.get(work_order=order)
+    assert (rating.level, rating.comment, rating.rated_at, rating.department) == (2, "噪音依旧", CALL_BACK,
+                                                                                  line.hall.dept_a)
+    assert (rating.followup.state, rating.followup.department) == (FollowUpState.OPEN, line.hall.dept_a)
+
+
+def test_the_close_after_a_reopening_replaces_the_level_and_the_follow_up_goes_on(line):
+    order = _replied(line, line.unit_a, line.handler_a)
+    hotline.workorder_reopen(actor=line.operator, order=order, reason="噪音依旧", rating=1, at=CALL_BACK)
+    followup = Rating.objects.get(work_order=order).followup
+    later = CALL_BACK + timedelta(days=1)
+    hotline.workorder_sign(actor=line.handler_a, order=order, at=later - timedelta(hours=3))
+    hotline.workorder_reply(actor=line.handler_a, order=order, reply="已停工整改。", at=later - timedelta(hours=2))
+    hotline.workorder_close(actor=line.operator, order=order, solved=True, rating=4, note="已解决", at=later)
+    [rating] = Rating.objects.filter(work_order=order)
+    assert (rating.level, rating.comment, rating.rated_at) == (4, "已解决", later)
+    assert WorkOrder.objects.get(pk=order.pk).evaluation_rating.level == 4
+    assert FollowUp.objects.get() == followup and followup.rating_id == rating.pk
+    # The chain keeps the rating given at each call-back; the audit the change.
+    assert [(e.action, e.data["rating"]) for e in order.events.filter(action__in=["reopen", "close"])] == [
+        ("reopen", 1), ("close", 4)]
+    change = AuditEvent.objects.get(action="rating_change")
+    assert (change.data["from"], change.data["level"]) == (1, 4)
+
+
+def test_a_close_without_a_rating_leaves_the_reopenings_rating(line):
+    order = _replied(line, line.unit_b, line.handler_b)
+    hotline.workorder_reopen(actor=line.operator, order=order, reason="仍未解决", rating=3, at=CALL_BACK)
+    hotline.workorder_sign(actor=line.handler_b, order=order, at=CALL_BACK + timedelta(hours=1))
+    hotline.workorder_reply(actor=line.handler_b, order=order, reply="已处理。", at=CALL_BACK + timedelta(hours=2))
+    hotline.workorder_close(actor=line.operator, order=order, solved=True, at=CALL_BACK + timedelta(hours=3))
+    assert list(Rating.objects.filter(work_order=order).values_list("level", "rated_at")) == [(3, CALL_BACK)]
+
+
+def test_the_order_page_and_the_api_show_the_rating(client, line):
+    order = _replied(line, line.unit_b, line.handler_b)
+    unrated = _replied(line, line.unit_b, line.handler_b)
+    hotline.workorder_close(actor=line.operator, order=order, solved=True, rating=4, note="很快", at=CALL_BACK)
+    hotline.workorder_close(actor=line.operator, order=unrated, solved=True, at=CALL_BACK)
+    client.force_login(line.operator)
+    page = client.get(reverse("hotline_order", args=[order.number])).content.decode()
+    assert "已解决 · 满意 · 很快" in page
+    page = client.get(reverse("hotline_order", args=[unrated.number])).content.decode()
+    assert "已解决" in page and "已解决 ·" not in page
+    api = APIClient()
+    api.force_authenticate(line.operator)
+    assert api.get(reverse("api_hotline_order", args=[order.number])).json()["rating"] == 4
+    assert api.get(reverse("api_hotline_order", args=[unrated.number])).json()["rating"] is None
