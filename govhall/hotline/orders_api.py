@@ -6,6 +6,7 @@ an order the caller may not see is 404 whatever else is wrong; a role the
 policy refuses is 403; a ``version`` other than the order's is 409; a
 service's refusal is 400 naming the field; phones are masked."""
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -19,6 +20,7 @@ from govhall.api.cases import CasePagination, EventSerializer
 from govhall.api.errors import validation_response
 from govhall.api.serializers import ErrorSerializer
 from govhall.cases.selectors import center_by_code
+from govhall.catalog.models import Item
 from govhall.core import clock
 from govhall.core.client import client_address
 from govhall.core.errors import Conflict, DomainError, NotFound
@@ -29,7 +31,9 @@ from govhall.hotline.models import (
     AssignmentRole,
     Category,
     DueKind,
+    EscalationKind,
     Extension,
+    KnowledgeEntry,
     OrderChannel,
     OrderState,
     OrderType,
@@ -46,13 +50,15 @@ from govhall.hotline.policy import (
 )
 from govhall.hotline.selectors import (
     order_assignments,
+    order_attachments,
+    order_escalations,
     order_events,
     order_get_visible,
     order_list_visible,
     unit_assignment,
     units_for_dispatch,
 )
-from govhall.hotline.services import TEXT_MAX
+from govhall.hotline.services import ATTACHMENTS_MAX, TEXT_MAX
 
 TAGS = ["hotline 12345热线"]
 NUMBER_MAX = WorkOrder._meta.get_field("number").max_length
@@ -192,6 +198,32 @@ class AssignmentSerializer(serializers.Serializer):
     extension_reason = serializers.CharField()
 
 
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="original_name", help_text="原文件名")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text="字节")
+    uploaded_by = serializers.CharField(
+        allow_null=True, help_text="上传人；系统或网上诉求的访客为 null"
+    )
+    uploaded_at = serializers.DateTimeField()
+    url = serializers.CharField(
+        source="download_url",
+        help_text="下载地址（工作台的附件地址：登录后仅能看到该工单的人可下载）",
+    )
+
+
+class EscalationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk", help_text="填写督办意见时引用")
+    kind = serializers.ChoiceField(EscalationKind.choices, help_text="督办原因")
+    unit = serializers.CharField(source="assignment.unit.code", help_text="被督办单位代码")
+    superior = serializers.CharField(source="superior.code", help_text="督办单位（上级单位）代码")
+    raised_at = serializers.DateTimeField(help_text="督办时间")
+    note = serializers.CharField(help_text="督办意见；未填写为空")
+    noted_by = serializers.CharField(allow_null=True, help_text="督办意见填写人")
+    noted_at = serializers.DateTimeField(allow_null=True)
+
+
 class OrderDetailSerializer(OrderSerializer):
     center = serializers.CharField(source="center.code")
     content = serializers.CharField()
@@ -228,12 +260,34 @@ class OrderDetailSerializer(OrderSerializer):
         child=serializers.ChoiceField(list(POLICY)),
         help_text="您现在可对该工单执行的操作",
     )
+    knowledge = serializers.IntegerField(
+        source="knowledge.entry_id",
+        allow_null=True,
+        help_text="直接办结所依据的知识条目 id；无为 null",
+    )
+    guide = serializers.CharField(
+        source="knowledge_guide.item.code",
+        allow_null=True,
+        help_text="直接办结所依据的办事指南（事项实施编码）；无为 null",
+    )
+    attachments = AttachmentSerializer(
+        source="attachment_rows", many=True, help_text="附件"
+    )
+    escalations = EscalationSerializer(
+        source="escalation_rows", many=True, help_text="督办记录及督办意见"
+    )
 
 
 def _detail(user, order: WorkOrder, code: int = status.HTTP_200_OK) -> Response:
     """The full order (``order`` just loaded, or as the service left it)."""
     order.assignment_rows = order_assignments(order)
     order.event_rows = order_events(order)
+    order.attachment_rows = order_attachments(order)
+    for row in order.attachment_rows:
+        row.download_url = (
+            reverse("hotline_order_file", args=[order.number, row.pk]) + "?download=1"
+        )
+    order.escalation_rows = order_escalations(order)
     order.allowed_actions = order_actions_for(
         user, order, assignment=unit_assignment(user=user, order=order)
     )
@@ -366,6 +420,21 @@ class OrderDispatchBody(OrderActBody):
 
 class OrderAnswerBody(OrderActBody):
     answer = _text("answer", help_text="直接答复来电人的内容")
+    knowledge = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="答复所依据的知识条目 id（现行发布版本）；可不填",
+    )
+    guide = serializers.CharField(
+        max_length=Item._meta.get_field("code").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="或：答复所依据的办事指南，事项实施编码（现行版本）；可不填",
+    )
 
 
 class OrderReplyBody(OrderActBody):
@@ -408,6 +477,22 @@ class OrderReopenBody(OrderReasonBody):
         allow_null=True,
         default=None,
         help_text="来电人的满意度；未评可不填",
+    )
+
+
+class OrderEscalationNoteBody(OrderActBody):
+    escalation = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="督办记录 id（工单详情 escalations）"
+    )
+    note = _text("note", help_text="督办意见")
+
+
+class OrderAttachBody(OrderActBody):
+    file = serializers.ListField(
+        child=serializers.FileField(max_length=200),
+        max_length=ATTACHMENTS_MAX,
+        help_text=f"照片或 PDF（PDF、JPG、PNG，每个至多 10 MB，一次至多 {ATTACHMENTS_MAX} 个）；"
+        "multipart/form-data，可重复",
     )
 
 
@@ -457,10 +542,57 @@ def _merge(*, actor, order, parent: str, reason: str, client_address):
     )
 
 
+def _close_direct(*, actor, order, answer: str, knowledge, guide: str, client_address):
+    # The role before the entry or item named, as for dispatch.
+    order_action_check(Act.CLOSE_DIRECT, actor=actor, order=order)
+    version = item_version = None
+    if knowledge is not None:
+        entry = KnowledgeEntry.objects.select_related("current").filter(pk=knowledge).first()
+        if entry is None or entry.current is None:
+            raise DomainError(_("知识条目不存在或未发布。"), field="knowledge")
+        version = entry.current
+    if guide:
+        item = Item.objects.select_related("current").filter(code=guide).first()
+        if item is None or item.current is None:
+            raise DomainError(_("事项不存在或其办事指南未发布。"), field="guide")
+        item_version = item.current
+    # The service checks that the entry is in force at this hotline.
+    return services.workorder_close_direct(
+        actor=actor,
+        order=order,
+        answer=answer,
+        knowledge=version,
+        guide=item_version,
+        client_address=client_address,
+    )
+
+
+def _escalation_note(*, actor, order, escalation: int, note: str, client_address):
+    # The role before the escalation named.
+    order_action_check(Act.ESCALATION_NOTE, actor=actor, order=order)
+    found = order.escalations.select_related("order").filter(pk=escalation).first()
+    if found is None:
+        raise DomainError(_("该工单没有这条督办记录。"), field="escalation")
+    services.workorder_escalation_note(
+        actor=actor, escalation=found, note=note, client_address=client_address
+    )
+    return found.order
+
+
+def _attach(*, actor, order, file: list, client_address):
+    services.workorder_attach(
+        actor=actor,
+        order=order,
+        files=services.files_read(file),
+        client_address=client_address,
+    )
+    return order
+
+
 # act → (its body, its service: the body's fields are the service's arguments)
 ACTS = {
     Act.DISPATCH: (OrderDispatchBody, _dispatch),
-    Act.CLOSE_DIRECT: (OrderAnswerBody, services.workorder_close_direct),
+    Act.CLOSE_DIRECT: (OrderAnswerBody, _close_direct),
     Act.SIGN: (OrderEmptyBody, services.workorder_sign),
     Act.REPLY: (OrderReplyBody, services.workorder_reply),
     Act.RETURN: (OrderReasonBody, services.workorder_return),
@@ -472,6 +604,8 @@ ACTS = {
     Act.CLOSE: (OrderCloseBody, services.workorder_close),
     Act.REOPEN: (OrderReopenBody, services.workorder_reopen),
     Act.MERGE: (OrderMergeBody, _merge),
+    Act.ESCALATION_NOTE: (OrderEscalationNoteBody, _escalation_note),
+    Act.ATTACH: (OrderAttachBody, _attach),
 }
 
 
@@ -514,7 +648,8 @@ def _view(act: str) -> type[OrderActionView]:
         tags=TAGS,
         operation_id=f"hotline_order_action_{act}",
         summary=str(ACT_LABELS[act]),
-        request=body,
+        # Files as multipart/form-data; every other act's body as JSON (or a form).
+        request={"multipart/form-data": body} if act == Act.ATTACH else body,
         responses={
             200: OrderDetailSerializer,
             400: ErrorSerializer,

@@ -455,15 +455,37 @@ def workorder_escalation_note(*, actor, escalation: Escalation, note: str, at: d
 ATTACHMENTS_MAX = 10
 
 
+def files_read(uploads) -> list[tuple[str, bytes]]:
+    """The (filename, content) pairs of uploaded files (the pages', the
+    API's), each read to one byte over the materials' limit: the check
+    refuses what is larger without reading it whole."""
+    from govhall.cases.services import MATERIAL_MAX_BYTES
+
+    return [(upload.name, upload.read(MATERIAL_MAX_BYTES + 1)) for upload in uploads]
+
+
 @transaction.atomic
 def workorder_attach(*, actor, order: WorkOrder, files, at: datetime | None = None,
                      client_address: str | None = None) -> list[WorkOrderAttachment]:
     """附件: photos and PDFs (``files``: (filename, content) pairs) on an open
     order, by the hotline's staff or a handler of a unit the order is
-    dispatched to. Every file is checked as case materials are (size, type,
-    content: ``core.uploads.upload_check`` with the materials' limits)
-    before any is stored; each is stored through Django's storage with its
-    SHA-256 and writes one event."""
+    dispatched to (``attachments_store``)."""
+    at = _now(at)
+    assignment = _unit_of(actor, order)
+    order_action_check(Act.ATTACH, actor=actor, order=order, assignment=assignment)
+    return attachments_store(actor=actor, order=order, files=files, at=at, client_address=client_address)
+
+
+@transaction.atomic
+def attachments_store(*, actor, order: WorkOrder, files, at: datetime, uploaded_by=None,
+                      limit: int = ATTACHMENTS_MAX, client_address: str | None = None) -> list[WorkOrderAttachment]:
+    """Store ``files`` on ``order`` once the caller has checked who may (the
+    order page's ``workorder_attach``; the portal's submission, whose files
+    the caller filed with the order: ``uploaded_by`` the applicant or None).
+    Every file is checked as case materials are (size, type, content:
+    ``core.uploads.upload_check`` with the materials' limits) before any is
+    stored; each is stored through Django's storage with its SHA-256 and
+    writes one event (by ``actor``)."""
     import hashlib
 
     from django.core.files.base import ContentFile
@@ -471,21 +493,24 @@ def workorder_attach(*, actor, order: WorkOrder, files, at: datetime | None = No
     from govhall.cases.services import MATERIAL_MAX_BYTES
     from govhall.core.uploads import SCANS, upload_check
 
-    at = _now(at)
-    assignment = _unit_of(actor, order)
-    order_action_check(Act.ATTACH, actor=actor, order=order, assignment=assignment)
     files = list(files)
     if not files:
         raise DomainError(_("请选择要上传的文件。"), field="file")
-    if len(files) > ATTACHMENTS_MAX:
-        raise DomainError(_("一次最多上传 %(n)d 个文件。") % {"n": ATTACHMENTS_MAX}, field="file")
-    uploads = [upload_check(filename=name, content=content, allowed=SCANS, max_bytes=MATERIAL_MAX_BYTES)
-               for name, content in files]
+    if len(files) > limit:
+        raise DomainError(_("一次最多上传 %(n)d 个文件。") % {"n": limit}, field="file")
+    uploads = []
+    for name, content in files:
+        try:
+            uploads.append(upload_check(filename=name, content=content, allowed=SCANS, max_bytes=MATERIAL_MAX_BYTES))
+        except DomainError as error:  # which of the files
+            raise DomainError(_("“%(name)s”：%(problem)s") % {"name": str(name)[:200], "problem": error.message},
+                              field=error.field) from None
+    uploaded_by = uploaded_by or person(actor)
     records = []
     for (name, content), upload in zip(files, uploads, strict=True):
         digest = hashlib.sha256(content).hexdigest()
         record = WorkOrderAttachment(order=order, original_name=str(name)[:200], content_type=upload.content_type,
-                                     size=len(content), sha256=digest, uploaded_by=person(actor), uploaded_at=at)
+                                     size=len(content), sha256=digest, uploaded_by=uploaded_by, uploaded_at=at)
         record.file.save(f"{order.number}-{digest[:12]}{upload.suffix}", ContentFile(content), save=False)
         record.save()
         records.append(record)

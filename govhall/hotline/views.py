@@ -190,11 +190,8 @@ def _int(value) -> int:
 
 
 def _uploads(request, name: str) -> list[tuple[str, bytes]]:
-    """The files posted under ``name``, each read to one byte over the
-    materials' limit (the service refuses what is larger)."""
-    from govhall.cases.services import MATERIAL_MAX_BYTES
-
-    return [(upload.name, upload.read(MATERIAL_MAX_BYTES + 1)) for upload in request.FILES.getlist(name)]
+    """The files posted under ``name``, as the attachment services take them."""
+    return services.files_read(request.FILES.getlist(name))
 
 
 def _visible(request, number: str):

@@ -297,6 +297,8 @@ def test_every_act_of_the_table_has_its_endpoint():
         "close",
         "reopen",
         "merge",
+        "escalation_note",
+        "attach",
     }
 
 

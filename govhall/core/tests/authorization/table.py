@@ -974,6 +974,14 @@ def _hotline_api_acts(order, operators, seen_b) -> dict[str, list[Probe]]:
         Probe("into-a", "POST", api_staff_object(seen_b, OK(200, "orders", "order_events"), may=operators),
               order("order_b"), data=lambda w, p: {"parent": w.orders["order_a"].number, "reason": "同一事项"},
               json=True)]
+    # Files (multipart): the hotline's staff and a unit the order is dispatched to.
+    rows["api/hotline/orders/<str:number>/actions/attach/"] = [
+        Probe("pdf", "POST", api_staff_object(seen_b, effect, may=operators | unit), order("order_b"),
+              data=lambda w, p: {"file": SimpleUploadedFile("现场.pdf", sample_pdf())})]
+    # The urging note: a unit's handler (the superior's is the service's check: order_b has no escalation).
+    rows["api/hotline/orders/<str:number>/actions/escalation_note/"] = [
+        Probe("note", "POST", api_staff_object(seen_b, REFUSED, may=unit), order("order_b"),
+              data=lambda w, p: {"escalation": 1, "note": "请尽快办理"}, json=True)]
     return rows
 
 
