@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from govhall.hotline.models import (
     OrderChannel,
     OrderType,
     WorkOrder,
+    WorkOrderAttachment,
 )
 from govhall.org.models import Center
 from govhall.org.roles import Role
@@ -31,6 +33,9 @@ from govhall.org.roles import Role
 # Types that need no phone number: a suggestion asks for no answer.
 ANONYMOUS_TYPES = frozenset({OrderType.SUGGEST})
 QUERY_CODE_LENGTH = 8
+# Photos or PDFs filed with an order on the portal: at most this many (each
+# checked as the workbench's attachments are: PDF, JPEG, PNG, 10 MB).
+PORTAL_ATTACHMENTS_MAX = 5
 
 
 def order_query_code(order: WorkOrder) -> str:
@@ -63,6 +68,16 @@ def orders_of_applicant(user) -> QuerySet[WorkOrder]:
     return _public(WorkOrder.objects.filter(created_by=user, channel=OrderChannel.PORTAL)).order_by("-created_at", "-pk")
 
 
+def order_public_files(order: WorkOrder) -> QuerySet[WorkOrderAttachment]:
+    """The files the caller filed with ``order`` on the portal (uploaded by
+    the applicant's account or, for a visitor, by no one): never those the
+    hotline's staff or units added."""
+    if order.channel != OrderChannel.PORTAL:
+        return order.attachments.none()
+    return (order.attachments.filter(Q(uploaded_by__isnull=True) | Q(uploaded_by_id=order.created_by_id))
+            .order_by("uploaded_at", "pk"))
+
+
 def order_public_reply(order: WorkOrder) -> dict:
     """What the caller may read of the handling: the direct answer or the
     main unit's reply, and the call-back (no staff names, no notes)."""
@@ -89,13 +104,15 @@ def _related_case(user, *, number: str, query_code: str):
 
 def workorder_submit_portal(*, user, center: Center, type: str, content: str, phone: str = "", name: str = "",
                             category: Category | None = None, address: str = "", town: Center | None = None,
-                            related_case_number: str = "", related_query_code: str = "",
+                            related_case_number: str = "", related_query_code: str = "", files=(),
                             at: datetime | None = None, client_address: str | None = None) -> WorkOrder:
     """File an order from the portal. ``user``: the logged-in applicant, or
     None (a visitor). The applicant's account gives the phone and the name;
     a visitor gives a phone number, except for a suggestion, which may be
     anonymous. Only a complaint names a related case, and only one the
-    caller can show is theirs (their own, or its number with its query code)."""
+    caller can show is theirs (their own, or its number with its query code).
+    ``files``: photos or PDFs, (filename, content) pairs, stored with the
+    order in one transaction (a refused file files nothing)."""
     if user is not None and getattr(user, "role", None) != Role.APPLICANT:
         raise NotPermitted(_("工作人员请在工作台登记工单。"))
     if center is None or not hotline_centers().filter(pk=center.pk).exists():
@@ -111,7 +128,15 @@ def workorder_submit_portal(*, user, center: Center, type: str, content: str, ph
     if related_case_number and type != OrderType.COMPLAINT:
         raise DomainError(_("只有投诉可以关联办件。"), field="related_case_number")
     _related_case(user, number=related_case_number, query_code=related_query_code)
-    return services.workorder_create(
-        actor=SYSTEM, center=center, type=type, channel=OrderChannel.PORTAL, content=content, caller_phone=phone,
-        caller_name=name, anonymous=not phone and not (name or "").strip(), category=category, address=address,
-        town=town, related_case_number=related_case_number, at=at, client_address=client_address, applicant=user)
+    files = list(files)
+    with transaction.atomic():  # the order and its files, or nothing
+        order = services.workorder_create(
+            actor=SYSTEM, center=center, type=type, channel=OrderChannel.PORTAL, content=content,
+            caller_phone=phone, caller_name=name, anonymous=not phone and not (name or "").strip(),
+            category=category, address=address, town=town, related_case_number=related_case_number, at=at,
+            client_address=client_address, applicant=user)
+        if files:
+            services.attachments_store(actor=SYSTEM, order=order, files=files, uploaded_by=user,
+                                       limit=PORTAL_ATTACHMENTS_MAX, at=order.created_at,
+                                       client_address=client_address)
+    return order

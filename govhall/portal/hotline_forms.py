@@ -1,12 +1,30 @@
 """The portal's 12345 form (网上诉求): it parses input; the service decides."""
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from govhall.hotline.models import OrderType
-from govhall.hotline.portal import hotline_centers
+from govhall.hotline.portal import PORTAL_ATTACHMENTS_MAX, hotline_centers
 from govhall.hotline.selectors import categories_active
 from govhall.org.models import Center, CenterLevel
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (a list, empty when none was chosen);
+    what they are is the service's check."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(one, initial) for one in files]
 
 
 class PortalOrderForm(forms.Form):
@@ -21,6 +39,7 @@ class PortalOrderForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50, required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False,
                             help_text=_("用于答复和回访；仅建议可不填（匿名）。"))
+    attachments = MultipleFileField(label=_("附件（照片或 PDF）"), required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,6 +53,8 @@ class PortalOrderForm(forms.Form):
             self.fields["center"].widget = forms.HiddenInput()
         self.fields["town"].queryset = Center.objects.filter(level=CenterLevel.TOWN).order_by("path")
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
+        self.fields["attachments"].help_text = gettext("可选，至多 %(n)d 个，每个不超过 10 MB，支持 PDF、JPG、PNG。") % {
+            "n": PORTAL_ATTACHMENTS_MAX}
         if user is not None:  # the account gives them
             del self.fields["name"]
             del self.fields["phone"]

@@ -13,17 +13,22 @@ from govhall.core.client import client_address, rate_limited
 from govhall.core.errors import DomainError
 from govhall.hotline.portal import (
     order_get_by_query_code,
+    order_public_files,
     order_public_reply,
     order_query_code,
     orders_of_applicant,
     workorder_submit_portal,
 )
+from govhall.hotline.services import files_read
 from govhall.portal.hotline_forms import PortalOrderForm
 from govhall.portal.views import _applicant, _too_many
 
 SESSION_KEY = "portal_hotline_submitted"
+# The orders this session found by number and query code (their files may be downloaded), the latest few.
+QUERIED_KEY = "portal_hotline_queried"
+QUERIED_MAX = 20
 # The service's field names → the form's.
-FIELDS = {"caller_phone": "phone", "caller_name": "name"}
+FIELDS = {"caller_phone": "phone", "caller_name": "name", "file": "attachments"}
 
 
 def _submit_too_many(request) -> bool:
@@ -44,13 +49,15 @@ def portal_hotline(request):
     user = _user(request)
     status = 200
     if request.method == "POST":
-        form = PortalOrderForm(request.POST, user=user)
+        form = PortalOrderForm(request.POST, request.FILES, user=user)
         if _submit_too_many(request):
             form.add_error(None, _("提交过于频繁，请一分钟后再试。"))
             status = 429
         elif form.is_valid():
+            data = dict(form.cleaned_data)
             try:
-                order = workorder_submit_portal(user=user, client_address=client_address(request), **form.cleaned_data)
+                order = workorder_submit_portal(user=user, client_address=client_address(request),
+                                                files=files_read(data.pop("attachments")), **data)
             except DomainError as error:
                 field = FIELDS.get(error.field, error.field)
                 form.add_error(field if field in form.fields else None, error.message)
@@ -87,8 +94,12 @@ def portal_hotline_query(request):
             order = order_get_by_query_code(number=number, query_code=code)
             if order is None:
                 error, status = _("工单编号或查询码不正确。"), 404
+            else:  # its files, for this session
+                queried = [n for n in request.session.get(QUERIED_KEY, []) if n != order.number]
+                request.session[QUERIED_KEY] = [*queried, order.number][-QUERIED_MAX:]
     return render(request, "portal/hotline_query.html", {
         "order": order, "error": error, "number": number, "reply": order_public_reply(order) if order else None,
+        "files": order_public_files(order) if order else [],
     }, status=status)
 
 
@@ -108,4 +119,25 @@ def portal_my_order(request, number: str):
     if order is None:
         raise Http404
     return render(request, "portal/hotline_my_order.html", {
-        "order": order, "reply": order_public_reply(order), "query_code": order_query_code(order)})
+        "order": order, "reply": order_public_reply(order), "query_code": order_query_code(order),
+        "files": order_public_files(order)})
+
+
+def portal_hotline_file(request, number: str, file_id: int):
+    """A file the caller filed with an order, downloaded by the applicant
+    who filed it or by a session that found the order by its number and
+    query code; anyone else: 404 (whether the order exists is not told)."""
+    from govhall.cases.files import material_response
+    from govhall.hotline.models import WorkOrder
+
+    number = number[:40]
+    if request.user.is_authenticated and request.user.is_applicant:
+        order = orders_of_applicant(request.user).filter(number=number).first()
+    else:
+        order = None
+    if order is None and number in request.session.get(QUERIED_KEY, []):
+        order = WorkOrder.objects.filter(number=number).first()
+    record = order_public_files(order).filter(pk=file_id).first() if order and file_id < 2**63 else None
+    if record is None:
+        raise Http404
+    return material_response(record, download=True)

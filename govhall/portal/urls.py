@@ -24,6 +24,7 @@ urlpatterns = [
     path("hotline/", hotline_views.portal_hotline, name="portal_hotline"),
     path("hotline/done/", hotline_views.portal_hotline_done, name="portal_hotline_done"),
     path("hotline/query/", hotline_views.portal_hotline_query, name="portal_hotline_query"),
+    path("hotline/files/<str:number>/<int:file_id>/", hotline_views.portal_hotline_file, name="portal_hotline_file"),
     path("my/hotline/", hotline_views.portal_my_orders, name="portal_my_orders"),
     path("my/hotline/<str:number>/", hotline_views.portal_my_order, name="portal_my_order"),
     path("verify/<str:code>/", views.portal_verify, name="portal_verify"),

@@ -1237,6 +1237,11 @@ def _portal_hotline() -> dict[str, list[Probe]]:
             Probe("found", "POST", public(), data=query("order_b", "order_b")),
             Probe("wrong-code", "POST", public(HIDDEN), data=query("order_b", "order_a")),
         ],
+        # A file the caller filed: its applicant or a session that found the order by number and
+        # query code; a staff member's file on a telephone order: nobody here.
+        "hotline/files/<str:number>/<int:file_id>/": [
+            Probe("staff-file", "GET", public(HIDDEN), lambda w: {
+                "number": w.orders["order_b"].number, "file_id": w.orders["order_b"].attachments.get().pk})],
         "my/hotline/": [Probe("list", "GET", applicant_page())],
         # An order taken by telephone is nobody's on the portal.
         "my/hotline/<str:number>/": [
