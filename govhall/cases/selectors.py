@@ -16,6 +16,7 @@ from govhall.cases.models import (
 )
 from govhall.cases.states import OPEN, State, SuspensionGround
 from govhall.catalog.models import Item, ItemVersion, Step, VersionStatus
+from govhall.core.statements import Prepared
 from govhall.org.models import Center, Department, User
 from govhall.org.roles import CENTER_ROLES, DEPARTMENT_ROLES, GLOBAL_ROLES, Role
 from govhall.org.selectors import scope_q, staff_authorizations, user_department_ids
@@ -278,84 +279,38 @@ def version_kept(version_id: int, updated_at) -> ItemVersion:
     return clone
 
 
-class _Prepared:
-    """A SELECT over joined models (each with a table alias) and, with
-    ``version``, the id and ``updated_at`` of an item version (alias ``v``),
-    built once per database, each column converted as the ORM converts it
-    (dates on SQLite, JSON, decimals …). The ORM spends several times such a
-    query's own cost building the same join on every request."""
-
-    def __init__(self, alias: str, joined: tuple, tail, *, version: bool = True):
-        connection = connections[alias]
-        self.alias, self.joined, columns, self.converters = alias, joined, [], []
-        extra = [("v", ItemVersion._meta.get_field(name)) for name in ("id", "updated_at")] if version else []
-        for table, field in [(table, field) for model, table in joined for field in model._meta.concrete_fields] \
-                + extra:
-            column = field.get_col(table)
-            columns.append(f"{table}.{connection.ops.quote_name(field.column)}")
-            functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-            if functions:
-                self.converters.append((len(columns) - 1, column, functions))
-        self.names = [[field.attname for field in model._meta.concrete_fields] for model, _table in joined]
-
-        def column(model, name: str) -> str:
-            return connection.ops.quote_name(model._meta.get_field(name).column)
-
-        def table(model) -> str:
-            return connection.ops.quote_name(model._meta.db_table)
-
-        self.sql = f"SELECT {', '.join(columns)} {tail(table, column)}"
-
-    def _rows(self, params: list, many: bool) -> list[list]:
-        connection = connections[self.alias]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall() if many else [row for row in [cursor.fetchone()] if row is not None]
-        converted = []
-        for row in rows:
-            values = list(row)
-            for index, column, functions in self.converters:
-                for function in functions:
-                    values[index] = function(values[index], column, connection)
-            converted.append(values)
-        return converted
-
-    def _objects(self, values: list) -> tuple[list, int]:
-        objects, start = [], 0
-        for (model, _table), names in zip(self.joined, self.names, strict=True):
-            objects.append(model.from_db(self.alias, names, values[start:start + len(names)]))
-            start += len(names)
-        return objects, start
-
-    def fetch(self, params: list) -> tuple[list, int, object] | None:
-        """The row's objects (one per joined model), the version's id and
-        ``updated_at``; None without a row."""
-        rows = self._rows(params, many=False)
-        if not rows:
-            return None
-        objects, start = self._objects(rows[0])
-        return objects, rows[0][start], rows[0][start + 1]
-
-    def fetch_all(self, params: list) -> list:
-        """The objects of the first joined model, one per row."""
-        return [self._objects(values)[0][0] for values in self._rows(params, many=True)]
+# The item version's id and ``updated_at`` (alias ``v``), read with a case
+# or an item: which kept version it is (``version_kept``).
+_VERSION = (("v", ItemVersion, "id"), ("v", ItemVersion, "updated_at"))
 
 
 @functools.cache
-def _checks_statement(alias: str) -> _Prepared:
-    return _Prepared(alias, ((MaterialCheck, "m"),), lambda t, c: (
-        f"FROM {t(MaterialCheck)} m WHERE m.{c(MaterialCheck, 'case')} = %s ORDER BY m.{c(MaterialCheck, 'material_order')}"),
-        version=False)
+def _checks_statement(alias: str) -> Prepared:
+    return Prepared(alias, ((MaterialCheck, "m"),), lambda t, c: (
+        f"FROM {t(MaterialCheck)} m WHERE m.{c(MaterialCheck, 'case')} = %s ORDER BY m.{c(MaterialCheck, 'material_order')}"))
 
 
 @functools.cache
-def _act_statement(alias: str) -> _Prepared:
-    return _Prepared(alias, ((Case, "c"), (Item, "i"), (Department, "d"), (Center, "n")), lambda t, c: (
-        f"FROM {t(Case)} c INNER JOIN {t(ItemVersion)} v ON v.{c(ItemVersion, 'id')} = c.{c(Case, 'item_version')}"
-        f" INNER JOIN {t(Item)} i ON i.{c(Item, 'id')} = v.{c(ItemVersion, 'item')}"
-        f" INNER JOIN {t(Department)} d ON d.{c(Department, 'id')} = c.{c(Case, 'department')}"
-        f" INNER JOIN {t(Center)} n ON n.{c(Center, 'id')} = c.{c(Case, 'center')}"
-        f" WHERE c.{c(Case, 'number')} = %s"))
+def _act_statement(alias: str, where=None) -> Prepared:
+    """The case row with its item, department and center, and its version's
+    id and ``updated_at``: of the case ``number``, or of the cases ``where``
+    selects (``cases_load_for_act``), in the order of their ids."""
+    def tail(t, c) -> str:
+        condition = where(t, c) if where else f"c.{c(Case, 'number')} = %s"
+        return (f"FROM {t(Case)} c INNER JOIN {t(ItemVersion)} v ON v.{c(ItemVersion, 'id')} = c.{c(Case, 'item_version')}"
+                f" INNER JOIN {t(Item)} i ON i.{c(Item, 'id')} = v.{c(ItemVersion, 'item')}"
+                f" INNER JOIN {t(Department)} d ON d.{c(Department, 'id')} = c.{c(Case, 'department')}"
+                f" INNER JOIN {t(Center)} n ON n.{c(Center, 'id')} = c.{c(Case, 'center')}"
+                f" WHERE {condition} ORDER BY c.{c(Case, 'id')}")
+    return Prepared(alias, ((Case, "c"), (Item, "i"), (Department, "d"), (Center, "n")), tail, extra=_VERSION)
+
+
+def _for_act(objects: list, version_id: int, updated_at) -> Case:
+    case, item, department, center = objects
+    version = version_kept(version_id, updated_at)
+    version.item = item
+    case.item_version, case.department, case.center = version, department, center
+    return case
 
 
 def case_load_for_act(*, number: str) -> Case | None:
@@ -365,13 +320,16 @@ def case_load_for_act(*, number: str) -> Case | None:
     (``version_kept``) — what the transitions, the notices and the
     supervision rules read, without the ORM building the query again."""
     found = _act_statement(router.db_for_read(Case)).fetch([number])
-    if found is None:
-        return None
-    (case, item, department, center), version_id, updated_at = found
-    version = version_kept(version_id, updated_at)
-    version.item = item
-    case.item_version, case.department, case.center = version, department, center
-    return case
+    return None if found is None else _for_act(*found)
+
+
+def cases_load_for_act(where, params: list) -> list[Case]:
+    """``case_load_for_act`` for every case ``where`` selects, in the order of
+    their ids, in one statement: ``where(t, c)`` gives the SQL condition on
+    the case (alias ``c``; ``t(model)`` a table's name, ``c(model, field)``
+    a column's), ``params`` its parameters. The statement is built once per
+    ``where``: pass a function defined once, not a new one each call."""
+    return [_for_act(*row) for row in _act_statement(router.db_for_read(Case), where).fetch_rows(params)]
 
 
 def case_get_for_act(*, user: User, number: str) -> Case | None:
@@ -381,11 +339,11 @@ def case_get_for_act(*, user: User, number: str) -> Case | None:
 
 
 @functools.cache
-def _published_statement(alias: str) -> _Prepared:
-    return _Prepared(alias, ((Item, "i"), (Department, "d")), lambda t, c: (
+def _published_statement(alias: str) -> Prepared:
+    return Prepared(alias, ((Item, "i"), (Department, "d")), lambda t, c: (
         f"FROM {t(Item)} i INNER JOIN {t(ItemVersion)} v ON v.{c(ItemVersion, 'item')} = i.{c(Item, 'id')}"
         f" INNER JOIN {t(Department)} d ON d.{c(Department, 'id')} = i.{c(Item, 'department')}"
-        f" WHERE i.{c(Item, 'code')} = %s AND v.{c(ItemVersion, 'status')} = %s"))
+        f" WHERE i.{c(Item, 'code')} = %s AND v.{c(ItemVersion, 'status')} = %s"), extra=_VERSION)
 
 
 def version_published_kept(*, code: str) -> ItemVersion | None:
@@ -404,9 +362,8 @@ def version_published_kept(*, code: str) -> ItemVersion | None:
 
 
 @functools.cache
-def _center_statement(alias: str) -> _Prepared:
-    return _Prepared(alias, ((Center, "n"),), lambda t, c: f"FROM {t(Center)} n WHERE n.{c(Center, 'code')} = %s",
-                     version=False)
+def _center_statement(alias: str) -> Prepared:
+    return Prepared(alias, ((Center, "n"),), lambda t, c: f"FROM {t(Center)} n WHERE n.{c(Center, 'code')} = %s")
 
 
 def center_by_code(code: str) -> Center | None:

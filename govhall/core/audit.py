@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from govhall.core import clock
+from govhall.core import clock, statements
 from govhall.core.actors import is_system
 from govhall.core.models import AuditEvent
 
@@ -37,8 +37,7 @@ def audit_record(
     """Append one audit event describing ``action`` done by ``actor`` on
     ``target`` (``at``: the moment of the act, now by default)."""
     event = _event(actor=actor, action=action, target=target, data=data, client_address=client_address, at=at)
-    event.save()
-    return event
+    return statements.insert(event)
 
 
 def audit_record_many(*, actor, action: str, targets: list[tuple[models.Model, dict[str, Any]]],

@@ -1,7 +1,7 @@
-"""Prepared writes for the hot path of case handling.
+"""Prepared statements for the hot paths of case handling.
 
-``QuerySet.update()`` and ``Model.save()`` build their SQL anew on every
-call: a query object, its clone, the compiler, the quoting of every column
+``QuerySet.update()``, ``Model.save()`` and a ``select_related`` read build
+their SQL anew on every call: a query object, its clone, the compiler, the quoting of every column
 (~0.15 ms a statement on the development machine, more than SQLite takes to
 run it). A transition writes the same shapes of statement every time, so
 their SQL is built once per model, column set and database, and only the
@@ -154,3 +154,69 @@ def insert(obj: models.Model, *, unless_exists: tuple[str, ...] = ()) -> models.
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj
+
+
+class Prepared:
+    """A SELECT over joined models (each with a table alias) and ``extra``
+    columns (``(table alias, model, field name)``), built once per database,
+    each column converted as the ORM converts it (dates on SQLite, JSON,
+    decimals …): the ORM spends several times such a query's own cost
+    building the same join on every request. ``tail(t, c)`` gives the SQL
+    after the columns (``t(model)``: a table's quoted name, ``c(model,
+    field)``: a column's)."""
+
+    def __init__(self, alias: str, joined: tuple, tail, *, extra: tuple = ()):
+        connection = connections[alias]
+        self.alias, self.joined, columns, self.converters = alias, joined, [], []
+        fields = [(table, field) for model, table in joined for field in model._meta.concrete_fields]
+        fields += [(table, model._meta.get_field(name)) for table, model, name in extra]
+        for table, field in fields:
+            column = field.get_col(table)
+            columns.append(f"{table}.{connection.ops.quote_name(field.column)}")
+            functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+            if functions:
+                self.converters.append((len(columns) - 1, column, functions))
+        self.names = [[field.attname for field in model._meta.concrete_fields] for model, _table in joined]
+
+        def column(model, name: str) -> str:
+            return connection.ops.quote_name(model._meta.get_field(name).column)
+
+        def table(model) -> str:
+            return connection.ops.quote_name(model._meta.db_table)
+
+        self.sql = f"SELECT {', '.join(columns)} {tail(table, column)}"
+
+    def _rows(self, params: list, many: bool) -> list[list]:
+        connection = connections[self.alias]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall() if many else [row for row in [cursor.fetchone()] if row is not None]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index, column, functions in self.converters:
+                for function in functions:
+                    values[index] = function(values[index], column, connection)
+            converted.append(values)
+        return converted
+
+    def _row(self, values: list) -> tuple:
+        """The row's objects (one per joined model) and its extra values."""
+        objects, start = [], 0
+        for (model, _table), names in zip(self.joined, self.names, strict=True):
+            objects.append(model.from_db(self.alias, names, values[start:start + len(names)]))
+            start += len(names)
+        return (objects, *values[start:])
+
+    def fetch(self, params: list) -> tuple | None:
+        """The first row's objects and extra values; None without a row."""
+        rows = self._rows(params, many=False)
+        return self._row(rows[0]) if rows else None
+
+    def fetch_rows(self, params: list) -> list[tuple]:
+        """Every row's objects and extra values."""
+        return [self._row(values) for values in self._rows(params, many=True)]
+
+    def fetch_all(self, params: list) -> list:
+        """The objects of the first joined model, one per row."""
+        return [self._row(values)[0][0] for values in self._rows(params, many=True)]

@@ -10,28 +10,33 @@ decision, notices, delivery — are the sub-cases' own, in their hash chains;
 docs/joint.md, "Events"). The lifecycle of each item is never copied here.
 """
 
+import functools
 import secrets
-from collections import defaultdict
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govhall.cases import services as cases
 from govhall.cases.deadlines import received_on
 from govhall.cases.models import ApplicantKind, Case, CaseCounter, Channel
-from govhall.cases.selectors import case_materials, suspension_ground_get, version_kept, version_published_kept
+from govhall.cases.selectors import (
+    case_materials,
+    cases_load_for_act,
+    suspension_ground_get,
+    version_published_kept,
+)
 from govhall.cases.states import DECIDED, FINISHED, State
 from govhall.catalog.application_form import delivery_clean, delivery_offered, field_key, form_data_clean
 from govhall.catalog.models import Item, VersionStatus
-from govhall.core import clock, identity
+from govhall.core import clock, identity, statements
 from govhall.core.actors import SYSTEM, Actor, is_system, person
 from govhall.core.audit import audit_record
 from govhall.core.counters import counter_next
 from govhall.core.errors import DomainError, NotPermitted
 from govhall.core.observability import mask_personal_data
+from govhall.core.statements import Prepared
 from govhall.core.uploads import SCANS, upload_check
 from govhall.joint import alerts
 from govhall.joint.deadlines import stage_watch, whole_watch
@@ -55,6 +60,7 @@ from govhall.joint.models import (
     Theme,
     ThemeStatus,
 )
+from govhall.joint.plans import theme_plan, theme_plan_forget
 from govhall.joint.tracking import contact_record
 from govhall.org import services as org_services
 from govhall.org.models import Center, Department, User, WindowKind
@@ -238,6 +244,7 @@ def theme_configure(*, actor: Actor, theme: Theme, stages: list[dict]) -> Theme:
         raise DomainError(_("只能修改草稿状态的主题；请先创建新版本。"), field="status")
     cleaned = _stage_specs(theme, stages)
     theme_form([item.current for spec in cleaned for item in spec["items"]], check=True)
+    theme_plan_forget(theme)
     theme.stages.all().delete()
     made = [Stage.objects.create(theme=theme, order=index + 1, name=spec["name"], lead_department=spec["lead"],
                                  stage_days=spec["stage_days"])
@@ -373,8 +380,11 @@ def _handed_in(form: CombinedForm, materials, files) -> tuple[list[str], dict]:
 
 
 def theme_versions(theme: Theme) -> list:
-    return [si.item.current for si in StageItem.objects.filter(theme=theme).select_related("item__current")
-            .prefetch_related("item__current__materials").order_by("stage__order", "order", "pk")]
+    """The published version of each item of ``theme`` in the order of its
+    stages (None for an item without one), as receiving a case reads it
+    (``version_published_kept``: with its steps and materials, kept)."""
+    return [version_published_kept(code=stage_item.item.code)
+            for plan in theme_plan(theme).values() for stage_item in plan.items]
 
 
 @transaction.atomic
@@ -441,14 +451,14 @@ def joint_submit(*, actor: Actor, theme: Theme, applicant_name: str, applicant_i
         # The card (审批跟踪卡) is made with the receipt, which is its first
         # contact: the comprehensive window's, from the moment of receipt.
         contact_record(actor=actor, target=joint, at=at)
-    stages = [JointStage(joint_case=joint, stage=stage) for stage in theme.stages.order_by("order")]
-    JointStage.objects.bulk_create(stages)
+    stages = JointStage.objects.bulk_create([JointStage(joint_case=joint, stage=plan.stage)
+                                             for plan in theme_plan(theme).values()])
     audit_record(actor=actor, action="joint_submit", target=joint,
                  data={"number": number, "theme": theme.code, "version": theme.version, "channel": channel,
                        "form": _masked_answers(answers), "materials": names, "due_date": _iso(joint.due_date)})
     # Online, the sub-cases are received by the system for the applicant
     # (the files are attached to each after it); at the window, by the clerk.
-    _start_ready(joint, actor=SYSTEM if online else actor, at=at, strict=True)
+    _start_ready(joint, actor=SYSTEM if online else actor, at=at, strict=True, stages=stages)
     return joint
 
 
@@ -523,12 +533,14 @@ def _sub_case_open(joint: JointCase, joint_stage: JointStage, stage_item: StageI
 
 
 def _stage_start(joint: JointCase, joint_stage: JointStage, *, actor: Actor, at: datetime) -> None:
-    items = list(joint_stage.stage.items.select_related("item"))
+    items = theme_plan(joint.theme)[joint_stage.stage_id].items
     SubCase.objects.bulk_create([_sub_case_open(joint, joint_stage, stage_item, actor=actor, at=at)
                                  for stage_item in items])
     joint_stage.state, joint_stage.started_on = StageState.RUNNING, _day(at)
     _stage_watch_set(joint_stage, joint, at)
-    joint_stage.save(update_fields=["state", "started_on", "due_date", "light", "watch_on"])
+    statements.update(JointStage, where={"id": joint_stage.pk},
+                      values={name: getattr(joint_stage, name)
+                              for name in ("state", "started_on", "due_date", "light", "watch_on")})
     if alerts.stage_warned(joint_stage, ""):
         alerts.stage_alerts_sync(joint_stage, joint, light_before="", at=at)
     audit_record(actor=actor, action="joint_stage_start", target=joint,
@@ -537,23 +549,38 @@ def _stage_start(joint: JointCase, joint_stage: JointStage, *, actor: Actor, at:
                        "items": [si.item.code for si in items]})
 
 
-def _start_ready(joint: JointCase, *, actor: Actor, at: datetime, strict: bool = False) -> bool:
+@functools.cache
+def _stages_statement(alias: str) -> Prepared:
+    return Prepared(alias, ((JointStage, "js"),),
+                    lambda t, c: f"FROM {t(JointStage)} js WHERE js.{c(JointStage, 'joint_case')} = %s")
+
+
+def _joint_stages(joint: JointCase) -> list[JointStage]:
+    """The stages of ``joint`` in their order, each with its theme stage
+    (and lead department) as the theme's plan keeps it."""
+    plan = theme_plan(joint.theme)
+    rows = _stages_statement(router.db_for_read(JointStage)).fetch_all([joint.pk])
+    stages = sorted(rows, key=lambda s: plan[s.stage_id].stage.order)
+    for joint_stage in stages:
+        joint_stage.stage = plan[joint_stage.stage_id].stage
+    return stages
+
+
+def _start_ready(joint: JointCase, *, actor: Actor, at: datetime, strict: bool = False,
+                 stages: list[JointStage] | None = None) -> bool:
     """Start every waiting stage whose dependencies are all done; whether
     every stage is done (nothing left to start or wait for). At
     submission (``strict``) a refusal refuses the application; later, a
     stage whose sub-cases cannot be received (an item republished meanwhile
     with a new question) stays waiting, recorded, for ``joint_stage_start``
     — the decision that ended the previous stage stands."""
-    stages = list(joint.stages.select_related("stage__lead_department"))
+    plan = theme_plan(joint.theme)
+    stages = _joint_stages(joint) if stages is None else stages
     done = {s.stage_id for s in stages if s.state == StageState.DONE}
-    needs = defaultdict(set)  # the theme's dependencies as pairs of keys: no stage built twice
-    for stage_id, dependency_id in (Stage.depends_on.through.objects.filter(from_stage__theme_id=joint.theme_id)
-                                    .values_list("from_stage_id", "to_stage_id")):
-        needs[stage_id].add(dependency_id)
     for joint_stage in stages:
         if joint_stage.state != StageState.WAITING:
             continue
-        if needs[joint_stage.stage_id] <= done:
+        if plan[joint_stage.stage_id].depends_on <= done:
             try:
                 with transaction.atomic():
                     _stage_start(joint, joint_stage, actor=actor, at=at)
@@ -625,11 +652,32 @@ def _pause_closed(joint: JointCase, at: datetime) -> list:
     return [*joint.pauses[:-1], [start, max(received_on(at), _day(at)).isoformat()]]
 
 
+@functools.cache
+def _joint_statement(alias: str, lock: bool) -> Prepared:
+    def tail(t, c) -> str:
+        locking = " FOR UPDATE OF j" if lock and connections[alias].features.has_select_for_update_of else ""
+        return (f"FROM {t(JointCase)} j INNER JOIN {t(Theme)} h ON h.{c(Theme, 'id')} = j.{c(JointCase, 'theme')}"
+                f" INNER JOIN {t(Center)} n ON n.{c(Center, 'id')} = j.{c(JointCase, 'center')}"
+                f" WHERE j.{c(JointCase, 'id')} = %s{locking}")
+    return Prepared(alias, ((JointCase, "j"), (Theme, "h"), (Center, "n")), tail)
+
+
+def _joint_load(joint_case_id: int, *, lock: bool = False) -> JointCase:
+    """The joint case's row with its theme and center, in one prepared statement."""
+    found = _joint_statement(router.db_for_write(JointCase) if lock else router.db_for_read(JointCase), lock).fetch(
+        [joint_case_id])
+    if found is None:
+        raise JointCase.DoesNotExist
+    (joint, theme, center), = found
+    joint.theme, joint.center = theme, center
+    return joint
+
+
 def _locked(joint: JointCase) -> JointCase:
     """The joint case's row, locked until the transaction ends (PostgreSQL;
     SQLite serializes writers): two sub-cases of a stage decided at once
     settle the stage once, the second seeing the first's decision."""
-    return JointCase.objects.select_for_update().select_related("theme", "center").get(pk=joint.pk)
+    return _joint_load(joint.pk, lock=True)
 
 
 def _save(joint: JointCase, at: datetime, *fields: str) -> None:
@@ -638,9 +686,9 @@ def _save(joint: JointCase, at: datetime, *fields: str) -> None:
     before = joint.light
     _watch(joint, at)
     joint.updated_at = at
-    JointCase.objects.filter(pk=joint.pk).update(
-        version=F("version") + 1, updated_at=at, due_date=joint.due_date, deadline_provisional=joint.deadline_provisional,
-        light=joint.light, watch_on=joint.watch_on, **{field: getattr(joint, field) for field in fields})
+    statements.update(JointCase, where={"id": joint.pk}, increment="version", values={
+        "updated_at": at, "due_date": joint.due_date, "deadline_provisional": joint.deadline_provisional,
+        "light": joint.light, "watch_on": joint.watch_on, **{field: getattr(joint, field) for field in fields}})
     joint.version += 1
     if alerts.whole_warned(joint, before):
         alerts.whole_alerts_sync(joint, light_before=before, at=at)
@@ -654,13 +702,15 @@ def sub_case_settled(*, case: Case, at: datetime, joint_case_id: int, joint_stag
     the stages that waited for it, and the last one makes the joint case
     ready for the unified delivery; failed stops the joint case
     (docs/joint.md, "When a sub-case is not granted")."""
-    joint = JointCase.objects.select_related("theme", "center").get(pk=joint_case_id)
-    joint_stage = JointStage.objects.select_related("stage").get(pk=joint_stage_id)
+    joint = _joint_load(joint_case_id)
+    stages = _joint_stages(joint)
+    joint_stage = next(s for s in stages if s.pk == joint_stage_id)
     day = _day(at)
     joint_stage.state, joint_stage.ended_on = (StageState.DONE if granted else StageState.FAILED), day
     light_before = joint_stage.light
     joint_stage.light, joint_stage.watch_on = "", None  # its deadline stays on the row: was it met?
-    joint_stage.save(update_fields=["state", "ended_on", "light", "watch_on"])
+    statements.update(JointStage, where={"id": joint_stage.pk},
+                      values={"state": joint_stage.state, "ended_on": day, "light": "", "watch_on": None})
     if alerts.stage_warned(joint_stage, light_before):
         alerts.stage_alerts_sync(joint_stage, joint, light_before=light_before, at=at)
     audit_record(actor=SYSTEM, action="joint_stage_end", target=joint,
@@ -675,7 +725,7 @@ def sub_case_settled(*, case: Case, at: datetime, joint_case_id: int, joint_stag
             audit_record(actor=SYSTEM, action="joint_stop", target=joint,
                          data={"number": joint.number, "stage": joint_stage.stage.name})
         return
-    if joint.state == JointState.RUNNING and _start_ready(joint, actor=SYSTEM, at=at):
+    if joint.state == JointState.RUNNING and _start_ready(joint, actor=SYSTEM, at=at, stages=stages):
         joint.state = JointState.READY
         _save(joint, at, "state")
         audit_record(actor=SYSTEM, action="joint_ready", target=joint, data={"number": joint.number})
@@ -824,10 +874,6 @@ def joint_deliver(*, actor: Actor, joint_case: JointCase, method: str, received_
     pending = _undelivered(joint, stages_done=running)
     if running and not pending:
         raise DomainError(_("联办件尚有阶段未完成，已完成阶段的结果均已送达。"), field="state")
-    for case in pending:  # each with its item version as the process keeps it (its steps read once)
-        item = case.item_version.item
-        case.item_version = version_kept(case.item_version_id, case.item_version.updated_at)
-        case.item_version.item = item
     delivered = [cases.case_deliver(actor=actor, case=case, method=method, received_by=received_by, at=at).number
                  for case in pending]
     if running:
@@ -846,13 +892,25 @@ def joint_deliver(*, actor: Actor, joint_case: JointCase, method: str, received_
     return joint
 
 
+def _decided_sub_cases(t, c) -> str:
+    return (f"c.{c(Case, 'state')} IN (%s, %s) AND c.{c(Case, 'id')} IN (SELECT s.{c(SubCase, 'case')}"
+            f" FROM {t(SubCase)} s WHERE s.{c(SubCase, 'joint_case')} = %s)")
+
+
+def _decided_sub_cases_of_stages_done(t, c) -> str:
+    return (f"c.{c(Case, 'state')} IN (%s, %s) AND c.{c(Case, 'id')} IN (SELECT s.{c(SubCase, 'case')}"
+            f" FROM {t(SubCase)} s INNER JOIN {t(JointStage)} js ON js.{c(JointStage, 'id')} = s.{c(SubCase, 'joint_stage')}"
+            f" WHERE s.{c(SubCase, 'joint_case')} = %s AND js.{c(JointStage, 'state')} = %s)")
+
+
 def _undelivered(joint: JointCase, *, stages_done: bool = False) -> list[Case]:
     """The sub-cases decided and not yet served (of the stages done only,
-    with ``stages_done``), in the order they were received."""
-    pending = Case.objects.filter(joint_link__joint_case=joint, state__in=(State.APPROVED, State.DENIED))
+    with ``stages_done``), in the order they were received, each loaded as
+    for an act (its item version as the process keeps it)."""
+    params = [State.APPROVED, State.DENIED, joint.pk]
     if stages_done:
-        pending = pending.filter(joint_link__joint_stage__state=StageState.DONE)
-    return list(pending.select_related("item_version__item", "department", "center").order_by("pk"))
+        return cases_load_for_act(_decided_sub_cases_of_stages_done, [*params, StageState.DONE])
+    return cases_load_for_act(_decided_sub_cases, params)
 
 
 def stage_results_pending(joint: JointCase) -> bool:
