@@ -1,6 +1,7 @@
 """Dispatch suggestions (issue 15 item 5): cross-validated top-1/top-3
 accuracy of the classifier with a full history and with 100 orders, a
-comparison with two other text models, and the latency of one suggestion.
+comparison with the previous default model (``suggest.pipeline_v1``) and a
+word model, and the latency of one suggestion.
 
 Data, in this order:
 
@@ -38,10 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
-from sklearn.svm import LinearSVC
 
 from govhall.hotline import suggest
 from govhall.hotline.suggest import Sample
@@ -143,13 +142,6 @@ def stratified(samples: list[Sample], n: int, seed: int = 0) -> list[Sample]:
 
 # --- the models compared -------------------------------------------------------------------
 
-def svm_pipeline() -> Pipeline:
-    return Pipeline([
-        ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)),
-        ("clf", CalibratedClassifierCV(LinearSVC(C=0.5), cv=3)),
-    ])
-
-
 def word_pipeline() -> Pipeline:
     from govhall.catalog.search import _segmenter
 
@@ -162,8 +154,8 @@ def word_pipeline() -> Pipeline:
     ])
 
 
-MODELS = {"char 1-3 TF-IDF + logistic regression (govhall)": suggest.pipeline,
-          "char 1-3 TF-IDF + calibrated linear SVM": svm_pipeline,
+MODELS = {"char 1-2 TF-IDF + calibrated linear SVM (govhall)": suggest.pipeline,
+          "char 1-3 TF-IDF + logistic regression (govhall before)": suggest.pipeline_v1,
           "jieba words 1-2 TF-IDF + logistic regression": word_pipeline}
 
 
@@ -177,7 +169,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="a labelled file of messages (xlsx/csv/json)")
     parser.add_argument("--sample", type=int, default=1800)
     parser.add_argument("--small", type=int, default=100)
-    parser.add_argument("--compare", action="store_true", help="also cross-validate the two other models")
+    parser.add_argument("--compare", action="store_true",
+                        help="also cross-validate the previous default model and the word model")
     args = parser.parse_args()
 
     committed = sorted(p for p in DATA.glob("*") if p.suffix in (".json", ".csv", ".xlsx")) if DATA.exists() else []

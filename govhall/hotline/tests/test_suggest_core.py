@@ -83,3 +83,30 @@ def test_a_process_that_never_suggests_never_imports_scikit_learn():
     answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                             env={**os.environ, "DJANGO_SETTINGS_MODULE": "govhall.settings"})
     assert answer.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_unit_known_from_one_order_is_still_learned():
+    # The calibration's folds each need every label; a unit with one closed order must not
+    # make the whole training fail, and its own words still point at it.
+    rows = samples() + [Sample("医院挂号排队看病难", "0401", "U-H")]
+    model = suggest.train(rows)
+    assert model.units.classes == ["U-B", "U-E", "U-H", "U-W"]
+    assert model.predict("医院挂号难").units[0].code == "U-H"
+
+
+def test_a_model_trained_before_the_calibrated_svm_still_loads_and_answers():
+    texts, labels = suggest._pairs(samples(), "unit")
+    old = suggest.Model(categories=None, units=suggest.Head(labels, texts, suggest.pipeline_v1), n=len(texts))
+    again = suggest.loads(old.dumps())
+    assert again.predict("学校乱收费").units[0].code == "U-E"
+
+
+def test_the_quick_probabilities_are_scikit_learns():
+    # Head.rank computes the calibrated probabilities itself (scikit-learn's are 30× slower per text).
+    import numpy as np
+
+    texts = ["小区停水了", "路灯坏了没人修", "学校收费", "今天天气不错"]
+    for rows in (samples(), samples()[:20]):  # three labels; two (the binary case)
+        labels_texts = suggest._pairs(rows, "unit")
+        head = suggest.Head(labels_texts[1], labels_texts[0])
+        assert np.allclose(head.rank(texts), head.pipeline.predict_proba(texts))
