@@ -32,6 +32,8 @@ urlpatterns = [
     path("hotline/knowledge/", KnowledgeSearch.as_view(), name="api_hotline_knowledge"),
     path("hotline/orders/", orders_api.OrderListCreate.as_view(), name="api_hotline_orders"),
     path("hotline/orders/<str:number>/", orders_api.OrderDetail.as_view(), name="api_hotline_order"),
+    path("hotline/orders/<str:number>/files/<int:file_id>/", orders_api.OrderFile.as_view(),
+         name="api_hotline_order_file"),
     *[path(f"hotline/orders/<str:number>/actions/{act}/", view.as_view(), name=f"api_hotline_order_act_{act}")
       for act, view in orders_api.ACTION_VIEWS.items()],
     path("joint/cases/", joint.JointCaseList.as_view(), name="api_joint_cases"),

@@ -60,7 +60,7 @@ def hotline_centers() -> QuerySet[Center]:
 
 
 def _public(orders: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
-    return orders.select_related("category", "main_unit")
+    return orders.select_related("category", "main_unit", "evaluation_rating")
 
 
 def orders_of_applicant(user) -> QuerySet[WorkOrder]:

@@ -113,13 +113,18 @@ def test_the_unit_attaches_files_and_the_order_lists_them_with_a_download_addres
     assert rows[0]["size"] == len(pdf) and rows[0]["uploaded_at"]
     assert data["version"] == order.version + 2  # one event per file
     assert [e["action"] for e in data["events"]][-2:] == ["attach", "attach"]
-    # The download address: the workbench's file page, for those who see the order only.
-    client.force_login(line.handler_b)
-    download = client.get(rows[0]["url"])
+    # The download address is the API's: a system signed in with a token reads the file,
+    # as a browser session does; whoever does not see the order gets 404.
+    assert rows[0]["url"] == reverse("api_hotline_order_file", args=[order.number, rows[0]["id"]])
+    download = api.get(rows[0]["url"])
     assert download.status_code == 200 and b"".join(download.streaming_content) == pdf
     assert "attachment" in download["Content-Disposition"]
+    client.force_login(line.handler_b)
+    assert client.get(rows[0]["url"]).status_code == 200
     client.force_login(line.handler_a)
     assert client.get(rows[0]["url"]).status_code == 404
+    api.force_authenticate(line.handler_a)
+    assert api.get(rows[0]["url"]).status_code == 404
     # The detail lists them too, for whoever reads the order.
     api.force_authenticate(line.operator)
     detail = api.get(reverse("api_hotline_order", args=[order.number])).json()

@@ -945,6 +945,13 @@ def _hotline() -> dict[str, list[Probe]]:
             Probe("order_b", "GET", api_staff_object(seen_b), order("order_b")),
             Probe("order_a", "GET", api_staff_object(seen_a), order("order_a")),
         ],
+        # An order's attachment through the API: as the workbench's, for token clients too.
+        "api/hotline/orders/<str:number>/files/<int:file_id>/": [
+            Probe("file_b", "GET", api_staff_object(seen_b), lambda w: {
+                "number": w.orders["order_b"].number, "file_id": w.orders["order_b"].attachments.get().pk}),
+            Probe("other-file", "GET", api_staff_object(seen_a, HIDDEN), lambda w: {
+                "number": w.orders["order_a"].number, "file_id": w.orders["order_b"].attachments.get().pk}),
+        ],
         **_hotline_api_acts(order, operators, seen_b),
     }
 
