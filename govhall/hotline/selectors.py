@@ -59,9 +59,10 @@ def order_scope(user) -> Q:
 
 def order_list_visible(*, user, state: str = "", type: str = "", overdue_at: datetime | None = None,
                        unit_active: bool = False) -> QuerySet[WorkOrder]:
-    """The orders ``user`` may see, filtered (``overdue_at``: only those held
-    by a unit past their time limit at that moment; ``unit_active``: for a
-    unit handler, only those their unit holds now)."""
+    """The orders ``user`` may see, filtered (``overdue_at``: only those
+    overdue at that moment, as the office's 超期 tab counts them —
+    ``office_work``; ``unit_active``: for a unit handler, only those their
+    unit holds now)."""
     orders = (WorkOrder.objects.filter(order_scope(user)).select_related("category", "main_unit")
               .annotate(merged_count=Count("children")).order_by("-created_at", "-pk"))
     if state:
@@ -69,7 +70,7 @@ def order_list_visible(*, user, state: str = "", type: str = "", overdue_at: dat
     if type:
         orders = orders.filter(type=type)
     if overdue_at is not None:
-        orders = orders.filter(state__in=sorted(AT_UNIT), due_at__lt=overdue_at)
+        orders = orders.filter(office_work("overdue", at=overdue_at))
     if unit_active:
         orders = orders.filter(Exists(WorkOrderAssignment.objects.filter(
             order=OuterRef("pk"), unit_id__in=unit_ids_for(user), active=True)))

@@ -305,3 +305,17 @@ def test_a_direct_close_from_the_order_page_is_the_operators_only(line, client):
     assert response.status_code == 400 and "直接办结" in response.content.decode()
     order.refresh_from_db()
     assert order.knowledge_id is None
+
+
+def test_the_overdue_filter_of_the_list_and_the_api_is_the_overdue_tab(line, orders, client):
+    """The list's 仅超期 and the API's ``overdue=true`` hold what the 超期 tab
+    holds: a reply past its limit and a dispatch not signed past its sign
+    limit (before its reply limit passed)."""
+    expected = set(_numbers(orders, EXPECTED["overdue"]))
+    assert {o.number for o in order_list_visible(user=line.office, overdue_at=NOW)} == expected
+    client.force_login(line.office)
+    page = client.get("/workbench/hotline/", {"overdue": "1"}).content.decode()
+    assert all(number in page for number in expected)
+    assert orders["replied"].number not in page
+    listed = client.get("/api/hotline/orders/", {"overdue": "true"}).json()
+    assert {row["number"] for row in listed["results"]} == expected
